@@ -1,0 +1,225 @@
+//! User-facing errors that point into a source file.
+//!
+//! Every stage that finds a problem in what the user wrote returns [`Diagnostic`]s; the
+//! commands print them all at once, each with the file, line, column, the source line with a
+//! caret under the problem, and what to do about it.
+
+use std::fmt::{self, Write as _};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A file whose text diagnostics point into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    /// The path as shown to the user.
+    pub path: PathBuf,
+    pub text: Arc<str>,
+}
+
+impl SourceFile {
+    #[must_use]
+    pub fn new(path: impl Into<PathBuf>, text: impl Into<Arc<str>>) -> Self {
+        Self {
+            path: path.into(),
+            text: text.into(),
+        }
+    }
+
+    /// The 1-based line and column (in characters) of a byte offset.
+    #[must_use]
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
+        let before = &self.text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let col = self.text[line_start..offset].chars().count() + 1;
+        (line, col)
+    }
+
+    fn line_text(&self, line: usize) -> &str {
+        self.text
+            .split('\n')
+            .nth(line - 1)
+            .unwrap_or_default()
+            .trim_end_matches('\r')
+    }
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// One problem in the user's input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub message: String,
+    /// The file and the byte range the problem is at, when known.
+    pub location: Option<(SourceFile, Range<usize>)>,
+    /// A file the problem is about, when there is no position in it (a missing file).
+    pub path: Option<PathBuf>,
+    /// What to do about it.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    #[must_use]
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            location: None,
+            path: None,
+            help: None,
+        }
+    }
+
+    #[must_use]
+    pub fn at(mut self, file: &SourceFile, span: Range<usize>) -> Self {
+        self.location = Some((file.clone(), span));
+        self
+    }
+
+    #[must_use]
+    pub fn in_file(mut self, path: &Path) -> Self {
+        self.path = Some(path.to_owned());
+        self
+    }
+
+    #[must_use]
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    #[must_use]
+    pub fn maybe_help(mut self, help: Option<String>) -> Self {
+        self.help = help.or(self.help);
+        self
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "error: {}", self.message)?;
+        if let Some((file, span)) = &self.location {
+            let (line, col) = file.line_col(span.start);
+            let text = file.line_text(line);
+            let gutter = line.to_string().len();
+            let pad = " ".repeat(gutter);
+            writeln!(f, "{pad}--> {}:{line}:{col}", file.path.display())?;
+            writeln!(f, "{pad} |")?;
+            writeln!(f, "{line} | {text}")?;
+            let start = col - 1;
+            let (end_line, end_col) = file.line_col(span.end);
+            let width = if end_line == line && end_col > col {
+                end_col - col
+            } else {
+                text.chars().count().saturating_sub(start).max(1)
+            };
+            let mut marker = String::new();
+            for c in text.chars().take(start) {
+                marker.push(if c == '\t' { '\t' } else { ' ' });
+            }
+            let _ = write!(marker, "{}", "^".repeat(width));
+            writeln!(f, "{pad} | {marker}")?;
+            if let Some(help) = &self.help {
+                writeln!(f, "{pad} = help: {help}")?;
+            }
+        } else {
+            if let Some(path) = &self.path {
+                writeln!(f, " --> {}", path.display())?;
+            }
+            if let Some(help) = &self.help {
+                writeln!(f, "  = help: {help}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Several diagnostics, reported together.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl Diagnostics {
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.0.push(diagnostic);
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok(value)` when nothing was reported.
+    pub fn into_result<T>(self, value: T) -> Result<T, Self> {
+        if self.0.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
+    }
+}
+
+impl From<Diagnostic> for Diagnostics {
+    fn from(d: Diagnostic) -> Self {
+        Self(vec![d])
+    }
+}
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, d) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{d}")?;
+        }
+        if self.0.len() > 1 {
+            writeln!(f)?;
+            writeln!(f, "error: {} problems found", self.0.len())?;
+        }
+        Ok(())
+    }
+}
+
+/// The closest candidate to `name`, if one is close enough to be a likely typo.
+#[must_use]
+pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(name, c), c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 3) && *d < c.len())
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_caret_under_span() {
+        let file = SourceFile::new("mbgen.toml", "[services.web]\nsstack = \"x\"\n");
+        let d = Diagnostic::new("unknown key `sstack`")
+            .at(&file, 15..21)
+            .help("did you mean `stack`?");
+        assert_eq!(
+            d.to_string(),
+            "error: unknown key `sstack`\n --> mbgen.toml:2:1\n  |\n2 | sstack = \"x\"\n  | ^^^^^^\n  = help: did you mean `stack`?\n"
+        );
+    }
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(suggest("sstack", ["stack", "path"]), Some("stack"));
+        assert_eq!(
+            suggest("nod-static", ["node-static", "go"]),
+            Some("node-static")
+        );
+        assert_eq!(suggest("zzz", ["stack", "go"]), None);
+    }
+}

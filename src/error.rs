@@ -1,0 +1,71 @@
+//! The error type of the commands, and the process exit codes.
+
+use std::path::PathBuf;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::render::RenderError;
+
+/// Exit codes; documented in the README and kept stable.
+pub mod exit {
+    /// Success.
+    pub const OK: u8 = 0;
+    /// A problem in the input, a refused overwrite, or stale files under `--check`.
+    pub const FAILURE: u8 = 1;
+    /// The command line itself is wrong (clap's own code).
+    pub const USAGE: u8 = 2;
+    /// A bug in mbgen.
+    pub const INTERNAL: u8 = 3;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Problems in what the user wrote, all reported together.
+    #[error("{0}")]
+    User(Diagnostics),
+    /// Generated files differ from what `mbgen render` would write.
+    #[error("{0}")]
+    Stale(Box<Diagnostic>),
+    #[error("cannot {action} {}: {source}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A built-in template failed: a bug in mbgen.
+    #[error("internal error: {0}\nThis is a bug in mbgen. Please report it, with the mbgen.toml that triggers it.")]
+    Template(#[from] RenderError),
+}
+
+impl Error {
+    #[must_use]
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::User(_) | Self::Stale(_) | Self::Io { .. } => exit::FAILURE,
+            Self::Template(_) => exit::INTERNAL,
+        }
+    }
+
+    pub fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(std::io::Error) -> Self {
+        let path = path.into();
+        move |source| Self::Io {
+            action,
+            path,
+            source,
+        }
+    }
+}
+
+impl From<Diagnostics> for Error {
+    fn from(d: Diagnostics) -> Self {
+        Self::User(d)
+    }
+}
+
+impl From<Diagnostic> for Error {
+    fn from(d: Diagnostic) -> Self {
+        Self::User(d.into())
+    }
+}

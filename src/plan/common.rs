@@ -1,0 +1,410 @@
+//! Pieces every stack shares: header, escaping, mounts, packages, users, the final stage.
+
+use std::fmt::Write as _;
+
+use super::{BuilderSetup, CaTrust, DockerfileContext, Run, RuntimeStage};
+use crate::model::{Project, Service};
+use crate::spec::{Family, PackageManager, Stack};
+
+/// Quotes a value for `ENV`, `LABEL` or `ARG`: inside double quotes, `\`, `"` and `$` are
+/// escaped so the value is taken literally.
+#[must_use]
+pub fn quote(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        if matches!(c, '\\' | '"' | '$') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+/// An exec-form argument list as a JSON array.
+#[must_use]
+pub fn exec_form(args: &[String]) -> String {
+    let items: Vec<String> = args
+        .iter()
+        .map(|a| serde_json::to_string(a).expect("a string always serialises"))
+        .collect();
+    format!("[{}]", items.join(", "))
+}
+
+pub fn cache_mount(service: &Service, target: &str) -> Option<String> {
+    service
+        .cache_mounts
+        .then(|| format!("--mount=type=cache,target={target}"))
+}
+
+/// The secret mounts of the dependency install step, and the environment prefix that exposes
+/// secrets to the command.
+pub fn secret_mounts(service: &Service) -> (Vec<String>, String) {
+    let mut mounts = Vec::new();
+    let mut prefix = String::new();
+    for secret in &service.secrets {
+        let mut mount = format!("--mount=type=secret,id={}", secret.id);
+        if let Some(target) = &secret.target {
+            let _ = write!(mount, ",target={target}");
+        }
+        if secret.required {
+            mount.push_str(",required=true");
+        }
+        mounts.push(mount);
+        if let Some(env) = &secret.env {
+            let file = secret
+                .target
+                .clone()
+                .unwrap_or_else(|| format!("/run/secrets/{}", secret.id));
+            let _ = write!(prefix, "{env}=\"$(cat {file} 2>/dev/null)\" ");
+        }
+    }
+    (mounts, prefix)
+}
+
+/// An apt-get or apk step installing `packages`.
+pub fn install_packages(
+    service: &Service,
+    family: Family,
+    packages: &[String],
+    stage: &str,
+) -> Option<Run> {
+    if packages.is_empty() {
+        return None;
+    }
+    let list = packages.join(" ");
+    let unpinned = packages.iter().any(|p| !p.contains('='));
+    let mut run = Run::default();
+    match family {
+        Family::Debian => {
+            if service.cache_mounts {
+                run.mounts = vec![
+                    "--mount=type=cache,target=/var/cache/apt,sharing=locked".into(),
+                    "--mount=type=cache,target=/var/lib/apt/lists,sharing=locked".into(),
+                ];
+                run.comments.push(format!(
+                    "System packages for the {stage} stage; apt's caches stay in cache mounts, out of the image."
+                ));
+                run.commands = vec![
+                    "rm -f /etc/apt/apt.conf.d/docker-clean".into(),
+                    "apt-get update".into(),
+                    format!("apt-get install -y --no-install-recommends {list}"),
+                ];
+            } else {
+                run.comments
+                    .push(format!("System packages for the {stage} stage."));
+                run.commands = vec![
+                    "apt-get update".into(),
+                    format!("apt-get install -y --no-install-recommends {list}"),
+                    "rm -rf /var/lib/apt/lists/*".into(),
+                ];
+            }
+            if unpinned {
+                run.comments.push(
+                    "Unpinned packages come from the pinned base image's release; pin one as `name=version` in mbgen.toml to freeze it.".into(),
+                );
+                run.hadolint_ignore.push("DL3008");
+            }
+        }
+        Family::Alpine => {
+            run.comments
+                .push(format!("System packages for the {stage} stage."));
+            run.commands = vec![format!("apk add --no-cache {list}")];
+            if unpinned {
+                run.comments.push(
+                    "Unpinned packages come from the pinned base image's release; pin one as `name=version` in mbgen.toml to freeze it.".into(),
+                );
+                run.hadolint_ignore.push("DL3018");
+            }
+        }
+    }
+    Some(run)
+}
+
+fn ca_trust(service: &Service) -> Option<CaTrust> {
+    if service.ca_certificates.is_empty() {
+        return None;
+    }
+    let dir = "/usr/local/share/ca-certificates/mbgen";
+    let mut copies = Vec::new();
+    for (i, cert) in service.ca_certificates.iter().enumerate() {
+        copies.push(format!("{cert} {dir}/extra-{i}.crt"));
+    }
+    let node = matches!(service.stack, Stack::NodeStatic | Stack::NodeServer);
+    let (run, env) = if node {
+        // Node images lack the ca-certificates package; Node adds this bundle to its own.
+        (
+            Run {
+                comments: vec!["Trust the extra CA certificates during the build only.".into()],
+                commands: vec![format!("cat {dir}/*.crt > {dir}/bundle.pem")],
+                ..Run::default()
+            },
+            vec![format!("NODE_EXTRA_CA_CERTS={dir}/bundle.pem")],
+        )
+    } else {
+        let bundle = "/etc/ssl/certs/ca-certificates.crt";
+        let mut env = vec![format!("SSL_CERT_FILE={bundle}")];
+        match service.stack {
+            Stack::Python => {
+                env.push(format!("PIP_CERT={bundle}"));
+                env.push(format!("REQUESTS_CA_BUNDLE={bundle}"));
+            }
+            Stack::Rust => env.push(format!("CARGO_HTTP_CAINFO={bundle}")),
+            _ => {}
+        }
+        (
+            Run {
+                comments: vec!["Trust the extra CA certificates during the build only.".into()],
+                commands: vec!["update-ca-certificates".into()],
+                ..Run::default()
+            },
+            env,
+        )
+    };
+    Some(CaTrust { copies, run, env })
+}
+
+fn header(project: &Project, service: &Service, what: &str) -> Vec<String> {
+    vec![
+        format!(
+            "{what} generated by mbgen from {}, service \"{}\" (stack {}).",
+            project.config_name,
+            service.name,
+            service.stack.as_str()
+        ),
+        format!(
+            "Do not edit: change {} and run `mbgen render`.",
+            project.config_name
+        ),
+    ]
+}
+
+/// The first header line of every generated file; a file without it was written by hand.
+pub const HEADER_MARK: &str = "generated by mbgen from ";
+
+pub fn base_context(project: &Project, service: &Service) -> DockerfileContext {
+    let mut header = header(project, service, "Dockerfile");
+    header.push(format!(
+        "Stages: {}. Build one alone with `docker build --target <stage>`.",
+        stages(service).join(", ")
+    ));
+    DockerfileContext {
+        header,
+        service: service.name.clone(),
+        stack: service.stack.as_str(),
+        builder_image: service.builder_image.clone(),
+        builder: BuilderSetup {
+            workdir: match service.stack {
+                Stack::Go | Stack::Rust => "/src".into(),
+                _ => "/app".into(),
+            },
+            packages: install_packages(service, service.family, &service.build_packages, "build"),
+            ca: ca_trust(service),
+        },
+        build_args: service
+            .build_args
+            .iter()
+            .map(|(k, v)| format!("{k}={}", quote(v)))
+            .collect(),
+        runtime: runtime_stage(service),
+        node: None,
+        go: None,
+        python: None,
+        rust: None,
+        nginx: None,
+    }
+}
+
+/// The stage names of a service's Dockerfile, in file order.
+#[must_use]
+pub fn stages(service: &Service) -> Vec<&'static str> {
+    match service.stack {
+        Stack::NodeServer if service.build.is_some() => {
+            vec!["deps", "prod-deps", "build", "runtime"]
+        }
+        Stack::NodeServer => vec!["prod-deps", "runtime"],
+        Stack::Go if service.go.vendor => vec!["build", "runtime"],
+        Stack::NodeStatic | Stack::Go | Stack::Rust => vec!["deps", "build", "runtime"],
+        Stack::Python => vec!["build", "runtime"],
+        Stack::Static => vec!["runtime"],
+    }
+}
+
+fn runtime_family(service: &Service) -> Family {
+    if service.runtime_image.contains("alpine") {
+        Family::Alpine
+    } else {
+        Family::Debian
+    }
+}
+
+fn runtime_stage(service: &Service) -> RuntimeStage {
+    let family = runtime_family(service);
+    let create_user = service.user.create.then(|| {
+        let name = &service.user.name;
+        let uid = service.user.uid;
+        let commands = match family {
+            Family::Debian => vec![
+                format!("groupadd --system --gid {uid} {name}"),
+                format!("useradd --system --uid {uid} --gid {name} --no-create-home --shell /usr/sbin/nologin {name}"),
+            ],
+            Family::Alpine => vec![
+                format!("addgroup -S -g {uid} {name}"),
+                format!("adduser -S -D -H -u {uid} -G {name} -s /sbin/nologin {name}"),
+            ],
+        };
+        Run {
+            comments: vec![format!("An unprivileged user to run as (uid {uid}).")],
+            commands,
+            ..Run::default()
+        }
+    });
+    let mut expose = vec![service.port];
+    expose.extend(&service.extra_ports);
+    let healthcheck = service.healthcheck.as_ref().map(|h| {
+        format!(
+            "--interval={} --timeout={} --start-period={} --retries={} CMD {}",
+            h.interval,
+            h.timeout,
+            h.start_period,
+            h.retries,
+            exec_form(&h.cmd)
+        )
+    });
+    let mut env: Vec<String> = Vec::new();
+    match service.stack {
+        Stack::NodeServer => env.push("NODE_ENV=production".into()),
+        Stack::Python => {
+            env.push("PYTHONDONTWRITEBYTECODE=1".into());
+            env.push("PYTHONUNBUFFERED=1".into());
+        }
+        _ => {}
+    }
+    env.extend(service.env.iter().map(|(k, v)| format!("{k}={}", quote(v))));
+    let binary = format!("/usr/local/bin/{}", binary_name(service));
+    let (entrypoint, cmd) = match service.stack {
+        Stack::Go | Stack::Rust => (Some(exec_form(&[binary])), None),
+        Stack::NodeStatic | Stack::Static => (
+            None,
+            Some(exec_form(&[
+                "nginx".into(),
+                "-g".into(),
+                "daemon off;".into(),
+            ])),
+        ),
+        Stack::NodeServer | Stack::Python => (None, Some(exec_form(&service.start))),
+    };
+    RuntimeStage {
+        image: service.runtime_image.clone(),
+        workdir: matches!(service.stack, Stack::NodeServer | Stack::Python).then(|| "/app".into()),
+        env,
+        labels: service
+            .labels
+            .iter()
+            .map(|(k, v)| format!("{}={}", quote(k), quote(v)))
+            .collect(),
+        packages: install_packages(service, family, &service.runtime_packages, "runtime")
+            .filter(|_| service.runtime.has_shell()),
+        create_user,
+        user: format!("{uid}:{uid}", uid = service.user.uid),
+        user_name: service.user.name.clone(),
+        expose,
+        healthcheck,
+        entrypoint,
+        cmd,
+    }
+}
+
+/// The name of the built binary for compiled stacks.
+#[must_use]
+pub fn binary_name(service: &Service) -> &str {
+    match service.stack {
+        Stack::Rust => &service.rust_bin,
+        _ => &service.name,
+    }
+}
+
+/// The `.dockerignore` of a service: the stack's defaults, then the user's patterns.
+#[must_use]
+pub fn dockerignore(project: &Project, service: &Service) -> String {
+    let mut lines: Vec<String> = header(project, service, ".dockerignore")
+        .into_iter()
+        .map(|l| format!("# {l}"))
+        .collect();
+    lines.push(String::new());
+    lines
+        .push("# Version control, editors, local environment files (they may hold secrets)".into());
+    for p in [
+        ".git",
+        ".gitignore",
+        ".dockerignore",
+        ".idea",
+        ".vscode",
+        "**/.DS_Store",
+        ".env",
+        ".env.*",
+        "*.log",
+    ] {
+        lines.push(p.into());
+    }
+    lines.push("# Docker and mbgen files: not needed inside the image".into());
+    let dockerfile = &service.dockerfile;
+    lines.push(dockerfile.clone());
+    lines.push(project.config_name.clone());
+    lines.push("docker-compose*.yml".into());
+    lines.push("compose*.yaml".into());
+    lines.push("# Dependencies and build output are made inside the build".into());
+    let stack_patterns: Vec<String> = match service.stack {
+        Stack::NodeStatic | Stack::NodeServer => {
+            let mut p = vec![
+                "**/node_modules".into(),
+                "npm-debug.log*".into(),
+                "coverage".into(),
+            ];
+            if !service.output_dir.is_empty() {
+                p.push(service.output_dir.clone());
+            }
+            if service.package_manager == PackageManager::Yarn {
+                p.push(".yarn/cache".into());
+            }
+            p
+        }
+        Stack::Python => vec![
+            "**/__pycache__".into(),
+            "**/*.py[cod]".into(),
+            ".venv".into(),
+            "venv".into(),
+            ".pytest_cache".into(),
+            ".mypy_cache".into(),
+            ".ruff_cache".into(),
+            ".tox".into(),
+            "*.egg-info".into(),
+        ],
+        Stack::Go => vec!["*.test".into(), "*.out".into(), "bin".into()],
+        Stack::Rust => vec!["target".into()],
+        Stack::Static => vec![],
+    };
+    lines.extend(stack_patterns);
+    if !service.dockerignore.is_empty() {
+        lines.push("# From mbgen.toml".into());
+        lines.extend(service.dockerignore.iter().cloned());
+    }
+    let mut out = lines.join("\n");
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting() {
+        assert_eq!(quote(r#"a "b" $HOME \n"#), r#""a \"b\" \$HOME \\n""#);
+        assert_eq!(
+            exec_form(&["a\"b".into(), "c d".into()]),
+            r#"["a\"b", "c d"]"#
+        );
+    }
+}

@@ -1,0 +1,74 @@
+//! Go: `go.mod`/`go.sum` first, modules downloaded under a cache mount, a static binary
+//! built under the build cache, then a final image that holds only the binary.
+//!
+//! The standard library is never rebuilt (`go build -a` is not used); time zone data is
+//! embedded with the `timetzdata` tag so `scratch` and distroless need no tzdata.
+
+use serde::Serialize;
+
+use super::common::{binary_name, cache_mount};
+use super::{DockerfileContext, Run};
+use crate::model::{Runtime, Service};
+
+#[derive(Debug, Serialize)]
+pub struct GoSection {
+    /// `COPY` arguments for `go.mod` and `go.sum`.
+    pub manifests: String,
+    /// `go mod download`, absent with `vendor/`.
+    pub download: Option<Run>,
+    pub build: Run,
+    /// Path of the binary in the build stage and the final image.
+    pub binary: String,
+    /// Copy the CA bundle into `scratch`.
+    pub copy_ca_bundle: bool,
+}
+
+pub fn plan(service: &Service, _cx: &mut DockerfileContext) -> GoSection {
+    let modcache = cache_mount(service, "/go/pkg/mod");
+    let buildcache = cache_mount(service, "/root/.cache/go-build");
+    let lockfile = &service.lockfile;
+    let manifests = if lockfile.optional {
+        // The glob lets a module without dependencies (and so without go.sum) build.
+        format!("go.mod {}* ./", lockfile.path)
+    } else {
+        format!("go.mod {} ./", lockfile.path)
+    };
+    let download = (!service.go.vendor).then(|| Run {
+        comments: vec![
+            "Modules only: rebuilt when go.mod or go.sum change, not the sources.".into(),
+        ],
+        mounts: modcache.clone().into_iter().collect(),
+        commands: vec!["go mod download".into()],
+        ..Run::default()
+    });
+    let binary = format!("/usr/local/bin/{}", binary_name(service));
+    let mut flags = vec!["-trimpath".to_owned()];
+    if service.go.vendor {
+        flags.push("-mod=vendor".into());
+    }
+    flags.push("-ldflags=\"-s -w\"".into());
+    flags.push("-tags timetzdata".into());
+    let cgo = u8::from(service.go.cgo);
+    let mut mounts: Vec<String> = Vec::new();
+    if !service.go.vendor {
+        mounts.extend(modcache);
+    }
+    mounts.extend(buildcache);
+    let build = Run {
+        comments: vec![],
+        mounts,
+        commands: vec![format!(
+            "CGO_ENABLED={cgo} go build {} -o {binary} {}",
+            flags.join(" "),
+            service.go.main
+        )],
+        ..Run::default()
+    };
+    GoSection {
+        manifests,
+        download,
+        build,
+        binary,
+        copy_ca_bundle: service.runtime == Runtime::Scratch,
+    }
+}

@@ -1,0 +1,407 @@
+//! What the user wrote in `mbgen.toml`: strict serde types, documented for the JSON Schema.
+//!
+//! Every table rejects unknown keys and every value is parsed into a validated type, so a
+//! typo fails here with a location. Defaults are not applied here: see [`crate::model`].
+
+mod load;
+pub mod value;
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+pub use load::{load, LoadedConfig};
+use value::{
+    Duration, ExecCommand, Ident, IgnorePattern, ImagePath, ImageRef, LabelKey, LineValue,
+    PackageName, Port, RelPath, ServiceName, ShellCommand, UrlPath, VarName, Version,
+};
+
+/// The name of the file mbgen reads.
+pub const CONFIG_FILE: &str = "mbgen.toml";
+
+/// `mbgen.toml`: the services of a project and how to build their container images.
+///
+/// Each service is a table `[services.<name>]`. Only `stack` is required: every other key has
+/// a default suited to the stack.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(title = "mbgen.toml")]
+pub struct ConfigSpec {
+    /// The services to build, keyed by service name (lowercase letters, digits and `-`).
+    ///
+    /// ```toml
+    /// [services.web]
+    /// stack = "node-static"
+    /// ```
+    #[serde(default)]
+    pub services: BTreeMap<ServiceName, ServiceSpec>,
+}
+
+/// One service: one Dockerfile and one `.dockerignore`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ServiceSpec {
+    /// What kind of application this is; it selects the Dockerfile template.
+    ///
+    /// `stack = "node-server"`
+    pub stack: Stack,
+
+    /// The build context: the service's directory, relative to `mbgen.toml`. Default: `.`.
+    ///
+    /// `path = "services/api"`
+    pub path: Option<RelPath>,
+
+    /// Where to write the Dockerfile, relative to `path`. Default: `Dockerfile`. The
+    /// `.dockerignore` goes next to it (`<name>.dockerignore` when the name is not
+    /// `Dockerfile`, which `BuildKit` reads for that Dockerfile).
+    ///
+    /// `dockerfile = "docker/api.Dockerfile"`
+    pub dockerfile: Option<RelPath>,
+
+    /// The toolchain version, as used in the official image tags. Defaults: node `22`,
+    /// python `3.13`, go `1.24`, rust `1.91`. Ignored by `static`.
+    ///
+    /// `version = "20"`
+    pub version: Option<Version>,
+
+    /// The Linux distribution family of the images, which decides between `apt-get` and
+    /// `apk`. Default: taken from the builder image name (`alpine` in it means alpine),
+    /// otherwise `debian`.
+    ///
+    /// `family = "alpine"`
+    pub family: Option<Family>,
+
+    /// Base images per stage, replacing the defaults derived from `stack`, `version`,
+    /// `family` and `runtime`.
+    ///
+    /// ```toml
+    /// [services.api.images]
+    /// builder = "node:22.12-trixie-slim"
+    /// runtime = "node:22.12-trixie-slim"
+    /// ```
+    pub images: Option<ImagesSpec>,
+
+    /// The kind of final image for compiled stacks (`go`, `rust`). Default: `distroless` for
+    /// go, `slim` for rust.
+    ///
+    /// `runtime = "scratch"`
+    pub runtime: Option<RuntimeBase>,
+
+    /// The package manager. Default: inferred from `lockfile` (`package-lock.json` → npm,
+    /// `yarn.lock` → yarn, `pnpm-lock.yaml` → pnpm, `uv.lock` → uv, `requirements*.txt` →
+    /// pip), otherwise the stack's own (npm, pip, go, cargo).
+    ///
+    /// `package-manager = "pnpm"`
+    pub package_manager: Option<PackageManager>,
+
+    /// The lockfile, relative to `path`, copied before the sources so that dependencies are
+    /// installed in their own cached layer. Defaults: `package-lock.json`, `yarn.lock` or
+    /// `pnpm-lock.yaml` (per package manager), `requirements.txt` (pip), `uv.lock` (uv),
+    /// `go.sum` (go, optional), `Cargo.lock` (rust).
+    ///
+    /// `lockfile = "requirements/prod.txt"`
+    pub lockfile: Option<RelPath>,
+
+    /// The dependency install command, replacing the frozen-lockfile default (for example
+    /// `npm ci`). Runs with the package manager's cache mounted.
+    ///
+    /// `install = "npm ci --ignore-scripts"`
+    pub install: Option<ShellCommand>,
+
+    /// The build command. Default for `node-static`: `npm run build` (or the yarn/pnpm
+    /// equivalent). For `node-server` there is no build step unless this is set.
+    ///
+    /// `build = "npm run build"`
+    pub build: Option<ShellCommand>,
+
+    /// The container's command, in exec form. Required for `node-server` and `python`;
+    /// `go` and `rust` run the built binary; nginx serves the static stacks.
+    ///
+    /// `start = ["gunicorn", "--bind", "0.0.0.0:8080", "app:app"]`
+    pub start: Option<ExecCommand>,
+
+    /// The directory the build writes, relative to `path`. `node-static`: the site to serve
+    /// (default `dist`). `node-server`: copied into the final image when there is a build
+    /// step (default `dist`). `static`: the directory to serve (default `.`).
+    ///
+    /// `output-dir = "build"`
+    pub output_dir: Option<RelPath>,
+
+    /// For static sites: answer unknown paths with `/index.html`, as single-page
+    /// applications with client-side routing need. Default: `false`.
+    ///
+    /// `spa = true`
+    pub spa: Option<bool>,
+
+    /// Go: the main package to build, relative to `path`. Default: `.`.
+    ///
+    /// `main = "cmd/api"`
+    pub main: Option<RelPath>,
+
+    /// Go: build from the committed `vendor/` directory (`-mod=vendor`) instead of
+    /// downloading modules. Default: `false`.
+    ///
+    /// `vendor = true`
+    pub vendor: Option<bool>,
+
+    /// Go: build with cgo. The runtime must then provide a C library, so `scratch` and
+    /// `distroless` are refused. Default: `false` (a static binary).
+    ///
+    /// `cgo = true`
+    pub cgo: Option<bool>,
+
+    /// Rust: the binary target to build and run. Default: the service name.
+    ///
+    /// `bin = "api-server"`
+    pub bin: Option<Ident>,
+
+    /// The port the application listens on: exposed, and used by nginx for the static
+    /// stacks. Default: `8080`.
+    ///
+    /// `port = 3000`
+    pub port: Option<Port>,
+
+    /// More ports to expose besides `port`. Default: none.
+    ///
+    /// `extra-ports = [9090]`
+    #[serde(default)]
+    pub extra_ports: Vec<Port>,
+
+    /// Environment variables of the final image. Values may contain any character but line
+    /// breaks; they are quoted for you. Not for secrets: use `secrets`.
+    ///
+    /// `env = { LOG_LEVEL = "info" }`
+    #[serde(default)]
+    pub env: BTreeMap<VarName, LineValue>,
+
+    /// Build arguments declared (with these default values) in the build stages, to be
+    /// overridden with `docker build --build-arg`. Not for secrets: use `secrets`.
+    ///
+    /// `build-args = { APP_VERSION = "dev" }`
+    #[serde(default)]
+    pub build_args: BTreeMap<VarName, LineValue>,
+
+    /// Extra system packages, installed with apt-get or apk per image family.
+    ///
+    /// ```toml
+    /// [services.api.system-packages]
+    /// build = ["gcc", "libpq-dev"]
+    /// runtime = ["libpq5"]
+    /// ```
+    pub system_packages: Option<SystemPackagesSpec>,
+
+    /// The user the container runs as. Default: the image's own unprivileged user (`node`,
+    /// `nginx`, `nonroot`) or `app`, which mbgen creates. Running as root is not offered.
+    ///
+    /// `user = "svc"`
+    pub user: Option<Ident>,
+
+    /// A `HEALTHCHECK` for the final image. Default: none (orchestrators usually probe for
+    /// themselves).
+    ///
+    /// `healthcheck = { path = "/healthz", interval = "30s" }`
+    pub healthcheck: Option<HealthcheckSpec>,
+
+    /// Labels of the final image.
+    ///
+    /// `labels = { "org.opencontainers.image.source" = "https://github.com/acme/api" }`
+    #[serde(default)]
+    pub labels: BTreeMap<LabelKey, LineValue>,
+
+    /// Extra `.dockerignore` patterns, after the stack's defaults.
+    ///
+    /// `dockerignore = ["coverage/", "*.log"]`
+    #[serde(default)]
+    pub dockerignore: Vec<IgnorePattern>,
+
+    /// Build secrets, mounted only into the dependency install step with
+    /// `RUN --mount=type=secret`; never stored in a layer, an `ARG` or an `ENV`. Pass them
+    /// with `docker build --secret id=<id>,src=<file>`.
+    ///
+    /// ```toml
+    /// [[services.web.secrets]]
+    /// id = "npmrc"
+    /// target = "/root/.npmrc"
+    /// ```
+    #[serde(default)]
+    pub secrets: Vec<SecretSpec>,
+
+    /// Extra CA certificates (PEM files relative to `path`) trusted by the build stages, for
+    /// networks behind a TLS-intercepting proxy. They are not copied into the final image.
+    ///
+    /// `ca-certificates = ["certs/corp-root.crt"]`
+    #[serde(default)]
+    pub ca_certificates: Vec<RelPath>,
+
+    /// Use `BuildKit` cache mounts for package-manager caches. Default: `true`.
+    ///
+    /// `cache-mounts = false`
+    pub cache_mounts: Option<bool>,
+}
+
+/// What kind of application a service is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stack {
+    /// A front end built with Node (Vite, React, Angular...) and served by nginx.
+    NodeStatic,
+    /// A Node.js server (Express, Fastify, Next.js standalone...).
+    NodeServer,
+    /// A Go program, built into a static binary.
+    Go,
+    /// A Python web application (Flask, Django, `FastAPI`...) with its dependencies as wheels.
+    Python,
+    /// A Rust binary.
+    Rust,
+    /// Plain files served by nginx, with no build step.
+    Static,
+}
+
+impl Stack {
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::NodeStatic => "node-static",
+            Self::NodeServer => "node-server",
+            Self::Go => "go",
+            Self::Python => "python",
+            Self::Rust => "rust",
+            Self::Static => "static",
+        }
+    }
+}
+
+/// The Linux distribution family of the images.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Family {
+    /// Debian-based images, packages installed with `apt-get`.
+    Debian,
+    /// Alpine-based images, packages installed with `apk`.
+    Alpine,
+}
+
+/// The kind of final image for compiled stacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuntimeBase {
+    /// An empty image holding only the binary and CA certificates (go only).
+    Scratch,
+    /// Google's distroless images: no shell, no package manager, a `nonroot` user.
+    Distroless,
+    /// A slim distribution image (`debian:trixie-slim` or `alpine`, per `family`).
+    Slim,
+}
+
+/// A package manager.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum PackageManager {
+    /// npm, with `npm ci`.
+    Npm,
+    /// Yarn (classic or berry, through corepack).
+    Yarn,
+    /// pnpm, through corepack.
+    Pnpm,
+    /// pip, with a requirements file.
+    Pip,
+    /// uv, with `uv.lock`.
+    Uv,
+    /// Go modules.
+    Go,
+    /// Cargo.
+    Cargo,
+}
+
+impl PackageManager {
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Npm => "npm",
+            Self::Yarn => "yarn",
+            Self::Pnpm => "pnpm",
+            Self::Pip => "pip",
+            Self::Uv => "uv",
+            Self::Go => "go",
+            Self::Cargo => "cargo",
+        }
+    }
+}
+
+/// Base images per stage.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ImagesSpec {
+    /// The image of the dependency and build stages.
+    ///
+    /// `builder = "golang:1.24-trixie"`
+    pub builder: Option<ImageRef>,
+    /// The image of the final stage.
+    ///
+    /// `runtime = "gcr.io/distroless/static-debian13:nonroot"`
+    pub runtime: Option<ImageRef>,
+}
+
+/// Extra system packages per stage.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SystemPackagesSpec {
+    /// Installed in the builder stages (compilers, headers).
+    ///
+    /// `build = ["gcc", "libpq-dev"]`
+    #[serde(default)]
+    pub build: Vec<PackageName>,
+    /// Installed in the final image (shared libraries, tools the app runs).
+    ///
+    /// `runtime = ["libpq5"]`
+    #[serde(default)]
+    pub runtime: Vec<PackageName>,
+}
+
+/// A container health check: either an HTTP `path` probed with the runtime's own tools, or
+/// an explicit `cmd`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct HealthcheckSpec {
+    /// The HTTP path to probe on `port`; the probe uses node, python or curl from the
+    /// runtime image.
+    ///
+    /// `path = "/healthz"`
+    pub path: Option<UrlPath>,
+    /// The probe command, in exec form, instead of `path`.
+    ///
+    /// `cmd = ["/app", "healthcheck"]`
+    pub cmd: Option<ExecCommand>,
+    /// Time between probes. Default: `30s`.
+    pub interval: Option<Duration>,
+    /// How long one probe may take. Default: `5s`.
+    pub timeout: Option<Duration>,
+    /// Grace period after start. Default: `10s`.
+    pub start_period: Option<Duration>,
+    /// Failures in a row before the container is unhealthy. Default: `3`.
+    #[schemars(range(min = 1, max = 100))]
+    pub retries: Option<u8>,
+}
+
+/// A build secret, mounted with `RUN --mount=type=secret` into the dependency install step.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SecretSpec {
+    /// The secret's id, as in `docker build --secret id=<id>,src=<file>`.
+    ///
+    /// `id = "npmrc"`
+    pub id: Ident,
+    /// Where the secret file appears during the install step. Default:
+    /// `/run/secrets/<id>`.
+    ///
+    /// `target = "/root/.npmrc"`
+    pub target: Option<ImagePath>,
+    /// Also expose the secret's contents to the install command as this environment
+    /// variable (only for that command; it is never stored).
+    ///
+    /// `env = "PIP_INDEX_URL"`
+    pub env: Option<VarName>,
+    /// Fail the build when the secret is not passed. Default: `false`.
+    pub required: Option<bool>,
+}

@@ -1,0 +1,268 @@
+#!/usr/bin/env bash
+# Build local stand-ins of the official base images that mbgen's generated
+# Dockerfiles start FROM, so those Dockerfiles build unmodified on a machine
+# that can reach no container registry.
+#
+#   images.sh [NAME...]      build the stand-ins (all of them by default)
+#   images.sh --list         print the image names and their recipe folders
+#
+# NAME is an image name (debian:trixie-slim) or a recipe folder name
+# (debian-trixie-slim). The base image debian:trixie-slim is always brought
+# up to date first, as every other stand-in is built from it.
+#
+# Environment:
+#   MBGEN_E2E_DIR    work folder (default /var/tmp/mbgen-e2e): the debootstrap
+#                    tarball cache, build contexts and logs live there
+#   DOCKER_HOST      engine to build in; if unset, or if it does not answer,
+#                    the private engine of engine.sh is used (started here if
+#                    needed and then stopped again at the end)
+#   MBGEN_E2E_FORCE  1 = rebuild even when an image is up to date
+#   DEBIAN_MIRROR    default http://deb.debian.org/debian
+#
+# Each recipe lives in images/<folder>/Dockerfile and carries a
+# `LABEL org.mbgen.standin-version=N` line; an image that already exists with
+# the same N (and was built from the current base image) is not rebuilt.
+# Bump N when a recipe changes.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
+DOCKER=/usr/bin/docker
+export DOCKER_BUILDKIT=1
+export DEBIAN_FRONTEND=noninteractive
+
+E2E_DIR=${MBGEN_E2E_DIR:-/var/tmp/mbgen-e2e}
+mkdir -p "$E2E_DIR"
+E2E_DIR=$(cd "$E2E_DIR" && pwd -P)
+export MBGEN_E2E_DIR=$E2E_DIR
+DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+FORCE=${MBGEN_E2E_FORCE:-0}
+
+LABEL_VERSION=org.mbgen.standin-version
+LABEL_BASE=org.mbgen.standin-base
+LABEL_CERTS=org.mbgen.standin-certs
+
+# Bump when the way the root file system tarball is made changes.
+ROOTFS_VERSION=1
+ROOTFS_IMAGE=mbgen-e2e/trixie-rootfs:minbase
+ROOTFS_TAR=$E2E_DIR/cache/trixie-minbase-v$ROOTFS_VERSION.tar
+
+# image name | recipe folder, in build order (the base image first)
+IMAGES=(
+    "debian:trixie-slim|debian-trixie-slim"
+    "node:22-trixie-slim|node-22-trixie-slim"
+    "nginx:1.29-trixie|nginx-1.29-trixie"
+    "golang:1.24-trixie|golang-1.24-trixie"
+    "python:3.13-slim-trixie|python-3.13-slim-trixie"
+    "rust:1.91-slim-trixie|rust-1.91-slim-trixie"
+    "gcr.io/distroless/static-debian13:nonroot|distroless-static-debian13-nonroot"
+    "gcr.io/distroless/cc-debian13:nonroot|distroless-cc-debian13-nonroot"
+)
+BASE_IMAGE=debian:trixie-slim
+
+log() { printf '[images] %s\n' "$*" >&2; }
+die() { printf '[images] error: %s\n' "$*" >&2; exit 1; }
+
+# --------------------------------------------------------------------------
+# engine
+
+STARTED_ENGINE=0
+cleanup() {
+    local rc=$?
+    if [ "$STARTED_ENGINE" = 1 ]; then
+        "$HERE/engine.sh" stop "$E2E_DIR" || rc=1
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+
+ensure_engine() {
+    if [ -x "$DOCKER" ] && [ -n "${DOCKER_HOST:-}" ] &&
+        timeout 10 "$DOCKER" info >/dev/null 2>&1; then
+        log "using engine at $DOCKER_HOST"
+        return 0
+    fi
+    if [ -x "$DOCKER" ] && "$HERE/engine.sh" status "$E2E_DIR" 2>/dev/null; then
+        eval "$("$HERE/engine.sh" env "$E2E_DIR")"
+        log "using the private engine at $DOCKER_HOST"
+        return 0
+    fi
+    # engine.sh installs docker.io and debootstrap when they are missing
+    local out
+    out=$("$HERE/engine.sh" start "$E2E_DIR")
+    STARTED_ENGINE=1
+    eval "$out"
+    log "started the private engine at $DOCKER_HOST (stopped again at exit)"
+}
+
+# --------------------------------------------------------------------------
+# helpers
+
+label_of() { # image label -> value or empty
+    "$DOCKER" image inspect --format "{{ index .Config.Labels \"$2\" }}" "$1" 2>/dev/null || true
+}
+
+image_id() {
+    "$DOCKER" image inspect --format '{{ .Id }}' "$1" 2>/dev/null || true
+}
+
+recipe_version() { # folder -> N from its Dockerfile
+    local v
+    v=$(sed -n "s/^LABEL $LABEL_VERSION=\([0-9][0-9]*\)\$/\1/p" "$HERE/images/$1/Dockerfile" | head -n1)
+    [ -n "$v" ] || die "images/$1/Dockerfile has no 'LABEL $LABEL_VERSION=N' line"
+    printf '%s\n' "$v"
+}
+
+host_certs() { # the host's extra CA certificates, sorted
+    find /usr/local/share/ca-certificates -maxdepth 2 -type f -name '*.crt' 2>/dev/null | LC_ALL=C sort
+}
+
+certs_digest() {
+    local f
+    { for f in $(host_certs); do sha256sum <"$f"; done; } | sha256sum | cut -c1-16
+}
+
+# --------------------------------------------------------------------------
+# root file system
+
+make_rootfs_tar() {
+    if [ -s "$ROOTFS_TAR" ]; then
+        log "debootstrap tarball cached: $ROOTFS_TAR"
+        return 0
+    fi
+    if ! command -v debootstrap >/dev/null 2>&1; then
+        log "installing debootstrap"
+        apt-get update -q </dev/null
+        apt-get install -y -q --no-install-recommends debootstrap </dev/null
+    fi
+    mkdir -p "$E2E_DIR/cache"
+    local root="$E2E_DIR/cache/rootfs.tmp" t0=$SECONDS
+    rm -rf "$root"
+    log "debootstrap --variant=minbase trixie (once; cached afterwards)"
+    if ! debootstrap --variant=minbase trixie "$root" "$DEBIAN_MIRROR" \
+        >"$E2E_DIR/logs/debootstrap.log" 2>&1; then
+        tail -n 40 "$E2E_DIR/logs/debootstrap.log" >&2
+        die "debootstrap failed (log: $E2E_DIR/logs/debootstrap.log)"
+    fi
+    # what the official image does not carry: downloaded packages and lists,
+    # device nodes, the host's name resolution and logs
+    rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/cache/apt/*.bin \
+        "$root"/var/lib/apt/lists/* "$root"/var/log/bootstrap.log \
+        "$root"/debootstrap "$root"/etc/hostname "$root"/etc/resolv.conf
+    find "$root/dev" "$root/proc" "$root/sys" -mindepth 1 -maxdepth 1 -exec rm -rf {} + 2>/dev/null || true
+    tar --numeric-owner --xattrs -C "$root" -cf "$ROOTFS_TAR.part" .
+    mv "$ROOTFS_TAR.part" "$ROOTFS_TAR"
+    rm -rf "$root"
+    log "debootstrap tarball made in $((SECONDS - t0))s ($(du -h "$ROOTFS_TAR" | cut -f1))"
+}
+
+import_rootfs() {
+    local have
+    have=$(label_of "$ROOTFS_IMAGE" "$LABEL_VERSION")
+    if [ "$FORCE" != 1 ] && [ "$have" = "$ROOTFS_VERSION" ]; then
+        log "$ROOTFS_IMAGE up to date (version $have)"
+        return 0
+    fi
+    make_rootfs_tar
+    local t0=$SECONDS
+    "$DOCKER" import \
+        --change "LABEL $LABEL_VERSION=$ROOTFS_VERSION" \
+        --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+        --change 'CMD ["bash"]' \
+        - "$ROOTFS_IMAGE" <"$ROOTFS_TAR" >/dev/null
+    log "imported $ROOTFS_IMAGE in $((SECONDS - t0))s"
+}
+
+# --------------------------------------------------------------------------
+# stand-ins
+
+BUILT_BASE=0
+
+build_one() { # name folder
+    local name=$1 dir=$2 want have base_ref base_id have_base ctx logf t0
+    [ -f "$HERE/images/$dir/Dockerfile" ] || die "no recipe images/$dir/Dockerfile"
+    want=$(recipe_version "$dir")
+    if [ "$name" = "$BASE_IMAGE" ]; then
+        base_ref=$ROOTFS_IMAGE
+    else
+        base_ref=$BASE_IMAGE
+    fi
+    base_id=$(image_id "$base_ref")
+    [ -n "$base_id" ] || die "base image $base_ref is missing"
+    have=$(label_of "$name" "$LABEL_VERSION")
+    have_base=$(label_of "$name" "$LABEL_BASE")
+    local certs
+    certs=$(certs_digest)
+    if [ "$FORCE" != 1 ] && [ "$have" = "$want" ] && [ "$have_base" = "$base_id" ] &&
+        [ "$(label_of "$name" "$LABEL_CERTS")" = "$certs" ]; then
+        log "$name up to date (version $have)"
+        return 0
+    fi
+
+    ctx="$E2E_DIR/ctx/$dir"
+    rm -rf "$ctx"
+    mkdir -p "$ctx/certs"
+    cp -a "$HERE/images/$dir/." "$ctx/"
+    local f
+    for f in $(host_certs); do cp "$f" "$ctx/certs/"; done
+
+    logf="$E2E_DIR/logs/$dir.log"
+    log "building $name (version $want${have:+, had $have}) - log: $logf"
+    t0=$SECONDS
+    if ! "$DOCKER" build --network host --progress plain \
+        --label "$LABEL_BASE=$base_id" \
+        --label "$LABEL_CERTS=$certs" \
+        -t "$name" -f "$ctx/Dockerfile" "$ctx" >"$logf" 2>&1; then
+        tail -n 60 "$logf" >&2
+        die "building $name failed after $((SECONDS - t0))s (log: $logf)"
+    fi
+    local size
+    size=$("$DOCKER" image inspect --format '{{ .Size }}' "$name")
+    log "built $name in $((SECONDS - t0))s ($((size / 1000000)) MB)"
+}
+
+main() {
+    local selected=() arg entry name dir
+    for arg in "$@"; do
+        case "$arg" in
+            --list)
+                for entry in "${IMAGES[@]}"; do
+                    printf '%-45s images/%s\n' "${entry%%|*}" "${entry#*|}"
+                done
+                exit 0
+                ;;
+            -h | --help)
+                sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'
+                exit 0
+                ;;
+            *)
+                local found=0
+                for entry in "${IMAGES[@]}"; do
+                    if [ "$arg" = "${entry%%|*}" ] || [ "$arg" = "${entry#*|}" ]; then
+                        selected+=("$entry")
+                        found=1
+                    fi
+                done
+                [ "$found" = 1 ] || die "unknown image: $arg (see --list)"
+                ;;
+        esac
+    done
+    [ ${#selected[@]} -gt 0 ] || selected=("${IMAGES[@]}")
+
+    local t_all=$SECONDS
+    mkdir -p "$E2E_DIR/logs" "$E2E_DIR/cache" "$E2E_DIR/ctx"
+    ensure_engine
+
+    import_rootfs
+    build_one "$BASE_IMAGE" "debian-trixie-slim"
+    for entry in "${selected[@]}"; do
+        name=${entry%%|*}
+        dir=${entry#*|}
+        [ "$name" = "$BASE_IMAGE" ] && continue
+        build_one "$name" "$dir"
+    done
+    log "all done in $((SECONDS - t_all))s"
+    "$DOCKER" image ls --filter "label=$LABEL_VERSION" \
+        --format 'table {{.Repository}}:{{.Tag}}\t{{.ID}}\t{{.Size}}' >&2
+}
+
+main "$@"
