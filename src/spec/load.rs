@@ -166,6 +166,13 @@ pub fn parse(text: &str, display_path: &Path) -> Result<LoadedConfig, Diagnostic
                 match entry {
                     Some(entry) if !entry.path.is_empty() => {
                         remove(working.get_mut(), &entry.path);
+                        // A misspelt key stood for the key its suggestion names.
+                        if let Some(suggested) = suggestion_for_unknown(e.message()) {
+                            let mut path = entry.path.clone();
+                            path.pop();
+                            path.push(suggested.to_owned());
+                            removed.push(path);
+                        }
                         removed.push(entry.path);
                     }
                     _ => break,
@@ -280,6 +287,11 @@ fn describe(
         (Some(span), _) => d.at(source, span),
         (None, _) => d.in_file(display_path),
     }
+}
+
+fn suggestion_for_unknown(message: &str) -> Option<&str> {
+    let (name, expected) = parse_expected(message.trim_end(), "unknown field")?;
+    suggest(name, expected)
 }
 
 fn missing_field(message: &str) -> Option<&str> {

@@ -320,13 +320,25 @@ impl fmt::Display for Port {
 
 impl<'de> Deserialize<'de> for Port {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let raw = i64::deserialize(deserializer)?;
-        match u16::try_from(raw) {
-            Ok(port) if port > 0 => Ok(Self(port)),
-            _ => Err(serde::de::Error::custom(format!(
-                "port {raw} is out of range: use a number from 1 to 65535 (ports below 1024 need root; 8080 is the usual choice)"
-            ))),
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Port;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a port number from 1 to 65535, without quotes")
+            }
+            fn visit_i64<E: serde::de::Error>(self, raw: i64) -> Result<Port, E> {
+                match u16::try_from(raw) {
+                    Ok(port) if port > 0 => Ok(Port(port)),
+                    _ => Err(E::custom(format!(
+                        "port {raw} is out of range: use a number from 1 to 65535 (ports below 1024 need root; 8080 is the usual choice)"
+                    ))),
+                }
+            }
+            fn visit_u64<E: serde::de::Error>(self, raw: u64) -> Result<Port, E> {
+                self.visit_i64(i64::try_from(raw).unwrap_or(i64::MAX))
+            }
         }
+        deserializer.deserialize_i64(Visitor)
     }
 }
 

@@ -1,0 +1,94 @@
+//! Every example is a test: its generated files are snapshot-tested, the committed copies
+//! are up to date, and rendering is deterministic.
+
+mod common;
+
+use std::path::Path;
+
+use mbgen::{model, render, spec};
+
+fn render_example(dir: &Path) -> Vec<render::GeneratedFile> {
+    let loaded = spec::load(&dir.join("mbgen.toml"), Path::new("mbgen.toml"))
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    let project = model::resolve(&loaded).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    render::render_project(&project).expect("templates render")
+}
+
+#[test]
+fn example_snapshots() {
+    for dir in common::examples() {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let files = render_example(&dir);
+        let mut combined = String::new();
+        for f in &files {
+            combined.push_str(&format!("==> {} <==\n{}\n", f.path.display(), f.contents));
+        }
+        insta::assert_snapshot!(format!("example_{name}"), combined);
+    }
+}
+
+#[test]
+fn committed_output_is_current() {
+    for dir in common::examples() {
+        for f in render_example(&dir) {
+            let on_disk = std::fs::read_to_string(dir.join(&f.path)).unwrap_or_default();
+            assert!(
+                on_disk == f.contents,
+                "{} is stale: run `cargo run -- render {}`",
+                dir.join(&f.path).display(),
+                dir.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn render_check_passes_on_every_example() {
+    for dir in common::examples() {
+        let out = common::mbgen(&dir)
+            .args(["render", "--check"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}: {}{}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn rendering_is_deterministic() {
+    for dir in common::examples() {
+        let first = render_example(&dir);
+        for _ in 0..5 {
+            assert_eq!(first, render_example(&dir), "{}", dir.display());
+        }
+    }
+}
+
+#[test]
+fn generated_files_follow_the_whitespace_policy() {
+    for dir in common::examples() {
+        for f in render_example(&dir) {
+            let text = &f.contents;
+            assert!(
+                text.ends_with('\n') && !text.ends_with("\n\n"),
+                "{}",
+                f.path.display()
+            );
+            assert!(
+                !text.contains('\r') && !text.contains('\t'),
+                "{}",
+                f.path.display()
+            );
+            assert!(
+                text.lines().all(|l| l == l.trim_end()),
+                "{}",
+                f.path.display()
+            );
+        }
+    }
+}
