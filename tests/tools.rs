@@ -1,0 +1,158 @@
+//! The generated Dockerfiles as the tools around them see them: hadolint finds nothing,
+//! BuildKit's own parser reads the instructions mbgen meant, and taplo (the engine of the
+//! TOML editor extensions) validates every example against the JSON Schema.
+//!
+//! The tools come from `tests/run.sh` (a Python venv); point `MBGEN_TOOLS_BIN` at its `bin`
+//! directory. Without them these tests are skipped, except under `CI`, where they fail.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn tool(name: &str) -> Option<PathBuf> {
+    let from_env = std::env::var_os("MBGEN_TOOLS_BIN").map(|d| PathBuf::from(d).join(name));
+    let found = from_env.filter(|p| p.is_file()).or_else(|| {
+        std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|d| d.join(name))
+                .find(|p| p.is_file())
+        })
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{name} is required under CI: run the tests through tests/run.sh"
+        );
+        eprintln!("skipped: {name} not found (run tests/run.sh to install it)");
+    }
+    found
+}
+
+fn dockerfiles() -> Vec<PathBuf> {
+    common::examples().into_iter().map(|d| d.join("Dockerfile")).collect()
+}
+
+#[test]
+fn hadolint_finds_nothing() {
+    let Some(hadolint) = tool("hadolint") else { return };
+    for file in dockerfiles() {
+        let out = Command::new(&hadolint)
+            .args(["--no-color", "--failure-threshold", "info"])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success() && out.stdout.is_empty(),
+            "hadolint on {}:\n{}{}",
+            file.display(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[derive(serde::Deserialize, Debug)]
+struct Instruction {
+    cmd: String,
+    flags: Vec<String>,
+    value: Vec<String>,
+    json: bool,
+}
+
+fn parse_with_buildkit(files: &[PathBuf]) -> Option<std::collections::BTreeMap<String, Vec<Instruction>>> {
+    let python = tool("python3")?;
+    let out = Command::new(python)
+        .arg(common::root().join("tests/tools/dockerfile_instructions.py"))
+        .args(files)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    Some(serde_json::from_slice(&out.stdout).unwrap())
+}
+
+#[test]
+fn buildkit_parses_the_intended_instructions() {
+    if tool("hadolint").is_none() {
+        // The venv that has hadolint has the parser; without it there is no parser either.
+        return;
+    }
+    let files = dockerfiles();
+    let Some(parsed) = parse_with_buildkit(&files) else { return };
+    for (file, instructions) in parsed {
+        let stages: Vec<&Instruction> = instructions.iter().filter(|i| i.cmd == "FROM").collect();
+        for stage in &stages {
+            assert_eq!(stage.value.len(), 3, "{file}: every stage is named: {stage:?}");
+            assert_eq!(stage.value[1].to_ascii_uppercase(), "AS", "{file}");
+        }
+        let names: Vec<&str> = stages.iter().map(|s| s.value[2].as_str()).collect();
+        assert_eq!(names.last(), Some(&"runtime"), "{file}");
+        let mut unique = names.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "{file}: stage names are unique");
+        let last_stage = instructions.iter().rposition(|i| i.cmd == "FROM").unwrap();
+        let runtime = &instructions[last_stage..];
+        let user = runtime.iter().rfind(|i| i.cmd == "USER").expect("a USER in the final stage");
+        assert!(
+            !["root", "0", "0:0"].contains(&user.value[0].as_str()),
+            "{file}: runs as root"
+        );
+        for i in &instructions {
+            if matches!(i.cmd.as_str(), "CMD" | "ENTRYPOINT") {
+                assert!(i.json, "{file}: {} is in exec form", i.cmd);
+            }
+            if i.cmd == "ADD" {
+                panic!("{file}: ADD is not used");
+            }
+            for flag in &i.flags {
+                assert!(!flag.starts_with("--link"), "{file}: COPY --link needs a newer frontend");
+            }
+        }
+        assert!(
+            !std::fs::read_to_string(&file).unwrap().starts_with("# syntax="),
+            "{file}: no syntax directive"
+        );
+    }
+}
+
+#[test]
+fn taplo_validates_examples_against_the_schema() {
+    let Some(taplo) = tool("taplo") else { return };
+    for dir in common::examples() {
+        let out = Command::new(&taplo)
+            .args(["lint", "--no-auto-config"])
+            .arg(dir.join("mbgen.toml"))
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "taplo lint {}:\n{}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn taplo_reports_typos_and_bad_enum_values() {
+    let Some(taplo) = tool("taplo") else { return };
+    let schema = common::root().join("schemas/mbgen.schema.json");
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text, expected) in [
+        ("typo.toml", "[services.web]\nstack = \"go\"\nprot = 8080\n", "prot"),
+        ("enum.toml", "[services.web]\nstack = \"golang\"\n", "golang"),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, format!("#:schema {}\n{text}", schema.display())).unwrap();
+        let out = Command::new(&taplo)
+            .args(["lint", "--no-auto-config"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "taplo accepted {name}");
+        assert!(stderr.contains(expected), "{name}: {stderr}");
+    }
+}
