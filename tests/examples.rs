@@ -27,6 +27,20 @@ fn example_snapshots() {
     }
 }
 
+/// Configurations that exercise what the examples do not: other families, package managers,
+/// runtimes, secrets, certificates, packages, users.
+#[test]
+fn variant_snapshots() {
+    for path in common::variants() {
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let mut combined = String::new();
+        for f in common::render_config(&path) {
+            combined.push_str(&format!("==> {} <==\n{}\n", f.path.display(), f.contents));
+        }
+        insta::assert_snapshot!(format!("variant_{name}"), combined);
+    }
+}
+
 #[test]
 fn committed_output_is_current() {
     for dir in common::examples() {

@@ -29,14 +29,13 @@ fn tool(name: &str) -> Option<PathBuf> {
     found
 }
 
-fn dockerfiles() -> Vec<PathBuf> {
-    common::examples().into_iter().map(|d| d.join("Dockerfile")).collect()
-}
-
 #[test]
 fn hadolint_finds_nothing() {
-    let Some(hadolint) = tool("hadolint") else { return };
-    for file in dockerfiles() {
+    let Some(hadolint) = tool("hadolint") else {
+        return;
+    };
+    let scratch = tempfile::tempdir().unwrap();
+    for file in common::all_dockerfiles(scratch.path()) {
         let out = Command::new(&hadolint)
             .args(["--no-color", "--failure-threshold", "info"])
             .arg(&file)
@@ -60,14 +59,20 @@ struct Instruction {
     json: bool,
 }
 
-fn parse_with_buildkit(files: &[PathBuf]) -> Option<std::collections::BTreeMap<String, Vec<Instruction>>> {
+fn parse_with_buildkit(
+    files: &[PathBuf],
+) -> Option<std::collections::BTreeMap<String, Vec<Instruction>>> {
     let python = tool("python3")?;
     let out = Command::new(python)
         .arg(common::root().join("tests/tools/dockerfile_instructions.py"))
         .args(files)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     Some(serde_json::from_slice(&out.stdout).unwrap())
 }
 
@@ -77,12 +82,19 @@ fn buildkit_parses_the_intended_instructions() {
         // The venv that has hadolint has the parser; without it there is no parser either.
         return;
     }
-    let files = dockerfiles();
-    let Some(parsed) = parse_with_buildkit(&files) else { return };
+    let scratch = tempfile::tempdir().unwrap();
+    let files = common::all_dockerfiles(scratch.path());
+    let Some(parsed) = parse_with_buildkit(&files) else {
+        return;
+    };
     for (file, instructions) in parsed {
         let stages: Vec<&Instruction> = instructions.iter().filter(|i| i.cmd == "FROM").collect();
         for stage in &stages {
-            assert_eq!(stage.value.len(), 3, "{file}: every stage is named: {stage:?}");
+            assert_eq!(
+                stage.value.len(),
+                3,
+                "{file}: every stage is named: {stage:?}"
+            );
             assert_eq!(stage.value[1].to_ascii_uppercase(), "AS", "{file}");
         }
         let names: Vec<&str> = stages.iter().map(|s| s.value[2].as_str()).collect();
@@ -93,7 +105,10 @@ fn buildkit_parses_the_intended_instructions() {
         assert_eq!(unique.len(), names.len(), "{file}: stage names are unique");
         let last_stage = instructions.iter().rposition(|i| i.cmd == "FROM").unwrap();
         let runtime = &instructions[last_stage..];
-        let user = runtime.iter().rfind(|i| i.cmd == "USER").expect("a USER in the final stage");
+        let user = runtime
+            .iter()
+            .rfind(|i| i.cmd == "USER")
+            .expect("a USER in the final stage");
         assert!(
             !["root", "0", "0:0"].contains(&user.value[0].as_str()),
             "{file}: runs as root"
@@ -106,11 +121,16 @@ fn buildkit_parses_the_intended_instructions() {
                 panic!("{file}: ADD is not used");
             }
             for flag in &i.flags {
-                assert!(!flag.starts_with("--link"), "{file}: COPY --link needs a newer frontend");
+                assert!(
+                    !flag.starts_with("--link"),
+                    "{file}: COPY --link needs a newer frontend"
+                );
             }
         }
         assert!(
-            !std::fs::read_to_string(&file).unwrap().starts_with("# syntax="),
+            !std::fs::read_to_string(&file)
+                .unwrap()
+                .starts_with("# syntax="),
             "{file}: no syntax directive"
         );
     }
@@ -141,8 +161,16 @@ fn taplo_reports_typos_and_bad_enum_values() {
     let schema = common::root().join("schemas/mbgen.schema.json");
     let dir = tempfile::tempdir().unwrap();
     for (name, text, expected) in [
-        ("typo.toml", "[services.web]\nstack = \"go\"\nprot = 8080\n", "prot"),
-        ("enum.toml", "[services.web]\nstack = \"golang\"\n", "golang"),
+        (
+            "typo.toml",
+            "[services.web]\nstack = \"go\"\nprot = 8080\n",
+            "prot",
+        ),
+        (
+            "enum.toml",
+            "[services.web]\nstack = \"golang\"\n",
+            "golang",
+        ),
     ] {
         let path = dir.path().join(name);
         std::fs::write(&path, format!("#:schema {}\n{text}", schema.display())).unwrap();

@@ -39,3 +39,42 @@ pub fn examples() -> Vec<PathBuf> {
     dirs.sort();
     dirs
 }
+
+/// Loads, resolves and renders an `mbgen.toml`.
+pub fn render_config(path: &Path) -> Vec<mbgen::render::GeneratedFile> {
+    let loaded = mbgen::spec::load(path, Path::new("mbgen.toml"))
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let project =
+        mbgen::model::resolve(&loaded).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    mbgen::render::render_project(&project).expect("templates render")
+}
+
+/// The variant configurations in tests/variants, sorted.
+pub fn variants() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("tests/variants"))
+        .expect("tests/variants exists")
+        .map(|e| e.expect("readable entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Every generated Dockerfile: examples, and variants rendered into `scratch`.
+pub fn all_dockerfiles(scratch: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = examples()
+        .into_iter()
+        .map(|d| d.join("Dockerfile"))
+        .collect();
+    for variant in variants() {
+        let stem = variant.file_stem().unwrap().to_string_lossy().into_owned();
+        for file in render_config(&variant) {
+            if file.path.to_string_lossy().ends_with("Dockerfile") {
+                let target = scratch.join(format!("{stem}.Dockerfile"));
+                std::fs::write(&target, &file.contents).unwrap();
+                out.push(target);
+            }
+        }
+    }
+    out
+}
