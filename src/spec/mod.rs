@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-pub use load::{load, LoadedConfig};
+pub use load::{load, parse, LoadedConfig};
 use value::{
     Duration, ExecCommand, Ident, IgnorePattern, ImagePath, ImageRef, LabelKey, LineValue,
     PackageName, Port, RelPath, ServiceName, ShellCommand, UrlPath, VarName, Version,

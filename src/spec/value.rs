@@ -551,6 +551,9 @@ impl TryFrom<String> for ShellCommand {
                 "the command ends with `\\`, which would continue the Dockerfile line".to_owned(),
             );
         }
+        if trimmed.contains("<<") {
+            return Err("the command uses `<<`, which newer Dockerfile frontends read as the start of a heredoc: put the script in a file and run that".to_owned());
+        }
         Ok(Self(trimmed.to_owned()))
     }
 }
@@ -758,6 +761,7 @@ mod tests {
     fn small_values() {
         assert!(ShellCommand::try_from("npm run build \\".to_owned()).is_err());
         assert!(ShellCommand::try_from(" ".to_owned()).is_err());
+        assert!(ShellCommand::try_from("cat <<EOF".to_owned()).is_err());
         assert!(PackageName::try_from("curl=8.14.1-2".to_owned())
             .unwrap()
             .is_pinned());
