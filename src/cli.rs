@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
 /// mbgen reads mbgen.toml and writes a Dockerfile and a .dockerignore per service: builder
 /// stages for tools and dependencies, a small final image running as an unprivileged user,
 /// dependencies installed before the sources are copied, and package-manager caches in
-/// `BuildKit` cache mounts.
+/// BuildKit cache mounts.
 #[derive(Debug, Parser)]
 #[command(
     name = "mbgen",

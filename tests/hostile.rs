@@ -5,6 +5,8 @@
 //! The generator is a fixed-seed PRNG, so a failure reproduces; `MBGEN_HOSTILE_CASES` sets
 //! the number of cases (default 400).
 
+#![allow(clippy::print_stderr)]
+
 mod common;
 
 use std::collections::BTreeMap;

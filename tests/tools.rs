@@ -5,6 +5,8 @@
 //! The tools come from `tests/run.sh` (a Python venv); point `MBGEN_TOOLS_BIN` at its `bin`
 //! directory. Without them these tests are skipped, except under `CI`, where they fail.
 
+#![allow(clippy::print_stderr)]
+
 mod common;
 
 use std::path::PathBuf;
@@ -117,9 +119,7 @@ fn buildkit_parses_the_intended_instructions() {
             if matches!(i.cmd.as_str(), "CMD" | "ENTRYPOINT") {
                 assert!(i.json, "{file}: {} is in exec form", i.cmd);
             }
-            if i.cmd == "ADD" {
-                panic!("{file}: ADD is not used");
-            }
+            assert!(i.cmd != "ADD", "{file}: ADD is not used");
             for flag in &i.flags {
                 assert!(
                     !flag.starts_with("--link"),

@@ -54,7 +54,7 @@ pub struct ServiceSpec {
 
     /// Where to write the Dockerfile, relative to `path`. Default: `Dockerfile`. The
     /// `.dockerignore` goes next to it (`<name>.dockerignore` when the name is not
-    /// `Dockerfile`, which `BuildKit` reads for that Dockerfile).
+    /// `Dockerfile`, which BuildKit reads for that Dockerfile).
     ///
     /// `dockerfile = "docker/api.Dockerfile"`
     pub dockerfile: Option<RelPath>,
@@ -234,7 +234,7 @@ pub struct ServiceSpec {
     #[serde(default)]
     pub ca_certificates: Vec<RelPath>,
 
-    /// Use `BuildKit` cache mounts for package-manager caches. Default: `true`.
+    /// Use BuildKit cache mounts for package-manager caches. Default: `true`.
     ///
     /// `cache-mounts = false`
     pub cache_mounts: Option<bool>,
@@ -250,7 +250,7 @@ pub enum Stack {
     NodeServer,
     /// A Go program, built into a static binary.
     Go,
-    /// A Python web application (Flask, Django, `FastAPI`...) with its dependencies as wheels.
+    /// A Python web application (Flask, Django, FastAPI...) with its dependencies as wheels.
     Python,
     /// A Rust binary.
     Rust,

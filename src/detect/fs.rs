@@ -1,0 +1,321 @@
+//! The filesystem as detection sees it: a list of files and a way to read them.
+//!
+//! [`DiskFs`] walks a directory once, honouring `.gitignore` and leaving out dependency and
+//! build directories; [`MemFs`] holds a tree in memory for tests. Detectors only ever see a
+//! [`Dir`], a view of one directory of either.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::{Diagnostic, SourceFile};
+
+/// Directories never walked: installed dependencies, build output, caches, tool state.
+/// Their files can still be read by name (`vendor/modules.txt`).
+pub const SKIPPED_DIRS: &[&str] = &[
+    ".angular",
+    ".git",
+    ".hg",
+    ".mypy_cache",
+    ".next",
+    ".nuxt",
+    ".output",
+    ".pytest_cache",
+    ".svelte-kit",
+    ".tox",
+    ".turbo",
+    ".venv",
+    ".yarn",
+    "__pycache__",
+    "coverage",
+    "dist",
+    "node_modules",
+    "target",
+    "vendor",
+    "venv",
+];
+
+/// How deep the walk goes; manifests of deployable apps sit far above this.
+const MAX_DEPTH: usize = 8;
+/// A bound on the files listed, so a huge tree cannot stall `init`.
+const MAX_FILES: usize = 50_000;
+
+/// Whether a directory name is one the walk leaves out.
+#[must_use]
+pub fn is_skipped_dir(name: &str) -> bool {
+    SKIPPED_DIRS.contains(&name)
+}
+
+/// A source tree: its walkable files, and reads by relative path.
+pub trait Fs {
+    /// Every file of the walk, as `/`-separated paths relative to the root, sorted.
+    fn files(&self) -> &[String];
+    /// The text of a file, whether or not the walk lists it.
+    fn read(&self, path: &str) -> io::Result<String>;
+    /// Whether a file exists, whether or not the walk lists it.
+    fn is_file(&self, path: &str) -> bool;
+}
+
+/// A directory on disk, walked once.
+#[derive(Debug)]
+pub struct DiskFs {
+    root: PathBuf,
+    files: Vec<String>,
+}
+
+impl DiskFs {
+    /// Walks `root`, honouring `.gitignore` files (inside a Git repository or not) and
+    /// leaving out [`SKIPPED_DIRS`].
+    pub fn new(root: &Path) -> Result<Self, Diagnostic> {
+        if !root.is_dir() {
+            return Err(Diagnostic::new(format!(
+                "{} is not a directory",
+                root.display()
+            ))
+            .help("pass the directory of the project: `mbgen init path/to/project`"));
+        }
+        let walker = ignore::WalkBuilder::new(root)
+            .hidden(false)
+            .git_ignore(true)
+            .git_exclude(true)
+            // The machine's global ignore file is not part of the repository.
+            .git_global(false)
+            .require_git(false)
+            .max_depth(Some(MAX_DEPTH))
+            .filter_entry(|entry| {
+                let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+                !(is_dir && entry.depth() > 0 && is_skipped_dir(&entry.file_name().to_string_lossy()))
+            })
+            .build();
+        let mut files = Vec::new();
+        for entry in walker.flatten() {
+            if !entry.file_type().is_some_and(|t| t.is_file()) {
+                continue;
+            }
+            let Ok(rel) = entry.path().strip_prefix(root) else {
+                continue;
+            };
+            let Some(rel) = rel.to_str() else {
+                continue;
+            };
+            files.push(rel.replace('\\', "/"));
+            if files.len() >= MAX_FILES {
+                break;
+            }
+        }
+        files.sort();
+        Ok(Self {
+            root: root.to_owned(),
+            files,
+        })
+    }
+}
+
+impl Fs for DiskFs {
+    fn files(&self) -> &[String] {
+        &self.files
+    }
+
+    fn read(&self, path: &str) -> io::Result<String> {
+        std::fs::read_to_string(self.root.join(path))
+    }
+
+    fn is_file(&self, path: &str) -> bool {
+        self.root.join(path).is_file()
+    }
+}
+
+/// A tree held in memory, for tests.
+#[derive(Debug, Default)]
+pub struct MemFs {
+    contents: BTreeMap<String, String>,
+    files: Vec<String>,
+}
+
+impl MemFs {
+    /// A tree of `(path, text)` pairs. Files under [`SKIPPED_DIRS`] can be read but are not
+    /// listed, as on disk.
+    #[must_use]
+    pub fn new<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let contents: BTreeMap<String, String> = entries
+            .into_iter()
+            .map(|(p, t)| (p.to_owned(), t.to_owned()))
+            .collect();
+        let files = contents
+            .keys()
+            .filter(|p| {
+                let dirs: Vec<&str> = p.split('/').collect();
+                !dirs[..dirs.len() - 1].iter().any(|d| is_skipped_dir(d))
+            })
+            .cloned()
+            .collect();
+        Self { contents, files }
+    }
+}
+
+impl Fs for MemFs {
+    fn files(&self) -> &[String] {
+        &self.files
+    }
+
+    fn read(&self, path: &str) -> io::Result<String> {
+        self.contents
+            .get(path)
+            .cloned()
+            .ok_or_else(|| io::Error::from(io::ErrorKind::NotFound))
+    }
+
+    fn is_file(&self, path: &str) -> bool {
+        self.contents.contains_key(path)
+    }
+}
+
+/// One directory of a tree: what a detector looks at.
+#[derive(Clone, Copy)]
+pub struct Dir<'a> {
+    fs: &'a dyn Fs,
+    /// The directory, relative to the root; empty for the root.
+    base: &'a str,
+}
+
+impl std::fmt::Debug for Dir<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dir").field("base", &self.base).finish()
+    }
+}
+
+impl<'a> Dir<'a> {
+    #[must_use]
+    pub fn new(fs: &'a dyn Fs, base: &'a str) -> Self {
+        Self { fs, base }
+    }
+
+    /// The directory, relative to the root; empty for the root.
+    #[must_use]
+    pub fn base(&self) -> &'a str {
+        self.base
+    }
+
+    /// The tree this directory belongs to.
+    #[must_use]
+    pub fn fs(&self) -> &'a dyn Fs {
+        self.fs
+    }
+
+    /// `rel` as a path from the root, for messages and reads.
+    #[must_use]
+    pub fn path(&self, rel: &str) -> String {
+        if self.base.is_empty() {
+            rel.to_owned()
+        } else {
+            format!("{}/{rel}", self.base)
+        }
+    }
+
+    #[must_use]
+    pub fn exists(&self, rel: &str) -> bool {
+        self.fs.is_file(&self.path(rel))
+    }
+
+    /// The first of `names` that exists.
+    #[must_use]
+    pub fn first_of<'n>(&self, names: &[&'n str]) -> Option<&'n str> {
+        names.iter().copied().find(|n| self.exists(n))
+    }
+
+    /// The text of a file, or `None` when it is missing or unreadable. For files that are
+    /// only scanned for hints; manifests go through [`Dir::manifest`].
+    #[must_use]
+    pub fn read(&self, rel: &str) -> Option<String> {
+        self.fs.read(&self.path(rel)).ok()
+    }
+
+    /// A manifest: `None` when missing, an error naming the file when unreadable.
+    pub fn manifest(&self, rel: &str) -> Result<Option<SourceFile>, Diagnostic> {
+        let path = self.path(rel);
+        match self.fs.read(&path) {
+            Ok(text) => Ok(Some(SourceFile::new(path, text))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Diagnostic::new(format!("cannot read {path}: {e}"))
+                .in_file(Path::new(&path))),
+        }
+    }
+
+    /// The walked files under this directory, relative to it, sorted.
+    pub fn files(&self) -> impl Iterator<Item = &'a str> + 'a {
+        let base = self.base;
+        self.fs.files().iter().filter_map(move |p| {
+            if base.is_empty() {
+                Some(p.as_str())
+            } else {
+                p.strip_prefix(base)?.strip_prefix('/')
+            }
+        })
+    }
+
+    /// The walked files under this directory with one of `extensions`, shallowest first,
+    /// leaving out tests.
+    #[must_use]
+    pub fn sources(&self, extensions: &[&str]) -> Vec<&'a str> {
+        let mut found: Vec<&str> = self
+            .files()
+            .filter(|p| {
+                let name = p.rsplit('/').next().unwrap_or(p);
+                extensions.iter().any(|e| {
+                    name.strip_suffix(e)
+                        .is_some_and(|stem| stem.ends_with('.') && stem.len() > 1)
+                }) && !is_test_path(p)
+            })
+            .collect();
+        found.sort_by_key(|p| (p.matches('/').count(), *p));
+        found
+    }
+
+    /// The directories that hold walked files, directly under this one.
+    #[must_use]
+    pub fn subdirs(&self) -> Vec<&'a str> {
+        let mut dirs: Vec<&str> = self
+            .files()
+            .filter_map(|p| p.split_once('/').map(|(d, _)| d))
+            .collect();
+        dirs.dedup();
+        dirs
+    }
+}
+
+/// Whether a source path is a test, fixture or example rather than the application.
+fn is_test_path(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    path.split('/').any(|c| {
+        matches!(
+            c,
+            "test" | "tests" | "__tests__" | "testdata" | "e2e" | "fixtures" | "examples" | "docs"
+        )
+    }) || name.contains(".test.")
+        || name.contains(".spec.")
+        || name.ends_with("_test.go")
+        || name.starts_with("test_")
+        || name == "conftest.py"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memfs_lists_like_the_walk() {
+        let fs = MemFs::new([
+            ("package.json", "{}"),
+            ("node_modules/x/package.json", "{}"),
+            ("apps/web/src/main.ts", ""),
+            ("apps/web/src/main.test.ts", ""),
+            ("vendor/modules.txt", ""),
+        ]);
+        assert_eq!(fs.files(), ["apps/web/src/main.ts", "apps/web/src/main.test.ts", "package.json"]);
+        let root = Dir::new(&fs, "");
+        assert!(root.exists("vendor/modules.txt"));
+        assert_eq!(root.subdirs(), ["apps"]);
+        let web = Dir::new(&fs, "apps/web");
+        assert_eq!(web.sources(&["ts"]), ["src/main.ts"]);
+    }
+}
