@@ -19,11 +19,7 @@ fn example_snapshots() {
     for dir in common::examples() {
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
         let files = render_example(&dir);
-        let mut combined = String::new();
-        for f in &files {
-            combined.push_str(&format!("==> {} <==\n{}\n", f.path.display(), f.contents));
-        }
-        insta::assert_snapshot!(format!("example_{name}"), combined);
+        insta::assert_snapshot!(format!("example_{name}"), common::combined(&files));
     }
 }
 
@@ -33,11 +29,8 @@ fn example_snapshots() {
 fn variant_snapshots() {
     for path in common::variants() {
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-        let mut combined = String::new();
-        for f in common::render_config(&path) {
-            combined.push_str(&format!("==> {} <==\n{}\n", f.path.display(), f.contents));
-        }
-        insta::assert_snapshot!(format!("variant_{name}"), combined);
+        let files = common::render_config(&path);
+        insta::assert_snapshot!(format!("variant_{name}"), common::combined(&files));
     }
 }
 

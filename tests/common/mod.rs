@@ -78,3 +78,11 @@ pub fn all_dockerfiles(scratch: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// Generated files as one text, each under a `==> path <==` line, for a snapshot.
+pub fn combined(files: &[mbgen::render::GeneratedFile]) -> String {
+    files
+        .iter()
+        .map(|f| format!("==> {} <==\n{}\n", f.path.display(), f.contents))
+        .collect()
+}
