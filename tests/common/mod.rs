@@ -81,8 +81,10 @@ pub fn all_dockerfiles(scratch: &Path) -> Vec<PathBuf> {
 
 /// Generated files as one text, each under a `==> path <==` line, for a snapshot.
 pub fn combined(files: &[mbgen::render::GeneratedFile]) -> String {
-    files
-        .iter()
-        .map(|f| format!("==> {} <==\n{}\n", f.path.display(), f.contents))
-        .collect()
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for f in files {
+        let _ = writeln!(out, "==> {} <==\n{}", f.path.display(), f.contents);
+    }
+    out
 }
