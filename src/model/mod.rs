@@ -60,6 +60,8 @@ pub struct Service {
     pub dockerignore: Vec<String>,
     pub secrets: Vec<Secret>,
     pub ca_certificates: Vec<String>,
+    /// Whether the final image trusts `ca_certificates` too.
+    pub keep_ca_certificates: bool,
     pub cache_mounts: bool,
 }
 

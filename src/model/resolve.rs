@@ -36,6 +36,7 @@ const APPLIES_TO: &[(&str, &[Stack])] = &[
         "ca-certificates",
         &[NodeStatic, NodeServer, Go, Python, Rust],
     ),
+    ("keep-ca-certificates", &[NodeServer, Go, Python, Rust]),
 ];
 
 /// Resolves a loaded `mbgen.toml` into the model.
@@ -131,6 +132,7 @@ impl Resolver<'_> {
             "bin" => s.bin.is_some(),
             "secrets" => !s.secrets.is_empty(),
             "ca-certificates" => !s.ca_certificates.is_empty(),
+            "keep-ca-certificates" => s.keep_ca_certificates.is_some(),
             _ => unreachable!("unknown key {key}"),
         }
     }
@@ -601,6 +603,14 @@ impl Resolver<'_> {
         let healthcheck = self.healthcheck(runtime, port);
 
         let secrets = self.secrets();
+        let keep_ca_certificates = spec.keep_ca_certificates.unwrap_or(false);
+        if keep_ca_certificates && spec.ca_certificates.is_empty() {
+            self.error(
+                &["keep-ca-certificates"],
+                "`keep-ca-certificates` is set but `ca-certificates` lists no certificate",
+                "list the certificates in `ca-certificates`, or remove `keep-ca-certificates`",
+            );
+        }
 
         let (context, dockerfile, dockerignore_file) = self.paths();
 
@@ -679,6 +689,7 @@ impl Resolver<'_> {
                 .iter()
                 .map(RelPath::normalized)
                 .collect(),
+            keep_ca_certificates,
             cache_mounts: spec.cache_mounts.unwrap_or(true),
         })
     }

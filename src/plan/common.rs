@@ -260,6 +260,7 @@ fn runtime_stage(service: &Service) -> RuntimeStage {
             ..Run::default()
         }
     });
+    let (ca_bundle, ca_env) = runtime_ca(service);
     let mut expose = vec![service.port];
     expose.extend(&service.extra_ports);
     let healthcheck = service.healthcheck.as_ref().map(|h| {
@@ -281,6 +282,7 @@ fn runtime_stage(service: &Service) -> RuntimeStage {
         }
         _ => {}
     }
+    env.extend(ca_env);
     env.extend(service.env.iter().map(|(k, v)| format!("{k}={}", quote(v))));
     let binary = format!("/usr/local/bin/{}", binary_name(service));
     let (entrypoint, cmd) = match service.stack {
@@ -307,12 +309,36 @@ fn runtime_stage(service: &Service) -> RuntimeStage {
         packages: install_packages(service, family, &service.runtime_packages, "runtime")
             .filter(|_| service.runtime.has_shell()),
         create_user,
+        ca_bundle,
         user: format!("{uid}:{uid}", uid = service.user.uid),
         user_name: service.user.name.clone(),
         expose,
         healthcheck,
         entrypoint,
         cmd,
+    }
+}
+
+/// With `keep-ca-certificates`, the bundle the build stages trust, copied from the first of
+/// them, and the environment that points the runtime at it.
+fn runtime_ca(service: &Service) -> (Option<String>, Vec<String>) {
+    if !service.keep_ca_certificates {
+        return (None, Vec::new());
+    }
+    let source = stages(service)[0];
+    if matches!(service.stack, Stack::NodeStatic | Stack::NodeServer) {
+        let bundle = "/usr/local/share/ca-certificates/mbgen/bundle.pem";
+        (
+            Some(format!("--from={source} {bundle} {bundle}")),
+            vec![format!("NODE_EXTRA_CA_CERTS={bundle}")],
+        )
+    } else {
+        let bundle = "/etc/ssl/certs/ca-certificates.crt";
+        let mut env = vec![format!("SSL_CERT_FILE={bundle}")];
+        if service.stack == Stack::Python {
+            env.push(format!("REQUESTS_CA_BUNDLE={bundle}"));
+        }
+        (Some(format!("--from={source} {bundle} {bundle}")), env)
     }
 }
 

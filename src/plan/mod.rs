@@ -95,6 +95,8 @@ pub struct RuntimeStage {
     pub labels: Vec<String>,
     pub packages: Option<Run>,
     pub create_user: Option<Run>,
+    /// `COPY` arguments bringing the build stages' CA bundle into the final image.
+    pub ca_bundle: Option<String>,
     /// `uid:gid`.
     pub user: String,
     /// The user's name, for the comment above `USER`.

@@ -76,6 +76,17 @@ fn install_run(service: &Service, command: &str, comment: &str) -> Run {
     }
 }
 
+/// `COPY` arguments for what the install reads: the manifest, the lockfile, and the package
+/// manager's configuration when there is one (a glob, so a missing file is fine).
+fn manifests(service: &Service) -> String {
+    let config = match service.package_manager {
+        PackageManager::Yarn => " .yarnrc.yml* .npmrc*",
+        PackageManager::Pnpm => " pnpm-workspace.yaml* .npmrc*",
+        _ => " .npmrc*",
+    };
+    format!("package.json {}{config} ./", service.lockfile.path)
+}
+
 pub fn plan(service: &Service, _cx: &mut DockerfileContext) -> NodeSection {
     let c = commands(service.package_manager);
     let custom = service.install.as_deref();
@@ -119,7 +130,7 @@ pub fn plan(service: &Service, _cx: &mut DockerfileContext) -> NodeSection {
     });
     NodeSection {
         setup,
-        manifests: format!("package.json {} ./", service.lockfile.path),
+        manifests: manifests(service),
         install,
         prod_install,
         prune,

@@ -234,6 +234,12 @@ pub struct ServiceSpec {
     #[serde(default)]
     pub ca_certificates: Vec<RelPath>,
 
+    /// Also trust the `ca-certificates` in the final image, for applications that call
+    /// services behind the same proxy. Default: `false`.
+    ///
+    /// `keep-ca-certificates = true`
+    pub keep_ca_certificates: Option<bool>,
+
     /// Use BuildKit cache mounts for package-manager caches. Default: `true`.
     ///
     /// `cache-mounts = false`

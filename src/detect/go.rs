@@ -1,0 +1,403 @@
+//! Go: `go.mod` (module, Go version, requirements), the main package to build, `vendor/`,
+//! and cgo.
+
+use super::text::{at_line, find_port, major_minor};
+use super::{clean_rel_path, Detector, Dir, Options, Outcome, Proposal, Value};
+use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::spec::Stack;
+
+#[derive(Debug)]
+pub struct Go;
+
+impl Detector for Go {
+    fn name(&self) -> &'static str {
+        "go"
+    }
+
+    fn looks_for(&self) -> &'static str {
+        "go.mod with a main package (at the module root or under cmd/<name>)"
+    }
+
+    fn detect(&self, dir: Dir<'_>, options: &Options) -> Result<Outcome, Diagnostic> {
+        let Some(file) = dir.manifest("go.mod")? else {
+            return Ok(Outcome::Absent);
+        };
+        let module = GoMod::parse(&file)?;
+        let sources = module_sources(dir);
+        let mains = main_packages(dir, &sources);
+        if mains.is_empty() {
+            return Ok(Outcome::NotAnApp {
+                manifest: dir.path("go.mod"),
+                reason: "no `package main` in the module: a library".to_owned(),
+            });
+        }
+        let mut p = Proposal::new("go", dir, Stack::Go, "Go module");
+        p.evidence(dir.path("go.mod"));
+        let main = choose_main(dir, &module, &mains, options, &mut p)?;
+        p.name_hint = Some(match main.strip_prefix("cmd/") {
+            Some(name) if !name.contains('/') => name.to_owned(),
+            _ => module.path.rsplit('/').next().unwrap_or(&module.path).to_owned(),
+        });
+        if let Some((version, source)) = module.version() {
+            p.set_str("version", version, source);
+        }
+        if !main.is_empty() {
+            let source = if options.go_main.is_some() {
+                "chosen with --main".to_owned()
+            } else if mains.len() == 1 {
+                format!("the only main package ({main}/)")
+            } else {
+                format!("one of {} main packages; see the note", mains.len())
+            };
+            p.set_str("main", &main, source);
+        }
+        if dir.exists("vendor/modules.txt") {
+            p.evidence(dir.path("vendor/modules.txt"));
+            p.set("vendor", Value::Bool(true), "vendor/modules.txt: the modules are vendored");
+        }
+        if let Some(why) = cgo(dir, &module, &sources) {
+            p.set("cgo", Value::Bool(true), why);
+            p.set_str("runtime", "slim", "a cgo binary needs the C library, which distroless/static lacks");
+        }
+        let main_files: Vec<&str> = sources
+            .iter()
+            .filter(|s| parent(s) == main)
+            .chain(sources.iter().filter(|s| parent(s) != main))
+            .copied()
+            .collect();
+        for path in main_files.iter().take(200) {
+            if let Some((port, line)) = dir.read(path).and_then(|t| find_port(&t)) {
+                p.evidence(dir.path(path));
+                p.set("port", Value::Int(port), format!("`{line}` in {}", dir.path(path)));
+                break;
+            }
+        }
+        Ok(Outcome::Found(Box::new(p)))
+    }
+}
+
+/// What `go.mod` says.
+#[derive(Debug, Default)]
+pub struct GoMod {
+    pub path: String,
+    pub go: Option<String>,
+    pub toolchain: Option<String>,
+    pub requires: Vec<String>,
+}
+
+const DIRECTIVES: &[&str] = &[
+    "module", "go", "toolchain", "godebug", "require", "replace", "exclude", "retract", "tool",
+    "ignore",
+];
+
+impl GoMod {
+    /// Parses `go.mod` as the go command does, strictly enough to name the line of a mistake.
+    pub fn parse(file: &SourceFile) -> Result<Self, Diagnostic> {
+        let mut m = Self::default();
+        let mut block: Option<(String, usize)> = None;
+        let help = "fix go.mod (`go mod tidy` reports the same problem), then run `mbgen init` again";
+        let path = file.path.display().to_string();
+        for (i, raw) in file.text.lines().enumerate() {
+            let line_no = i + 1;
+            let line = raw.split("//").next().unwrap_or_default().trim();
+            if line.is_empty() {
+                continue;
+            }
+            if let Some((directive, _)) = &block {
+                if line == ")" {
+                    block = None;
+                } else if directive == "require" {
+                    m.requires.push(line.split_whitespace().next().unwrap_or_default().to_owned());
+                }
+                continue;
+            }
+            let mut words = line.split_whitespace();
+            let directive = words.next().unwrap_or_default();
+            let rest: Vec<&str> = words.collect();
+            if !DIRECTIVES.contains(&directive) {
+                let message = if directive == ")" {
+                    format!("{path}:{line_no}: `)` closes no block")
+                } else {
+                    format!("{path}:{line_no}: unknown directive `{directive}`")
+                };
+                return Err(at_line(file, line_no, message).help(help));
+            }
+            if rest.first() == Some(&"(") {
+                block = Some((directive.to_owned(), line_no));
+                continue;
+            }
+            match directive {
+                "module" => {
+                    let Some(name) = rest.first() else {
+                        return Err(at_line(file, line_no, format!("{path}:{line_no}: `module` needs the module path")).help(help));
+                    };
+                    name.trim_matches('"').clone_into(&mut m.path);
+                }
+                "go" => {
+                    let version = rest.first().copied().unwrap_or_default();
+                    if !valid_go_version(version) || rest.len() != 1 {
+                        return Err(at_line(file, line_no, format!(
+                            "{path}:{line_no}: invalid go version `{}`: expected a version such as `1.24` or `1.24.1`",
+                            rest.join(" ")
+                        ))
+                        .help(help));
+                    }
+                    m.go = Some(version.to_owned());
+                }
+                "toolchain" => m.toolchain = rest.first().map(|t| (*t).to_owned()),
+                "require" => m.requires.extend(rest.first().map(|r| (*r).to_owned())),
+                _ => {}
+            }
+        }
+        if let Some((directive, line_no)) = block {
+            return Err(at_line(file, line_no, format!(
+                "{path}:{line_no}: the `{directive} (` block is never closed"
+            ))
+            .help(help));
+        }
+        if m.path.is_empty() {
+            return Err(Diagnostic::new(format!("{path} has no `module` directive"))
+                .in_file(&file.path)
+                .help("add `module example.com/yourapp` as its first line, then run `mbgen init` again"));
+        }
+        Ok(m)
+    }
+
+    /// `major.minor` of the newer of the `go` and `toolchain` directives: the image must
+    /// hold a toolchain that builds the module without downloading another.
+    fn version(&self) -> Option<(String, String)> {
+        let go = self.go.as_deref().and_then(major_minor);
+        let toolchain = self
+            .toolchain
+            .as_deref()
+            .and_then(|t| t.strip_prefix("go"))
+            .and_then(major_minor);
+        let key = |v: &str| {
+            v.split('.')
+                .map(|p| p.parse::<u32>().unwrap_or(0))
+                .collect::<Vec<_>>()
+        };
+        match (go, toolchain) {
+            (Some(g), Some(t)) if key(&t) > key(&g) => Some((
+                t,
+                format!("the `toolchain {}` directive in go.mod", self.toolchain.as_deref().unwrap_or_default()),
+            )),
+            (Some(g), _) => Some((g, format!("the `go {}` directive in go.mod", self.go.as_deref().unwrap_or_default()))),
+            _ => None,
+        }
+    }
+}
+
+fn valid_go_version(v: &str) -> bool {
+    let v = v.split(['r', 'b']).next().unwrap_or_default();
+    let parts: Vec<&str> = v.split('.').collect();
+    (2..=3).contains(&parts.len())
+        && parts[0] == "1"
+        && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+}
+
+fn parent(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+/// The module's own `.go` files: not tests, not nested modules, not examples or tools.
+fn module_sources<'a>(dir: Dir<'a>) -> Vec<&'a str> {
+    let nested: Vec<&str> = dir
+        .files()
+        .filter_map(|f| f.strip_suffix("/go.mod"))
+        .collect();
+    dir.sources(&["go"])
+        .into_iter()
+        .filter(|f| {
+            !nested.iter().any(|n| f.starts_with(&format!("{n}/")))
+                && !f.split('/').any(|c| matches!(c, "hack" | "scripts" | "tools" | "_tools" | "example"))
+        })
+        .collect()
+}
+
+/// The directories holding `package main`, relative to the module; empty for the root.
+fn main_packages(dir: Dir<'_>, sources: &[&str]) -> Vec<String> {
+    let mut mains: Vec<String> = Vec::new();
+    for path in sources {
+        let d = parent(path);
+        if mains.iter().any(|m| m == d) {
+            continue;
+        }
+        let Some(text) = dir.read(path) else {
+            continue;
+        };
+        let clause = text
+            .lines()
+            .map(str::trim)
+            .find(|l| l.starts_with("package "));
+        if clause.is_some_and(|c| c.split_whitespace().nth(1) == Some("main")) {
+            mains.push(d.to_owned());
+        }
+    }
+    mains.sort();
+    mains
+}
+
+fn choose_main(
+    dir: Dir<'_>,
+    module: &GoMod,
+    mains: &[String],
+    options: &Options,
+    p: &mut Proposal,
+) -> Result<String, Diagnostic> {
+    if let Some(wanted) = &options.go_main {
+        let wanted = clean_rel_path(wanted).unwrap_or_default();
+        if mains.contains(&wanted) {
+            return Ok(wanted);
+        }
+        let list: Vec<String> = mains.iter().map(|m| display_main(m)).collect();
+        return Err(Diagnostic::new(format!(
+            "--main {}: there is no main package there",
+            options.go_main.as_deref().unwrap_or_default()
+        ))
+        .in_file(std::path::Path::new(&dir.path("go.mod")))
+        .help(format!("main packages of this module: {}", list.join(", "))));
+    }
+    if mains.len() == 1 {
+        return Ok(mains[0].clone());
+    }
+    let base = module.path.rsplit('/').next().unwrap_or_default();
+    let preferred = [
+        String::new(),
+        format!("cmd/{base}"),
+        "cmd/server".to_owned(),
+        "cmd/api".to_owned(),
+        "cmd/app".to_owned(),
+        "cmd/web".to_owned(),
+    ];
+    let chosen = preferred
+        .iter()
+        .find(|m| mains.contains(m))
+        .unwrap_or(&mains[0])
+        .clone();
+    let others: Vec<String> = mains.iter().filter(|m| **m != chosen).map(|m| display_main(m)).collect();
+    for other in &others {
+        p.alternatives.push(format!("main package {other}"));
+    }
+    p.note(format!(
+        "{} main packages: {} is built; the others are {}. Run `mbgen init --main <dir>` to choose another, or copy this service with another `main` and `dockerfile`",
+        mains.len(),
+        display_main(&chosen),
+        others.join(", ")
+    ));
+    Ok(chosen)
+}
+
+fn display_main(m: &str) -> String {
+    if m.is_empty() {
+        ". (the module root)".to_owned()
+    } else {
+        m.to_owned()
+    }
+}
+
+/// Modules that need cgo to build.
+const CGO_MODULES: &[&str] = &[
+    "github.com/mattn/go-sqlite3",
+    "github.com/confluentinc/confluent-kafka-go",
+    "gopkg.in/confluentinc/confluent-kafka-go.v1",
+    "github.com/go-gl/glfw",
+];
+
+/// Why the module needs cgo, if it does.
+fn cgo(dir: Dir<'_>, module: &GoMod, sources: &[&str]) -> Option<String> {
+    for path in sources {
+        let Some(text) = dir.read(path) else {
+            continue;
+        };
+        let imports_c = text.lines().any(|l| {
+            let l = l.trim();
+            l == "import \"C\"" || l == "\"C\""
+        });
+        if imports_c {
+            return Some(format!("`import \"C\"` in {}", dir.path(path)));
+        }
+    }
+    module
+        .requires
+        .iter()
+        .find(|r| CGO_MODULES.iter().any(|c| r.starts_with(c)))
+        .map(|r| format!("{r} in go.mod needs cgo"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::MemFs;
+
+    const MAIN: &str = "package main\n\nfunc main() {}\n";
+
+    fn run(files: &[(&str, &str)], main: Option<&str>) -> Result<Outcome, Diagnostic> {
+        let fs = MemFs::new(files.iter().copied());
+        let options = Options {
+            go_main: main.map(str::to_owned),
+            ..Options::default()
+        };
+        Go.detect(Dir::new(&fs, ""), &options)
+    }
+
+    fn found(files: &[(&str, &str)], main: Option<&str>) -> Proposal {
+        match run(files, main).unwrap() {
+            Outcome::Found(p) => *p,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn cmd_layout_picks_one_main_and_says_so() {
+        let files = [
+            ("go.mod", "module example.com/shop\n\ngo 1.23.4\n\nrequire (\n\tgithub.com/go-chi/chi/v5 v5.1.0\n)\n"),
+            ("cmd/api/main.go", "package main\n\nfunc main() { http.ListenAndServe(\":9000\", nil) }\n"),
+            ("cmd/worker/main.go", MAIN),
+            ("internal/store/store.go", "package store\n"),
+        ];
+        let p = found(&files, None);
+        assert_eq!(p.get("main"), Some(&Value::Str("cmd/api".into())));
+        assert_eq!(p.get("version"), Some(&Value::Str("1.23".into())));
+        assert_eq!(p.get("port"), Some(&Value::Int(9000)));
+        assert!(p.notes[0].contains("cmd/worker"), "{:?}", p.notes);
+        let p = found(&files, Some("./cmd/worker"));
+        assert_eq!(p.get("main"), Some(&Value::Str("cmd/worker".into())));
+        assert!(run(&files, Some("cmd/nope")).is_err());
+    }
+
+    #[test]
+    fn vendor_and_cgo() {
+        let p = found(
+            &[
+                ("go.mod", "module x\ngo 1.24\n"),
+                ("main.go", "package main\n\n// #include <stdio.h>\nimport \"C\"\n"),
+                ("vendor/modules.txt", "# none\n"),
+            ],
+            None,
+        );
+        assert_eq!(p.get("vendor"), Some(&Value::Bool(true)));
+        assert_eq!(p.get("cgo"), Some(&Value::Bool(true)));
+        assert_eq!(p.get("runtime"), Some(&Value::Str("slim".into())));
+        assert_eq!(p.get("main"), None);
+    }
+
+    #[test]
+    fn broken_go_mod_names_the_line() {
+        let e = run(&[("go.mod", "module x\n\ngo one.two\n"), ("main.go", MAIN)], None).unwrap_err();
+        assert!(e.message.contains("go.mod:3"), "{}", e.message);
+        let e = run(&[("go.mod", "module x\nrequire (\n  a v1\n"), ("main.go", MAIN)], None).unwrap_err();
+        assert!(e.message.contains("never closed"), "{}", e.message);
+        let e = run(&[("go.mod", "go 1.22\n"), ("main.go", MAIN)], None).unwrap_err();
+        assert!(e.message.contains("no `module`"), "{}", e.message);
+    }
+
+    #[test]
+    fn library_and_absent() {
+        assert!(matches!(
+            run(&[("go.mod", "module x\n"), ("lib.go", "package x\n")], None).unwrap(),
+            Outcome::NotAnApp { .. }
+        ));
+        assert!(matches!(run(&[("main.go", MAIN)], None).unwrap(), Outcome::Absent));
+    }
+}

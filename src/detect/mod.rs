@@ -1,0 +1,265 @@
+//! Detection, for `mbgen init` only: what a source tree holds, proposed as services.
+//!
+//! Beside the render pipeline: each [`Detector`] looks at one directory through the [`fs`]
+//! facade and returns a [`Proposal`] with the evidence behind every value; [`workspace`]
+//! decides which directories are apps. [`crate::scaffold`] turns the proposals into
+//! `mbgen.toml`. `render` never detects.
+
+pub mod fs;
+pub mod go;
+pub mod node;
+pub mod python;
+pub mod rust;
+pub mod static_site;
+pub mod text;
+pub mod workspace;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::diagnostic::Diagnostic;
+use crate::spec::Stack;
+pub use fs::{Dir, DiskFs, Fs, MemFs};
+pub use workspace::discover;
+
+/// Choices the user made on the command line.
+#[derive(Debug, Default, Clone)]
+pub struct Options {
+    /// The Go main package to build, relative to the module (`cmd/api`).
+    pub go_main: Option<String>,
+    /// The name of the project directory, the service name of last resort.
+    pub root_name: Option<String>,
+}
+
+/// Looks at one directory for one kind of application.
+pub trait Detector {
+    /// A short name: `node`, `go`...
+    fn name(&self) -> &'static str;
+    /// What it looks for, said when nothing matches anywhere.
+    fn looks_for(&self) -> &'static str;
+    /// `Err` for a manifest that cannot be read or a setup mbgen cannot build: the user has
+    /// to act, and a silent fallback would propose the wrong thing.
+    fn detect(&self, dir: Dir<'_>, options: &Options) -> Result<Outcome, Diagnostic>;
+}
+
+/// What a detector found in a directory.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Nothing of its kind.
+    Absent,
+    /// A project of its kind with nothing to deploy, such as a library.
+    NotAnApp {
+        /// The manifest that was read.
+        manifest: String,
+        reason: String,
+    },
+    Found(Box<Proposal>),
+}
+
+/// Every detector, in the order they are asked. When several match one directory the first
+/// wins and the others are reported as alternatives: a Go or Python app often carries a
+/// `package.json` for its front-end tooling, rarely the other way round.
+#[must_use]
+pub fn detectors() -> Vec<Box<dyn Detector>> {
+    vec![
+        Box::new(go::Go),
+        Box::new(rust::Rust),
+        Box::new(python::Python),
+        Box::new(node::Node),
+        Box::new(static_site::StaticSite),
+    ]
+}
+
+/// A value proposed for a key of `mbgen.toml`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Value {
+    Bool(bool),
+    Int(u16),
+    Str(String),
+    List(Vec<String>),
+    Map(BTreeMap<String, String>),
+}
+
+/// One key of a proposed service, with where its value came from.
+#[derive(Debug, Clone, Serialize)]
+pub struct Setting {
+    pub key: &'static str,
+    pub value: Value,
+    /// Where the value came from, written as the key's comment: `engines.node in package.json`.
+    pub source: String,
+}
+
+/// A proposed service: a stack, its settings, and the evidence for them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Proposal {
+    /// The service name; set by [`discover`], from [`Proposal::name_hint`] or the directory.
+    pub name: String,
+    /// The directory, relative to the project root; empty for the root.
+    pub path: String,
+    #[serde(serialize_with = "stack_name")]
+    pub stack: Stack,
+    /// What was recognised, in a few words: `Vite app`, `Go module`.
+    pub summary: String,
+    /// The detector that made the proposal.
+    pub detector: &'static str,
+    /// A name the project gives itself (`name` in package.json, the Go module...).
+    #[serde(skip)]
+    pub name_hint: Option<String>,
+    /// Files read to make the proposal, relative to the project root.
+    pub evidence: Vec<String>,
+    pub settings: Vec<Setting>,
+    /// Other readings that were possible, and why they were not taken.
+    pub alternatives: Vec<String>,
+    /// What the user should check or do; written as comments above the service.
+    pub notes: Vec<String>,
+}
+
+fn stack_name<S: serde::Serializer>(stack: &Stack, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(stack.as_str())
+}
+
+impl Proposal {
+    #[must_use]
+    pub fn new(detector: &'static str, dir: Dir<'_>, stack: Stack, summary: impl Into<String>) -> Self {
+        Self {
+            name: String::new(),
+            path: dir.base().to_owned(),
+            stack,
+            summary: summary.into(),
+            detector,
+            name_hint: None,
+            evidence: Vec::new(),
+            settings: Vec::new(),
+            alternatives: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// Sets a key, replacing an earlier value.
+    pub fn set(&mut self, key: &'static str, value: Value, source: impl Into<String>) {
+        let source = source.into();
+        if let Some(existing) = self.settings.iter_mut().find(|s| s.key == key) {
+            existing.value = value;
+            existing.source = source;
+        } else {
+            self.settings.push(Setting { key, value, source });
+        }
+    }
+
+    pub fn set_str(&mut self, key: &'static str, value: impl Into<String>, source: impl Into<String>) {
+        self.set(key, Value::Str(value.into()), source);
+    }
+
+    /// Records a file as evidence (a path from the project root), once.
+    pub fn evidence(&mut self, path: impl Into<String>) {
+        let path = path.into();
+        if !self.evidence.contains(&path) {
+            self.evidence.push(path);
+        }
+    }
+
+    pub fn note(&mut self, note: impl Into<String>) {
+        self.notes.push(note.into());
+    }
+
+    #[must_use]
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.settings.iter().find(|s| s.key == key).map(|s| &s.value)
+    }
+}
+
+/// A directory that holds a project but was left out, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct Skipped {
+    pub path: String,
+    pub detector: &'static str,
+    pub reason: String,
+}
+
+/// How the services were found.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Layout {
+    /// One app at the root.
+    Single,
+    /// Members declared by a workspace file.
+    Workspace {
+        /// The files that declare the members (`pnpm-workspace.yaml`, `go.work`...).
+        declared_by: Vec<String>,
+    },
+    /// Apps in subdirectories, each with its own manifest.
+    Directories,
+}
+
+/// Everything `init` found: the proposed services and what was left out.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub layout: Layout,
+    pub services: Vec<Proposal>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// Turns a project's own name into a service name: lowercase letters, digits and `-`,
+/// starting with a letter. `@acme/Web_App` → `web-app`.
+#[must_use]
+pub fn service_name(raw: &str) -> Option<String> {
+    let raw = raw.rsplit('/').next().unwrap_or(raw);
+    let mut name = String::new();
+    for c in raw.chars() {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            name.push(c);
+        } else if !name.is_empty() && !name.ends_with('-') {
+            name.push('-');
+        }
+    }
+    let name = name.trim_start_matches(|c: char| c.is_ascii_digit() || c == '-');
+    let mut name: String = name.chars().take(63).collect();
+    while name.ends_with('-') {
+        name.pop();
+    }
+    (!name.is_empty()).then_some(name)
+}
+
+/// `./dist/` → `dist`; `None` for paths mbgen cannot take as a relative path.
+#[must_use]
+pub fn clean_rel_path(raw: &str) -> Option<String> {
+    let mut parts = Vec::new();
+    for part in raw.trim().split('/') {
+        match part {
+            "" | "." => {}
+            ".." => return None,
+            p => parts.push(p),
+        }
+    }
+    let path = parts.join("/");
+    if path.is_empty() || raw.trim().starts_with('/') {
+        return None;
+    }
+    crate::spec::value::RelPath::try_from(path.clone())
+        .ok()
+        .map(|_| path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_names() {
+        assert_eq!(service_name("@acme/Web_App").as_deref(), Some("web-app"));
+        assert_eq!(service_name("github.com/acme/api").as_deref(), Some("api"));
+        assert_eq!(service_name("2fa-server").as_deref(), Some("fa-server"));
+        assert_eq!(service_name("___"), None);
+    }
+
+    #[test]
+    fn relative_paths() {
+        assert_eq!(clean_rel_path("./dist/").as_deref(), Some("dist"));
+        assert_eq!(clean_rel_path("../out"), None);
+        assert_eq!(clean_rel_path("/abs"), None);
+        assert_eq!(clean_rel_path("."), None);
+    }
+}

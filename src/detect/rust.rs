@@ -1,0 +1,252 @@
+//! Rust: `Cargo.toml`, its binary targets, the toolchain pin, and `Cargo.lock`.
+
+use super::text::{find_port, major_minor, parse_toml, wrong_type};
+use super::{Detector, Dir, Options, Outcome, Proposal};
+use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::spec::value::Ident;
+use crate::spec::Stack;
+
+#[derive(Debug)]
+pub struct Rust;
+
+impl Detector for Rust {
+    fn name(&self) -> &'static str {
+        "rust"
+    }
+
+    fn looks_for(&self) -> &'static str {
+        "Cargo.toml with a binary target (src/main.rs, src/bin/, [[bin]])"
+    }
+
+    fn detect(&self, dir: Dir<'_>, _options: &Options) -> Result<Outcome, Diagnostic> {
+        let Some(file) = dir.manifest("Cargo.toml")? else {
+            return Ok(Outcome::Absent);
+        };
+        let table = parse_toml(&file)?;
+        let Some(package) = table.get("package") else {
+            let reason = if table.contains_key("workspace") {
+                "a Cargo workspace root without a package of its own"
+            } else {
+                "Cargo.toml has no [package]"
+            };
+            return Ok(Outcome::NotAnApp {
+                manifest: dir.path("Cargo.toml"),
+                reason: reason.to_owned(),
+            });
+        };
+        let Some(package) = package.as_table() else {
+            return Err(wrong_type(&file, "package", "a table"));
+        };
+        let Some(name) = package.get("name").and_then(toml::Value::as_str) else {
+            return Err(wrong_type(&file, "name", "a string in [package]"));
+        };
+        let bins = binaries(dir, &table, name, &file)?;
+        if bins.is_empty() {
+            return Ok(Outcome::NotAnApp {
+                manifest: dir.path("Cargo.toml"),
+                reason: "no binary target: a library crate".to_owned(),
+            });
+        }
+        let mut p = Proposal::new("rust", dir, Stack::Rust, "Rust binary");
+        p.evidence(dir.path("Cargo.toml"));
+        p.name_hint = Some(name.to_owned());
+        let default_run = package.get("default-run").and_then(toml::Value::as_str);
+        let (bin, source) = if let Some(run) = default_run.filter(|r| bins.iter().any(|b| b.name == *r)) {
+            (run.to_owned(), "`default-run` in Cargo.toml".to_owned())
+        } else if bins.len() == 1 {
+            (bins[0].name.clone(), format!("the only binary target ({})", bins[0].path))
+        } else if let Some(b) = bins.iter().find(|b| b.name == name) {
+            (b.name.clone(), format!("the binary named after the package ({})", b.path))
+        } else {
+            (bins[0].name.clone(), format!("the first binary target ({})", bins[0].path))
+        };
+        if Ident::try_from(bin.clone()).is_err() {
+            return Err(wrong_type(&file, "name", "a binary name of letters, digits, `.`, `_` and `-`"));
+        }
+        let others: Vec<String> = bins.iter().filter(|b| b.name != bin).map(|b| b.name.clone()).collect();
+        if !others.is_empty() {
+            p.alternatives.extend(others.iter().map(|o| format!("binary `{o}`")));
+            p.note(format!(
+                "{} binary targets: `{bin}` is built; set `bin` to build {}",
+                bins.len(),
+                others.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(" or ")
+            ));
+        }
+        p.set_str("bin", &bin, source);
+        if let Some((version, source)) = version(dir) {
+            p.set_str("version", version, source);
+        }
+        lockfile_notes(dir, &mut p);
+        let chosen_path = bins.iter().find(|b| b.name == bin).map_or("", |b| b.path.as_str());
+        if chosen_path != "src/main.rs" || dir.exists("src/lib.rs") || table.contains_key("lib") {
+            p.note("the image compiles the dependencies against a stand-in src/main.rs; a crate with a library target or binaries elsewhere than src/main.rs fails in that step");
+        }
+        for path in dir.sources(&["rs"]).iter().filter(|s| s.starts_with("src/")).take(200) {
+            if let Some((port, line)) = dir.read(path).and_then(|t| find_port(&t)) {
+                p.evidence(dir.path(path));
+                p.set("port", super::Value::Int(port), format!("`{line}` in {}", dir.path(path)));
+                break;
+            }
+        }
+        Ok(Outcome::Found(Box::new(p)))
+    }
+}
+
+#[derive(Debug)]
+struct Bin {
+    name: String,
+    path: String,
+}
+
+/// The binary targets: `[[bin]]` entries, then Cargo's automatic ones.
+fn binaries(dir: Dir<'_>, table: &toml::Table, package: &str, file: &SourceFile) -> Result<Vec<Bin>, Diagnostic> {
+    let mut bins = Vec::new();
+    if let Some(list) = table.get("bin") {
+        let Some(list) = list.as_array() else {
+            return Err(wrong_type(file, "bin", "an array of tables ([[bin]])"));
+        };
+        for entry in list {
+            let name = entry.get("name").and_then(toml::Value::as_str);
+            let path = entry.get("path").and_then(toml::Value::as_str);
+            let Some(name) = name else {
+                return Err(wrong_type(file, "bin", "tables with a `name`"));
+            };
+            let path = path.map_or_else(|| format!("src/bin/{name}.rs"), str::to_owned);
+            bins.push(Bin { name: name.to_owned(), path });
+        }
+    }
+    let auto = table
+        .get("package")
+        .and_then(|p| p.get("autobins"))
+        .and_then(toml::Value::as_bool)
+        .unwrap_or(true);
+    if !auto {
+        return Ok(bins);
+    }
+    let mut add = |name: String, path: String| {
+        if !bins.iter().any(|b| b.name == name || b.path == path) {
+            bins.push(Bin { name, path });
+        }
+    };
+    if dir.exists("src/main.rs") {
+        add(package.to_owned(), "src/main.rs".to_owned());
+    }
+    let mut auto_bins: Vec<(String, String)> = dir
+        .files()
+        .filter_map(|f| {
+            let rest = f.strip_prefix("src/bin/")?;
+            match rest.split_once('/') {
+                None => rest.strip_suffix(".rs").map(|n| (n.to_owned(), f.to_owned())),
+                Some((d, "main.rs")) => Some((d.to_owned(), f.to_owned())),
+                Some(_) => None,
+            }
+        })
+        .collect();
+    auto_bins.sort();
+    for (name, path) in auto_bins {
+        add(name, path);
+    }
+    Ok(bins)
+}
+
+/// The version pinned by a toolchain file, here or in a parent (a workspace root).
+fn version(dir: Dir<'_>) -> Option<(String, String)> {
+    let mut base = dir.base().to_owned();
+    loop {
+        let here = Dir::new(dir.fs(), &base);
+        if let Some(text) = here.read("rust-toolchain.toml") {
+            let channel = text
+                .parse::<toml::Table>()
+                .ok()
+                .and_then(|t| t.get("toolchain")?.get("channel")?.as_str().map(str::to_owned));
+            if let Some(channel) = channel {
+                if let Some(v) = numeric(&channel) {
+                    return Some((v, format!("channel \"{channel}\" in {}", here.path("rust-toolchain.toml"))));
+                }
+            }
+            break;
+        }
+        if let Some(text) = here.read("rust-toolchain") {
+            let channel = text.trim().to_owned();
+            if let Some(v) = numeric(&channel) {
+                return Some((v, format!("{} ({channel})", here.path("rust-toolchain"))));
+            }
+            break;
+        }
+        if base.is_empty() {
+            break;
+        }
+        base = base.rsplit_once('/').map_or_else(String::new, |(b, _)| b.to_owned());
+    }
+    // `rust-version` is only a minimum, which mbgen's default toolchain meets.
+    None
+}
+
+/// `1.82.0` → `1.82`; channels such as `stable` or `nightly` keep mbgen's default.
+fn numeric(channel: &str) -> Option<String> {
+    channel
+        .starts_with(|c: char| c.is_ascii_digit())
+        .then(|| major_minor(channel))
+        .flatten()
+}
+
+fn lockfile_notes(dir: Dir<'_>, p: &mut Proposal) {
+    if dir.exists("Cargo.lock") {
+        p.evidence(dir.path("Cargo.lock"));
+        return;
+    }
+    let mut base = dir.base().to_owned();
+    while !base.is_empty() {
+        base = base.rsplit_once('/').map_or_else(String::new, |(b, _)| b.to_owned());
+        let here = Dir::new(dir.fs(), &base);
+        if here.exists("Cargo.lock") {
+            p.note(format!(
+                "Cargo.lock is at the workspace root ({}), outside this service's `path`: the image builds with `--locked` from `path`, and mbgen does not build workspace members from the root yet",
+                here.path("Cargo.lock")
+            ));
+            return;
+        }
+    }
+    p.note("no Cargo.lock: the image builds with `--locked`; run `cargo generate-lockfile` and commit Cargo.lock");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::{MemFs, Value};
+
+    fn run(files: &[(&str, &str)]) -> Result<Outcome, Diagnostic> {
+        let fs = MemFs::new(files.iter().copied());
+        Rust.detect(Dir::new(&fs, ""), &Options::default())
+    }
+
+    #[test]
+    fn binaries_and_toolchain() {
+        let Outcome::Found(p) = run(&[
+            ("Cargo.toml", "[package]\nname = \"web_api\"\nversion = \"0.1.0\"\n"),
+            ("Cargo.lock", ""),
+            ("rust-toolchain.toml", "[toolchain]\nchannel = \"1.86.0\"\n"),
+            ("src/main.rs", "let listener = TcpListener::bind(\"0.0.0.0:3000\").await?;"),
+            ("src/bin/migrate.rs", "fn main() {}"),
+        ])
+        .unwrap() else {
+            panic!()
+        };
+        assert_eq!(p.get("bin"), Some(&Value::Str("web_api".into())));
+        assert_eq!(p.get("version"), Some(&Value::Str("1.86".into())));
+        assert_eq!(p.get("port"), Some(&Value::Int(3000)));
+        assert!(p.notes[0].contains("migrate"), "{:?}", p.notes);
+    }
+
+    #[test]
+    fn library_broken_and_absent() {
+        assert!(matches!(
+            run(&[("Cargo.toml", "[package]\nname = \"lib\"\n"), ("src/lib.rs", "")]).unwrap(),
+            Outcome::NotAnApp { .. }
+        ));
+        let e = run(&[("Cargo.toml", "[package]\nname = \"x\"\nversion = 1.0.0\n")]).unwrap_err();
+        let (file, span) = e.location.unwrap();
+        assert_eq!(file.line_col(span.start).0, 3);
+        assert!(matches!(run(&[("go.mod", "")]).unwrap(), Outcome::Absent));
+    }
+}

@@ -1,0 +1,467 @@
+//! Which directories are apps: the root alone, the members a workspace file declares
+//! (npm/yarn/pnpm workspaces, `go.work`, a Cargo workspace), or sibling directories with
+//! manifests of their own. Libraries are left out, with the reason.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::text::{at_line, parse_toml};
+use super::{
+    detectors, node, service_name, Detector, Dir, Fs, Layout, Options, Outcome, Proposal,
+    Report, Skipped,
+};
+use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
+
+/// Directories never taken for apps when looking at siblings.
+const NOT_APP_DIRS: &[&str] = &[
+    "docs", "doc", "e2e", "examples", "example", "fixtures", "scripts", "test", "tests",
+    "testdata", "tools",
+];
+
+/// Finds the apps of a tree and proposes a service for each.
+pub fn discover(fs: &dyn Fs, options: &Options) -> Result<Report, Diagnostics> {
+    let detectors = detectors();
+    let root = Dir::new(fs, "");
+    let mut errors = Diagnostics::default();
+    let (members, declared_by) = match members(root) {
+        Ok(found) => found,
+        Err(e) => return Err(e.into()),
+    };
+    let mut services = Vec::new();
+    let mut skipped = Vec::new();
+    let layout = if declared_by.is_empty() {
+        let here = evaluate(&detectors, root, options);
+        match here {
+            Ok(Found::App(p)) => {
+                services.push(*p);
+                Layout::Single
+            }
+            Ok(Found::Nothing(skips)) => {
+                skipped.extend(skips);
+                for dir in siblings(root) {
+                    let child = Dir::new(fs, &dir);
+                    match evaluate(&detectors, child, options) {
+                        Ok(Found::App(p)) => services.push(*p),
+                        Ok(Found::Nothing(skips)) => skipped.extend(skips),
+                        Err(e) => errors.0.extend(e.0),
+                    }
+                }
+                Layout::Directories
+            }
+            Err(e) => return Err(e),
+        }
+    } else {
+        for dir in &members {
+            match evaluate(&detectors, Dir::new(fs, dir), options) {
+                Ok(Found::App(p)) => services.push(*p),
+                Ok(Found::Nothing(skips)) => {
+                    if skips.is_empty() {
+                        skipped.push(Skipped {
+                            path: display(dir),
+                            detector: "workspace",
+                            reason: "a workspace member in which no detector found a project".to_owned(),
+                        });
+                    }
+                    skipped.extend(skips);
+                }
+                Err(e) => errors.0.extend(e.0),
+            }
+        }
+        Layout::Workspace { declared_by }
+    };
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    if services.is_empty() {
+        return Err(nothing_found(&detectors, &skipped).into());
+    }
+    name_services(&mut services, options);
+    Ok(Report {
+        layout,
+        services,
+        skipped,
+    })
+}
+
+fn display(dir: &str) -> String {
+    if dir.is_empty() {
+        ".".to_owned()
+    } else {
+        dir.to_owned()
+    }
+}
+
+fn nothing_found(detectors: &[Box<dyn Detector>], skipped: &[Skipped]) -> Diagnostic {
+    let mut help = String::from("mbgen looked for:\n");
+    for d in detectors {
+        help.push_str(&format!("      {:<7} {}\n", d.name(), d.looks_for()));
+    }
+    if !skipped.is_empty() {
+        help.push_str("    and left out:\n");
+        for s in skipped {
+            help.push_str(&format!("      {}: {}\n", s.path, s.reason));
+        }
+    }
+    help.push_str("    Run `mbgen init` in the directory of the app, or write mbgen.toml by hand (`mbgen schema` describes it).");
+    Diagnostic::new("found no app to build a container image for").help(help)
+}
+
+/// What the detectors made of one directory.
+enum Found {
+    App(Box<Proposal>),
+    /// No app; the projects found there and why they are not apps.
+    Nothing(Vec<Skipped>),
+}
+
+/// Runs every detector on a directory: the first proposal wins, the others become its
+/// alternatives.
+fn evaluate(detectors: &[Box<dyn Detector>], dir: Dir<'_>, options: &Options) -> Result<Found, Diagnostics> {
+    let mut errors = Diagnostics::default();
+    let mut found: Vec<Proposal> = Vec::new();
+    let mut skipped = Vec::new();
+    for detector in detectors {
+        match detector.detect(dir, options) {
+            Ok(Outcome::Found(p)) => found.push(*p),
+            Ok(Outcome::NotAnApp { manifest, reason }) => skipped.push(Skipped {
+                path: manifest,
+                detector: detector.name(),
+                reason,
+            }),
+            Ok(Outcome::Absent) => {}
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mut found = found.into_iter();
+    let Some(mut first) = found.next() else {
+        return Ok(Found::Nothing(skipped));
+    };
+    for other in found {
+        first.alternatives.push(format!(
+            "stack `{}`: {} ({})",
+            other.stack.as_str(),
+            other.summary,
+            other.evidence.join(", ")
+        ));
+    }
+    Ok(Found::App(Box::new(first)))
+}
+
+/// Directories below the root that may hold apps: each child, and the children of a child
+/// that holds no files of its own at its top (`apps/`, `services/`).
+fn siblings(root: Dir<'_>) -> Vec<String> {
+    let usable = |name: &str| {
+        !name.starts_with('.') && !super::fs::is_skipped_dir(name) && !NOT_APP_DIRS.contains(&name)
+    };
+    let mut dirs = Vec::new();
+    for child in root.subdirs() {
+        if !usable(child) {
+            continue;
+        }
+        let dir = Dir::new(root.fs(), child);
+        let has_files = dir.files().any(|f| !f.contains('/'));
+        if has_files {
+            dirs.push(child.to_owned());
+        } else {
+            for grandchild in dir.subdirs() {
+                if usable(grandchild) {
+                    dirs.push(format!("{child}/{grandchild}"));
+                }
+            }
+        }
+    }
+    dirs
+}
+
+/// The member directories declared by workspace files at the root, and those files.
+fn members(root: Dir<'_>) -> Result<(Vec<String>, Vec<String>), Diagnostic> {
+    let mut patterns: Vec<String> = Vec::new();
+    let mut excludes: Vec<String> = Vec::new();
+    let mut literal: Vec<String> = Vec::new();
+    let mut declared_by = Vec::new();
+    if let Some(file) = root.manifest("package.json")? {
+        let list = node::workspace_patterns(&file)?;
+        if !list.is_empty() {
+            declared_by.push("package.json".to_owned());
+            patterns.extend(list);
+        }
+    }
+    if let Some(text) = root.read("pnpm-workspace.yaml") {
+        let list = pnpm_packages(&text);
+        if !list.is_empty() {
+            declared_by.push("pnpm-workspace.yaml".to_owned());
+            patterns.extend(list);
+        }
+    }
+    if let Some(file) = root.manifest("go.work")? {
+        let list = go_work_uses(&file)?;
+        if !list.is_empty() {
+            declared_by.push("go.work".to_owned());
+            literal.extend(list);
+        }
+    }
+    if let Some(file) = root.manifest("Cargo.toml")? {
+        let table = parse_toml(&file)?;
+        if let Some(ws) = table.get("workspace") {
+            let strings = |key: &str| -> Vec<String> {
+                ws.get(key)
+                    .and_then(toml::Value::as_array)
+                    .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+                    .unwrap_or_default()
+            };
+            let list = strings("members");
+            if !list.is_empty() || table.contains_key("package") {
+                declared_by.push("Cargo.toml".to_owned());
+                patterns.extend(list);
+                excludes.extend(strings("exclude"));
+                if table.contains_key("package") {
+                    literal.push(String::new());
+                }
+            }
+        }
+    }
+    let dirs: BTreeSet<String> = root
+        .fs()
+        .files()
+        .iter()
+        .flat_map(|f| {
+            let parts: Vec<&str> = f.split('/').collect();
+            (1..parts.len()).map(move |n| parts[..n].join("/"))
+        })
+        .collect();
+    let mut out: BTreeMap<String, ()> = BTreeMap::new();
+    for pattern in &patterns {
+        if let Some(negated) = pattern.strip_prefix('!') {
+            excludes.push(negated.to_owned());
+            continue;
+        }
+        for d in dirs.iter().filter(|d| glob_match(pattern, d)) {
+            out.insert(d.clone(), ());
+        }
+    }
+    for l in literal {
+        let clean = l.trim_start_matches("./").trim_end_matches('/').to_owned();
+        let clean = if clean == "." { String::new() } else { clean };
+        out.insert(clean, ());
+    }
+    let members = out
+        .into_keys()
+        .filter(|d| !excludes.iter().any(|e| glob_match(e, d)))
+        .filter(|d| d.split('/').all(|c| !super::fs::is_skipped_dir(c)))
+        .collect();
+    Ok((members, declared_by))
+}
+
+/// The `packages` list of `pnpm-workspace.yaml`, block or flow style.
+fn pnpm_packages(text: &str) -> Vec<String> {
+    let unquote = |s: &str| s.trim().trim_matches(['"', '\'']).to_owned();
+    let mut out = Vec::new();
+    let mut in_packages = false;
+    for line in text.lines() {
+        let content = line.split(" #").next().unwrap_or_default().trim_end();
+        if content.trim().is_empty() || content.trim_start().starts_with('#') {
+            continue;
+        }
+        if !line.starts_with([' ', '\t', '-']) {
+            in_packages = false;
+            if let Some(rest) = content.strip_prefix("packages:") {
+                let rest = rest.trim();
+                if let Some(flow) = rest.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+                    out.extend(flow.split(',').map(unquote).filter(|s| !s.is_empty()));
+                } else {
+                    in_packages = true;
+                }
+            }
+            continue;
+        }
+        if in_packages {
+            if let Some(item) = content.trim_start().strip_prefix("- ") {
+                out.push(unquote(item));
+            }
+        }
+    }
+    out
+}
+
+/// The `use` directives of `go.work`.
+fn go_work_uses(file: &SourceFile) -> Result<Vec<String>, Diagnostic> {
+    let mut out = Vec::new();
+    let mut block: Option<(String, usize)> = None;
+    for (i, raw) in file.text.lines().enumerate() {
+        let line = raw.split("//").next().unwrap_or_default().trim();
+        if line.is_empty() {
+            continue;
+        }
+        if let Some((directive, _)) = &block {
+            if line == ")" {
+                block = None;
+            } else if directive == "use" {
+                out.push(line.trim_matches('"').to_owned());
+            }
+            continue;
+        }
+        let mut words = line.split_whitespace();
+        let directive = words.next().unwrap_or_default().to_owned();
+        match words.next() {
+            Some("(") => block = Some((directive, i + 1)),
+            Some(path) if directive == "use" => out.push(path.trim_matches('"').to_owned()),
+            _ => {}
+        }
+    }
+    if let Some((directive, line)) = block {
+        return Err(at_line(
+            file,
+            line,
+            format!("{}:{line}: the `{directive} (` block is never closed", file.path.display()),
+        )
+        .help("fix go.work (`go work sync` reports the same problem), then run `mbgen init` again"));
+    }
+    Ok(out)
+}
+
+/// Matches a workspace pattern (`apps/*`, `packages/**`, `services/api`) against a
+/// directory: `*` within one path segment, `**` across any number of them.
+fn glob_match(pattern: &str, path: &str) -> bool {
+    let pattern = pattern.trim_start_matches("./").trim_end_matches('/');
+    let pats: Vec<&str> = pattern.split('/').filter(|s| !s.is_empty()).collect();
+    let parts: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    fn go(pats: &[&str], parts: &[&str]) -> bool {
+        match pats.split_first() {
+            None => parts.is_empty(),
+            Some((&"**", rest)) => (0..=parts.len()).any(|n| go(rest, &parts[n..])),
+            Some((p, rest)) => parts
+                .split_first()
+                .is_some_and(|(part, tail)| segment_match(p, part) && go(rest, tail)),
+        }
+    }
+    go(&pats, &parts)
+}
+
+fn segment_match(pattern: &str, text: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == text,
+        Some((head, tail)) => {
+            let Some(rest) = text.strip_prefix(head) else {
+                return false;
+            };
+            (0..=rest.len())
+                .filter(|i| rest.is_char_boundary(*i))
+                .any(|i| segment_match(tail, &rest[i..]))
+        }
+    }
+}
+
+/// Gives every proposal a distinct service name: the project's own name for a single app,
+/// the directory name in a monorepo.
+fn name_services(services: &mut [Proposal], options: &Options) {
+    let single = services.len() == 1 && services[0].path.is_empty();
+    let mut taken: BTreeSet<String> = BTreeSet::new();
+    for p in services.iter_mut() {
+        let last = p.path.rsplit('/').next().unwrap_or_default();
+        let candidates: Vec<Option<String>> = if single {
+            vec![
+                p.name_hint.as_deref().and_then(service_name),
+                options.root_name.as_deref().and_then(service_name),
+            ]
+        } else {
+            vec![
+                service_name(last),
+                p.name_hint.as_deref().and_then(service_name),
+                service_name(&p.path.replace('/', "-")),
+            ]
+        };
+        let base = candidates
+            .into_iter()
+            .flatten()
+            .find(|n| !taken.contains(n))
+            .unwrap_or_else(|| "app".to_owned());
+        let mut name = base.clone();
+        let mut n = 2;
+        while taken.contains(&name) {
+            name = format!("{base}-{n}");
+            n += 1;
+        }
+        taken.insert(name.clone());
+        p.name = name;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::MemFs;
+    use crate::spec::Stack;
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("apps/*", "apps/web"));
+        assert!(!glob_match("apps/*", "apps/web/src"));
+        assert!(glob_match("packages/**", "packages/a/b"));
+        assert!(glob_match("./services/api/", "services/api"));
+        assert!(glob_match("app-*", "app-web"));
+        assert!(!glob_match("app-*", "lib-web"));
+    }
+
+    #[test]
+    fn pnpm_workspace_file() {
+        let text = "packages:\n  - 'apps/*'\n  - \"packages/*\"\n  # - 'old/*'\ncatalog:\n  react: ^18\n";
+        assert_eq!(pnpm_packages(text), ["apps/*", "packages/*"]);
+        assert_eq!(pnpm_packages("packages: ['a/*', b]\n"), ["a/*", "b"]);
+    }
+
+    #[test]
+    fn workspace_members_become_services_and_libraries_are_left_out() {
+        let fs = MemFs::new([
+            ("package.json", r#"{"private": true, "workspaces": ["apps/*", "packages/*"]}"#),
+            ("package-lock.json", "{}"),
+            ("apps/web/package.json", r#"{"name": "@acme/web", "scripts": {"build": "vite build"}, "devDependencies": {"vite": "5"}}"#),
+            ("apps/api/package.json", r#"{"name": "@acme/api", "scripts": {"start": "node server.js"}}"#),
+            ("apps/api/server.js", "app.listen(4000)"),
+            ("packages/ui/package.json", r#"{"name": "@acme/ui", "main": "index.js"}"#),
+        ]);
+        let report = discover(&fs, &Options::default()).unwrap();
+        let names: Vec<(&str, &str, Stack)> = report
+            .services
+            .iter()
+            .map(|p| (p.name.as_str(), p.path.as_str(), p.stack))
+            .collect();
+        assert_eq!(
+            names,
+            [("api", "apps/api", Stack::NodeServer), ("web", "apps/web", Stack::NodeStatic)]
+        );
+        assert_eq!(report.skipped.len(), 1);
+        assert_eq!(report.skipped[0].path, "packages/ui/package.json");
+    }
+
+    #[test]
+    fn sibling_directories_without_a_workspace_file() {
+        let fs = MemFs::new([
+            ("README.md", ""),
+            ("backend/go.mod", "module example.com/backend\ngo 1.24\n"),
+            ("backend/main.go", "package main\n"),
+            ("frontend/index.html", "<html>"),
+            ("docs/index.html", "<html>"),
+        ]);
+        let report = discover(&fs, &Options::default()).unwrap();
+        let names: Vec<&str> = report.services.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["backend", "frontend"]);
+        assert!(matches!(report.layout, Layout::Directories));
+    }
+
+    #[test]
+    fn nothing_found_says_what_was_looked_for() {
+        let fs = MemFs::new([("README.md", "")]);
+        let e = discover(&fs, &Options::default()).unwrap_err().to_string();
+        for d in ["node", "go", "python", "rust", "static"] {
+            assert!(e.contains(&format!("      {d}")), "{e}");
+        }
+    }
+
+    #[test]
+    fn single_app_is_named_after_the_project() {
+        let fs = MemFs::new([("Cargo.toml", "[package]\nname = \"my_server\"\n"), ("Cargo.lock", ""), ("src/main.rs", "")]);
+        let report = discover(&fs, &Options::default()).unwrap();
+        assert_eq!(report.services[0].name, "my-server");
+    }
+}
