@@ -24,6 +24,15 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Write an mbgen.toml for an existing project, from what its files show.
+    ///
+    /// init reads the project's own files (package.json and its lockfile, go.mod, pyproject.toml,
+    /// requirements files, Cargo.toml, version files such as .nvmrc) and never the tools installed
+    /// on this machine. Each key of the written mbgen.toml carries a comment saying where its value
+    /// came from. In a monorepo (npm, yarn or pnpm workspaces, go.work, a Cargo workspace, or
+    /// sibling directories with their own manifests) each app becomes a service; libraries are left
+    /// out. init asks no questions: it takes the proposal it reports.
+    Init(InitArgs),
     /// Write the Dockerfile and .dockerignore of every service in mbgen.toml.
     Render(RenderArgs),
     /// Print the JSON Schema of mbgen.toml, for editors and validators.
@@ -63,4 +72,38 @@ pub struct SchemaArgs {
     /// Write the schema to this file instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The project directory to look at; mbgen.toml is written there.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+
+    /// Replace an existing mbgen.toml.
+    #[arg(long, conflicts_with_all = ["stdout", "json"])]
+    pub force: bool,
+
+    /// Print the proposed mbgen.toml instead of writing it.
+    #[arg(long, conflicts_with = "json")]
+    pub stdout: bool,
+
+    /// Print the detection report as JSON (stack, evidence files, alternatives considered,
+    /// directories left out) instead of writing mbgen.toml.
+    #[arg(long)]
+    pub json: bool,
+
+    /// The JSON Schema named on the first line (`#:schema`), as a URL or a path relative to
+    /// mbgen.toml, for editors to complete and check the file.
+    #[arg(long, value_name = "PATH_OR_URL", default_value = crate::scaffold::DEFAULT_SCHEMA)]
+    pub schema: String,
+
+    /// Go: the main package to build when the module has several, such as `cmd/api`.
+    #[arg(long, value_name = "DIR")]
+    pub main: Option<String>,
+
+    /// Accept every proposal without asking. init never asks, so this is the behaviour with
+    /// or without the flag; scripts may pass it.
+    #[arg(long, short)]
+    pub yes: bool,
 }

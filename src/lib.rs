@@ -6,12 +6,14 @@
 
 pub mod cli;
 pub mod commands;
+pub mod detect;
 pub mod diagnostic;
 pub mod error;
 pub mod model;
 pub mod output;
 pub mod plan;
 pub mod render;
+pub mod scaffold;
 pub mod schema;
 pub mod spec;
 

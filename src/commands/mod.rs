@@ -1,6 +1,7 @@
 //! One module per subcommand. Commands are the only code that prints.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod init;
 mod render;
 mod schema;
 
@@ -14,6 +15,7 @@ use crate::Error;
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
+        Command::Init(args) => init::run(args),
         Command::Render(args) => render::run(args),
         Command::Schema(args) => schema::run(args),
     }

@@ -66,13 +66,12 @@ pub struct DiskFs {
 impl DiskFs {
     /// Walks `root`, honouring `.gitignore` files (inside a Git repository or not) and
     /// leaving out [`SKIPPED_DIRS`].
-    pub fn new(root: &Path) -> Result<Self, Diagnostic> {
+    pub fn new(root: &Path) -> Result<Self, Box<Diagnostic>> {
         if !root.is_dir() {
-            return Err(Diagnostic::new(format!(
-                "{} is not a directory",
-                root.display()
-            ))
-            .help("pass the directory of the project: `mbgen init path/to/project`"));
+            return Err(Box::new(
+                Diagnostic::new(format!("{} is not a directory", root.display()))
+                    .help("pass the directory of the project: `mbgen init path/to/project`"),
+            ));
         }
         let walker = ignore::WalkBuilder::new(root)
             .hidden(false)
@@ -84,7 +83,9 @@ impl DiskFs {
             .max_depth(Some(MAX_DEPTH))
             .filter_entry(|entry| {
                 let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-                !(is_dir && entry.depth() > 0 && is_skipped_dir(&entry.file_name().to_string_lossy()))
+                !(is_dir
+                    && entry.depth() > 0
+                    && is_skipped_dir(&entry.file_name().to_string_lossy()))
             })
             .build();
         let mut files = Vec::new();
@@ -231,13 +232,14 @@ impl<'a> Dir<'a> {
     }
 
     /// A manifest: `None` when missing, an error naming the file when unreadable.
-    pub fn manifest(&self, rel: &str) -> Result<Option<SourceFile>, Diagnostic> {
+    pub fn manifest(&self, rel: &str) -> Result<Option<SourceFile>, Box<Diagnostic>> {
         let path = self.path(rel);
         match self.fs.read(&path) {
             Ok(text) => Ok(Some(SourceFile::new(path, text))),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Diagnostic::new(format!("cannot read {path}: {e}"))
-                .in_file(Path::new(&path))),
+            Err(e) => Err(Box::new(
+                Diagnostic::new(format!("cannot read {path}: {e}")).in_file(Path::new(&path)),
+            )),
         }
     }
 
@@ -311,7 +313,14 @@ mod tests {
             ("apps/web/src/main.test.ts", ""),
             ("vendor/modules.txt", ""),
         ]);
-        assert_eq!(fs.files(), ["apps/web/src/main.ts", "apps/web/src/main.test.ts", "package.json"]);
+        assert_eq!(
+            fs.files(),
+            [
+                "apps/web/src/main.test.ts",
+                "apps/web/src/main.ts",
+                "package.json"
+            ]
+        );
         let root = Dir::new(&fs, "");
         assert!(root.exists("vendor/modules.txt"));
         assert_eq!(root.subdirs(), ["apps"]);

@@ -18,7 +18,7 @@ impl Detector for Go {
         "go.mod with a main package (at the module root or under cmd/<name>)"
     }
 
-    fn detect(&self, dir: Dir<'_>, options: &Options) -> Result<Outcome, Diagnostic> {
+    fn detect(&self, dir: Dir<'_>, options: &Options) -> Result<Outcome, Box<Diagnostic>> {
         let Some(file) = dir.manifest("go.mod")? else {
             return Ok(Outcome::Absent);
         };
@@ -36,7 +36,12 @@ impl Detector for Go {
         let main = choose_main(dir, &module, &mains, options, &mut p)?;
         p.name_hint = Some(match main.strip_prefix("cmd/") {
             Some(name) if !name.contains('/') => name.to_owned(),
-            _ => module.path.rsplit('/').next().unwrap_or(&module.path).to_owned(),
+            _ => module
+                .path
+                .rsplit('/')
+                .next()
+                .unwrap_or(&module.path)
+                .to_owned(),
         });
         if let Some((version, source)) = module.version() {
             p.set_str("version", version, source);
@@ -53,11 +58,19 @@ impl Detector for Go {
         }
         if dir.exists("vendor/modules.txt") {
             p.evidence(dir.path("vendor/modules.txt"));
-            p.set("vendor", Value::Bool(true), "vendor/modules.txt: the modules are vendored");
+            p.set(
+                "vendor",
+                Value::Bool(true),
+                "vendor/modules.txt: the modules are vendored",
+            );
         }
         if let Some(why) = cgo(dir, &module, &sources) {
             p.set("cgo", Value::Bool(true), why);
-            p.set_str("runtime", "slim", "a cgo binary needs the C library, which distroless/static lacks");
+            p.set_str(
+                "runtime",
+                "slim",
+                "a cgo binary needs the C library, which distroless/static lacks",
+            );
         }
         let main_files: Vec<&str> = sources
             .iter()
@@ -66,9 +79,17 @@ impl Detector for Go {
             .copied()
             .collect();
         for path in main_files.iter().take(200) {
-            if let Some((port, line)) = dir.read(path).and_then(|t| find_port(&t)) {
+            // Only files that serve something: a port-like literal elsewhere means nothing.
+            let serves = |t: &String| {
+                parent(path) == main || ["Listen", "Serve(", "Addr:"].iter().any(|w| t.contains(w))
+            };
+            if let Some((port, line)) = dir.read(path).filter(serves).and_then(|t| find_port(&t)) {
                 p.evidence(dir.path(path));
-                p.set("port", Value::Int(port), format!("`{line}` in {}", dir.path(path)));
+                p.set(
+                    "port",
+                    Value::Int(port),
+                    format!("`{line}` in {}", dir.path(path)),
+                );
                 break;
             }
         }
@@ -86,16 +107,25 @@ pub struct GoMod {
 }
 
 const DIRECTIVES: &[&str] = &[
-    "module", "go", "toolchain", "godebug", "require", "replace", "exclude", "retract", "tool",
+    "module",
+    "go",
+    "toolchain",
+    "godebug",
+    "require",
+    "replace",
+    "exclude",
+    "retract",
+    "tool",
     "ignore",
 ];
 
 impl GoMod {
     /// Parses `go.mod` as the go command does, strictly enough to name the line of a mistake.
-    pub fn parse(file: &SourceFile) -> Result<Self, Diagnostic> {
+    pub fn parse(file: &SourceFile) -> Result<Self, Box<Diagnostic>> {
         let mut m = Self::default();
         let mut block: Option<(String, usize)> = None;
-        let help = "fix go.mod (`go mod tidy` reports the same problem), then run `mbgen init` again";
+        let help =
+            "fix go.mod (`go mod tidy` reports the same problem), then run `mbgen init` again";
         let path = file.path.display().to_string();
         for (i, raw) in file.text.lines().enumerate() {
             let line_no = i + 1;
@@ -107,7 +137,12 @@ impl GoMod {
                 if line == ")" {
                     block = None;
                 } else if directive == "require" {
-                    m.requires.push(line.split_whitespace().next().unwrap_or_default().to_owned());
+                    m.requires.push(
+                        line.split_whitespace()
+                            .next()
+                            .unwrap_or_default()
+                            .to_owned(),
+                    );
                 }
                 continue;
             }
@@ -116,11 +151,11 @@ impl GoMod {
             let rest: Vec<&str> = words.collect();
             if !DIRECTIVES.contains(&directive) {
                 let message = if directive == ")" {
-                    format!("{path}:{line_no}: `)` closes no block")
+                    "`)` closes no block".to_owned()
                 } else {
-                    format!("{path}:{line_no}: unknown directive `{directive}`")
+                    format!("unknown directive `{directive}` in {path}")
                 };
-                return Err(at_line(file, line_no, message).help(help));
+                return Err(Box::new(at_line(file, line_no, message).help(help)));
             }
             if rest.first() == Some(&"(") {
                 block = Some((directive.to_owned(), line_no));
@@ -129,18 +164,25 @@ impl GoMod {
             match directive {
                 "module" => {
                     let Some(name) = rest.first() else {
-                        return Err(at_line(file, line_no, format!("{path}:{line_no}: `module` needs the module path")).help(help));
+                        return Err(Box::new(
+                            at_line(
+                                file,
+                                line_no,
+                                format!("`module` in {path} needs the module path"),
+                            )
+                            .help(help),
+                        ));
                     };
                     name.trim_matches('"').clone_into(&mut m.path);
                 }
                 "go" => {
                     let version = rest.first().copied().unwrap_or_default();
                     if !valid_go_version(version) || rest.len() != 1 {
-                        return Err(at_line(file, line_no, format!(
-                            "{path}:{line_no}: invalid go version `{}`: expected a version such as `1.24` or `1.24.1`",
+                        return Err(Box::new(at_line(file, line_no, format!(
+                            "invalid go version `{}` in {path}: expected a version such as `1.24` or `1.24.1`",
                             rest.join(" ")
                         ))
-                        .help(help));
+                        .help(help)));
                     }
                     m.go = Some(version.to_owned());
                 }
@@ -150,15 +192,19 @@ impl GoMod {
             }
         }
         if let Some((directive, line_no)) = block {
-            return Err(at_line(file, line_no, format!(
-                "{path}:{line_no}: the `{directive} (` block is never closed"
-            ))
-            .help(help));
+            return Err(Box::new(
+                at_line(
+                    file,
+                    line_no,
+                    format!("the `{directive} (` block of {path} is never closed"),
+                )
+                .help(help),
+            ));
         }
         if m.path.is_empty() {
-            return Err(Diagnostic::new(format!("{path} has no `module` directive"))
+            return Err(Box::new(Diagnostic::new(format!("{path} has no `module` directive"))
                 .in_file(&file.path)
-                .help("add `module example.com/yourapp` as its first line, then run `mbgen init` again"));
+                .help("add `module example.com/yourapp` as its first line, then run `mbgen init` again")));
         }
         Ok(m)
     }
@@ -180,9 +226,18 @@ impl GoMod {
         match (go, toolchain) {
             (Some(g), Some(t)) if key(&t) > key(&g) => Some((
                 t,
-                format!("the `toolchain {}` directive in go.mod", self.toolchain.as_deref().unwrap_or_default()),
+                format!(
+                    "the `toolchain {}` directive in go.mod",
+                    self.toolchain.as_deref().unwrap_or_default()
+                ),
             )),
-            (Some(g), _) => Some((g, format!("the `go {}` directive in go.mod", self.go.as_deref().unwrap_or_default()))),
+            (Some(g), _) => Some((
+                g,
+                format!(
+                    "the `go {}` directive in go.mod",
+                    self.go.as_deref().unwrap_or_default()
+                ),
+            )),
             _ => None,
         }
     }
@@ -193,7 +248,9 @@ fn valid_go_version(v: &str) -> bool {
     let parts: Vec<&str> = v.split('.').collect();
     (2..=3).contains(&parts.len())
         && parts[0] == "1"
-        && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
 }
 
 fn parent(path: &str) -> &str {
@@ -201,7 +258,7 @@ fn parent(path: &str) -> &str {
 }
 
 /// The module's own `.go` files: not tests, not nested modules, not examples or tools.
-fn module_sources<'a>(dir: Dir<'a>) -> Vec<&'a str> {
+fn module_sources(dir: Dir<'_>) -> Vec<&str> {
     let nested: Vec<&str> = dir
         .files()
         .filter_map(|f| f.strip_suffix("/go.mod"))
@@ -210,7 +267,9 @@ fn module_sources<'a>(dir: Dir<'a>) -> Vec<&'a str> {
         .into_iter()
         .filter(|f| {
             !nested.iter().any(|n| f.starts_with(&format!("{n}/")))
-                && !f.split('/').any(|c| matches!(c, "hack" | "scripts" | "tools" | "_tools" | "example"))
+                && !f
+                    .split('/')
+                    .any(|c| matches!(c, "hack" | "scripts" | "tools" | "_tools" | "example"))
         })
         .collect()
 }
@@ -244,19 +303,21 @@ fn choose_main(
     mains: &[String],
     options: &Options,
     p: &mut Proposal,
-) -> Result<String, Diagnostic> {
+) -> Result<String, Box<Diagnostic>> {
     if let Some(wanted) = &options.go_main {
         let wanted = clean_rel_path(wanted).unwrap_or_default();
         if mains.contains(&wanted) {
             return Ok(wanted);
         }
         let list: Vec<String> = mains.iter().map(|m| display_main(m)).collect();
-        return Err(Diagnostic::new(format!(
-            "--main {}: there is no main package there",
-            options.go_main.as_deref().unwrap_or_default()
-        ))
-        .in_file(std::path::Path::new(&dir.path("go.mod")))
-        .help(format!("main packages of this module: {}", list.join(", "))));
+        return Err(Box::new(
+            Diagnostic::new(format!(
+                "--main {}: there is no main package there",
+                options.go_main.as_deref().unwrap_or_default()
+            ))
+            .in_file(std::path::Path::new(&dir.path("go.mod")))
+            .help(format!("main packages of this module: {}", list.join(", "))),
+        ));
     }
     if mains.len() == 1 {
         return Ok(mains[0].clone());
@@ -275,12 +336,16 @@ fn choose_main(
         .find(|m| mains.contains(m))
         .unwrap_or(&mains[0])
         .clone();
-    let others: Vec<String> = mains.iter().filter(|m| **m != chosen).map(|m| display_main(m)).collect();
+    let others: Vec<String> = mains
+        .iter()
+        .filter(|m| **m != chosen)
+        .map(|m| display_main(m))
+        .collect();
     for other in &others {
         p.alternatives.push(format!("main package {other}"));
     }
     p.note(format!(
-        "{} main packages: {} is built; the others are {}. Run `mbgen init --main <dir>` to choose another, or copy this service with another `main` and `dockerfile`",
+        "{} main packages: {} is built, not {}. Run `mbgen init --main <dir>` to build another, or copy this service with another `main` and `dockerfile`",
         mains.len(),
         display_main(&chosen),
         others.join(", ")
@@ -332,7 +397,7 @@ mod tests {
 
     const MAIN: &str = "package main\n\nfunc main() {}\n";
 
-    fn run(files: &[(&str, &str)], main: Option<&str>) -> Result<Outcome, Diagnostic> {
+    fn run(files: &[(&str, &str)], main: Option<&str>) -> Result<Outcome, Box<Diagnostic>> {
         let fs = MemFs::new(files.iter().copied());
         let options = Options {
             go_main: main.map(str::to_owned),
@@ -371,7 +436,10 @@ mod tests {
         let p = found(
             &[
                 ("go.mod", "module x\ngo 1.24\n"),
-                ("main.go", "package main\n\n// #include <stdio.h>\nimport \"C\"\n"),
+                (
+                    "main.go",
+                    "package main\n\n// #include <stdio.h>\nimport \"C\"\n",
+                ),
                 ("vendor/modules.txt", "# none\n"),
             ],
             None,
@@ -384,9 +452,21 @@ mod tests {
 
     #[test]
     fn broken_go_mod_names_the_line() {
-        let e = run(&[("go.mod", "module x\n\ngo one.two\n"), ("main.go", MAIN)], None).unwrap_err();
-        assert!(e.message.contains("go.mod:3"), "{}", e.message);
-        let e = run(&[("go.mod", "module x\nrequire (\n  a v1\n"), ("main.go", MAIN)], None).unwrap_err();
+        let e = run(
+            &[("go.mod", "module x\n\ngo one.two\n"), ("main.go", MAIN)],
+            None,
+        )
+        .unwrap_err();
+        assert!(e.message.contains("invalid go version"), "{}", e.message);
+        assert_eq!(e.location.unwrap().0.line_col(20).0, 3);
+        let e = run(
+            &[
+                ("go.mod", "module x\nrequire (\n  a v1\n"),
+                ("main.go", MAIN),
+            ],
+            None,
+        )
+        .unwrap_err();
         assert!(e.message.contains("never closed"), "{}", e.message);
         let e = run(&[("go.mod", "go 1.22\n"), ("main.go", MAIN)], None).unwrap_err();
         assert!(e.message.contains("no `module`"), "{}", e.message);
@@ -398,6 +478,9 @@ mod tests {
             run(&[("go.mod", "module x\n"), ("lib.go", "package x\n")], None).unwrap(),
             Outcome::NotAnApp { .. }
         ));
-        assert!(matches!(run(&[("main.go", MAIN)], None).unwrap(), Outcome::Absent));
+        assert!(matches!(
+            run(&[("main.go", MAIN)], None).unwrap(),
+            Outcome::Absent
+        ));
     }
 }

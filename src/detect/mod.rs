@@ -40,7 +40,7 @@ pub trait Detector {
     fn looks_for(&self) -> &'static str;
     /// `Err` for a manifest that cannot be read or a setup mbgen cannot build: the user has
     /// to act, and a silent fallback would propose the wrong thing.
-    fn detect(&self, dir: Dir<'_>, options: &Options) -> Result<Outcome, Diagnostic>;
+    fn detect(&self, dir: Dir<'_>, options: &Options) -> Result<Outcome, Box<Diagnostic>>;
 }
 
 /// What a detector found in a directory.
@@ -96,7 +96,8 @@ pub struct Setting {
 pub struct Proposal {
     /// The service name; set by [`discover`], from [`Proposal::name_hint`] or the directory.
     pub name: String,
-    /// The directory, relative to the project root; empty for the root.
+    /// The directory, relative to the project root; empty for the root (`.` in the report).
+    #[serde(serialize_with = "dir_name")]
     pub path: String,
     #[serde(serialize_with = "stack_name")]
     pub stack: Stack,
@@ -116,13 +117,26 @@ pub struct Proposal {
     pub notes: Vec<String>,
 }
 
+// Serde passes the field by reference; the signature is not ours to choose.
+#[allow(clippy::ptr_arg)]
+fn dir_name<S: serde::Serializer>(path: &String, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(if path.is_empty() { "." } else { path })
+}
+
+// serde passes the field by reference.
+#[allow(clippy::trivially_copy_pass_by_ref)]
 fn stack_name<S: serde::Serializer>(stack: &Stack, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(stack.as_str())
 }
 
 impl Proposal {
     #[must_use]
-    pub fn new(detector: &'static str, dir: Dir<'_>, stack: Stack, summary: impl Into<String>) -> Self {
+    pub fn new(
+        detector: &'static str,
+        dir: Dir<'_>,
+        stack: Stack,
+        summary: impl Into<String>,
+    ) -> Self {
         Self {
             name: String::new(),
             path: dir.base().to_owned(),
@@ -148,7 +162,12 @@ impl Proposal {
         }
     }
 
-    pub fn set_str(&mut self, key: &'static str, value: impl Into<String>, source: impl Into<String>) {
+    pub fn set_str(
+        &mut self,
+        key: &'static str,
+        value: impl Into<String>,
+        source: impl Into<String>,
+    ) {
         self.set(key, Value::Str(value.into()), source);
     }
 
@@ -166,7 +185,10 @@ impl Proposal {
 
     #[must_use]
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.settings.iter().find(|s| s.key == key).map(|s| &s.value)
+        self.settings
+            .iter()
+            .find(|s| s.key == key)
+            .map(|s| &s.value)
     }
 }
 

@@ -24,20 +24,19 @@ impl Detector for Node {
         "package.json with a front-end build (Vite, Next.js, Angular, Vue CLI, Astro, SvelteKit, Create React App...), a server framework (Express, Fastify, NestJS...), a `start` script or a `main` server file"
     }
 
-    fn detect(&self, dir: Dir<'_>, _options: &Options) -> Result<Outcome, Diagnostic> {
+    fn detect(&self, dir: Dir<'_>, _options: &Options) -> Result<Outcome, Box<Diagnostic>> {
         let Some(file) = dir.manifest("package.json")? else {
             return Ok(Outcome::Absent);
         };
         let manifest = Manifest::parse(&file)?;
-        let app = classify(dir, &manifest)?;
-        let App::Deployable(kind) = app else {
-            let App::NotAnApp(reason) = app else {
-                unreachable!()
-            };
-            return Ok(Outcome::NotAnApp {
-                manifest: file.path.display().to_string(),
-                reason,
-            });
+        let kind = match classify(dir, &manifest)? {
+            App::Deployable(kind) => kind,
+            App::NotAnApp(reason) => {
+                return Ok(Outcome::NotAnApp {
+                    manifest: file.path.display().to_string(),
+                    reason,
+                })
+            }
         };
         let pm = package_manager(dir, &manifest, &file)?;
         let (stack, summary) = match &kind {
@@ -50,12 +49,12 @@ impl Detector for Node {
         if let Some((version, source)) = version(dir, &manifest) {
             p.set_str("version", version, source);
         }
-        p.set_str("package-manager", pm.pm.as_str(), pm.source.clone());
+        p.set_str("package-manager", pm.manager.as_str(), pm.source.clone());
         if let Some(lockfile) = &pm.lockfile {
             p.evidence(lockfile);
         }
         p.notes.extend(pm.notes.iter().cloned());
-        let run_build = format!("{} run build", pm.pm.as_str());
+        let run_build = format!("{} run build", pm.manager.as_str());
         match kind {
             Kind::Static(s) => {
                 p.evidence.extend(s.evidence);
@@ -103,7 +102,10 @@ fn server_settings(
             p.set_str("output-dir", dir_out, source);
         }
     } else if let Some(entry) = entry_path(&s.start) {
-        if ["dist/", "build/", "out/", ".next/"].iter().any(|d| entry.starts_with(d)) {
+        if ["dist/", "build/", "out/", ".next/"]
+            .iter()
+            .any(|d| entry.starts_with(d))
+        {
             p.note(format!(
                 "the start command runs {entry}, which a build writes, but package.json has no `build` script"
             ));
@@ -111,8 +113,13 @@ fn server_settings(
     }
     let port = s
         .port
-        .or_else(|| port_in_code(dir, &s.start))
-        .map(|(port, source)| (port, source, true));
+        .map(|(port, source)| (port, source, true))
+        .or_else(|| {
+            port_in_code(dir, &s.start).map(|(port, source, file)| {
+                p.evidence(file);
+                (port, source, true)
+            })
+        });
     let (port, source, found) = port.unwrap_or_else(|| {
         (
             8080,
@@ -122,14 +129,17 @@ fn server_settings(
     });
     p.set("port", Value::Int(port), source);
     let mut env = s.env;
+    let mut env_source: Vec<String> = s
+        .env_source
+        .filter(|_| !env.is_empty())
+        .into_iter()
+        .collect();
     if !found && reads_port_env(dir) {
         env.insert("PORT".to_owned(), port.to_string());
+        env_source.push("PORT: the code reads process.env.PORT".to_owned());
     }
     if !env.is_empty() {
-        let source = s
-            .env_source
-            .unwrap_or_else(|| "the code reads process.env.PORT".to_owned());
-        p.set("env", Value::Map(env), source);
+        p.set("env", Value::Map(env), env_source.join("; "));
     }
     if pm.berry {
         p.note("Yarn berry: mbgen's production install runs `yarn install --production`, which only Yarn classic has; check the generated Dockerfile's prod-deps stage");
@@ -154,25 +164,26 @@ struct Manifest {
 }
 
 impl Manifest {
-    fn parse(file: &SourceFile) -> Result<Self, Diagnostic> {
+    fn parse(file: &SourceFile) -> Result<Self, Box<Diagnostic>> {
         let json = parse_json(file)?;
         let Json::Object(root) = &json else {
-            return Err(wrong_type(file, "package.json", "a JSON object"));
+            return Err(Box::new(wrong_type(file, "package.json", "a JSON object")));
         };
-        let string = |key: &str| -> Result<Option<String>, Diagnostic> {
+        let string = |key: &str| -> Result<Option<String>, Box<Diagnostic>> {
             match root.get(key) {
                 None | Some(Json::Null) => Ok(None),
                 Some(Json::String(s)) => Ok(Some(s.clone())),
-                Some(_) => Err(wrong_type(file, key, "a string")),
+                Some(_) => Err(Box::new(wrong_type(file, key, "a string"))),
             }
         };
-        let object = |key: &str| -> Result<Option<&serde_json::Map<String, Json>>, Diagnostic> {
-            match root.get(key) {
-                None | Some(Json::Null) => Ok(None),
-                Some(Json::Object(o)) => Ok(Some(o)),
-                Some(_) => Err(wrong_type(file, key, "an object")),
-            }
-        };
+        let object =
+            |key: &str| -> Result<Option<&serde_json::Map<String, Json>>, Box<Diagnostic>> {
+                match root.get(key) {
+                    None | Some(Json::Null) => Ok(None),
+                    Some(Json::Object(o)) => Ok(Some(o)),
+                    Some(_) => Err(Box::new(wrong_type(file, key, "an object"))),
+                }
+            };
         let mut m = Self {
             name: string("name")?,
             main: string("main")?,
@@ -182,7 +193,7 @@ impl Manifest {
         if let Some(scripts) = object("scripts")? {
             for (name, script) in scripts {
                 let Json::String(script) = script else {
-                    return Err(wrong_type(file, name, "a string (a script)"));
+                    return Err(Box::new(wrong_type(file, name, "a string (a script)")));
                 };
                 m.scripts.insert(name.clone(), script.clone());
             }
@@ -206,9 +217,15 @@ impl Manifest {
             Some(Json::Array(list)) => strings(list),
             Some(Json::Object(o)) => match o.get("packages") {
                 Some(Json::Array(list)) => strings(list),
-                _ => return Err(wrong_type(file, "packages", "an array of paths")),
+                _ => return Err(Box::new(wrong_type(file, "packages", "an array of paths"))),
             },
-            Some(_) => return Err(wrong_type(file, "workspaces", "an array of paths")),
+            Some(_) => {
+                return Err(Box::new(wrong_type(
+                    file,
+                    "workspaces",
+                    "an array of paths",
+                )))
+            }
         };
         Ok(m)
     }
@@ -232,14 +249,14 @@ fn strings(list: &[Json]) -> Vec<String> {
 }
 
 /// The workspace member patterns of a `package.json`, for [`super::workspace`].
-pub fn workspace_patterns(file: &SourceFile) -> Result<Vec<String>, Diagnostic> {
+pub fn workspace_patterns(file: &SourceFile) -> Result<Vec<String>, Box<Diagnostic>> {
     Manifest::parse(file).map(|m| m.workspaces)
 }
 
 /// The package manager, its source, and where its lockfile is.
 #[derive(Debug)]
 struct Pm {
-    pm: PackageManager,
+    manager: PackageManager,
     source: String,
     lockfile: Option<String>,
     berry: bool,
@@ -278,11 +295,13 @@ fn find_lockfile(dir: Dir<'_>) -> Vec<(String, Option<PackageManager>)> {
         if base.is_empty() {
             return Vec::new();
         }
-        base = base.rsplit_once('/').map_or_else(String::new, |(b, _)| b.to_owned());
+        base = base
+            .rsplit_once('/')
+            .map_or_else(String::new, |(b, _)| b.to_owned());
     }
 }
 
-fn package_manager(dir: Dir<'_>, m: &Manifest, file: &SourceFile) -> Result<Pm, Diagnostic> {
+fn package_manager(dir: Dir<'_>, m: &Manifest, file: &SourceFile) -> Result<Pm, Box<Diagnostic>> {
     let lockfiles = find_lockfile(dir);
     let mut notes = Vec::new();
     let declared = match &m.package_manager {
@@ -292,9 +311,18 @@ fn package_manager(dir: Dir<'_>, m: &Manifest, file: &SourceFile) -> Result<Pm, 
                 "npm" => PackageManager::Npm,
                 "yarn" => PackageManager::Yarn,
                 "pnpm" => PackageManager::Pnpm,
-                "bun" => return Err(bun_unsupported(&format!("`packageManager` is \"{field}\" in {}", file.path.display()))),
+                "bun" => {
+                    return Err(Box::new(bun_unsupported(&format!(
+                        "`packageManager` is \"{field}\" in {}",
+                        file.path.display()
+                    ))))
+                }
                 _ => {
-                    return Err(wrong_type(file, "packageManager", "`npm@<version>`, `yarn@<version>` or `pnpm@<version>`"));
+                    return Err(Box::new(wrong_type(
+                        file,
+                        "packageManager",
+                        "`npm@<version>`, `yarn@<version>` or `pnpm@<version>`",
+                    )));
                 }
             };
             Some((pm, field.clone()))
@@ -307,7 +335,7 @@ fn package_manager(dir: Dir<'_>, m: &Manifest, file: &SourceFile) -> Result<Pm, 
     };
     if declared.is_none() {
         if let Some((path, None)) = &lockfile {
-            return Err(bun_unsupported(path));
+            return Err(Box::new(bun_unsupported(path)));
         }
     }
     let (pm, source) = match (&declared, &lockfile) {
@@ -315,7 +343,10 @@ fn package_manager(dir: Dir<'_>, m: &Manifest, file: &SourceFile) -> Result<Pm, 
         (None, Some((path, Some(pm)))) => (*pm, path.clone()),
         _ => {
             notes.push("no lockfile: the image installs with `npm ci`, which needs package-lock.json; run `npm install` and commit it".to_owned());
-            (PackageManager::Npm, "no lockfile or `packageManager` field: npm".to_owned())
+            (
+                PackageManager::Npm,
+                "no lockfile or `packageManager` field: npm".to_owned(),
+            )
         }
     };
     let others: Vec<&str> = lockfiles
@@ -346,7 +377,7 @@ fn package_manager(dir: Dir<'_>, m: &Manifest, file: &SourceFile) -> Result<Pm, 
                 .is_some_and(|text| text.contains("__metadata:")),
         };
     Ok(Pm {
-        pm,
+        manager: pm,
         source,
         lockfile: lockfile.map(|(p, _)| p),
         berry,
@@ -354,38 +385,73 @@ fn package_manager(dir: Dir<'_>, m: &Manifest, file: &SourceFile) -> Result<Pm, 
     })
 }
 
-/// The Node major version, from version files or package.json; `None` keeps mbgen's default.
+/// The Node major version: version files and package.json of the app, then of the
+/// directories above it (a workspace root). `None` keeps mbgen's default.
 fn version(dir: Dir<'_>, m: &Manifest) -> Option<(String, String)> {
+    let mut base = dir.base().to_owned();
+    loop {
+        let here = Dir::new(dir.fs(), &base);
+        if let Some(found) = version_files(here) {
+            return found;
+        }
+        let (volta, engines) = if base == dir.base() {
+            (m.volta_node.clone(), m.engines_node.clone())
+        } else {
+            let pkg = here
+                .read("package.json")
+                .and_then(|t| serde_json::from_str::<Json>(&t).ok());
+            let field = |a: &str, b: &str| {
+                pkg.as_ref()
+                    .and_then(|p| p.get(a)?.get(b)?.as_str().map(str::to_owned))
+            };
+            (field("volta", "node"), field("engines", "node"))
+        };
+        let manifest = here.path("package.json");
+        for (key, value) in [("volta.node", volta), ("engines.node", engines)] {
+            if let Some(major) = value.as_deref().and_then(node_major) {
+                let value = value.unwrap_or_default();
+                return Some((major, format!("{key} \"{value}\" in {manifest}")));
+            }
+        }
+        if base.is_empty() {
+            return None;
+        }
+        base = base
+            .rsplit_once('/')
+            .map_or_else(String::new, |(b, _)| b.to_owned());
+    }
+}
+
+/// `.nvmrc`, `.node-version` or `.tool-versions` in one directory: `None` when there is
+/// none, `Some(None)` for a file that names no fixed version (`lts/*`, `node`), which leaves
+/// mbgen's default rather than sending the search further up.
+#[allow(clippy::option_option)]
+fn version_files(dir: Dir<'_>) -> Option<Option<(String, String)>> {
     for name in [".nvmrc", ".node-version"] {
         if let Some(text) = dir.read(name) {
             let line = text.lines().next().unwrap_or_default().trim().to_owned();
-            return node_major(&line).map(|v| (v, format!("{name} ({line})")));
+            let path = dir.path(name);
+            return Some(node_major(&line).map(|v| (v, format!("{path} ({line})"))));
         }
     }
-    if let Some(text) = dir.read(".tool-versions") {
-        for line in text.lines() {
-            let mut words = line.split_whitespace();
-            if matches!(words.next(), Some("nodejs" | "node")) {
-                let v = words.next().unwrap_or_default();
-                if let Some(major) = node_major(v) {
-                    return Some((major, format!(".tool-versions (nodejs {v})")));
-                }
-            }
+    let text = dir.read(".tool-versions")?;
+    text.lines().find_map(|line| {
+        let mut words = line.split_whitespace();
+        if !matches!(words.next(), Some("nodejs" | "node")) {
+            return None;
         }
-    }
-    if let Some(v) = &m.volta_node {
-        if let Some(major) = node_major(v) {
-            return Some((major, format!("volta.node \"{v}\" in package.json")));
-        }
-    }
-    if let Some(v) = &m.engines_node {
-        if let Some(major) = node_major(v) {
-            return Some((major, format!("engines.node \"{v}\" in package.json")));
-        }
-    }
-    None
+        let v = words.next().unwrap_or_default();
+        Some(node_major(v).map(|major| {
+            (
+                major,
+                format!("{} (nodejs {v})", dir.path(".tool-versions")),
+            )
+        }))
+    })
 }
 
+// Built once per directory and unpacked at once: boxing would only add noise.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 enum App {
     Deployable(Kind),
@@ -480,71 +546,14 @@ fn with_evidence(mut app: App, files: impl IntoIterator<Item = String>) -> App {
     app
 }
 
-// One arm per framework; splitting it would hide the order, which matters.
+/// What kind of app a package is. The order of the checks matters: a framework that builds
+/// on Vite (`SvelteKit`, Astro) is recognised before Vite itself, and a server script before a
+/// bare front-end build.
+// One short arm per framework; split up, the order would no longer be visible.
 #[allow(clippy::too_many_lines)]
-fn classify(dir: Dir<'_>, m: &Manifest) -> Result<App, Diagnostic> {
+fn classify(dir: Dir<'_>, m: &Manifest) -> Result<App, Box<Diagnostic>> {
     if m.has("next") {
-        let cfg = config(dir, "next.config", JS_CONFIG);
-        let output = cfg.as_ref().and_then(|(_, t)| config_string(t, "output"));
-        let files: Vec<String> = cfg.iter().map(|(p, _)| p.clone()).collect();
-        let cfg_name = cfg.as_ref().map_or("next.config", |(p, _)| p.as_str());
-        match output.as_deref() {
-            Some("export") => {
-                return Ok(with_evidence(
-                    App::Deployable(Kind::Static(StaticSite {
-                        framework: "Next.js static export",
-                        output_dir: "out".into(),
-                        output_source: format!("`output: 'export'` in {cfg_name} writes out/"),
-                        spa: false,
-                        spa_source: String::new(),
-                        evidence: Vec::new(),
-                    })),
-                    files,
-                ));
-            }
-            Some("standalone") => {
-                let copy_public = if dir.files().any(|f| f.starts_with("public/")) {
-                    " && cp -r public .next/standalone/"
-                } else {
-                    ""
-                };
-                let pm = package_manager_name(dir, m);
-                let port = script_port(m.scripts.get("start").map_or("", String::as_str));
-                let port = port.unwrap_or((3000, "Next.js's default port".to_owned()));
-                let mut env = BTreeMap::new();
-                env.insert("HOSTNAME".to_owned(), "0.0.0.0".to_owned());
-                if port.0 != 3000 {
-                    env.insert("PORT".to_owned(), port.0.to_string());
-                }
-                return Ok(with_evidence(
-                    App::Deployable(Kind::Server(Server {
-                        framework: "Next.js standalone",
-                        start: vec!["node".into(), ".next/standalone/server.js".into()],
-                        start_source: format!("`output: 'standalone'` in {cfg_name}"),
-                        build: Some((
-                            format!("{pm} run build{copy_public} && cp -r .next/static .next/standalone/.next/"),
-                            "the `build` script, then the static files copied next to the standalone server, as Next.js documents".into(),
-                        )),
-                        output_dir: Some((".next".into(), "where `next build` writes".into())),
-                        port: Some(port),
-                        env,
-                        env_source: Some("the standalone server listens on HOSTNAME:PORT".into()),
-                        ..Server::default()
-                    })),
-                    files,
-                ));
-            }
-            _ => {
-                let mut app = generic_server(dir, m, "Next.js", Some(3000))?;
-                if let App::Deployable(Kind::Server(s)) = &mut app {
-                    s.output_dir = Some((".next".into(), "where `next build` writes".into()));
-                    s.alternatives.push(format!(
-                        "`output: 'standalone'` in {cfg_name} would give a smaller image"
-                    ));
-                }
-                return Ok(with_evidence(app, files));
-            }
-        }
+        return Ok(nextjs(dir, m));
     }
     if m.has("nuxt") {
         let mut env = BTreeMap::new();
@@ -567,8 +576,10 @@ fn classify(dir: Dir<'_>, m: &Manifest) -> Result<App, Diagnostic> {
         let cfg = config(dir, "astro.config", JS_CONFIG);
         let text = cfg.as_ref().map_or("", |(_, t)| t.as_str());
         let files: Vec<String> = cfg.iter().map(|(p, _)| p.clone()).collect();
-        let server = matches!(config_string(text, "output").as_deref(), Some("server" | "hybrid"))
-            || text.contains("@astrojs/node");
+        let server = matches!(
+            config_string(text, "output").as_deref(),
+            Some("server" | "hybrid")
+        ) || text.contains("@astrojs/node");
         if server {
             let mut env = BTreeMap::new();
             env.insert("HOST".to_owned(), "0.0.0.0".to_owned());
@@ -596,7 +607,7 @@ fn classify(dir: Dir<'_>, m: &Manifest) -> Result<App, Diagnostic> {
         ));
     }
     if m.has("@remix-run/dev") || m.has("@react-router/dev") {
-        let mut app = generic_server(dir, m, "Remix", Some(3000))?;
+        let mut app = generic_server(dir, m, "Remix", Some(3000));
         if let App::Deployable(Kind::Server(s)) = &mut app {
             s.output_dir = Some(("build".into(), "where Remix writes its build".into()));
         }
@@ -606,9 +617,10 @@ fn classify(dir: Dir<'_>, m: &Manifest) -> Result<App, Diagnostic> {
         if m.has("@angular/ssr") {
             if let Some((name, _)) = m.scripts.iter().find(|(n, _)| n.starts_with("serve:ssr")) {
                 let name = name.clone();
-                let mut app = server_from_scripts(dir, m, "Angular SSR", &[name.as_str()], Some(4000))?;
+                let mut app = server_from_scripts(m, "Angular SSR", &[name.as_str()], Some(4000));
                 if let App::Deployable(Kind::Server(s)) = &mut app {
-                    s.evidence.extend(dir.first_of(&["angular.json"]).map(|f| dir.path(f)));
+                    s.evidence
+                        .extend(dir.first_of(&["angular.json"]).map(|f| dir.path(f)));
                 }
                 if matches!(app, App::Deployable(_)) {
                     return Ok(app);
@@ -618,13 +630,28 @@ fn classify(dir: Dir<'_>, m: &Manifest) -> Result<App, Diagnostic> {
         return angular(dir);
     }
     if m.has("gatsby") {
-        return Ok(static_site("Gatsby", "public", "where `gatsby build` writes", false));
+        return Ok(static_site(
+            "Gatsby",
+            "public",
+            "where `gatsby build` writes",
+            false,
+        ));
     }
     if m.has("@docusaurus/core") {
-        return Ok(static_site("Docusaurus", "build", "where `docusaurus build` writes", false));
+        return Ok(static_site(
+            "Docusaurus",
+            "build",
+            "where `docusaurus build` writes",
+            false,
+        ));
     }
     if m.has("react-scripts") {
-        return Ok(static_site("Create React App", "build", "where `react-scripts build` writes", true));
+        return Ok(static_site(
+            "Create React App",
+            "build",
+            "where `react-scripts build` writes",
+            true,
+        ));
     }
     if m.has("@vue/cli-service") {
         let cfg = config(dir, "vue.config", &["js", "cjs", "mjs", "ts"]);
@@ -637,10 +664,13 @@ fn classify(dir: Dir<'_>, m: &Manifest) -> Result<App, Diagnostic> {
             _ => ("dist".to_owned(), "Vue CLI's default output".to_owned()),
         };
         let files: Vec<String> = cfg.into_iter().map(|(p, _)| p).collect();
-        return Ok(with_evidence(static_site("Vue CLI", out, source, true), files));
+        return Ok(with_evidence(
+            static_site("Vue CLI", out, source, true),
+            files,
+        ));
     }
     let framework = server_framework(m);
-    let server = generic_server(dir, m, framework.unwrap_or("Node"), None)?;
+    let server = generic_server(dir, m, framework.unwrap_or("Node"), None);
     if matches!(server, App::Deployable(_)) {
         return Ok(server);
     }
@@ -652,7 +682,10 @@ fn classify(dir: Dir<'_>, m: &Manifest) -> Result<App, Diagnostic> {
             .and_then(|d| clean_rel_path(&d));
         let (out, source) = match (out, &cfg) {
             (Some(out), Some((path, _))) => (out, format!("`build.outDir` in {path}")),
-            (None, Some((path, _))) => ("dist".to_owned(), format!("Vite's default output (no `build.outDir` in {path})")),
+            (None, Some((path, _))) => (
+                "dist".to_owned(),
+                format!("Vite's default output (no `build.outDir` in {path})"),
+            ),
             _ => ("dist".to_owned(), "Vite's default output".to_owned()),
         };
         let files: Vec<String> = cfg.into_iter().map(|(p, _)| p).collect();
@@ -671,6 +704,69 @@ fn classify(dir: Dir<'_>, m: &Manifest) -> Result<App, Diagnostic> {
         return Ok(app);
     }
     Ok(server)
+}
+
+/// Next.js: a static export, the standalone server, or `next start`.
+fn nextjs(dir: Dir<'_>, m: &Manifest) -> App {
+    let cfg = config(dir, "next.config", JS_CONFIG);
+    let output = cfg.as_ref().and_then(|(_, t)| config_string(t, "output"));
+    let files: Vec<String> = cfg.iter().map(|(p, _)| p.clone()).collect();
+    let cfg_name = cfg.as_ref().map_or("next.config", |(p, _)| p.as_str());
+    match output.as_deref() {
+        Some("export") => with_evidence(
+            App::Deployable(Kind::Static(StaticSite {
+                framework: "Next.js static export",
+                output_dir: "out".into(),
+                output_source: format!("`output: 'export'` in {cfg_name} writes out/"),
+                spa: false,
+                spa_source: String::new(),
+                evidence: Vec::new(),
+            })),
+            files,
+        ),
+        Some("standalone") => {
+            let copy_public = if dir.files().any(|f| f.starts_with("public/")) {
+                " && cp -r public .next/standalone/"
+            } else {
+                ""
+            };
+            let pm = package_manager_name(dir, m);
+            let port = script_port(m.scripts.get("start").map_or("", String::as_str));
+            let port = port.unwrap_or((3000, "Next.js's default port".to_owned()));
+            let mut env = BTreeMap::new();
+            env.insert("HOSTNAME".to_owned(), "0.0.0.0".to_owned());
+            if port.0 != 3000 {
+                env.insert("PORT".to_owned(), port.0.to_string());
+            }
+            with_evidence(
+                App::Deployable(Kind::Server(Server {
+                    framework: "Next.js standalone",
+                    start: vec!["node".into(), ".next/standalone/server.js".into()],
+                    start_source: format!("`output: 'standalone'` in {cfg_name}"),
+                    build: Some((
+                        format!("{pm} run build{copy_public} && cp -r .next/static .next/standalone/.next/"),
+                        "the `build` script, then the static files copied next to the standalone server, as Next.js documents".into(),
+                    )),
+                    output_dir: Some((".next".into(), "where `next build` writes".into())),
+                    port: Some(port),
+                    env,
+                    env_source: Some("the standalone server listens on HOSTNAME:PORT".into()),
+                    ..Server::default()
+                })),
+                files,
+            )
+        }
+        _ => {
+            let mut app = generic_server(dir, m, "Next.js", Some(3000));
+            if let App::Deployable(Kind::Server(s)) = &mut app {
+                s.output_dir = Some((".next".into(), "where `next build` writes".into()));
+                s.alternatives.push(format!(
+                    "`output: 'standalone'` in {cfg_name} would give a smaller image"
+                ));
+            }
+            with_evidence(app, files)
+        }
+    }
 }
 
 fn package_manager_name(dir: Dir<'_>, m: &Manifest) -> &'static str {
@@ -694,12 +790,18 @@ fn sveltekit(dir: Dir<'_>, m: &Manifest) -> App {
         cfg = config(dir, "vite.config", JS_CONFIG).or(cfg);
     }
     let (path, text) = cfg.unwrap_or_default();
-    let files: Vec<String> = (!path.is_empty()).then(|| path.clone()).into_iter().collect();
+    let files: Vec<String> = (!path.is_empty())
+        .then(|| path.clone())
+        .into_iter()
+        .collect();
     let uses = |adapter: &str| text.contains(adapter) || m.has(&format!("@sveltejs/{adapter}"));
     if uses("adapter-static") {
         let (out, source) = match config_string(&text, "pages").and_then(|d| clean_rel_path(&d)) {
             Some(out) => (out, format!("`pages` of adapter-static in {path}")),
-            None => ("build".to_owned(), "adapter-static's default output".to_owned()),
+            None => (
+                "build".to_owned(),
+                "adapter-static's default output".to_owned(),
+            ),
         };
         let spa = config_string(&text, "fallback").is_some();
         let mut app = static_site("SvelteKit", out, source, spa);
@@ -717,10 +819,15 @@ fn sveltekit(dir: Dir<'_>, m: &Manifest) -> App {
         ..Server::default()
     };
     if !uses("adapter-node") {
-        let adapter = ["adapter-auto", "adapter-vercel", "adapter-netlify", "adapter-cloudflare"]
-            .into_iter()
-            .find(|a| uses(a))
-            .unwrap_or("no adapter");
+        let adapter = [
+            "adapter-auto",
+            "adapter-vercel",
+            "adapter-netlify",
+            "adapter-cloudflare",
+        ]
+        .into_iter()
+        .find(|a| uses(a))
+        .unwrap_or("no adapter");
         server.notes.push(format!(
             "SvelteKit uses {adapter}, which does not build a server for a container: install @sveltejs/adapter-node and use it in {}, or adapter-static for a static site",
             if path.is_empty() { "svelte.config.js" } else { &path }
@@ -729,14 +836,19 @@ fn sveltekit(dir: Dir<'_>, m: &Manifest) -> App {
     with_evidence(App::Deployable(Kind::Server(server)), files)
 }
 
-fn angular(dir: Dir<'_>) -> Result<App, Diagnostic> {
+fn angular(dir: Dir<'_>) -> Result<App, Box<Diagnostic>> {
     let Some(file) = dir.manifest("angular.json")? else {
-        return Ok(static_site("Angular", "dist", "a guess: there is no angular.json to read the output path from", true));
+        return Ok(static_site(
+            "Angular",
+            "dist",
+            "a guess: there is no angular.json to read the output path from",
+            true,
+        ));
     };
     let json = parse_json(&file)?;
     let projects = json.get("projects").and_then(Json::as_object);
     let Some(projects) = projects else {
-        return Err(wrong_type(&file, "projects", "an object"));
+        return Err(Box::new(wrong_type(&file, "projects", "an object")));
     };
     let chosen = json
         .get("defaultProject")
@@ -749,7 +861,10 @@ fn angular(dir: Dir<'_>) -> Result<App, Diagnostic> {
                 .map(|(n, p)| (n.as_str(), p))
         });
     let Some((name, project)) = chosen else {
-        return Ok(App::NotAnApp(format!("{} has no application project", file.path.display())));
+        return Ok(App::NotAnApp(format!(
+            "{} has no application project",
+            file.path.display()
+        )));
     };
     let build = project
         .get("architect")
@@ -759,13 +874,20 @@ fn angular(dir: Dir<'_>) -> Result<App, Diagnostic> {
         .and_then(|b| b.get("builder"))
         .and_then(Json::as_str)
         .unwrap_or_default();
-    let output = build.and_then(|b| b.get("options")).and_then(|o| o.get("outputPath"));
+    let output = build
+        .and_then(|b| b.get("options"))
+        .and_then(|o| o.get("outputPath"));
     let application = builder.ends_with(":application") || builder.is_empty();
     let (base, browser) = match output {
         Some(Json::String(s)) => (s.clone(), "browser".to_owned()),
         Some(Json::Object(o)) => (
-            o.get("base").and_then(Json::as_str).map_or_else(|| format!("dist/{name}"), str::to_owned),
-            o.get("browser").and_then(Json::as_str).unwrap_or("browser").to_owned(),
+            o.get("base")
+                .and_then(Json::as_str)
+                .map_or_else(|| format!("dist/{name}"), str::to_owned),
+            o.get("browser")
+                .and_then(Json::as_str)
+                .unwrap_or("browser")
+                .to_owned(),
         ),
         _ => (format!("dist/{name}"), "browser".to_owned()),
     };
@@ -781,7 +903,10 @@ fn angular(dir: Dir<'_>) -> Result<App, Diagnostic> {
     };
     let out = clean_rel_path(&out)
         .ok_or_else(|| wrong_type(&file, "outputPath", "a path inside the project"))?;
-    Ok(with_evidence(static_site("Angular", out, source, true), [file.path.display().to_string()]))
+    Ok(with_evidence(
+        static_site("Angular", out, source, true),
+        [file.path.display().to_string()],
+    ))
 }
 
 /// The scripts that start a server in production, most specific first.
@@ -792,54 +917,60 @@ fn generic_server(
     m: &Manifest,
     framework: &'static str,
     default_port: Option<u16>,
-) -> Result<App, Diagnostic> {
-    let app = server_from_scripts(dir, m, framework, START_SCRIPTS, default_port)?;
-    if matches!(app, App::Deployable(_)) {
-        return Ok(app);
-    }
-    let App::NotAnApp(script_reason) = app else {
-        unreachable!()
+) -> App {
+    let script_reason = match server_from_scripts(m, framework, START_SCRIPTS, default_port) {
+        App::NotAnApp(reason) => reason,
+        deployable @ App::Deployable(_) => return deployable,
     };
-    // No usable script: a `main` file or a conventional entry that starts a server.
-    let framework_dep = server_framework(m);
-    let mut candidates: Vec<(String, String)> = Vec::new();
-    if let Some(main) = &m.main {
-        candidates.push((main.clone(), "`main` in package.json".to_owned()));
-    }
-    for entry in ["server.js", "index.js", "app.js", "server.mjs", "index.mjs", "src/server.js", "src/index.js"] {
-        candidates.push((entry.to_owned(), format!("{entry}, which starts the server")));
-    }
-    for (entry, source) in candidates {
-        let Some(path) = clean_rel_path(&entry) else {
+    // No usable script: the `main` file of a server framework's app, or an entry file that
+    // starts a server.
+    let main = m
+        .main
+        .iter()
+        .map(|main| (main.as_str(), "`main` in package.json", true));
+    let conventional = CONVENTIONAL_ENTRIES
+        .iter()
+        .map(|entry| (*entry, "an entry file that starts a server", false));
+    for (entry, source, is_main) in main.chain(conventional) {
+        let Some(path) = clean_rel_path(entry) else {
             continue;
         };
         let listens = dir
             .read(&path)
             .or_else(|| dir.read(&format!("{path}.js")))
             .is_some_and(|t| t.contains(".listen(") || t.contains("createServer("));
-        let via_main = source.starts_with("`main`") && framework_dep.is_some();
-        if listens || via_main {
-            return Ok(App::Deployable(Kind::Server(Server {
+        if listens || (is_main && server_framework(m).is_some()) {
+            return App::Deployable(Kind::Server(Server {
                 framework,
                 start: vec!["node".into(), path.clone()],
-                start_source: source,
+                start_source: format!("{path}: {source}"),
                 port: default_port.map(|p| (p, format!("{framework}'s default port"))),
                 evidence: vec![dir.path(&path)],
                 ..Server::default()
-            })));
+            }));
         }
     }
-    Ok(App::NotAnApp(script_reason))
+    App::NotAnApp(script_reason)
 }
+
+/// Files that conventionally start a Node server, tried when no script does.
+const CONVENTIONAL_ENTRIES: &[&str] = &[
+    "server.js",
+    "index.js",
+    "app.js",
+    "server.mjs",
+    "index.mjs",
+    "src/server.js",
+    "src/index.js",
+];
 
 /// A server started by one of `names` among the scripts.
 fn server_from_scripts(
-    dir: Dir<'_>,
     m: &Manifest,
     framework: &'static str,
     names: &[&str],
     default_port: Option<u16>,
-) -> Result<App, Diagnostic> {
+) -> App {
     let mut rejected = Vec::new();
     for name in names {
         let Some(script) = m.scripts.get(*name) else {
@@ -853,28 +984,27 @@ fn server_from_scripts(
                     start: exec.args,
                     env: exec.env,
                     env_source: Some(format!("set by the `{name}` script")),
-                    port: exec
-                        .port
-                        .or_else(|| default_port.map(|p| (p, format!("{framework}'s default port")))),
+                    port: exec.port.or_else(|| {
+                        default_port.map(|p| (p, format!("{framework}'s default port")))
+                    }),
                     notes: exec.notes,
                     ..Server::default()
                 };
-                server.alternatives.extend(rejected.drain(..));
-                let _ = dir;
-                return Ok(App::Deployable(Kind::Server(server)));
+                server.alternatives.append(&mut rejected);
+                return App::Deployable(Kind::Server(server));
             }
             Err(why) => rejected.push(format!("the `{name}` script ({script}): {why}")),
         }
     }
     if rejected.is_empty() {
-        Ok(App::NotAnApp(
-            "package.json has no `start` script, no server `main` file and no front-end framework mbgen knows".to_owned(),
-        ))
+        App::NotAnApp(
+            "no `start` script, server entry file or front-end build: a library or a tooling package".to_owned(),
+        )
     } else {
-        Ok(App::NotAnApp(format!(
+        App::NotAnApp(format!(
             "no script starts a production server: {}",
             rejected.join("; ")
-        )))
+        ))
     }
 }
 
@@ -889,9 +1019,23 @@ struct Exec {
 
 /// Programs that serve files or watch sources: not a production server.
 const NOT_SERVERS: &[&str] = &[
-    "vite", "webpack", "webpack-dev-server", "ng", "vue-cli-service", "react-scripts", "parcel",
-    "serve", "http-server", "live-server", "nodemon", "ts-node-dev", "node-dev", "gatsby",
-    "docusaurus", "astro", "svelte-kit",
+    "vite",
+    "webpack",
+    "webpack-dev-server",
+    "ng",
+    "vue-cli-service",
+    "react-scripts",
+    "parcel",
+    "serve",
+    "http-server",
+    "live-server",
+    "nodemon",
+    "ts-node-dev",
+    "node-dev",
+    "gatsby",
+    "docusaurus",
+    "astro",
+    "svelte-kit",
 ];
 
 /// Packages whose binary has another name.
@@ -913,29 +1057,15 @@ fn exec_from_script(m: &Manifest, script: &str, depth: usize) -> Result<Exec, St
             segments[..segments.len() - 1].join(" && ")
         ));
     }
-    if let Some(op) = ["||", "|", ";", ">", "<", "$", "`", "&"].iter().find(|op| last.contains(**op)) {
+    if let Some(op) = ["||", "|", ";", ">", "<", "$", "`", "&"]
+        .iter()
+        .find(|op| last.contains(**op))
+    {
         return Err(format!("it uses `{op}`, which needs a shell"));
     }
-    let words = shell_words::split(last).map_err(|e| format!("it cannot be split into words: {e}"))?;
-    let mut words = words.into_iter().peekable();
-    let mut env = BTreeMap::new();
-    while let Some(word) = words.peek() {
-        if word == "cross-env" {
-            words.next();
-            continue;
-        }
-        match word.split_once('=') {
-            Some((k, v)) if !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
-                // The image sets NODE_ENV=production itself.
-                if !(k == "NODE_ENV" && v == "production") {
-                    env.insert(k.to_owned(), v.to_owned());
-                }
-                words.next();
-            }
-            _ => break,
-        }
-    }
-    let args: Vec<String> = words.collect();
+    let words =
+        shell_words::split(last).map_err(|e| format!("it cannot be split into words: {e}"))?;
+    let (env, args) = split_env(words);
     let Some(program) = args.first().cloned() else {
         return Err("it runs nothing".to_owned());
     };
@@ -944,24 +1074,16 @@ fn exec_from_script(m: &Manifest, script: &str, depth: usize) -> Result<Exec, St
         .and_then(|p| p.parse().ok())
         .map(|p| (p, format!("PORT={p} in the script")))
         .or_else(|| script_port(last));
-    if args.iter().any(|a| a == "--watch" || a == "-w" || a == "dev") {
+    if args
+        .iter()
+        .any(|a| a == "--watch" || a == "-w" || a == "dev")
+    {
         return Err("it runs in development or watch mode".to_owned());
     }
     match program.as_str() {
         "node" => {}
         "npm" | "yarn" | "pnpm" => {
-            let target = match args.get(1).map(String::as_str) {
-                Some("run" | "run-script") => args.get(2),
-                Some("start") => Some(&args[1]),
-                Some(other) if program != "npm" && m.scripts.contains_key(other) => args.get(1),
-                _ => None,
-            };
-            let Some(target) = target else {
-                return Err(format!("`{program}` with these arguments is not a script to follow"));
-            };
-            let Some(inner) = m.scripts.get(target.as_str()) else {
-                return Err(format!("it runs the `{target}` script, which does not exist"));
-            };
+            let inner = called_script(m, &args)?;
             if depth >= 3 {
                 return Err("its scripts call each other too deeply".to_owned());
             }
@@ -974,7 +1096,9 @@ fn exec_from_script(m: &Manifest, script: &str, depth: usize) -> Result<Exec, St
             return Ok(exec);
         }
         p if NOT_SERVERS.contains(&p) => {
-            return Err(format!("`{p}` is a development or file server, not the app"));
+            return Err(format!(
+                "`{p}` is a development or file server, not the app"
+            ));
         }
         p => {
             let package = BIN_PACKAGES
@@ -995,7 +1119,57 @@ fn exec_from_script(m: &Manifest, script: &str, depth: usize) -> Result<Exec, St
     if program != "node" {
         args[0] = format!("node_modules/.bin/{program}");
     }
-    Ok(Exec { args, env, port, notes })
+    Ok(Exec {
+        args,
+        env,
+        port,
+        notes,
+    })
+}
+
+/// Leading `NAME=value` words (and `cross-env`) become the environment; the rest is the
+/// command. `NODE_ENV=production` is dropped: the image sets it.
+fn split_env(words: Vec<String>) -> (BTreeMap<String, String>, Vec<String>) {
+    let mut env = BTreeMap::new();
+    let mut words = words.into_iter().peekable();
+    while let Some(word) = words.peek() {
+        if word == "cross-env" {
+            words.next();
+            continue;
+        }
+        match word.split_once('=') {
+            Some((k, v))
+                if !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+            {
+                if !(k == "NODE_ENV" && v == "production") {
+                    env.insert(k.to_owned(), v.to_owned());
+                }
+                words.next();
+            }
+            _ => break,
+        }
+    }
+    (env, words.collect())
+}
+
+/// The script that `npm run x`, `npm start`, `yarn x` or `pnpm x` runs.
+fn called_script<'m>(m: &'m Manifest, args: &[String]) -> Result<&'m str, String> {
+    let program = args[0].as_str();
+    let target = match args.get(1).map(String::as_str) {
+        Some("run" | "run-script") => args.get(2),
+        Some("start") => Some(&args[1]),
+        Some(other) if program != "npm" && m.scripts.contains_key(other) => args.get(1),
+        _ => None,
+    };
+    let Some(target) = target else {
+        return Err(format!(
+            "`{program}` with these arguments is not a script to follow"
+        ));
+    };
+    m.scripts
+        .get(target.as_str())
+        .map(String::as_str)
+        .ok_or_else(|| format!("it runs the `{target}` script, which does not exist"))
 }
 
 /// A port given on a command line: `-p 4000`, `--port=4000`, `PORT=4000`.
@@ -1005,7 +1179,8 @@ fn script_port(script: &str) -> Option<(u16, String)> {
         let value = if w == "-p" || w == "--port" {
             words.get(i + 1).map(String::as_str)
         } else {
-            w.strip_prefix("--port=").or_else(|| w.strip_prefix("PORT="))
+            w.strip_prefix("--port=")
+                .or_else(|| w.strip_prefix("PORT="))
         };
         if let Some(port) = value.and_then(|v| v.parse::<u16>().ok()).filter(|p| *p > 0) {
             return Some((port, format!("`{w}` in the script")));
@@ -1028,7 +1203,9 @@ fn entry_path(start: &[String]) -> Option<String> {
 fn output_dir(dir: Dir<'_>, start: &[String]) -> (String, String) {
     for name in ["tsconfig.build.json", "tsconfig.json"] {
         if let Some(text) = dir.read(name) {
-            if let Some(out) = config_string(&strip_js_comments(&text), "outDir").and_then(|d| clean_rel_path(&d)) {
+            if let Some(out) =
+                config_string(&strip_js_comments(&text), "outDir").and_then(|d| clean_rel_path(&d))
+            {
                 return (out, format!("`outDir` in {}", dir.path(name)));
             }
         }
@@ -1045,7 +1222,7 @@ fn output_dir(dir: Dir<'_>, start: &[String]) -> (String, String) {
 
 /// The port, from the sources: the start command's file first (mapped back to its source
 /// when it is built), then the usual entry files, then the rest.
-fn port_in_code(dir: Dir<'_>, start: &[String]) -> Option<(u16, String)> {
+fn port_in_code(dir: Dir<'_>, start: &[String]) -> Option<(u16, String, String)> {
     let mut order: Vec<String> = Vec::new();
     if let Some(entry) = entry_path(start) {
         let stem = entry
@@ -1076,7 +1253,8 @@ fn port_in_code(dir: Dir<'_>, start: &[String]) -> Option<(u16, String)> {
     for path in order {
         if let Some(text) = dir.read(&path) {
             if let Some((port, line)) = find_port(&text) {
-                return Some((port, format!("`{line}` in {}", dir.path(&path))));
+                let path = dir.path(&path);
+                return Some((port, format!("`{line}` in {path}"), path));
             }
         }
     }
@@ -1111,8 +1289,8 @@ mod tests {
         p.get(key).cloned()
     }
 
-    fn s(v: &str) -> Option<Value> {
-        Some(Value::Str(v.to_owned()))
+    fn s(v: &str) -> Value {
+        Value::Str(v.to_owned())
     }
 
     #[test]
@@ -1120,7 +1298,11 @@ mod tests {
         let m = Manifest {
             scripts: [
                 ("start".to_owned(), "npm run serve".to_owned()),
-                ("serve".to_owned(), "cross-env NODE_ENV=production DEBUG=app node dist/server.js --port 4000".to_owned()),
+                (
+                    "serve".to_owned(),
+                    "cross-env NODE_ENV=production DEBUG=app node dist/server.js --port 4000"
+                        .to_owned(),
+                ),
             ]
             .into(),
             ..Manifest::default()
@@ -1141,7 +1323,9 @@ mod tests {
             dependencies: ["next".to_owned()].into(),
             ..Manifest::default()
         };
-        assert!(exec_from_script(&m, "nest start", 0).unwrap_err().contains("devDependencies"));
+        assert!(exec_from_script(&m, "nest start", 0)
+            .unwrap_err()
+            .contains("devDependencies"));
         assert_eq!(
             exec_from_script(&m, "next start -p 4000", 0).unwrap().args,
             ["node_modules/.bin/next", "start", "-p", "4000"]
@@ -1152,21 +1336,29 @@ mod tests {
     fn lockfiles_pick_the_package_manager() {
         let pkg = r#"{"scripts": {"build": "vite build"}, "devDependencies": {"vite": "5"}}"#;
         let p = found(&[("package.json", pkg), ("pnpm-lock.yaml", "")]);
-        assert_eq!(setting(&p, "package-manager"), s("pnpm"));
-        assert_eq!(setting(&p, "build"), s("pnpm run build"));
+        assert_eq!(setting(&p, "package-manager"), Some(s("pnpm")));
+        assert_eq!(setting(&p, "build"), Some(s("pnpm run build")));
         let p = found(&[("package.json", pkg), ("yarn.lock", "__metadata:\n")]);
-        assert_eq!(setting(&p, "package-manager"), s("yarn"));
+        assert_eq!(setting(&p, "package-manager"), Some(s("yarn")));
         let p = found(&[("package.json", pkg)]);
-        assert_eq!(setting(&p, "package-manager"), s("npm"));
+        assert_eq!(setting(&p, "package-manager"), Some(s("npm")));
         assert!(p.notes[0].contains("no lockfile"), "{:?}", p.notes);
     }
 
     #[test]
     fn bun_is_unsupported() {
-        let fs = MemFs::new([("package.json", r#"{"scripts": {"start": "node a.js"}}"#), ("bun.lockb", "")]);
-        let e = Node.detect(Dir::new(&fs, ""), &Options::default()).unwrap_err();
+        let fs = MemFs::new([
+            ("package.json", r#"{"scripts": {"start": "node a.js"}}"#),
+            ("bun.lockb", ""),
+        ]);
+        let e = Node
+            .detect(Dir::new(&fs, ""), &Options::default())
+            .unwrap_err();
         assert!(e.message.contains("bun"), "{}", e.message);
-        let fs = MemFs::new([("package.json", r#"{"packageManager": "bun@1.1.0", "scripts": {"start": "node a.js"}}"#)]);
+        let fs = MemFs::new([(
+            "package.json",
+            r#"{"packageManager": "bun@1.1.0", "scripts": {"start": "node a.js"}}"#,
+        )]);
         assert!(Node.detect(Dir::new(&fs, ""), &Options::default()).is_err());
     }
 
@@ -1174,10 +1366,20 @@ mod tests {
     fn versions_from_files_and_engines() {
         let pkg = r#"{"engines": {"node": ">=20.11"}, "scripts": {"start": "node server.js"}}"#;
         let p = found(&[("package.json", pkg), ("package-lock.json", "{}")]);
-        assert_eq!(setting(&p, "version"), s("20"));
-        let p = found(&[("package.json", pkg), ("package-lock.json", "{}"), (".nvmrc", "v18.19.1\n")]);
-        assert_eq!(setting(&p, "version"), s("18"));
-        let p = found(&[("package.json", r#"{"scripts": {"start": "node server.js"}}"#), (".nvmrc", "lts/*\n")]);
+        assert_eq!(setting(&p, "version"), Some(s("20")));
+        let p = found(&[
+            ("package.json", pkg),
+            ("package-lock.json", "{}"),
+            (".nvmrc", "v18.19.1\n"),
+        ]);
+        assert_eq!(setting(&p, "version"), Some(s("18")));
+        let p = found(&[
+            (
+                "package.json",
+                r#"{"scripts": {"start": "node server.js"}}"#,
+            ),
+            (".nvmrc", "lts/*\n"),
+        ]);
         assert_eq!(setting(&p, "version"), None);
     }
 
@@ -1186,7 +1388,7 @@ mod tests {
         let pkg = r#"{"scripts": {"build": "vite build"}, "devDependencies": {"vite": "5"}}"#;
         let cfg = "export default { build: { outDir: './public/app' } }";
         let p = found(&[("package.json", pkg), ("vite.config.js", cfg)]);
-        assert_eq!(setting(&p, "output-dir"), s("public/app"));
+        assert_eq!(setting(&p, "output-dir"), Some(s("public/app")));
         assert_eq!(setting(&p, "spa"), Some(Value::Bool(true)));
     }
 
@@ -1196,30 +1398,82 @@ mod tests {
         let src = "const app = Fastify();\napp.listen({ port: 3001, host: '0.0.0.0' });\n";
         let p = found(&[("package.json", pkg), ("src/index.ts", src)]);
         assert_eq!(p.stack, Stack::NodeServer);
-        assert_eq!(setting(&p, "start"), Some(Value::List(vec!["node".into(), "dist/index.js".into()])));
+        assert_eq!(
+            setting(&p, "start"),
+            Some(Value::List(vec!["node".into(), "dist/index.js".into()]))
+        );
         assert_eq!(setting(&p, "port"), Some(Value::Int(3001)));
-        assert_eq!(setting(&p, "build"), s("npm run build"));
-        assert_eq!(setting(&p, "output-dir"), None);
+        assert_eq!(setting(&p, "build"), Some(s("npm run build")));
+        assert_eq!(setting(&p, "output-dir"), Some(s("dist")));
         let pkg = r#"{"main": "server.js", "dependencies": {"express": "4"}}"#;
-        let p = found(&[("package.json", pkg), ("server.js", "app.listen(process.env.PORT)")]);
+        let p = found(&[
+            ("package.json", pkg),
+            ("server.js", "app.listen(process.env.PORT)"),
+        ]);
         assert_eq!(setting(&p, "port"), Some(Value::Int(8080)));
         assert!(matches!(setting(&p, "env"), Some(Value::Map(m)) if m["PORT"] == "8080"));
     }
 
     #[test]
+    fn front_end_frameworks_and_their_output() {
+        let p = found(&[(
+            "package.json",
+            r#"{"scripts": {"build": "react-scripts build"}, "dependencies": {"react-scripts": "5"}}"#,
+        )]);
+        assert_eq!(setting(&p, "output-dir"), Some(s("build")));
+        assert_eq!(setting(&p, "spa"), Some(Value::Bool(true)));
+        let p = found(&[
+            (
+                "package.json",
+                r#"{"scripts": {"build": "vue-cli-service build", "serve": "vue-cli-service serve"}, "devDependencies": {"@vue/cli-service": "5"}}"#,
+            ),
+            ("vue.config.js", "module.exports = { outputDir: 'www' }"),
+        ]);
+        assert_eq!(setting(&p, "output-dir"), Some(s("www")));
+        let p = found(&[
+            (
+                "package.json",
+                r#"{"scripts": {"build": "next build"}, "dependencies": {"next": "15"}}"#,
+            ),
+            ("next.config.js", "module.exports = { output: \"export\" }"),
+        ]);
+        assert_eq!(p.stack, Stack::NodeStatic);
+        assert_eq!(setting(&p, "output-dir"), Some(s("out")));
+        let p = found(&[
+            (
+                "package.json",
+                r#"{"scripts": {"build": "astro build", "start": "node ./dist/server/entry.mjs"}, "dependencies": {"astro": "5", "@astrojs/node": "9"}}"#,
+            ),
+            ("astro.config.mjs", "import node from '@astrojs/node';\nexport default defineConfig({ output: 'server', adapter: node({ mode: 'standalone' }) });"),
+        ]);
+        assert_eq!(p.stack, Stack::NodeServer);
+        assert_eq!(setting(&p, "port"), Some(Value::Int(4321)));
+    }
+
+    #[test]
     fn libraries_are_not_apps() {
         let pkg = r#"{"name": "@acme/ui", "main": "dist/index.js", "scripts": {"build": "tsc"}}"#;
-        assert!(matches!(detect(&[("package.json", pkg)]), Outcome::NotAnApp { .. }));
+        assert!(matches!(
+            detect(&[("package.json", pkg)]),
+            Outcome::NotAnApp { .. }
+        ));
     }
 
     #[test]
     fn malformed_package_json_points_at_the_line() {
-        let fs = MemFs::new([("package.json", "{\n  \"name\": \"x\"\n  \"scripts\": {}\n}\n")]);
-        let e = Node.detect(Dir::new(&fs, ""), &Options::default()).unwrap_err();
+        let fs = MemFs::new([(
+            "package.json",
+            "{\n  \"name\": \"x\"\n  \"scripts\": {}\n}\n",
+        )]);
+        let e = Node
+            .detect(Dir::new(&fs, ""), &Options::default())
+            .unwrap_err();
         let (file, span) = e.location.unwrap();
         assert_eq!(file.line_col(span.start).0, 3);
         let fs = MemFs::new([("package.json", "{\"scripts\": [\"start\"]}")]);
-        let e = Node.detect(Dir::new(&fs, ""), &Options::default()).unwrap_err();
+        let e = Node
+            .detect(Dir::new(&fs, ""), &Options::default())
+            .unwrap_err();
         assert!(e.message.contains("`scripts`"), "{}", e.message);
     }
 }

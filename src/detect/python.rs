@@ -30,7 +30,7 @@ impl Detector for Python {
         "requirements*.txt, pyproject.toml (PEP 621, Poetry, PDM, uv.lock) or Pipfile, with a Flask, FastAPI or Django app (or another WSGI/ASGI app)"
     }
 
-    fn detect(&self, dir: Dir<'_>, _options: &Options) -> Result<Outcome, Diagnostic> {
+    fn detect(&self, dir: Dir<'_>, _options: &Options) -> Result<Outcome, Box<Diagnostic>> {
         let requirements = requirement_files(dir);
         let marker = dir.first_of(MARKERS);
         if requirements.is_empty() && marker.is_none() {
@@ -66,16 +66,26 @@ impl Detector for Python {
         let Some(app) = find_app(dir, &deps) else {
             return Ok(Outcome::NotAnApp {
                 manifest,
-                reason: "no Flask, FastAPI, Django or other WSGI/ASGI app found in the Python sources".to_owned(),
+                reason:
+                    "no Flask, FastAPI, Django or other WSGI/ASGI app found in the Python sources"
+                        .to_owned(),
             });
         };
 
-        let mut p = Proposal::new("python", dir, Stack::Python, format!("{} app", app.framework));
+        let mut p = Proposal::new(
+            "python",
+            dir,
+            Stack::Python,
+            format!("{} app", app.framework),
+        );
         p.evidence(manifest.clone());
         p.evidence(dir.path(&app.file));
         p.name_hint = pyproject
             .as_ref()
-            .and_then(|(t, _)| t.get("project").or_else(|| t.get("tool").and_then(|t| t.get("poetry"))))
+            .and_then(|(t, _)| {
+                t.get("project")
+                    .or_else(|| t.get("tool").and_then(|t| t.get("poetry")))
+            })
             .and_then(|p| p.get("name"))
             .and_then(toml::Value::as_str)
             .map(str::to_owned);
@@ -83,7 +93,13 @@ impl Detector for Python {
         if let Some((version, source)) = version(dir, pyproject.as_ref().map(|(t, _)| t)) {
             p.set_str("version", version, source);
         }
-        dependencies(dir, &mut p, &requirements, pyproject.as_ref().map(|(t, _)| t), pipfile.is_some())?;
+        dependencies(
+            dir,
+            &mut p,
+            &requirements,
+            pyproject.as_ref().map(|(t, _)| t),
+            pipfile.is_some(),
+        )?;
         let (start, source, port) = start_command(dir, &app, &deps, &mut p);
         p.set("start", Value::List(start), source);
         if let Some((port, source)) = port {
@@ -110,7 +126,11 @@ fn requirement_files(dir: Dir<'_>) -> Vec<String> {
                 .is_some_and(|s| !s.contains('/'));
             let excluded = ["dev", "test", "lint", "doc", "ci", "local", "type"]
                 .iter()
-                .any(|w| stem.rsplit(['/', '-', '_']).next().is_some_and(|last| last.starts_with(w)));
+                .any(|w| {
+                    stem.rsplit(['/', '-', '_'])
+                        .next()
+                        .is_some_and(|last| last.starts_with(w))
+                });
             (top || nested) && !excluded
         })
         .collect();
@@ -119,7 +139,10 @@ fn requirement_files(dir: Dir<'_>) -> Vec<String> {
             0
         } else if f.contains("prod") {
             1
-        } else if ["base", "main", "common", "requirements/requirements"].iter().any(|w| f.contains(w)) {
+        } else if ["base", "main", "common", "requirements/requirements"]
+            .iter()
+            .any(|w| f.contains(w))
+        {
             3
         } else {
             2
@@ -191,14 +214,26 @@ fn read_requirements(dir: Dir<'_>, path: &str, deps: &mut Deps, depth: usize) {
     }
 }
 
-fn pyproject_deps(table: &toml::Table, file: &SourceFile, deps: &mut Deps) -> Result<(), Diagnostic> {
+fn pyproject_deps(
+    table: &toml::Table,
+    file: &SourceFile,
+    deps: &mut Deps,
+) -> Result<(), Box<Diagnostic>> {
     if let Some(list) = table.get("project").and_then(|p| p.get("dependencies")) {
         let Some(list) = list.as_array() else {
-            return Err(wrong_type(file, "dependencies", "an array of requirement strings"));
+            return Err(Box::new(wrong_type(
+                file,
+                "dependencies",
+                "an array of requirement strings",
+            )));
         };
         for item in list {
             let Some(req) = item.as_str() else {
-                return Err(wrong_type(file, "dependencies", "an array of requirement strings"));
+                return Err(Box::new(wrong_type(
+                    file,
+                    "dependencies",
+                    "an array of requirement strings",
+                )));
             };
             add_requirement(req, deps);
         }
@@ -209,7 +244,7 @@ fn pyproject_deps(table: &toml::Table, file: &SourceFile, deps: &mut Deps) -> Re
         .and_then(|p| p.get("dependencies"));
     if let Some(poetry) = poetry {
         let Some(poetry) = poetry.as_table() else {
-            return Err(wrong_type(file, "dependencies", "a table"));
+            return Err(Box::new(wrong_type(file, "dependencies", "a table")));
         };
         for (name, spec) in poetry {
             let name = normalize(name);
@@ -231,15 +266,22 @@ fn dependencies(
     requirements: &[String],
     pyproject: Option<&toml::Table>,
     pipfile: bool,
-) -> Result<(), Diagnostic> {
-    let tool = |name: &str| pyproject.and_then(|t| t.get("tool")).and_then(|t| t.get(name)).is_some();
+) -> Result<(), Box<Diagnostic>> {
+    let tool = |name: &str| {
+        pyproject
+            .and_then(|t| t.get("tool"))
+            .and_then(|t| t.get(name))
+            .is_some()
+    };
     if dir.exists("uv.lock") {
         if pyproject.is_none() {
-            return Err(Diagnostic::new(format!(
-                "{} has no pyproject.toml beside it",
-                dir.path("uv.lock")
-            ))
-            .help("uv.lock is read together with pyproject.toml: commit both"));
+            return Err(Box::new(
+                Diagnostic::new(format!(
+                    "{} has no pyproject.toml beside it",
+                    dir.path("uv.lock")
+                ))
+                .help("uv.lock is read together with pyproject.toml: commit both"),
+            ));
         }
         p.evidence(dir.path("uv.lock"));
         p.set_str("package-manager", "uv", dir.path("uv.lock"));
@@ -271,21 +313,51 @@ fn dependencies(
         }
         return Ok(());
     }
-    let (what, export) = if tool("poetry") || dir.exists("poetry.lock") {
-        ("Poetry", "poetry export --format requirements.txt --output requirements.txt --without-hashes   (Poetry 2 needs the export plugin: poetry self add poetry-plugin-export)")
+    let (what, file, export) = if tool("poetry") || dir.exists("poetry.lock") {
+        (
+            "Poetry",
+            "pyproject.toml",
+            "poetry export --format requirements.txt --output requirements.txt --without-hashes\n\n    (Poetry 2 needs its export plugin first: poetry self add poetry-plugin-export)",
+        )
     } else if tool("pdm") || dir.exists("pdm.lock") {
-        ("PDM", "pdm export --format requirements --output requirements.txt --without-hashes")
+        (
+            "PDM",
+            "pyproject.toml",
+            "pdm export --format requirements --output requirements.txt --without-hashes",
+        )
     } else if pipfile {
-        ("Pipenv", "pipenv requirements > requirements.txt")
+        (
+            "Pipenv",
+            "Pipfile",
+            "pipenv requirements > requirements.txt",
+        )
+    } else if pyproject.is_some() {
+        (
+            "pyproject.toml without a lockfile",
+            "pyproject.toml",
+            "uv lock\n\n    or: pip-compile pyproject.toml --output-file requirements.txt",
+        )
     } else {
-        ("pyproject.toml without a lockfile", "uv lock   (writes uv.lock), or: pip-compile pyproject.toml --output-file requirements.txt")
+        (
+            "setup.py without a lockfile",
+            "setup.py",
+            "pip-compile setup.py --output-file requirements.txt",
+        )
     };
-    Err(Diagnostic::new(format!(
-        "{} uses {what}, and mbgen installs Python dependencies from a requirements file or uv.lock",
-        if dir.base().is_empty() { "this project" } else { dir.base() }
+    let who = if dir.base().is_empty() {
+        "this project"
+    } else {
+        dir.base()
+    };
+    Err(Box::new(
+        Diagnostic::new(format!(
+            "{who} uses {what}, and mbgen installs Python dependencies from a requirements file or uv.lock"
+        ))
+        .in_file(std::path::Path::new(&dir.path(file)))
+        .help(format!(
+            "export the locked dependencies and commit the file, then run `mbgen init` again:\n\n    {export}\n"
+        )),
     ))
-    .in_file(std::path::Path::new(&dir.path(if pipfile && what == "Pipenv" { "Pipfile" } else { "pyproject.toml" })))
-    .help(format!("export the locked dependencies and commit the file, then run `mbgen init` again:\n\n    {export}\n")))
 }
 
 fn version(dir: Dir<'_>, pyproject: Option<&toml::Table>) -> Option<(String, String)> {
@@ -327,7 +399,10 @@ fn version(dir: Dir<'_>, pyproject: Option<&toml::Table>) -> Option<(String, Str
     });
     if let Some((key, spec)) = requires.and_then(|(k, v)| v.as_str().map(|s| (k, s))) {
         if let Some(v) = python_lower_bound(spec) {
-            return Some((v, format!("{key} \"{spec}\" in pyproject.toml (its lower bound)")));
+            return Some((
+                v,
+                format!("{key} \"{spec}\" in pyproject.toml (its lower bound)"),
+            ));
         }
     }
     None
@@ -342,7 +417,7 @@ struct App {
     /// `package.module:attribute`, as gunicorn and uvicorn take it.
     target: String,
     /// The directory to import from, when the code lives under `src/`.
-    app_dir: Option<String>,
+    import_dir: Option<String>,
     asgi: bool,
 }
 
@@ -358,13 +433,13 @@ const APP_CONSTRUCTORS: &[(&str, &str, bool)] = &[
 ];
 
 fn module_of(file: &str) -> (String, Option<String>) {
-    let (app_dir, rest) = match file.strip_prefix("src/") {
+    let (import_dir, rest) = match file.strip_prefix("src/") {
         Some(rest) => (Some("src".to_owned()), rest),
         None => (None, file),
     };
     let module = rest.strip_suffix(".py").unwrap_or(rest);
     let module = module.strip_suffix("/__init__").unwrap_or(module);
-    (module.replace('/', "."), app_dir)
+    (module.replace('/', "."), import_dir)
 }
 
 fn find_app(dir: Dir<'_>, deps: &Deps) -> Option<App> {
@@ -387,15 +462,21 @@ fn find_app(dir: Dir<'_>, deps: &Deps) -> Option<App> {
                     continue;
                 };
                 let rhs = rhs.trim_start();
-                let called = rhs.starts_with(ctor) || rhs.split_once('.').is_some_and(|(_, r)| r.starts_with(ctor));
+                let called = rhs.starts_with(ctor)
+                    || rhs
+                        .split_once('.')
+                        .is_some_and(|(_, r)| r.starts_with(ctor));
                 let lhs = lhs.split(':').next().unwrap_or_default().trim();
-                if called && !lhs.is_empty() && lhs.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                    let (module, app_dir) = module_of(path);
+                if called
+                    && !lhs.is_empty()
+                    && lhs.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                {
+                    let (module, import_dir) = module_of(path);
                     return Some(App {
                         framework,
                         file: (*path).to_owned(),
                         target: format!("{module}:{lhs}"),
-                        app_dir,
+                        import_dir,
                         asgi: *asgi,
                     });
                 }
@@ -403,12 +484,12 @@ fn find_app(dir: Dir<'_>, deps: &Deps) -> Option<App> {
         }
         // An application factory.
         if deps.has("flask") && text.contains("def create_app(") && text.contains("Flask(") {
-            let (module, app_dir) = module_of(path);
+            let (module, import_dir) = module_of(path);
             return Some(App {
                 framework: "Flask",
                 file: (*path).to_owned(),
                 target: format!("{module}:create_app()"),
-                app_dir,
+                import_dir,
                 asgi: false,
             });
         }
@@ -425,7 +506,9 @@ fn django(dir: Dir<'_>) -> Option<App> {
         .split(['"', '\''])
         .nth(2)?
         .to_owned();
-    let package = settings.rsplit_once('.').map_or(settings.as_str(), |(p, _)| p);
+    let package = settings
+        .rsplit_once('.')
+        .map_or(settings.as_str(), |(p, _)| p);
     let package_dir = package.replace('.', "/");
     let wsgi = format!("{package_dir}/wsgi.py");
     let asgi = format!("{package_dir}/asgi.py");
@@ -440,7 +523,7 @@ fn django(dir: Dir<'_>) -> Option<App> {
         framework: "Django",
         file,
         target,
-        app_dir: None,
+        import_dir: None,
         asgi,
     })
 }
@@ -454,31 +537,23 @@ fn start_command(
 ) -> (Vec<String>, String, Option<(u16, String)>) {
     let uvicorn = deps.has("uvicorn") || deps.has("fastapi[standard]") || deps.has("fastapi[all]");
     let gunicorn = deps.has("gunicorn");
-    let words = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<Vec<String>>();
+    let words = |list: &[&str]| {
+        list.iter()
+            .map(|s| (*s).to_owned())
+            .collect::<Vec<String>>()
+    };
     let target = app.target.clone();
-    let django_asgi = app.framework == "Django" && uvicorn && !gunicorn && dir.exists(&app.file.replace("wsgi.py", "asgi.py"));
+    let django_asgi = app.framework == "Django"
+        && uvicorn
+        && !gunicorn
+        && dir.exists(&app.file.replace("wsgi.py", "asgi.py"));
     if app.asgi || django_asgi {
-        let target = if django_asgi { target.replace(".wsgi:", ".asgi:") } else { target };
-        if gunicorn && uvicorn {
-            p.alternatives.push("gunicorn with uvicorn workers (`-k uvicorn.workers.UvicornWorker`)".to_owned());
-        }
-        if !uvicorn {
-            p.note(format!(
-                "{} is an ASGI app, and no ASGI server is among the dependencies: add uvicorn to them",
-                app.framework
-            ));
-        }
-        let mut cmd = words(&["uvicorn", &target, "--host", "0.0.0.0", "--port", "8080"]);
-        if let Some(d) = &app.app_dir {
-            cmd.extend(words(&["--app-dir", d]));
-        }
-        let source = format!(
-            "{} in {}, served by uvicorn{} on mbgen's default port",
-            target,
-            dir.path(&app.file),
-            if uvicorn { " (a dependency)" } else { "" }
-        );
-        return (cmd, source, None);
+        let target = if django_asgi {
+            target.replace(".wsgi:", ".asgi:")
+        } else {
+            target
+        };
+        return asgi_command(dir, app, &target, uvicorn, gunicorn, p);
     }
     if gunicorn {
         let mut cmd = words(&["gunicorn"]);
@@ -493,19 +568,28 @@ fn start_command(
         } else {
             cmd.extend(words(&["--bind", "0.0.0.0:8080"]));
         }
-        if let Some(d) = &app.app_dir {
+        if let Some(d) = &app.import_dir {
             cmd.extend(words(&["--chdir", d]));
         }
         cmd.push(target.clone());
         let source = match conf {
-            Some(conf) => format!("{target} in {}, served by gunicorn (a dependency) with the settings of {conf}", dir.path(&app.file)),
-            None => format!("{target} in {}, served by gunicorn (a dependency) on mbgen's default port", dir.path(&app.file)),
+            Some(conf) => format!(
+                "{target} in {}, served by gunicorn (a dependency) with the settings of {conf}",
+                dir.path(&app.file)
+            ),
+            None => format!(
+                "{target} in {}, served by gunicorn (a dependency) on mbgen's default port",
+                dir.path(&app.file)
+            ),
         };
         return (cmd, source, port);
     }
     if deps.has("waitress") {
         let cmd = words(&["waitress-serve", "--listen=0.0.0.0:8080", &target]);
-        let source = format!("{target} in {}, served by waitress (a dependency)", dir.path(&app.file));
+        let source = format!(
+            "{target} in {}, served by waitress (a dependency)",
+            dir.path(&app.file)
+        );
         return (cmd, source, None);
     }
     p.note(format!(
@@ -513,15 +597,66 @@ fn start_command(
     ));
     if app.framework == "Django" {
         let cmd = words(&["python", "manage.py", "runserver", "0.0.0.0:8080"]);
-        return (cmd, "Django's development server, for want of gunicorn".to_owned(), None);
+        return (
+            cmd,
+            "Django's development server, for want of gunicorn".to_owned(),
+            None,
+        );
     }
     if app.framework == "Flask" {
         let module = target.split(':').next().unwrap_or_default().to_owned();
-        let cmd = words(&["flask", "--app", &module, "run", "--host", "0.0.0.0", "--port", "8080"]);
-        return (cmd, "Flask's development server, for want of gunicorn".to_owned(), None);
+        let cmd = words(&[
+            "flask", "--app", &module, "run", "--host", "0.0.0.0", "--port", "8080",
+        ]);
+        return (
+            cmd,
+            "Flask's development server, for want of gunicorn".to_owned(),
+            None,
+        );
     }
     let cmd = words(&["python", &app.file]);
-    (cmd, format!("{} run directly, for want of a server", app.file), None)
+    (
+        cmd,
+        format!("{} run directly, for want of a server", app.file),
+        None,
+    )
+}
+
+/// uvicorn serving an ASGI app.
+fn asgi_command(
+    dir: Dir<'_>,
+    app: &App,
+    target: &str,
+    uvicorn: bool,
+    gunicorn: bool,
+    p: &mut Proposal,
+) -> (Vec<String>, String, Option<(u16, String)>) {
+    let words = |list: &[&str]| {
+        list.iter()
+            .map(|s| (*s).to_owned())
+            .collect::<Vec<String>>()
+    };
+    if gunicorn && uvicorn {
+        p.alternatives
+            .push("gunicorn with uvicorn workers (`-k uvicorn.workers.UvicornWorker`)".to_owned());
+    }
+    if !uvicorn {
+        p.note(format!(
+            "{} is an ASGI app, and no ASGI server is among the dependencies: add uvicorn to them",
+            app.framework
+        ));
+    }
+    let mut cmd = words(&["uvicorn", target, "--host", "0.0.0.0", "--port", "8080"]);
+    if let Some(d) = &app.import_dir {
+        cmd.extend(words(&["--app-dir", d]));
+    }
+    let source = format!(
+        "{} in {}, served by uvicorn{} on mbgen's default port",
+        target,
+        dir.path(&app.file),
+        if uvicorn { " (a dependency)" } else { "" }
+    );
+    (cmd, source, None)
 }
 
 #[cfg(test)]
@@ -529,7 +664,7 @@ mod tests {
     use super::*;
     use crate::detect::MemFs;
 
-    fn run(files: &[(&str, &str)]) -> Result<Outcome, Diagnostic> {
+    fn run(files: &[(&str, &str)]) -> Result<Outcome, Box<Diagnostic>> {
         let fs = MemFs::new(files.iter().copied());
         Python.detect(Dir::new(&fs, ""), &Options::default())
     }
@@ -565,7 +700,19 @@ mod tests {
             ("uv.lock", "version = 1\n"),
             ("src/api/main.py", "from fastapi import FastAPI\n\napp: FastAPI = FastAPI()\n"),
         ]);
-        assert_eq!(start(&p), ["uvicorn", "api.main:app", "--host", "0.0.0.0", "--port", "8080", "--app-dir", "src"]);
+        assert_eq!(
+            start(&p),
+            [
+                "uvicorn",
+                "api.main:app",
+                "--host",
+                "0.0.0.0",
+                "--port",
+                "8080",
+                "--app-dir",
+                "src"
+            ]
+        );
         assert_eq!(p.get("version"), Some(&Value::Str("3.12".into())));
         assert_eq!(p.get("package-manager"), Some(&Value::Str("uv".into())));
     }
@@ -575,17 +722,34 @@ mod tests {
         let p = found(&[
             ("requirements/prod.txt", "django\ngunicorn\n"),
             ("requirements/dev.txt", "pytest\n"),
-            ("manage.py", "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mysite.settings')\n"),
+            (
+                "manage.py",
+                "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mysite.settings')\n",
+            ),
             ("mysite/wsgi.py", "application = get_wsgi_application()\n"),
         ]);
-        assert_eq!(start(&p), ["gunicorn", "--bind", "0.0.0.0:8080", "mysite.wsgi:application"]);
-        assert_eq!(p.get("lockfile"), Some(&Value::Str("requirements/prod.txt".into())));
+        assert_eq!(
+            start(&p),
+            [
+                "gunicorn",
+                "--bind",
+                "0.0.0.0:8080",
+                "mysite.wsgi:application"
+            ]
+        );
+        assert_eq!(
+            p.get("lockfile"),
+            Some(&Value::Str("requirements/prod.txt".into()))
+        );
     }
 
     #[test]
     fn poetry_without_export_is_explained() {
         let e = run(&[
-            ("pyproject.toml", "[tool.poetry]\nname = \"x\"\n[tool.poetry.dependencies]\nflask = \"^3\"\n"),
+            (
+                "pyproject.toml",
+                "[tool.poetry]\nname = \"x\"\n[tool.poetry.dependencies]\nflask = \"^3\"\n",
+            ),
             ("app.py", "app = Flask(__name__)\n"),
         ])
         .unwrap_err();
@@ -603,7 +767,11 @@ mod tests {
     #[test]
     fn library_is_not_an_app() {
         assert!(matches!(
-            run(&[("pyproject.toml", "[project]\nname = \"lib\"\n"), ("lib/__init__.py", "")]).unwrap(),
+            run(&[
+                ("pyproject.toml", "[project]\nname = \"lib\"\n"),
+                ("lib/__init__.py", "")
+            ])
+            .unwrap(),
             Outcome::NotAnApp { .. }
         ));
         assert!(matches!(run(&[("main.go", "")]).unwrap(), Outcome::Absent));

@@ -18,7 +18,7 @@ impl Detector for Rust {
         "Cargo.toml with a binary target (src/main.rs, src/bin/, [[bin]])"
     }
 
-    fn detect(&self, dir: Dir<'_>, _options: &Options) -> Result<Outcome, Diagnostic> {
+    fn detect(&self, dir: Dir<'_>, _options: &Options) -> Result<Outcome, Box<Diagnostic>> {
         let Some(file) = dir.manifest("Cargo.toml")? else {
             return Ok(Outcome::Absent);
         };
@@ -35,10 +35,10 @@ impl Detector for Rust {
             });
         };
         let Some(package) = package.as_table() else {
-            return Err(wrong_type(&file, "package", "a table"));
+            return Err(Box::new(wrong_type(&file, "package", "a table")));
         };
         let Some(name) = package.get("name").and_then(toml::Value::as_str) else {
-            return Err(wrong_type(&file, "name", "a string in [package]"));
+            return Err(Box::new(wrong_type(&file, "name", "a string in [package]")));
         };
         let bins = binaries(dir, &table, name, &file)?;
         if bins.is_empty() {
@@ -50,26 +50,30 @@ impl Detector for Rust {
         let mut p = Proposal::new("rust", dir, Stack::Rust, "Rust binary");
         p.evidence(dir.path("Cargo.toml"));
         p.name_hint = Some(name.to_owned());
-        let default_run = package.get("default-run").and_then(toml::Value::as_str);
-        let (bin, source) = if let Some(run) = default_run.filter(|r| bins.iter().any(|b| b.name == *r)) {
-            (run.to_owned(), "`default-run` in Cargo.toml".to_owned())
-        } else if bins.len() == 1 {
-            (bins[0].name.clone(), format!("the only binary target ({})", bins[0].path))
-        } else if let Some(b) = bins.iter().find(|b| b.name == name) {
-            (b.name.clone(), format!("the binary named after the package ({})", b.path))
-        } else {
-            (bins[0].name.clone(), format!("the first binary target ({})", bins[0].path))
-        };
+        let (bin, source) = choose_bin(&bins, name, package);
         if Ident::try_from(bin.clone()).is_err() {
-            return Err(wrong_type(&file, "name", "a binary name of letters, digits, `.`, `_` and `-`"));
+            return Err(Box::new(wrong_type(
+                &file,
+                "name",
+                "a binary name of letters, digits, `.`, `_` and `-`",
+            )));
         }
-        let others: Vec<String> = bins.iter().filter(|b| b.name != bin).map(|b| b.name.clone()).collect();
+        let others: Vec<String> = bins
+            .iter()
+            .filter(|b| b.name != bin)
+            .map(|b| b.name.clone())
+            .collect();
         if !others.is_empty() {
-            p.alternatives.extend(others.iter().map(|o| format!("binary `{o}`")));
+            p.alternatives
+                .extend(others.iter().map(|o| format!("binary `{o}`")));
             p.note(format!(
                 "{} binary targets: `{bin}` is built; set `bin` to build {}",
                 bins.len(),
-                others.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(" or ")
+                others
+                    .iter()
+                    .map(|o| format!("`{o}`"))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
             ));
         }
         p.set_str("bin", &bin, source);
@@ -77,16 +81,16 @@ impl Detector for Rust {
             p.set_str("version", version, source);
         }
         lockfile_notes(dir, &mut p);
-        let chosen_path = bins.iter().find(|b| b.name == bin).map_or("", |b| b.path.as_str());
+        let chosen_path = bins
+            .iter()
+            .find(|b| b.name == bin)
+            .map_or("", |b| b.path.as_str());
         if chosen_path != "src/main.rs" || dir.exists("src/lib.rs") || table.contains_key("lib") {
             p.note("the image compiles the dependencies against a stand-in src/main.rs; a crate with a library target or binaries elsewhere than src/main.rs fails in that step");
         }
-        for path in dir.sources(&["rs"]).iter().filter(|s| s.starts_with("src/")).take(200) {
-            if let Some((port, line)) = dir.read(path).and_then(|t| find_port(&t)) {
-                p.evidence(dir.path(path));
-                p.set("port", super::Value::Int(port), format!("`{line}` in {}", dir.path(path)));
-                break;
-            }
+        if let Some((port, source, file)) = port(dir, chosen_path) {
+            p.evidence(file);
+            p.set("port", super::Value::Int(port), source);
         }
         Ok(Outcome::Found(Box::new(p)))
     }
@@ -99,20 +103,32 @@ struct Bin {
 }
 
 /// The binary targets: `[[bin]]` entries, then Cargo's automatic ones.
-fn binaries(dir: Dir<'_>, table: &toml::Table, package: &str, file: &SourceFile) -> Result<Vec<Bin>, Diagnostic> {
+fn binaries(
+    dir: Dir<'_>,
+    table: &toml::Table,
+    package: &str,
+    file: &SourceFile,
+) -> Result<Vec<Bin>, Box<Diagnostic>> {
     let mut bins = Vec::new();
     if let Some(list) = table.get("bin") {
         let Some(list) = list.as_array() else {
-            return Err(wrong_type(file, "bin", "an array of tables ([[bin]])"));
+            return Err(Box::new(wrong_type(
+                file,
+                "bin",
+                "an array of tables ([[bin]])",
+            )));
         };
         for entry in list {
             let name = entry.get("name").and_then(toml::Value::as_str);
             let path = entry.get("path").and_then(toml::Value::as_str);
             let Some(name) = name else {
-                return Err(wrong_type(file, "bin", "tables with a `name`"));
+                return Err(Box::new(wrong_type(file, "bin", "tables with a `name`")));
             };
             let path = path.map_or_else(|| format!("src/bin/{name}.rs"), str::to_owned);
-            bins.push(Bin { name: name.to_owned(), path });
+            bins.push(Bin {
+                name: name.to_owned(),
+                path,
+            });
         }
     }
     let auto = table
@@ -136,7 +152,9 @@ fn binaries(dir: Dir<'_>, table: &toml::Table, package: &str, file: &SourceFile)
         .filter_map(|f| {
             let rest = f.strip_prefix("src/bin/")?;
             match rest.split_once('/') {
-                None => rest.strip_suffix(".rs").map(|n| (n.to_owned(), f.to_owned())),
+                None => rest
+                    .strip_suffix(".rs")
+                    .map(|n| (n.to_owned(), f.to_owned())),
                 Some((d, "main.rs")) => Some((d.to_owned(), f.to_owned())),
                 Some(_) => None,
             }
@@ -149,19 +167,85 @@ fn binaries(dir: Dir<'_>, table: &toml::Table, package: &str, file: &SourceFile)
     Ok(bins)
 }
 
+/// The port the binary listens on: from its own file, or from another source file that
+/// serves something. Unit tests are left out: their addresses are not the app's.
+fn port(dir: Dir<'_>, main: &str) -> Option<(u16, String, String)> {
+    const SERVES: &[&str] = &[
+        "TcpListener",
+        ".bind(",
+        "serve(",
+        "HttpServer",
+        "SocketAddr",
+        "listen(",
+    ];
+    let others = dir
+        .sources(&["rs"])
+        .into_iter()
+        .filter(|s| s.starts_with("src/") && *s != main);
+    for (path, any) in std::iter::once((main, true))
+        .chain(others.map(|o| (o, false)))
+        .take(200)
+    {
+        let Some(text) = dir.read(path) else {
+            continue;
+        };
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        if !any && !SERVES.iter().any(|w| code.contains(w)) {
+            continue;
+        }
+        if let Some((port, line)) = find_port(code) {
+            let path = dir.path(path);
+            return Some((port, format!("`{line}` in {path}"), path));
+        }
+    }
+    None
+}
+
+/// The binary to build: `default-run`, the only one, the one named after the package, or
+/// the first.
+fn choose_bin(bins: &[Bin], package_name: &str, package: &toml::Table) -> (String, String) {
+    let default_run = package.get("default-run").and_then(toml::Value::as_str);
+    if let Some(run) = default_run.filter(|r| bins.iter().any(|b| b.name == *r)) {
+        (run.to_owned(), "`default-run` in Cargo.toml".to_owned())
+    } else if bins.len() == 1 {
+        (
+            bins[0].name.clone(),
+            format!("the only binary target ({})", bins[0].path),
+        )
+    } else if let Some(b) = bins.iter().find(|b| b.name == package_name) {
+        (
+            b.name.clone(),
+            format!("the binary named after the package ({})", b.path),
+        )
+    } else {
+        (
+            bins[0].name.clone(),
+            format!("the first binary target ({})", bins[0].path),
+        )
+    }
+}
+
 /// The version pinned by a toolchain file, here or in a parent (a workspace root).
 fn version(dir: Dir<'_>) -> Option<(String, String)> {
     let mut base = dir.base().to_owned();
     loop {
         let here = Dir::new(dir.fs(), &base);
         if let Some(text) = here.read("rust-toolchain.toml") {
-            let channel = text
-                .parse::<toml::Table>()
-                .ok()
-                .and_then(|t| t.get("toolchain")?.get("channel")?.as_str().map(str::to_owned));
+            let channel = text.parse::<toml::Table>().ok().and_then(|t| {
+                t.get("toolchain")?
+                    .get("channel")?
+                    .as_str()
+                    .map(str::to_owned)
+            });
             if let Some(channel) = channel {
                 if let Some(v) = numeric(&channel) {
-                    return Some((v, format!("channel \"{channel}\" in {}", here.path("rust-toolchain.toml"))));
+                    return Some((
+                        v,
+                        format!(
+                            "channel \"{channel}\" in {}",
+                            here.path("rust-toolchain.toml")
+                        ),
+                    ));
                 }
             }
             break;
@@ -176,7 +260,9 @@ fn version(dir: Dir<'_>) -> Option<(String, String)> {
         if base.is_empty() {
             break;
         }
-        base = base.rsplit_once('/').map_or_else(String::new, |(b, _)| b.to_owned());
+        base = base
+            .rsplit_once('/')
+            .map_or_else(String::new, |(b, _)| b.to_owned());
     }
     // `rust-version` is only a minimum, which mbgen's default toolchain meets.
     None
@@ -197,7 +283,9 @@ fn lockfile_notes(dir: Dir<'_>, p: &mut Proposal) {
     }
     let mut base = dir.base().to_owned();
     while !base.is_empty() {
-        base = base.rsplit_once('/').map_or_else(String::new, |(b, _)| b.to_owned());
+        base = base
+            .rsplit_once('/')
+            .map_or_else(String::new, |(b, _)| b.to_owned());
         let here = Dir::new(dir.fs(), &base);
         if here.exists("Cargo.lock") {
             p.note(format!(
@@ -215,7 +303,7 @@ mod tests {
     use super::*;
     use crate::detect::{MemFs, Value};
 
-    fn run(files: &[(&str, &str)]) -> Result<Outcome, Diagnostic> {
+    fn run(files: &[(&str, &str)]) -> Result<Outcome, Box<Diagnostic>> {
         let fs = MemFs::new(files.iter().copied());
         Rust.detect(Dir::new(&fs, ""), &Options::default())
     }
@@ -223,10 +311,16 @@ mod tests {
     #[test]
     fn binaries_and_toolchain() {
         let Outcome::Found(p) = run(&[
-            ("Cargo.toml", "[package]\nname = \"web_api\"\nversion = \"0.1.0\"\n"),
+            (
+                "Cargo.toml",
+                "[package]\nname = \"web_api\"\nversion = \"0.1.0\"\n",
+            ),
             ("Cargo.lock", ""),
             ("rust-toolchain.toml", "[toolchain]\nchannel = \"1.86.0\"\n"),
-            ("src/main.rs", "let listener = TcpListener::bind(\"0.0.0.0:3000\").await?;"),
+            (
+                "src/main.rs",
+                "let listener = TcpListener::bind(\"0.0.0.0:3000\").await?;",
+            ),
             ("src/bin/migrate.rs", "fn main() {}"),
         ])
         .unwrap() else {
@@ -241,7 +335,11 @@ mod tests {
     #[test]
     fn library_broken_and_absent() {
         assert!(matches!(
-            run(&[("Cargo.toml", "[package]\nname = \"lib\"\n"), ("src/lib.rs", "")]).unwrap(),
+            run(&[
+                ("Cargo.toml", "[package]\nname = \"lib\"\n"),
+                ("src/lib.rs", "")
+            ])
+            .unwrap(),
             Outcome::NotAnApp { .. }
         ));
         let e = run(&[("Cargo.toml", "[package]\nname = \"x\"\nversion = 1.0.0\n")]).unwrap_err();

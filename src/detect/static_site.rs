@@ -8,7 +8,7 @@ use crate::spec::Stack;
 pub struct StaticSite;
 
 /// Where a site's files usually live, when not at the root.
-const SITE_DIRS: &[&str] = &["public", "site", "www", "html", "docs"];
+const SITE_DIRS: &[&str] = &["public", "site", "www", "html"];
 
 impl Detector for StaticSite {
     fn name(&self) -> &'static str {
@@ -16,10 +16,10 @@ impl Detector for StaticSite {
     }
 
     fn looks_for(&self) -> &'static str {
-        "index.html with no build step, at the root or in public/, site/, www/, html/ or docs/"
+        "index.html with no build step, at the root or in public/, site/, www/ or html/"
     }
 
-    fn detect(&self, dir: Dir<'_>, _options: &Options) -> Result<Outcome, Diagnostic> {
+    fn detect(&self, dir: Dir<'_>, _options: &Options) -> Result<Outcome, Box<Diagnostic>> {
         // A package.json with a build script means the HTML is a build input, and the Node
         // detector has the say; a malformed one is reported there.
         let builds = dir
@@ -32,7 +32,11 @@ impl Detector for StaticSite {
         let found = std::iter::once("")
             .chain(SITE_DIRS.iter().copied())
             .find(|d| {
-                let index = if d.is_empty() { "index.html".to_owned() } else { format!("{d}/index.html") };
+                let index = if d.is_empty() {
+                    "index.html".to_owned()
+                } else {
+                    format!("{d}/index.html")
+                };
                 dir.exists(&index)
             });
         let Some(site) = found else {
@@ -56,7 +60,9 @@ mod tests {
 
     fn run(files: &[(&str, &str)]) -> Outcome {
         let fs = MemFs::new(files.iter().copied());
-        StaticSite.detect(Dir::new(&fs, ""), &Options::default()).unwrap()
+        StaticSite
+            .detect(Dir::new(&fs, ""), &Options::default())
+            .unwrap()
     }
 
     #[test]
@@ -65,10 +71,16 @@ mod tests {
             panic!()
         };
         assert_eq!(p.get("output-dir"), Some(&Value::Str("public".into())));
-        assert!(matches!(run(&[("index.html", "<html>")]), Outcome::Found(_)));
+        assert!(matches!(
+            run(&[("index.html", "<html>")]),
+            Outcome::Found(_)
+        ));
         assert!(matches!(run(&[("README.md", "")]), Outcome::Absent));
         assert!(matches!(
-            run(&[("index.html", ""), ("package.json", r#"{"scripts": {"build": "vite build"}}"#)]),
+            run(&[
+                ("index.html", ""),
+                ("package.json", r#"{"scripts": {"build": "vite build"}}"#)
+            ]),
             Outcome::Absent
         ));
     }

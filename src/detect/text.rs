@@ -6,7 +6,7 @@ use std::ops::Range;
 use crate::diagnostic::{Diagnostic, SourceFile};
 
 /// Parses a JSON manifest; a syntax error points at its line and column.
-pub fn parse_json(file: &SourceFile) -> Result<serde_json::Value, Diagnostic> {
+pub fn parse_json(file: &SourceFile) -> Result<serde_json::Value, Box<Diagnostic>> {
     serde_json::from_str(&file.text).map_err(|e| {
         let message = e.to_string();
         let message = message
@@ -19,11 +19,12 @@ pub fn parse_json(file: &SourceFile) -> Result<serde_json::Value, Diagnostic> {
         ))
         .at(file, offset..offset + 1)
         .help("fix the file (the project's own tools would fail on it too), then run `mbgen init` again")
+        .into()
     })
 }
 
 /// Parses a TOML manifest; a syntax error points at its line and column.
-pub fn parse_toml(file: &SourceFile) -> Result<toml::Table, Diagnostic> {
+pub fn parse_toml(file: &SourceFile) -> Result<toml::Table, Box<Diagnostic>> {
     file.text.parse::<toml::Table>().map_err(|e| {
         let span = e.span().unwrap_or(0..0);
         Diagnostic::new(format!(
@@ -33,10 +34,12 @@ pub fn parse_toml(file: &SourceFile) -> Result<toml::Table, Diagnostic> {
         ))
         .at(file, span)
         .help("fix the file (the project's own tools would fail on it too), then run `mbgen init` again")
+        .into()
     })
 }
 
 /// A manifest whose syntax is fine but whose `key` holds the wrong kind of value.
+#[must_use]
 pub fn wrong_type(file: &SourceFile, key: &str, expected: &str) -> Diagnostic {
     let d = Diagnostic::new(format!(
         "`{key}` in {} should be {expected}",
@@ -50,6 +53,7 @@ pub fn wrong_type(file: &SourceFile, key: &str, expected: &str) -> Diagnostic {
 }
 
 /// A diagnostic at 1-based `line` of a file.
+#[must_use]
 pub fn at_line(file: &SourceFile, line: usize, message: impl Into<String>) -> Diagnostic {
     let start: usize = file
         .text
@@ -60,7 +64,8 @@ pub fn at_line(file: &SourceFile, line: usize, message: impl Into<String>) -> Di
     let len = file.text[start..]
         .find('\n')
         .unwrap_or(file.text.len() - start);
-    let lead = file.text[start..start + len].len() - file.text[start..start + len].trim_start().len();
+    let lead =
+        file.text[start..start + len].len() - file.text[start..start + len].trim_start().len();
     Diagnostic::new(message).at(file, start + lead..start + len.max(lead + 1))
 }
 
@@ -73,7 +78,10 @@ fn key_span(text: &str, key: &str) -> Option<Range<usize>> {
     text.match_indices(key)
         .find(|(i, _)| {
             text[i + key.len()..].trim_start().starts_with('=')
-                && text[..*i].chars().next_back().is_none_or(|c| c == '\n' || c == ' ')
+                && text[..*i]
+                    .chars()
+                    .next_back()
+                    .is_none_or(|c| c == '\n' || c == ' ')
         })
         .map(|(i, _)| i..i + key.len())
 }
@@ -133,8 +141,16 @@ pub fn node_major(spec: &str) -> Option<String> {
 pub fn major_minor(s: &str) -> Option<String> {
     let start = s.find(|c: char| c.is_ascii_digit())?;
     let mut parts = s[start..].split('.');
-    let major: String = parts.next()?.chars().take_while(char::is_ascii_digit).collect();
-    let minor: String = parts.next()?.chars().take_while(char::is_ascii_digit).collect();
+    let major: String = parts
+        .next()?
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let minor: String = parts
+        .next()?
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
     (!major.is_empty() && !minor.is_empty()).then(|| format!("{major}.{minor}"))
 }
 
@@ -173,7 +189,11 @@ pub fn config_string(text: &str, key: &str) -> Option<String> {
             continue;
         };
         let rest = rest.trim_start();
-        let Some(quote) = rest.chars().next().filter(|c| matches!(c, '"' | '\'' | '`')) else {
+        let Some(quote) = rest
+            .chars()
+            .next()
+            .filter(|c| matches!(c, '"' | '\'' | '`'))
+        else {
             continue;
         };
         let body = &rest[1..];
@@ -221,6 +241,7 @@ pub fn find_port(text: &str) -> Option<(u16, String)> {
         "PORT',",
         "\":",
         "0.0.0.0:",
+        "0.0.0.0\",",
         "127.0.0.1:",
         "localhost:",
         "port",
@@ -264,7 +285,10 @@ fn number_after(rest: &str) -> Option<u16> {
 fn address_port(rest: &str, host: bool) -> Option<u16> {
     let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
     let closed = rest[digits.len()..].starts_with(['"', '\'', '`']);
-    if digits.is_empty() || !(closed || host && !rest[digits.len()..].starts_with(|c: char| c.is_ascii_alphanumeric())) {
+    if digits.is_empty()
+        || !(closed
+            || host && !rest[digits.len()..].starts_with(|c: char| c.is_ascii_alphanumeric()))
+    {
         return None;
     }
     digits.parse().ok()
@@ -284,7 +308,13 @@ fn assignment_port(text: &str, at: usize, len: usize) -> Option<u16> {
     let lower = ident.to_ascii_lowercase();
     let known = matches!(
         lower.as_str(),
-        "port" | "http_port" | "httpport" | "server_port" | "serverport" | "listen_port" | "app_port"
+        "port"
+            | "http_port"
+            | "httpport"
+            | "server_port"
+            | "serverport"
+            | "listen_port"
+            | "app_port"
     );
     if !known {
         return None;
@@ -300,16 +330,41 @@ fn assignment_port(text: &str, at: usize, len: usize) -> Option<u16> {
     number_after(rest)
 }
 
+/// The line around byte `i`, cut to a window around it when long.
 fn line_at(text: &str, i: usize) -> String {
+    const WHOLE: usize = 64;
+    const BEFORE: usize = 24;
+    const AFTER: usize = 36;
     let start = text[..i].rfind('\n').map_or(0, |s| s + 1);
     let end = text[i..].find('\n').map_or(text.len(), |e| i + e);
     let line = text[start..end].trim();
-    if line.chars().count() > 60 {
-        let cut: String = line.chars().take(57).collect();
-        format!("{cut}...")
-    } else {
-        line.to_owned()
+    if line.chars().count() <= WHOLE {
+        return line.to_owned();
     }
+    let lead = text[start..i].trim_start();
+    let tail = text[i..end].trim_end();
+    let mut out = String::new();
+    if lead.chars().count() > BEFORE {
+        // Start the window at the beginning of a word.
+        let skip = lead.chars().count() - BEFORE;
+        let window: String = lead.chars().skip(skip).collect();
+        let word = |c: char| c.is_alphanumeric() || c == '_';
+        let window = window.trim_start_matches(word);
+        out.push_str("...");
+        out.push_str(if window.is_empty() { tail } else { window });
+        if window.is_empty() {
+            return out;
+        }
+    } else {
+        out.push_str(lead);
+    }
+    if tail.chars().count() > AFTER {
+        out.extend(tail.chars().take(AFTER));
+        out.push_str("...");
+    } else {
+        out.push_str(tail);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -354,20 +409,49 @@ mod tests {
     fn ports() {
         let port = |t: &str| find_port(t).map(|(p, _)| p);
         assert_eq!(port("app.listen(3000, () => {})"), Some(3000));
-        assert_eq!(port("var port = normalizePort(process.env.PORT || '3000');"), Some(3000));
-        assert_eq!(port("await app.listen(process.env.PORT ?? 3000);"), Some(3000));
-        assert_eq!(port("port = int(os.environ.get(\"PORT\", 5000))"), Some(5000));
+        assert_eq!(
+            port("var port = normalizePort(process.env.PORT || '3000');"),
+            Some(3000)
+        );
+        assert_eq!(
+            port("await app.listen(process.env.PORT ?? 3000);"),
+            Some(3000)
+        );
+        assert_eq!(
+            port("port = int(os.environ.get(\"PORT\", 5000))"),
+            Some(5000)
+        );
         assert_eq!(port("http.ListenAndServe(\":8081\", mux)"), Some(8081));
         assert_eq!(port("app.run(host='0.0.0.0', port=5000)"), Some(5000));
         assert_eq!(port("const db = { port: 5432 }"), None);
         assert_eq!(port("import x from 'y'; // listen(3000)"), None);
         assert_eq!(port("transport: 3000"), None);
-        assert_eq!(port("server.listen({ port: 4000, host: '0.0.0.0' })"), Some(4000));
+        assert_eq!(
+            port("server.listen({ port: 4000, host: '0.0.0.0' })"),
+            Some(4000)
+        );
+    }
+
+    #[test]
+    fn more_ports_and_snippets() {
+        assert_eq!(
+            find_port("TcpListener::bind((\"0.0.0.0\", 8000))?;").map(|(p, _)| p),
+            Some(8000)
+        );
+        let long =
+            "    let listener = tokio::net::TcpListener::bind(\"0.0.0.0:3000\").await.unwrap();";
+        assert_eq!(
+            find_port(long).unwrap().1,
+            "...::TcpListener::bind(\"0.0.0.0:3000\").await.unwrap();"
+        );
     }
 
     #[test]
     fn json_errors_point_at_the_line() {
-        let file = SourceFile::new("package.json", "{\n  \"name\": \"x\",\n  \"scripts\": {,}\n}\n");
+        let file = SourceFile::new(
+            "package.json",
+            "{\n  \"name\": \"x\",\n  \"scripts\": {,}\n}\n",
+        );
         let d = parse_json(&file).unwrap_err();
         let (f, span) = d.location.unwrap();
         assert_eq!(f.line_col(span.start).0, 3);

@@ -2,12 +2,13 @@
 //! (npm/yarn/pnpm workspaces, `go.work`, a Cargo workspace), or sibling directories with
 //! manifests of their own. Libraries are left out, with the reason.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
 
 use super::text::{at_line, parse_toml};
 use super::{
-    detectors, node, service_name, Detector, Dir, Fs, Layout, Options, Outcome, Proposal,
-    Report, Skipped,
+    detectors, node, service_name, Detector, Dir, Fs, Layout, Options, Outcome, Proposal, Report,
+    Skipped,
 };
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
 
@@ -24,30 +25,42 @@ pub fn discover(fs: &dyn Fs, options: &Options) -> Result<Report, Diagnostics> {
     let mut errors = Diagnostics::default();
     let (members, declared_by) = match members(root) {
         Ok(found) => found,
-        Err(e) => return Err(e.into()),
+        Err(e) => return Err((*e).into()),
     };
     let mut services = Vec::new();
     let mut skipped = Vec::new();
     let layout = if declared_by.is_empty() {
-        let here = evaluate(&detectors, root, options);
-        match here {
-            Ok(Found::App(p)) => {
+        let root_app = match evaluate(&detectors, root, options)? {
+            Found::App(p) => Some(p),
+            Found::Nothing(skips) => {
+                skipped.extend(skips);
+                None
+            }
+        };
+        for dir in siblings(root) {
+            match evaluate(&detectors, Dir::new(fs, &dir), options) {
+                // Beside an app at the root, only another manifest makes another app: a
+                // directory of HTML there is the root app's own assets.
+                Ok(Found::App(p)) if root_app.is_some() && p.detector == "static" => {}
+                Ok(Found::App(p)) => services.push(*p),
+                Ok(Found::Nothing(skips)) => {
+                    if root_app.is_none() {
+                        skipped.extend(skips);
+                    }
+                }
+                Err(e) => errors.0.extend(e.0),
+            }
+        }
+        match root_app {
+            Some(p) if services.is_empty() => {
                 services.push(*p);
                 Layout::Single
             }
-            Ok(Found::Nothing(skips)) => {
-                skipped.extend(skips);
-                for dir in siblings(root) {
-                    let child = Dir::new(fs, &dir);
-                    match evaluate(&detectors, child, options) {
-                        Ok(Found::App(p)) => services.push(*p),
-                        Ok(Found::Nothing(skips)) => skipped.extend(skips),
-                        Err(e) => errors.0.extend(e.0),
-                    }
-                }
+            Some(p) => {
+                services.insert(0, *p);
                 Layout::Directories
             }
-            Err(e) => return Err(e),
+            None => Layout::Directories,
         }
     } else {
         for dir in &members {
@@ -58,7 +71,8 @@ pub fn discover(fs: &dyn Fs, options: &Options) -> Result<Report, Diagnostics> {
                         skipped.push(Skipped {
                             path: display(dir),
                             detector: "workspace",
-                            reason: "a workspace member in which no detector found a project".to_owned(),
+                            reason: "a workspace member in which no detector found a project"
+                                .to_owned(),
                         });
                     }
                     skipped.extend(skips);
@@ -93,12 +107,12 @@ fn display(dir: &str) -> String {
 fn nothing_found(detectors: &[Box<dyn Detector>], skipped: &[Skipped]) -> Diagnostic {
     let mut help = String::from("mbgen looked for:\n");
     for d in detectors {
-        help.push_str(&format!("      {:<7} {}\n", d.name(), d.looks_for()));
+        let _ = writeln!(help, "      {:<7} {}", d.name(), d.looks_for());
     }
     if !skipped.is_empty() {
         help.push_str("    and left out:\n");
         for s in skipped {
-            help.push_str(&format!("      {}: {}\n", s.path, s.reason));
+            let _ = writeln!(help, "      {}: {}", s.path, s.reason);
         }
     }
     help.push_str("    Run `mbgen init` in the directory of the app, or write mbgen.toml by hand (`mbgen schema` describes it).");
@@ -114,7 +128,11 @@ enum Found {
 
 /// Runs every detector on a directory: the first proposal wins, the others become its
 /// alternatives.
-fn evaluate(detectors: &[Box<dyn Detector>], dir: Dir<'_>, options: &Options) -> Result<Found, Diagnostics> {
+fn evaluate(
+    detectors: &[Box<dyn Detector>],
+    dir: Dir<'_>,
+    options: &Options,
+) -> Result<Found, Diagnostics> {
     let mut errors = Diagnostics::default();
     let mut found: Vec<Proposal> = Vec::new();
     let mut skipped = Vec::new();
@@ -127,7 +145,7 @@ fn evaluate(detectors: &[Box<dyn Detector>], dir: Dir<'_>, options: &Options) ->
                 reason,
             }),
             Ok(Outcome::Absent) => {}
-            Err(e) => errors.push(e),
+            Err(e) => errors.push(*e),
         }
     }
     if !errors.is_empty() {
@@ -175,7 +193,7 @@ fn siblings(root: Dir<'_>) -> Vec<String> {
 }
 
 /// The member directories declared by workspace files at the root, and those files.
-fn members(root: Dir<'_>) -> Result<(Vec<String>, Vec<String>), Diagnostic> {
+fn members(root: Dir<'_>) -> Result<(Vec<String>, Vec<String>), Box<Diagnostic>> {
     let mut patterns: Vec<String> = Vec::new();
     let mut excludes: Vec<String> = Vec::new();
     let mut literal: Vec<String> = Vec::new();
@@ -207,7 +225,11 @@ fn members(root: Dir<'_>) -> Result<(Vec<String>, Vec<String>), Diagnostic> {
             let strings = |key: &str| -> Vec<String> {
                 ws.get(key)
                     .and_then(toml::Value::as_array)
-                    .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|v| v.as_str().map(str::to_owned))
+                            .collect()
+                    })
                     .unwrap_or_default()
             };
             let list = strings("members");
@@ -230,23 +252,23 @@ fn members(root: Dir<'_>) -> Result<(Vec<String>, Vec<String>), Diagnostic> {
             (1..parts.len()).map(move |n| parts[..n].join("/"))
         })
         .collect();
-    let mut out: BTreeMap<String, ()> = BTreeMap::new();
+    let mut out: BTreeSet<String> = BTreeSet::new();
     for pattern in &patterns {
         if let Some(negated) = pattern.strip_prefix('!') {
             excludes.push(negated.to_owned());
             continue;
         }
         for d in dirs.iter().filter(|d| glob_match(pattern, d)) {
-            out.insert(d.clone(), ());
+            out.insert(d.clone());
         }
     }
     for l in literal {
         let clean = l.trim_start_matches("./").trim_end_matches('/').to_owned();
         let clean = if clean == "." { String::new() } else { clean };
-        out.insert(clean, ());
+        out.insert(clean);
     }
     let members = out
-        .into_keys()
+        .into_iter()
         .filter(|d| !excludes.iter().any(|e| glob_match(e, d)))
         .filter(|d| d.split('/').all(|c| !super::fs::is_skipped_dir(c)))
         .collect();
@@ -285,7 +307,7 @@ fn pnpm_packages(text: &str) -> Vec<String> {
 }
 
 /// The `use` directives of `go.work`.
-fn go_work_uses(file: &SourceFile) -> Result<Vec<String>, Diagnostic> {
+fn go_work_uses(file: &SourceFile) -> Result<Vec<String>, Box<Diagnostic>> {
     let mut out = Vec::new();
     let mut block: Option<(String, usize)> = None;
     for (i, raw) in file.text.lines().enumerate() {
@@ -310,12 +332,17 @@ fn go_work_uses(file: &SourceFile) -> Result<Vec<String>, Diagnostic> {
         }
     }
     if let Some((directive, line)) = block {
-        return Err(at_line(
+        return Err(Box::new(at_line(
             file,
             line,
-            format!("{}:{line}: the `{directive} (` block is never closed", file.path.display()),
+            format!(
+                "the `{directive} (` block of {} is never closed",
+                file.path.display()
+            ),
         )
-        .help("fix go.work (`go work sync` reports the same problem), then run `mbgen init` again"));
+        .help(
+            "fix go.work (`go work sync` reports the same problem), then run `mbgen init` again",
+        )));
     }
     Ok(out)
 }
@@ -324,18 +351,19 @@ fn go_work_uses(file: &SourceFile) -> Result<Vec<String>, Diagnostic> {
 /// directory: `*` within one path segment, `**` across any number of them.
 fn glob_match(pattern: &str, path: &str) -> bool {
     let pattern = pattern.trim_start_matches("./").trim_end_matches('/');
-    let pats: Vec<&str> = pattern.split('/').filter(|s| !s.is_empty()).collect();
-    let parts: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    fn go(pats: &[&str], parts: &[&str]) -> bool {
-        match pats.split_first() {
-            None => parts.is_empty(),
-            Some((&"**", rest)) => (0..=parts.len()).any(|n| go(rest, &parts[n..])),
-            Some((p, rest)) => parts
-                .split_first()
-                .is_some_and(|(part, tail)| segment_match(p, part) && go(rest, tail)),
-        }
+    let wanted: Vec<&str> = pattern.split('/').filter(|s| !s.is_empty()).collect();
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    match_segments(&wanted, &segments)
+}
+
+fn match_segments(wanted: &[&str], segments: &[&str]) -> bool {
+    match wanted.split_first() {
+        None => segments.is_empty(),
+        Some((&"**", rest)) => (0..=segments.len()).any(|n| match_segments(rest, &segments[n..])),
+        Some((w, rest)) => segments
+            .split_first()
+            .is_some_and(|(s, tail)| segment_match(w, s) && match_segments(rest, tail)),
     }
-    go(&pats, &parts)
 }
 
 fn segment_match(pattern: &str, text: &str) -> bool {
@@ -359,7 +387,7 @@ fn name_services(services: &mut [Proposal], options: &Options) {
     let mut taken: BTreeSet<String> = BTreeSet::new();
     for p in services.iter_mut() {
         let last = p.path.rsplit('/').next().unwrap_or_default();
-        let candidates: Vec<Option<String>> = if single {
+        let candidates: Vec<Option<String>> = if single || p.path.is_empty() {
             vec![
                 p.name_hint.as_deref().and_then(service_name),
                 options.root_name.as_deref().and_then(service_name),
@@ -405,7 +433,8 @@ mod tests {
 
     #[test]
     fn pnpm_workspace_file() {
-        let text = "packages:\n  - 'apps/*'\n  - \"packages/*\"\n  # - 'old/*'\ncatalog:\n  react: ^18\n";
+        let text =
+            "packages:\n  - 'apps/*'\n  - \"packages/*\"\n  # - 'old/*'\ncatalog:\n  react: ^18\n";
         assert_eq!(pnpm_packages(text), ["apps/*", "packages/*"]);
         assert_eq!(pnpm_packages("packages: ['a/*', b]\n"), ["a/*", "b"]);
     }
@@ -413,12 +442,24 @@ mod tests {
     #[test]
     fn workspace_members_become_services_and_libraries_are_left_out() {
         let fs = MemFs::new([
-            ("package.json", r#"{"private": true, "workspaces": ["apps/*", "packages/*"]}"#),
+            (
+                "package.json",
+                r#"{"private": true, "workspaces": ["apps/*", "packages/*"]}"#,
+            ),
             ("package-lock.json", "{}"),
-            ("apps/web/package.json", r#"{"name": "@acme/web", "scripts": {"build": "vite build"}, "devDependencies": {"vite": "5"}}"#),
-            ("apps/api/package.json", r#"{"name": "@acme/api", "scripts": {"start": "node server.js"}}"#),
+            (
+                "apps/web/package.json",
+                r#"{"name": "@acme/web", "scripts": {"build": "vite build"}, "devDependencies": {"vite": "5"}}"#,
+            ),
+            (
+                "apps/api/package.json",
+                r#"{"name": "@acme/api", "scripts": {"start": "node server.js"}}"#,
+            ),
             ("apps/api/server.js", "app.listen(4000)"),
-            ("packages/ui/package.json", r#"{"name": "@acme/ui", "main": "index.js"}"#),
+            (
+                "packages/ui/package.json",
+                r#"{"name": "@acme/ui", "main": "index.js"}"#,
+            ),
         ]);
         let report = discover(&fs, &Options::default()).unwrap();
         let names: Vec<(&str, &str, Stack)> = report
@@ -428,7 +469,10 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            [("api", "apps/api", Stack::NodeServer), ("web", "apps/web", Stack::NodeStatic)]
+            [
+                ("api", "apps/api", Stack::NodeServer),
+                ("web", "apps/web", Stack::NodeStatic)
+            ]
         );
         assert_eq!(report.skipped.len(), 1);
         assert_eq!(report.skipped[0].path, "packages/ui/package.json");
@@ -460,7 +504,11 @@ mod tests {
 
     #[test]
     fn single_app_is_named_after_the_project() {
-        let fs = MemFs::new([("Cargo.toml", "[package]\nname = \"my_server\"\n"), ("Cargo.lock", ""), ("src/main.rs", "")]);
+        let fs = MemFs::new([
+            ("Cargo.toml", "[package]\nname = \"my_server\"\n"),
+            ("Cargo.lock", ""),
+            ("src/main.rs", ""),
+        ]);
         let report = discover(&fs, &Options::default()).unwrap();
         assert_eq!(report.services[0].name, "my-server");
     }

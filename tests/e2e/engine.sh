@@ -7,6 +7,7 @@
 #   engine.sh stop [DIR]    stop that dockerd (by its pid) and wait for it
 #   engine.sh status [DIR]  exit 0 if it answers
 #   engine.sh env [DIR]     print the environment lines only
+#   engine.sh purge [DIR]   stop it and delete DIR (images, caches, everything)
 #
 # DIR defaults to $MBGEN_E2E_DIR or /var/tmp/mbgen-e2e. The data root
 # (DIR/data) is kept between runs so stand-in images are reused.
@@ -26,7 +27,7 @@ log() { printf 'engine: %s\n' "$*" >&2; }
 die() { printf 'engine: error: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-    sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -132,26 +133,54 @@ cmd_start() {
     die "dockerd did not answer within ${START_TIMEOUT}s"
 }
 
+# mounts the daemon leaves behind under DIR (it keeps the host network
+# namespace bound at exec/netns/default); deepest first
+unmount_leftovers() {
+    local dir=$1 m
+    for m in $(awk -v d="$dir/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
+        umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || log "could not unmount $m"
+    done
+}
+
 cmd_stop() {
     local dir pid i
     dir=$(resolve_dir "${1:-}")
     if ! pid=$(daemon_pid "$dir"); then
         log "no dockerd running for $dir"
+        unmount_leftovers "$dir"
         return 0
     fi
     log "stopping dockerd pid $pid"
     kill -TERM "$pid"
     for ((i = 0; i < STOP_TIMEOUT * 2; i++)); do
-        kill -0 "$pid" 2>/dev/null || { log "stopped"; return 0; }
+        if ! kill -0 "$pid" 2>/dev/null; then
+            unmount_leftovers "$dir"
+            log "stopped"
+            return 0
+        fi
         sleep 0.5
     done
     log "dockerd pid $pid still alive after ${STOP_TIMEOUT}s, sending KILL"
     kill -KILL "$pid" 2>/dev/null || true
     for ((i = 0; i < 20; i++)); do
-        kill -0 "$pid" 2>/dev/null || return 0
+        if ! kill -0 "$pid" 2>/dev/null; then
+            unmount_leftovers "$dir"
+            return 0
+        fi
         sleep 0.5
     done
     die "dockerd pid $pid did not exit"
+}
+
+cmd_purge() {
+    local dir
+    dir=$(resolve_dir "${1:-}")
+    cmd_stop "$dir"
+    if awk -v d="$dir/" 'index($5, d) == 1 { found = 1 } END { exit !found }' /proc/self/mountinfo; then
+        die "mounts remain under $dir; not deleting it"
+    fi
+    rm -rf "$dir"
+    log "deleted $dir"
 }
 
 cmd_status() {
@@ -171,5 +200,6 @@ case "${1:-}" in
     stop) shift; cmd_stop "$@" ;;
     status) shift; cmd_status "$@" ;;
     env) shift; cmd_env "$@" ;;
+    purge) shift; cmd_purge "$@" ;;
     *) usage ;;
 esac

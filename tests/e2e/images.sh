@@ -16,13 +16,17 @@
 #   DOCKER_HOST      engine to build in; if unset, or if it does not answer,
 #                    the private engine of engine.sh is used (started here if
 #                    needed and then stopped again at the end)
-#   MBGEN_E2E_FORCE  1 = rebuild even when an image is up to date
+#   MBGEN_E2E_FORCE  1 = rebuild the named images (all of them, and the
+#                    debootstrap tarball, when none is named) even when they
+#                    are up to date
 #   DEBIAN_MIRROR    default http://deb.debian.org/debian
 #
 # Each recipe lives in images/<folder>/Dockerfile and carries a
 # `LABEL org.mbgen.standin-version=N` line; an image that already exists with
-# the same N (and was built from the current base image) is not rebuilt.
-# Bump N when a recipe changes.
+# the same N, built from the current base image, is not rebuilt. Bump N when a
+# recipe changes. (As a safety net the build also records a digest of the
+# recipe folder and of the host's CA certificates, and an image whose digest
+# differs is rebuilt even if N was not bumped.)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
@@ -39,7 +43,7 @@ FORCE=${MBGEN_E2E_FORCE:-0}
 
 LABEL_VERSION=org.mbgen.standin-version
 LABEL_BASE=org.mbgen.standin-base
-LABEL_CERTS=org.mbgen.standin-certs
+LABEL_RECIPE=org.mbgen.standin-recipe
 
 # Bump when the way the root file system tarball is made changes.
 ROOTFS_VERSION=1
@@ -59,6 +63,7 @@ IMAGES=(
     "gcr.io/distroless/cc-debian13:nonroot|distroless-cc-debian13-nonroot|gcr.io/distroless/static-debian13:nonroot"
 )
 BASE_IMAGE=debian:trixie-slim
+FORCED=() # the images named on the command line
 
 log() { printf '[images] %s\n' "$*" >&2; }
 die() { printf '[images] error: %s\n' "$*" >&2; exit 1; }
@@ -117,9 +122,15 @@ host_certs() { # the host's extra CA certificates, sorted
     find /usr/local/share/ca-certificates -maxdepth 2 -type f -name '*.crt' 2>/dev/null | LC_ALL=C sort
 }
 
-certs_digest() {
+recipe_digest() { # folder -> digest of its files and of the host's CA certificates
     local f
-    { for f in $(host_certs); do sha256sum <"$f"; done; } | sha256sum | cut -c1-16
+    {
+        (cd "$HERE/images/$1" && find . -type f | LC_ALL=C sort | while read -r f; do
+            printf '%s %s ' "$f" "$(stat -c %a "$f")"
+            sha256sum <"$f"
+        done)
+        for f in $(host_certs); do sha256sum <"$f"; done
+    } | sha256sum | cut -c1-16
 }
 
 # --------------------------------------------------------------------------
@@ -156,10 +167,12 @@ make_rootfs_tar() {
     log "debootstrap tarball made in $((SECONDS - t0))s ($(du -h "$ROOTFS_TAR" | cut -f1))"
 }
 
-import_rootfs() {
+import_rootfs() { # [force]
     local have
     have=$(label_of "$ROOTFS_IMAGE" "$LABEL_VERSION")
-    if [ "$FORCE" != 1 ] && [ "$have" = "$ROOTFS_VERSION" ]; then
+    if [ "${1:-0}" = 1 ]; then
+        rm -f "$ROOTFS_TAR"
+    elif [ "$have" = "$ROOTFS_VERSION" ]; then
         log "$ROOTFS_IMAGE up to date (version $have)"
         return 0
     fi
@@ -176,7 +189,13 @@ import_rootfs() {
 # --------------------------------------------------------------------------
 # stand-ins
 
-BUILT_BASE=0
+is_forced() { # name -> whether MBGEN_E2E_FORCE applies to it
+    local n
+    [ "$FORCE" = 1 ] || return 1
+    [ ${#FORCED[@]} -eq 0 ] && return 0
+    for n in "${FORCED[@]}"; do [ "$n" = "$1" ] && return 0; done
+    return 1
+}
 
 build_one() { # name folder [base]
     local name=$1 dir=$2 base_ref=${3:-} want have base_id have_base ctx logf t0
@@ -193,10 +212,21 @@ build_one() { # name folder [base]
     [ -n "$base_id" ] || die "base image $base_ref is missing"
     have=$(label_of "$name" "$LABEL_VERSION")
     have_base=$(label_of "$name" "$LABEL_BASE")
-    local certs
-    certs=$(certs_digest)
-    if [ "$FORCE" != 1 ] && [ "$have" = "$want" ] && [ "$have_base" = "$base_id" ] &&
-        [ "$(label_of "$name" "$LABEL_CERTS")" = "$certs" ]; then
+    local recipe why
+    recipe=$(recipe_digest "$dir")
+    if is_forced "$name"; then
+        why="forced"
+    elif [ -z "$have" ]; then
+        why="missing"
+    elif [ "$have" != "$want" ]; then
+        why="version $have -> $want"
+    elif [ "$have_base" != "$base_id" ]; then
+        why="$base_ref changed"
+    elif [ "$(label_of "$name" "$LABEL_RECIPE")" != "$recipe" ]; then
+        # the version was not bumped, but the recipe or the host's CA
+        # certificates changed: rebuild all the same
+        why="recipe files changed"
+    else
         log "$name up to date (version $have)"
         return 0
     fi
@@ -209,11 +239,11 @@ build_one() { # name folder [base]
     for f in $(host_certs); do cp "$f" "$ctx/certs/"; done
 
     logf="$E2E_DIR/logs/$dir.log"
-    log "building $name (version $want${have:+, had $have}) - log: $logf"
+    log "building $name (version $want; $why) - log: $logf"
     t0=$SECONDS
     if ! "$DOCKER" build --network host --progress plain \
         --label "$LABEL_BASE=$base_id" \
-        --label "$LABEL_CERTS=$certs" \
+        --label "$LABEL_RECIPE=$recipe" \
         -t "$name" -f "$ctx/Dockerfile" "$ctx" >"$logf" 2>&1; then
         tail -n 60 "$logf" >&2
         die "building $name failed after $((SECONDS - t0))s (log: $logf)"
@@ -244,6 +274,7 @@ main() {
                     rest=${entry#*|}
                     if [ "$arg" = "${entry%%|*}" ] || [ "$arg" = "${rest%%|*}" ]; then
                         selected+=("$entry")
+                        FORCED+=("${entry%%|*}")
                         found=1
                     fi
                 done
@@ -257,7 +288,11 @@ main() {
     mkdir -p "$E2E_DIR/logs" "$E2E_DIR/cache" "$E2E_DIR/ctx"
     ensure_engine
 
-    import_rootfs
+    if [ "$FORCE" = 1 ] && [ ${#FORCED[@]} -eq 0 ]; then
+        import_rootfs 1
+    else
+        import_rootfs
+    fi
     build_one "$BASE_IMAGE" "debian-trixie-slim"
     for entry in "${selected[@]}"; do
         name=${entry%%|*}

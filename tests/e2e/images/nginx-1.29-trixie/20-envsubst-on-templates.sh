@@ -15,6 +15,7 @@ if [ ! -w "$output_dir" ]; then
     exit 0
 fi
 
+# shellcheck disable=SC2046 # one ${NAME} per environment variable
 defined_envs=$(printf '${%s} ' $(awk "END { for (name in ENVIRON) { print ( name ~ /${filter}/ ) ? name : \"\" } }" </dev/null))
 
 find "$template_dir" -follow -type f -name "*$suffix" -print | while read -r template; do

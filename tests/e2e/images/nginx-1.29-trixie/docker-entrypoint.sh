@@ -18,6 +18,7 @@ if [ "$1" = "nginx" ] || [ "$1" = "nginx-debug" ]; then
                 *.envsh)
                     if [ -x "$f" ]; then
                         say "$0: Sourcing $f"
+                        # shellcheck disable=SC1090
                         . "$f"
                     else
                         say "$0: Ignoring $f, not executable"

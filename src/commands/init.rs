@@ -1,0 +1,155 @@
+//! `mbgen init`: detect the apps of a project and write, print or report an `mbgen.toml`.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::cli::InitArgs;
+use crate::detect::{self, DiskFs, Layout, Options, Report};
+use crate::diagnostic::Diagnostic;
+use crate::output::write_atomic;
+use crate::scaffold;
+use crate::spec::CONFIG_FILE;
+use crate::Error;
+
+/// What `init` does, from the command line.
+struct Settings {
+    dir: PathBuf,
+    mode: Mode,
+    force: bool,
+    schema: String,
+    options: Options,
+}
+
+enum Mode {
+    Write,
+    Stdout,
+    Json,
+}
+
+pub fn run(args: InitArgs) -> Result<(), Error> {
+    let InitArgs {
+        dir,
+        force,
+        stdout,
+        json,
+        schema,
+        main,
+        // init never asks, so accepting every default is what it always does.
+        yes: _,
+    } = args;
+    let root_name = std::fs::canonicalize(&dir)
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()));
+    let settings = Settings {
+        mode: match (stdout, json) {
+            (_, true) => Mode::Json,
+            (true, _) => Mode::Stdout,
+            _ => Mode::Write,
+        },
+        dir,
+        force,
+        schema,
+        options: Options {
+            go_main: main,
+            root_name,
+        },
+    };
+    let target = settings.dir.join(CONFIG_FILE);
+    let display = display_path(&target);
+    if matches!(settings.mode, Mode::Write) && target.exists() && !settings.force {
+        return Err(Diagnostic::new(format!("{} already exists", display.display()))
+            .in_file(&display)
+            .help("init never replaces it on its own: pass --force to replace it, or --stdout to print what init would write")
+            .into());
+    }
+    let fs = DiskFs::new(&settings.dir).map_err(|e| Error::from(*e))?;
+    let report = detect::discover(&fs, &settings.options)?;
+    if let Mode::Json = settings.mode {
+        let text = serde_json::to_string_pretty(&report).expect("the report serialises");
+        return std::io::stdout()
+            .write_all(format!("{text}\n").as_bytes())
+            .map_err(Error::io("write", "standard output"));
+    }
+    let text = scaffold::to_toml(&report, &settings.schema);
+    scaffold::verify(&text)?;
+    print_summary(&report);
+    warn_hand_written_dockerfiles(&settings.dir, &report);
+    match settings.mode {
+        Mode::Stdout => std::io::stdout()
+            .write_all(text.as_bytes())
+            .map_err(Error::io("write", "standard output")),
+        Mode::Write => {
+            write_atomic(&target, &text)?;
+            eprintln!(
+                "wrote {}: check it, then run `mbgen render`",
+                display.display()
+            );
+            Ok(())
+        }
+        Mode::Json => unreachable!("handled above"),
+    }
+}
+
+fn display_path(path: &Path) -> PathBuf {
+    path.strip_prefix("./").unwrap_or(path).to_owned()
+}
+
+/// What was found, on standard error: the services, what was left out, what to check.
+fn print_summary(report: &Report) {
+    let how = match &report.layout {
+        Layout::Single => String::new(),
+        Layout::Workspace { declared_by } => {
+            format!(", workspace members of {}", declared_by.join(" and "))
+        }
+        Layout::Directories => ", one per app directory".to_owned(),
+    };
+    let count = report.services.len();
+    eprintln!(
+        "found {count} service{}{how}:",
+        if count == 1 { "" } else { "s" }
+    );
+    let width = report
+        .services
+        .iter()
+        .map(|p| p.name.len())
+        .max()
+        .unwrap_or(0);
+    for p in &report.services {
+        let path = if p.path.is_empty() { "." } else { &p.path };
+        eprintln!(
+            "  {:<width$}  {:<11}  {path}  ({})",
+            p.name,
+            p.stack.as_str(),
+            p.summary
+        );
+    }
+    if !report.skipped.is_empty() {
+        eprintln!("left out:");
+        for s in &report.skipped {
+            eprintln!("  {}: {}", s.path, s.reason);
+        }
+    }
+    for p in &report.services {
+        for note in &p.notes {
+            eprintln!("note ({}): {note}", p.name);
+        }
+    }
+}
+
+/// `render` refuses to replace a Dockerfile it did not write: say so now rather than then.
+fn warn_hand_written_dockerfiles(dir: &Path, report: &Report) {
+    for p in &report.services {
+        let dockerfile = dir.join(&p.path).join("Dockerfile");
+        let Ok(text) = std::fs::read_to_string(&dockerfile) else {
+            continue;
+        };
+        if !crate::output::is_generated(&text) {
+            let shown = Path::new(&p.path).join("Dockerfile");
+            eprintln!(
+                "note ({}): {} exists and was not written by mbgen: `mbgen render` will not replace it unless passed --force; set `dockerfile` to write elsewhere",
+                p.name,
+                shown.display()
+            );
+        }
+    }
+}

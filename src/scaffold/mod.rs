@@ -1,0 +1,236 @@
+//! Proposals → `mbgen.toml`, for `mbgen init`.
+//!
+//! The document is built with `toml_edit`, so every key carries a comment saying where its
+//! value came from, and the notes of a service sit above its table. [`verify`] runs the
+//! result through the render pipeline before anything is written.
+
+use std::path::Path;
+
+use toml_edit::{Array, DocumentMut, InlineTable, Item, Table};
+
+use crate::detect::{Proposal, Report, Value};
+use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
+use crate::spec::{ConfigSpec, LoadedConfig, CONFIG_FILE};
+
+/// The schema named by default on the `#:schema` line. A relative path is only right inside
+/// mbgen's own repository, so the published file is the default.
+pub const DEFAULT_SCHEMA: &str =
+    "https://raw.githubusercontent.com/mbgen/mbgen/main/schemas/mbgen.schema.json";
+
+/// The order keys are written in: the order of the spec's documentation.
+const KEY_ORDER: &[&str] = &[
+    "path",
+    "version",
+    "package-manager",
+    "lockfile",
+    "install",
+    "build",
+    "start",
+    "output-dir",
+    "spa",
+    "main",
+    "vendor",
+    "cgo",
+    "runtime",
+    "bin",
+    "port",
+    "env",
+];
+
+/// Comments longer than this go on their own line above the key.
+const INLINE_COMMENT: usize = 64;
+const WIDTH: usize = 100;
+
+/// The text of `mbgen.toml` for a report.
+#[must_use]
+pub fn to_toml(report: &Report, schema: &str) -> String {
+    let mut doc = DocumentMut::new();
+    let mut services = Table::new();
+    services.set_implicit(true);
+    for p in &report.services {
+        services.insert(&p.name, Item::Table(service_table(p)));
+    }
+    doc.insert("services", Item::Table(services));
+    let mut out = format!("#:schema {}\n", single_line(schema));
+    out.push_str(
+        "# Written by `mbgen init` from this repository: each key says where its value came from.\n\
+         # Check them, then run `mbgen render` to write the Dockerfiles.\n",
+    );
+    out.push_str(&doc.to_string());
+    out
+}
+
+fn service_table(p: &Proposal) -> Table {
+    let mut t = Table::new();
+    let mut prefix = String::from("\n");
+    let evidence = if p.evidence.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", p.evidence.join(", "))
+    };
+    prefix.push_str(&comment_block(&format!("{}{evidence}", p.summary), ""));
+    for note in &p.notes {
+        prefix.push_str(&comment_block(note, "note: "));
+    }
+    t.decor_mut().set_prefix(prefix);
+    t.insert("stack", toml_edit::value(p.stack.as_str()));
+    if !p.path.is_empty() {
+        insert(
+            &mut t,
+            "path",
+            &Value::Str(p.path.clone()),
+            "the app's directory",
+        );
+    }
+    let mut settings: Vec<_> = p.settings.iter().collect();
+    settings.sort_by_key(|s| {
+        KEY_ORDER
+            .iter()
+            .position(|k| *k == s.key)
+            .unwrap_or(KEY_ORDER.len())
+    });
+    for s in settings {
+        insert(&mut t, s.key, &s.value, &s.source);
+    }
+    t
+}
+
+fn insert(t: &mut Table, key: &str, value: &Value, source: &str) {
+    let item = match value {
+        Value::Bool(b) => toml_edit::value(*b),
+        Value::Int(n) => toml_edit::value(i64::from(*n)),
+        Value::Str(s) => toml_edit::value(s.as_str()),
+        Value::List(list) => toml_edit::value(list.iter().map(String::as_str).collect::<Array>()),
+        Value::Map(map) => {
+            let mut inline = InlineTable::new();
+            for (k, v) in map {
+                inline.insert(k, v.as_str().into());
+            }
+            toml_edit::value(inline)
+        }
+    };
+    t.insert(key, item);
+    let source = single_line(source);
+    if source.is_empty() {
+        return;
+    }
+    if source.chars().count() <= INLINE_COMMENT {
+        if let Some(v) = t.get_mut(key).and_then(Item::as_value_mut) {
+            v.decor_mut().set_suffix(format!(" # {source}"));
+        }
+    } else if let Some(mut k) = t.key_mut(key) {
+        k.leaf_decor_mut().set_prefix(comment_block(&source, ""));
+    }
+}
+
+fn single_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `# `-prefixed lines, wrapped; continuation lines are indented under the first.
+fn comment_block(text: &str, lead: &str) -> String {
+    let indent = " ".repeat(lead.len());
+    let mut out = String::new();
+    let mut line = format!("# {lead}");
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        if !empty && line.chars().count() + 1 + word.chars().count() > WIDTH {
+            out.push_str(line.trim_end());
+            out.push('\n');
+            line = format!("# {indent}");
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    out.push_str(line.trim_end());
+    out.push('\n');
+    out
+}
+
+/// Loads, resolves and renders a proposed `mbgen.toml` in memory. A failure is a bug in
+/// detection: the proposal broke a rule of the spec.
+pub fn verify(text: &str) -> Result<(), Diagnostics> {
+    let source = SourceFile::new(CONFIG_FILE, text);
+    let spec: ConfigSpec = toml::from_str(text).map_err(|e| {
+        let d = Diagnostic::new(format!(
+            "mbgen init proposed an mbgen.toml that does not load ({}); this is a bug in mbgen, please report it with the project layout",
+            e.message().trim_end()
+        ));
+        match e.span() {
+            Some(span) => d.at(&source, span),
+            None => d.in_file(Path::new(CONFIG_FILE)),
+        }
+    })?;
+    let loaded = LoadedConfig {
+        spec,
+        source,
+        // The key index type is private to `spec`; an empty one is enough for a file that
+        // mbgen itself wrote, whose problems are bugs rather than positions to show.
+        #[allow(clippy::default_trait_access)]
+        keys: Default::default(),
+    };
+    let project = crate::model::resolve(&loaded)?;
+    crate::render::render_project(&project).map_err(|e| {
+        Diagnostics::from(Diagnostic::new(format!(
+            "mbgen init proposed an mbgen.toml that does not render: {e}; this is a bug in mbgen"
+        )))
+    })?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::{Layout, Setting};
+    use crate::spec::Stack;
+
+    #[test]
+    fn every_key_has_its_source_and_the_result_renders() {
+        let report = Report {
+            layout: Layout::Single,
+            services: vec![Proposal {
+                name: "api".into(),
+                path: "services/api".into(),
+                stack: Stack::NodeServer,
+                summary: "Express server".into(),
+                detector: "node",
+                name_hint: None,
+                evidence: vec!["services/api/package.json".into()],
+                settings: vec![
+                    Setting {
+                        key: "port",
+                        value: Value::Int(3000),
+                        source: "`app.listen(3000)` in a file whose name is long enough to go above the key".into(),
+                    },
+                    Setting {
+                        key: "start",
+                        value: Value::List(vec!["node".into(), "server.js".into()]),
+                        source: "the `start` script".into(),
+                    },
+                ],
+                alternatives: vec![],
+                notes: vec!["the lockfile is elsewhere".into()],
+            }],
+            skipped: vec![],
+        };
+        let text = to_toml(&report, DEFAULT_SCHEMA);
+        assert!(text.starts_with("#:schema https://"), "{text}");
+        assert!(text.contains("\n# Express server (services/api/package.json)\n# note: the lockfile is elsewhere\n[services.api]\nstack = \"node-server\"\npath = \"services/api\" # the app's directory\nstart = [\"node\", \"server.js\"] # the `start` script\n# `app.listen(3000)`"), "{text}");
+        verify(&text).unwrap();
+    }
+
+    #[test]
+    fn comments_wrap() {
+        let long = "word ".repeat(40);
+        let block = comment_block(&long, "note: ");
+        assert!(block.lines().all(|l| l.len() <= WIDTH), "{block}");
+        assert!(
+            block.lines().nth(1).unwrap().starts_with("#       word"),
+            "{block}"
+        );
+    }
+}

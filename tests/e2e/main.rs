@@ -1,0 +1,1063 @@
+//! End-to-end suite: every example's generated Dockerfile is built and run in a real Docker
+//! engine, its caching is checked across a source change and a dependency change, and it is
+//! compared with a naive single-stage Dockerfile (tests/e2e/naive/<example>.Dockerfile).
+//!
+//! Normally run by `tests/run.sh`. By hand:
+//!
+//! ```sh
+//! eval "$(tests/e2e/engine.sh start)"   # the private engine (DOCKER_HOST, DOCKER_BUILDKIT)
+//! tests/e2e/images.sh                    # stand-ins of the base images
+//! MBGEN_E2E=1 cargo test --release --test e2e
+//! ```
+//!
+//! Environment: `MBGEN_E2E=1` enables the suite (it is skipped otherwise);
+//! `MBGEN_E2E_ONLY=go,python` picks examples; `DOCKER_HOST` defaults to the private engine's
+//! socket under `MBGEN_E2E_DIR` (default /var/tmp/mbgen-e2e); `MBGEN_E2E_DOCKER` is the client
+//! (default /usr/bin/docker); `MBGEN_E2E_BUILD_TIMEOUT` limits one build (seconds, default 900).
+//!
+//! Build logs go to target/e2e/<example>-<step>.log, the results to target/e2e/report.md and
+//! target/e2e/report.json.
+//!
+//! The layer cache of the engine is pruned once when the run starts: the source and dependency
+//! changes are the same on every run, so results kept from a previous run would turn the
+//! rebuilds into cache hits. Base images and the cache mounts of package managers are kept.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod docker;
+mod progress;
+mod report;
+
+use std::collections::{BTreeMap, HashSet};
+use std::fs;
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+
+use docker::{http_get_status, port_open, run_captured, run_logged, ContainerGuard, Docker};
+use progress::Step;
+use report::{round1, CaseReport, Report, Variant};
+
+const MBGEN: &str = env!("CARGO_BIN_EXE_mbgen");
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// Directories never copied into a scratch copy of an example.
+const SKIP_DIRS: [&str; 3] = ["node_modules", "target", "dist"];
+/// Short docker commands (inspect, rm, run -d).
+const SHORT: Duration = Duration::from_secs(120);
+/// How long a started container may take to answer 200, and the polling step.
+const SERVE_TIMEOUT: Duration = Duration::from_secs(60);
+const SERVE_STEP: Duration = Duration::from_millis(500);
+/// A dependency change may download from the package registries.
+const DEPENDENCY_TIMEOUT: Duration = Duration::from_secs(300);
+const DEFAULT_PORT: u16 = 8080;
+const LOG_TAIL: usize = 60;
+
+/// One table of tests/e2e/cases.toml.
+#[derive(Debug, Deserialize)]
+struct CaseSettings {
+    source_file: String,
+    source_append: String,
+    dependency_command: Option<String>,
+}
+
+#[derive(Debug)]
+struct Case {
+    name: String,
+    example: PathBuf,
+    naive: PathBuf,
+    settings: Option<CaseSettings>,
+}
+
+fn main() -> ExitCode {
+    if std::env::var("MBGEN_E2E").as_deref() != Ok("1") {
+        println!("e2e: skipped (set MBGEN_E2E=1, or run tests/run.sh)");
+        return ExitCode::SUCCESS;
+    }
+    match run() {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("e2e: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<bool, String> {
+    let started = Instant::now();
+    progress::self_test();
+    let root = PathBuf::from(ROOT);
+    let docker = docker_client();
+    let engine = check_engine(&docker)?;
+    let cases = load_cases(&root)?;
+    let out = output_dir(&root);
+    fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    for case in &cases {
+        remove_old_logs(&out, &case.name);
+    }
+    let names: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
+    println!(
+        "e2e: engine Docker {engine} at {}; examples: {}; logs in {}",
+        docker.host,
+        names.join(", "),
+        out.display()
+    );
+
+    let base_ids = check_base_images(&docker, &cases)?;
+    for case in &cases {
+        docker.remove_container(&container_name(&case.name, false));
+        docker.remove_container(&container_name(&case.name, true));
+    }
+    prune_layer_cache(&docker)?;
+
+    let build_timeout = std::env::var("MBGEN_E2E_BUILD_TIMEOUT")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .map_or(Duration::from_secs(900), Duration::from_secs);
+    let mut suite = Suite {
+        docker,
+        out,
+        build_timeout,
+        tags: Vec::new(),
+        image_ids: Vec::new(),
+        base_ids,
+        containers: cases
+            .iter()
+            .flat_map(|c| {
+                [
+                    container_name(&c.name, false),
+                    container_name(&c.name, true),
+                ]
+            })
+            .collect(),
+    };
+
+    let mut report = Report {
+        engine,
+        docker_host: suite.docker.host.clone(),
+        cpus: thread::available_parallelism().map_or(1, std::num::NonZero::get),
+        ..Report::default()
+    };
+    for case in &cases {
+        println!("\ne2e: ==== {} ====", case.name);
+        let rep = run_case(&mut suite, case, &root);
+        if rep.passed {
+            println!("e2e: {}: pass ({:.0} s)", rep.name, rep.total_s);
+        } else {
+            println!("e2e: {}: FAIL ({:.0} s)", rep.name, rep.total_s);
+            for f in &rep.failures {
+                println!("e2e: {}:   - {}", rep.name, f.replace('\n', "\n      "));
+            }
+        }
+        report.cases.push(rep);
+    }
+    suite.remove_images(&cases);
+
+    report.passed = report.cases.iter().filter(|c| c.passed).count();
+    report.failed = report.cases.len() - report.passed;
+    report.total_s = round1(started.elapsed().as_secs_f64());
+    write_report(&suite.out, &report)?;
+    println!("\n{}", report.table());
+    for c in &report.cases {
+        for p in &c.naive.problems {
+            println!(
+                "e2e: note: {} naive: {}",
+                c.name,
+                first_line(p).unwrap_or_default()
+            );
+        }
+    }
+    println!(
+        "e2e: report in {} and report.json; whole run {:.0} s",
+        suite.out.join("report.md").display(),
+        report.total_s
+    );
+    println!("e2e: {} passed, {} failed", report.passed, report.failed);
+    Ok(report.failed == 0)
+}
+
+// ---------------------------------------------------------------------------------------------
+// setup
+
+fn docker_client() -> Docker {
+    let bin = std::env::var_os("MBGEN_E2E_DOCKER")
+        .map_or_else(|| PathBuf::from("/usr/bin/docker"), PathBuf::from);
+    let host = std::env::var("DOCKER_HOST")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| {
+            let dir = std::env::var("MBGEN_E2E_DIR")
+                .ok()
+                .filter(|d| !d.is_empty())
+                .unwrap_or_else(|| "/var/tmp/mbgen-e2e".to_string());
+            format!("unix://{dir}/docker.sock")
+        });
+    Docker { bin, host }
+}
+
+/// `docker info` must answer; returns the engine's version.
+fn check_engine(docker: &Docker) -> Result<String, String> {
+    let answer = docker.output(&["info"], Duration::from_secs(30));
+    let problem = match answer {
+        Ok(out) if out.ok => None,
+        Ok(out) => Some(out.text()),
+        Err(e) => Some(e),
+    };
+    if let Some(problem) = problem {
+        return Err(format!(
+            "MBGEN_E2E=1 but the Docker engine at {} does not answer `{} info`:\n  {}\n\
+             Start the private engine and build the stand-in base images, then rerun:\n  \
+             eval \"$(tests/e2e/engine.sh start)\" && tests/e2e/images.sh\n  \
+             MBGEN_E2E=1 cargo test --release --test e2e\n\
+             or run everything with tests/run.sh.",
+            docker.host,
+            docker.bin.display(),
+            problem.replace('\n', "\n  ")
+        ));
+    }
+    docker.ok(&["version", "-f", "{{.Server.Version}}"], SHORT)
+}
+
+fn load_cases(root: &Path) -> Result<Vec<Case>, String> {
+    let examples = root.join("examples");
+    let mut names: Vec<String> = fs::read_dir(&examples)
+        .map_err(|e| format!("{}: {e}", examples.display()))?
+        .filter_map(Result::ok)
+        .filter(|e| e.path().join("mbgen.toml").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    if let Ok(only) = std::env::var("MBGEN_E2E_ONLY") {
+        let wanted: Vec<&str> = only
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
+        if let Some(unknown) = wanted.iter().find(|w| !names.iter().any(|n| n == *w)) {
+            return Err(format!(
+                "MBGEN_E2E_ONLY names an unknown example `{unknown}`; examples: {}",
+                names.join(", ")
+            ));
+        }
+        if !wanted.is_empty() {
+            names.retain(|n| wanted.contains(&n.as_str()));
+        }
+    }
+    if names.is_empty() {
+        return Err(format!(
+            "no examples with an mbgen.toml in {}",
+            examples.display()
+        ));
+    }
+
+    let cases_path = root.join("tests/e2e/cases.toml");
+    let text =
+        fs::read_to_string(&cases_path).map_err(|e| format!("{}: {e}", cases_path.display()))?;
+    let mut settings: BTreeMap<String, CaseSettings> =
+        toml::from_str(&text).map_err(|e| format!("{}: {e}", cases_path.display()))?;
+    Ok(names
+        .into_iter()
+        .map(|name| Case {
+            example: examples.join(&name),
+            naive: root.join(format!("tests/e2e/naive/{name}.Dockerfile")),
+            settings: settings.remove(&name),
+            name,
+        })
+        .collect())
+}
+
+/// target/e2e, next to the build output of the binary under test.
+fn output_dir(root: &Path) -> PathBuf {
+    Path::new(MBGEN)
+        .parent()
+        .and_then(Path::parent)
+        .map_or_else(|| root.join("target"), Path::to_path_buf)
+        .join("e2e")
+}
+
+fn remove_old_logs(out: &Path, name: &str) {
+    let prefix = format!("{name}-");
+    let Ok(entries) = fs::read_dir(out) else {
+        return;
+    };
+    for e in entries.filter_map(Result::ok) {
+        let file = e.file_name().to_string_lossy().into_owned();
+        let rest = file.strip_prefix(&prefix).unwrap_or("");
+        // `go-...` must not match another example's logs, e.g. `node-server-...` for `node`
+        let ours = rest.starts_with("mbgen-") || rest.starts_with("naive-");
+        if ours && Path::new(&file).extension().is_some_and(|x| x == "log") {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+}
+
+/// Every base image the selected Dockerfiles start from must exist in the engine (nothing can
+/// be pulled). Returns their image ids, which the clean-up never removes.
+fn check_base_images(docker: &Docker, cases: &[Case]) -> Result<HashSet<String>, String> {
+    let mut refs: Vec<String> = Vec::new();
+    for case in cases {
+        for file in [case.example.join("Dockerfile"), case.naive.clone()] {
+            if let Ok(text) = fs::read_to_string(&file) {
+                for r in base_images(&text) {
+                    if !refs.contains(&r) {
+                        refs.push(r);
+                    }
+                }
+            }
+        }
+    }
+    let mut ids = HashSet::new();
+    let mut missing = Vec::new();
+    for r in &refs {
+        match docker.ok(&["image", "inspect", "-f", "{{.Id}}", r], SHORT) {
+            Ok(id) => {
+                ids.insert(id);
+            }
+            Err(_) => missing.push(r.as_str()),
+        }
+    }
+    if missing.is_empty() {
+        Ok(ids)
+    } else {
+        Err(format!(
+            "base images missing in the engine at {}: {}\n\
+             The engine cannot pull them; build the local stand-ins with:\n  \
+             DOCKER_HOST={} tests/e2e/images.sh",
+            docker.host,
+            missing.join(", "),
+            docker.host
+        ))
+    }
+}
+
+/// Drops the layer cache (not the cache mounts, not images), so that the cold builds are cold
+/// and the rebuilds after a change cannot reuse results of a previous run.
+fn prune_layer_cache(docker: &Docker) -> Result<(), String> {
+    let t = Instant::now();
+    docker
+        .ok(
+            &[
+                "builder",
+                "prune",
+                "--force",
+                "--all",
+                "--filter",
+                "type=regular",
+            ],
+            Duration::from_secs(600),
+        )
+        .map_err(|e| format!("cannot prune the layer cache: {e}"))?;
+    println!(
+        "e2e: layer cache pruned in {:.1} s (cache mounts and images kept)",
+        t.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dockerfile facts
+
+/// `(base, stage name)` of every `FROM` line.
+fn from_lines(dockerfile: &str) -> Vec<(String, Option<String>)> {
+    dockerfile
+        .lines()
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            if !words.next()?.eq_ignore_ascii_case("FROM") {
+                return None;
+            }
+            let mut words = words.skip_while(|w| w.starts_with("--"));
+            let base = words.next()?.to_string();
+            let name = match (words.next(), words.next()) {
+                (Some(as_), Some(name)) if as_.eq_ignore_ascii_case("AS") => Some(name.to_string()),
+                _ => None,
+            };
+            Some((base, name))
+        })
+        .collect()
+}
+
+/// Images (not earlier stages) that the Dockerfile starts from.
+fn base_images(dockerfile: &str) -> Vec<String> {
+    let mut stages: Vec<String> = Vec::new();
+    let mut bases = Vec::new();
+    for (base, name) in from_lines(dockerfile) {
+        if !stages.iter().any(|s| s.eq_ignore_ascii_case(&base)) && !bases.contains(&base) {
+            bases.push(base);
+        }
+        stages.extend(name);
+    }
+    bases
+}
+
+/// The builder stage to build alone: `build` if there is one before `runtime`, else `deps`,
+/// else `prod-deps`; none for a single-stage Dockerfile.
+fn builder_stage(dockerfile: &str) -> Option<String> {
+    let names: Vec<String> = from_lines(dockerfile)
+        .into_iter()
+        .filter_map(|(_, name)| name)
+        .collect();
+    let end = names
+        .iter()
+        .position(|n| n == "runtime")
+        .unwrap_or(names.len());
+    let before = &names[..end];
+    ["build", "deps", "prod-deps"]
+        .into_iter()
+        .find(|want| before.iter().any(|n| n == want))
+        .map(str::to_string)
+}
+
+/// The port of the first `EXPOSE` line.
+fn exposed_port(dockerfile: &str) -> u16 {
+    dockerfile
+        .lines()
+        .find_map(|line| {
+            let mut words = line.split_whitespace();
+            if !words.next()?.eq_ignore_ascii_case("EXPOSE") {
+                return None;
+            }
+            words.next()?.split('/').next()?.parse().ok()
+        })
+        .unwrap_or(DEFAULT_PORT)
+}
+
+fn is_root_user(user: &str) -> bool {
+    let name = user.split(':').next().unwrap_or("");
+    name.is_empty() || name == "root" || name == "0"
+}
+
+fn container_name(case: &str, naive: bool) -> String {
+    if naive {
+        format!("mbgen-e2e-{case}-naive")
+    } else {
+        format!("mbgen-e2e-{case}")
+    }
+}
+
+fn first_line(text: &str) -> Option<&str> {
+    text.lines().next()
+}
+
+// ---------------------------------------------------------------------------------------------
+// files
+
+/// Copies `from` into `to` recursively, without dependency or build output folders.
+fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
+    fs::create_dir_all(to)?;
+    let mut entries: Vec<fs::DirEntry> = fs::read_dir(from)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(fs::DirEntry::file_name);
+    for entry in entries {
+        let kind = entry.file_type()?;
+        let name = entry.file_name();
+        let target = to.join(&name);
+        if kind.is_dir() {
+            if !SKIP_DIRS.iter().any(|s| name == *s) {
+                copy_tree(&entry.path(), &target)?;
+            }
+        } else if kind.is_symlink() {
+            std::os::unix::fs::symlink(fs::read_link(entry.path())?, &target)?;
+        } else if kind.is_file() {
+            fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
+/// A scratch copy of an example: (the temporary directory that owns it, the copy).
+fn scratch_copy(case: &Case, kind: &str) -> Result<(tempfile::TempDir, PathBuf), String> {
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!("mbgen-e2e-{}-{kind}-", case.name))
+        .tempdir()
+        .map_err(|e| format!("cannot create a scratch directory: {e}"))?;
+    let dir = tmp.path().join(&case.name);
+    copy_tree(&case.example, &dir)
+        .map_err(|e| format!("copying {} failed: {e}", case.example.display()))?;
+    Ok((tmp, dir))
+}
+
+fn apply_source_change(dir: &Path, settings: &CaseSettings) -> Result<(), String> {
+    let path = dir.join(&settings.source_file);
+    let mut file = fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .map_err(|e| format!("source change: {}: {e}", settings.source_file))?;
+    writeln!(file, "{}", settings.source_append)
+        .map_err(|e| format!("source change: {}: {e}", settings.source_file))
+}
+
+fn apply_dependency_change(dir: &Path, command: &str) -> Result<(), String> {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(command).current_dir(dir);
+    let out = run_captured(cmd, DEPENDENCY_TIMEOUT, "dependency change")?;
+    if out.ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "dependency change `{command}` failed:\n{}",
+            tail(&out.text(), 20)
+        ))
+    }
+}
+
+fn tail(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+/// The first line where two texts differ, for a readable message.
+fn first_difference(a: &str, b: &str) -> String {
+    let (la, lb): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
+    for i in 0..la.len().max(lb.len()) {
+        let (x, y) = (la.get(i), lb.get(i));
+        if x != y {
+            return format!(
+                "line {}: committed {:?}, rendered {:?}",
+                i + 1,
+                x.copied().unwrap_or("<end>"),
+                y.copied().unwrap_or("<end>")
+            );
+        }
+    }
+    "trailing whitespace".to_string()
+}
+
+// ---------------------------------------------------------------------------------------------
+// the suite
+
+struct Suite {
+    docker: Docker,
+    out: PathBuf,
+    build_timeout: Duration,
+    /// Tags and image ids the suite created, removed at the end.
+    tags: Vec<String>,
+    image_ids: Vec<String>,
+    /// The stand-in base images: never removed.
+    base_ids: HashSet<String>,
+    /// Names of the containers the suite may start.
+    containers: Vec<String>,
+}
+
+/// One `docker build`.
+#[derive(Clone, Copy)]
+struct BuildSpec<'a> {
+    case: &'a str,
+    /// Names the log: target/e2e/<case>-<step>.log.
+    step: &'a str,
+    context: &'a Path,
+    dockerfile: Option<&'a Path>,
+    tag: Option<&'a str>,
+    target: Option<&'a str>,
+    /// `--no-cache`: for the cold builds, which must not reuse anything from earlier builds.
+    no_cache: bool,
+}
+
+struct Built {
+    secs: f64,
+    steps: Vec<Step>,
+}
+
+impl Suite {
+    fn build(&mut self, spec: &BuildSpec<'_>) -> Result<Built, String> {
+        let log = self.out.join(format!("{}-{}.log", spec.case, spec.step));
+        let mut cmd = self.docker.command();
+        cmd.args(["build", "--network", "host", "--progress", "plain"]);
+        if let Some(tag) = spec.tag {
+            cmd.args(["-t", tag]);
+        }
+        if let Some(target) = spec.target {
+            cmd.args(["--target", target]);
+        }
+        if spec.no_cache {
+            cmd.arg("--no-cache");
+        }
+        if let Some(file) = spec.dockerfile {
+            cmd.arg("-f").arg(file);
+        }
+        cmd.arg(spec.context);
+        println!("e2e: {}: {} build ...", spec.case, spec.step);
+        let started = Instant::now();
+        let result = run_logged(cmd, &log, self.build_timeout, "docker build");
+        let secs = round1(started.elapsed().as_secs_f64());
+        let text = fs::read_to_string(&log).unwrap_or_default();
+        let steps = progress::parse(&text);
+        match result {
+            Ok(true) => {
+                let (cached, total) = progress::cached_of_total(&steps);
+                println!(
+                    "e2e: {}: {} build done in {secs:.1} s ({cached}/{total} steps cached)",
+                    spec.case, spec.step
+                );
+                if let Some(tag) = spec.tag {
+                    if !self.tags.iter().any(|t| t == tag) {
+                        self.tags.push(tag.to_string());
+                    }
+                    if let Ok(id) = self
+                        .docker
+                        .ok(&["image", "inspect", "-f", "{{.Id}}", tag], SHORT)
+                    {
+                        self.image_ids.push(id);
+                    }
+                }
+                Ok(Built { secs, steps })
+            }
+            outcome => {
+                let why = match outcome {
+                    Err(e) => e,
+                    _ => "exit status not 0".to_string(),
+                };
+                println!(
+                    "e2e: {}: {} build FAILED after {secs:.1} s ({why}); last {LOG_TAIL} lines of {}:",
+                    spec.case,
+                    spec.step,
+                    log.display()
+                );
+                println!("{}", tail(&text, LOG_TAIL));
+                Err(format!(
+                    "{} build failed after {secs:.1} s ({why}; log {}):\n{}",
+                    spec.step,
+                    log.display(),
+                    progress::failure_excerpt(&text, &steps)
+                ))
+            }
+        }
+    }
+
+    /// Waits until nothing listens on `port`, removing leftover containers of the suite.
+    fn ensure_port_free(&self, port: u16) -> Result<(), String> {
+        if !port_open(port) {
+            return Ok(());
+        }
+        // only the suite's own containers, never anybody else's
+        println!("e2e: 127.0.0.1:{port} is in use; removing leftover containers of the suite");
+        for name in &self.containers {
+            self.docker.remove_container(name);
+        }
+        for _ in 0..20 {
+            if !port_open(port) {
+                return Ok(());
+            }
+            thread::sleep(SERVE_STEP);
+        }
+        Err(format!(
+            "127.0.0.1:{port} is in use by something outside the suite; free it and rerun"
+        ))
+    }
+
+    /// Runs `image` as `container` and waits for `GET /` to answer 200; the container is
+    /// removed on every path. Returns the seconds until the first 200.
+    fn serve(&self, container: &str, image: &str, port: u16, label: &str) -> Result<f64, String> {
+        self.ensure_port_free(port)?;
+        self.docker.remove_container(container);
+        let _guard = ContainerGuard {
+            docker: &self.docker,
+            name: container.to_string(),
+        };
+        let out = self.docker.output(
+            &["run", "-d", "--network", "host", "--name", container, image],
+            SHORT,
+        )?;
+        if !out.ok {
+            return Err(format!("docker run failed: {}", out.text()));
+        }
+        let started = Instant::now();
+        let deadline = started + SERVE_TIMEOUT;
+        let polls = SERVE_TIMEOUT.as_millis() / SERVE_STEP.as_millis() + 1;
+        let mut last = String::from("no answer");
+        let mut exited = false;
+        for i in 0..polls {
+            match http_get_status(port) {
+                Ok(200) => {
+                    let secs = round1(started.elapsed().as_secs_f64());
+                    println!("e2e: {label}: GET http://127.0.0.1:{port}/ -> 200 after {secs:.1} s");
+                    return Ok(secs);
+                }
+                Ok(code) => last = format!("HTTP {code}"),
+                Err(e) => last = e,
+            }
+            if i % 4 == 3 && !self.running(container) {
+                exited = true;
+                break;
+            }
+            if Instant::now() >= deadline {
+                break;
+            }
+            thread::sleep(SERVE_STEP);
+        }
+        let logs = self
+            .docker
+            .output(&["logs", "--tail", "60", container], SHORT)
+            .map_or_else(|e| e, |o| o.text());
+        let _ = fs::write(self.out.join(format!("{label}-container.log")), &logs);
+        println!("e2e: {label}: no 200 from 127.0.0.1:{port}; docker logs {container}:\n{logs}");
+        Err(format!(
+            "GET http://127.0.0.1:{port}/ gave no 200 {} (last: {last}); docker logs:\n{}",
+            if exited {
+                "and the container exited".to_string()
+            } else {
+                format!("within {} s", SERVE_TIMEOUT.as_secs())
+            },
+            tail(&logs, 12)
+        ))
+    }
+
+    fn running(&self, container: &str) -> bool {
+        self.docker
+            .ok(&["inspect", "-f", "{{.State.Running}}", container], SHORT)
+            .is_ok_and(|s| s == "true")
+    }
+
+    fn image_user(&self, image: &str) -> Result<String, String> {
+        self.docker.ok(
+            &["image", "inspect", "-f", "{{.Config.User}}", image],
+            SHORT,
+        )
+    }
+
+    fn image_mb(&self, image: &str) -> Result<f64, String> {
+        let bytes = self
+            .docker
+            .ok(&["image", "inspect", "-f", "{{.Size}}", image], SHORT)?;
+        let bytes: f64 = bytes
+            .parse()
+            .map_err(|e| format!("image size {bytes:?}: {e}"))?;
+        Ok(round1(bytes / 1e6))
+    }
+
+    /// Removes the containers and the images of the suite; never the base images.
+    fn remove_images(&self, cases: &[Case]) {
+        for case in cases {
+            self.docker
+                .remove_container(&container_name(&case.name, false));
+            self.docker
+                .remove_container(&container_name(&case.name, true));
+        }
+        for tag in &self.tags {
+            let _ = self.docker.output(&["image", "rm", tag], SHORT);
+        }
+        let mut seen = HashSet::new();
+        for id in &self.image_ids {
+            if self.base_ids.contains(id) || !seen.insert(id) {
+                continue;
+            }
+            // fails harmlessly when the id is still tagged by something else
+            let _ = self.docker.output(&["image", "rm", id], SHORT);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// one example
+
+fn run_case(suite: &mut Suite, case: &Case, root: &Path) -> CaseReport {
+    let started = Instant::now();
+    let mut rep = CaseReport {
+        name: case.name.clone(),
+        port: DEFAULT_PORT,
+        ..CaseReport::default()
+    };
+    if let Some(settings) = &case.settings {
+        rep.has_dependencies = settings.dependency_command.is_some();
+        if let Err(e) = mbgen_case(suite, case, settings, &mut rep) {
+            rep.failures.push(e);
+        }
+        if let Err(e) = naive_case(suite, case, settings, root, &mut rep) {
+            rep.naive.problems.push(e);
+        }
+    } else {
+        rep.failures.push(format!(
+            "tests/e2e/cases.toml has no [{}] table (source_file, source_append, \
+             dependency_command)",
+            case.name
+        ));
+    }
+    rep.compute_ratios();
+    rep.passed = rep.failures.is_empty();
+    rep.total_s = round1(started.elapsed().as_secs_f64());
+    rep
+}
+
+/// Renders the example in a scratch copy; the result must be the committed files.
+fn render_and_compare(case: &Case, dir: &Path) -> Result<String, String> {
+    for file in ["Dockerfile", ".dockerignore"] {
+        let _ = fs::remove_file(dir.join(file));
+    }
+    let mut cmd = Command::new(MBGEN);
+    cmd.arg("render").arg(dir).arg("--quiet");
+    let out = run_captured(cmd, Duration::from_secs(60), "mbgen render")?;
+    if !out.ok {
+        return Err(format!("mbgen render failed: {}", out.text()));
+    }
+    for file in ["Dockerfile", ".dockerignore"] {
+        let rendered = fs::read_to_string(dir.join(file))
+            .map_err(|e| format!("mbgen render wrote no {file}: {e}"))?;
+        let committed = fs::read_to_string(case.example.join(file)).map_err(|e| {
+            format!(
+                "examples/{}/{file} is missing ({e}): run `cargo run -- render examples/{}`",
+                case.name, case.name
+            )
+        })?;
+        if rendered != committed {
+            return Err(format!(
+                "examples/{}/{file} is not what mbgen renders ({}): run `cargo run -- render \
+                 examples/{}` so the committed example is the one tested",
+                case.name,
+                first_difference(&committed, &rendered),
+                case.name
+            ));
+        }
+    }
+    fs::read_to_string(dir.join("Dockerfile")).map_err(|e| format!("Dockerfile: {e}"))
+}
+
+/// Dependency steps that a rebuild ran or took from the cache, for messages.
+fn describe(steps: &[&Step]) -> String {
+    steps
+        .iter()
+        .map(|s| format!("{s} ({:?})", s.status))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn mbgen_case(
+    suite: &mut Suite,
+    case: &Case,
+    settings: &CaseSettings,
+    rep: &mut CaseReport,
+) -> Result<(), String> {
+    let name = case.name.as_str();
+    let (_tmp, dir) = scratch_copy(case, "mbgen")?;
+
+    // 1. render: the committed example is what is tested
+    let dockerfile = render_and_compare(case, &dir)?;
+    let port = exposed_port(&dockerfile);
+    rep.port = port;
+    let tag = format!("mbgen-e2e/{name}:mbgen");
+    let container = container_name(name, false);
+    let base = BuildSpec {
+        case: name,
+        step: "",
+        context: &dir,
+        dockerfile: None,
+        tag: Some(&tag),
+        target: None,
+        no_cache: false,
+    };
+    let spec = |step| BuildSpec { step, ..base };
+
+    // 2. cold build
+    let cold = suite.build(&BuildSpec {
+        no_cache: true,
+        ..spec("mbgen-cold")
+    })?;
+    rep.mbgen.cold_s = Some(cold.secs);
+
+    // 3. it serves
+    rep.mbgen.ready_s = serve_checked(suite, rep, &container, &tag, "mbgen-cold");
+
+    // 4. runtime user and size
+    let user = suite.image_user(&tag)?;
+    if is_root_user(&user) {
+        rep.failures.push(format!(
+            "the image runs as root (Config.User = {user:?}); expected an unprivileged user"
+        ));
+    }
+    rep.mbgen.user = Some(if user.is_empty() { "root".into() } else { user });
+    rep.mbgen.image_mb = Some(suite.image_mb(&tag)?);
+
+    // 5. the builder stage alone
+    if let Some(stage) = builder_stage(&dockerfile) {
+        let step = format!("mbgen-target-{stage}");
+        let target = BuildSpec {
+            step: &step,
+            tag: None,
+            target: Some(&stage),
+            ..base
+        };
+        match suite.build(&target) {
+            Ok(b) => rep.target_s = Some(b.secs),
+            Err(e) => rep.failures.push(format!("`--target {stage}`: {e}")),
+        }
+        rep.target_stage = Some(stage);
+    }
+
+    // 6. source change: dependencies come from the cache, something is rebuilt
+    apply_source_change(&dir, settings)?;
+    let source = suite.build(&spec("mbgen-source"))?;
+    check_source_rebuild(rep, settings, name, &source);
+    serve_checked(suite, rep, &container, &tag, "mbgen-source");
+
+    // 7. dependency change: the dependency steps run again
+    let Some(command) = &settings.dependency_command else {
+        return Ok(());
+    };
+    apply_dependency_change(&dir, command)?;
+    let after = suite.build(&spec("mbgen-deps"))?;
+    check_dependency_rebuild(rep, name, &after);
+    serve_checked(suite, rep, &container, &tag, "mbgen-deps");
+    Ok(())
+}
+
+/// Runs mbgen's image of the case; a failure to serve fails the case.
+fn serve_checked(
+    suite: &Suite,
+    rep: &mut CaseReport,
+    container: &str,
+    image: &str,
+    step: &str,
+) -> Option<f64> {
+    match suite.serve(container, image, rep.port, &format!("{}-{step}", rep.name)) {
+        Ok(secs) => {
+            rep.mbgen.served(true);
+            Some(secs)
+        }
+        Err(e) => {
+            rep.mbgen.served(false);
+            rep.failures.push(format!("{step}: {e}"));
+            None
+        }
+    }
+}
+
+/// After the source change every dependency step comes from the cache, and something is rebuilt.
+fn check_source_rebuild(rep: &mut CaseReport, settings: &CaseSettings, name: &str, built: &Built) {
+    let (cached, total) = progress::cached_of_total(&built.steps);
+    rep.mbgen.source_s = Some(built.secs);
+    rep.mbgen.source_cached = Some(cached);
+    rep.mbgen.source_total = Some(total);
+    let deps: Vec<&Step> = built
+        .steps
+        .iter()
+        .filter(|s| s.is_dependency_install())
+        .collect();
+    let rerun: Vec<&Step> = deps.iter().copied().filter(|s| !s.cached()).collect();
+    if !rerun.is_empty() {
+        rep.failures.push(format!(
+            "the source change re-ran dependency steps: {} (log {name}-mbgen-source.log)",
+            describe(&rerun)
+        ));
+    }
+    if settings.dependency_command.is_some() && deps.is_empty() {
+        rep.failures.push(format!(
+            "no dependency-install step found in the source-change build log \
+             ({name}-mbgen-source.log)"
+        ));
+    }
+    if cached == total {
+        rep.failures
+            .push("the source change rebuilt nothing: every step was CACHED".to_string());
+    }
+}
+
+/// After the dependency change every dependency step runs again.
+fn check_dependency_rebuild(rep: &mut CaseReport, name: &str, built: &Built) {
+    let (cached, total) = progress::cached_of_total(&built.steps);
+    rep.mbgen.deps_s = Some(built.secs);
+    rep.mbgen.deps_cached = Some(cached);
+    rep.mbgen.deps_total = Some(total);
+    let deps: Vec<&Step> = built
+        .steps
+        .iter()
+        .filter(|s| s.is_dependency_install())
+        .collect();
+    let stale: Vec<&Step> = deps.iter().copied().filter(|s| s.cached()).collect();
+    if deps.is_empty() {
+        rep.failures.push(format!(
+            "no dependency-install step found in the dependency-change build log \
+             ({name}-mbgen-deps.log)"
+        ));
+    } else if !stale.is_empty() {
+        rep.failures.push(format!(
+            "the dependency change did not re-run: {} (log {name}-mbgen-deps.log)",
+            describe(&stale)
+        ));
+    }
+}
+
+/// The naive Dockerfile, built the same three ways. Its problems are reported, not failures.
+fn naive_case(
+    suite: &mut Suite,
+    case: &Case,
+    settings: &CaseSettings,
+    root: &Path,
+    rep: &mut CaseReport,
+) -> Result<(), String> {
+    let name = case.name.as_str();
+    let file = &case.naive;
+    let text = fs::read_to_string(file)
+        .map_err(|e| format!("{}: {e}", file.strip_prefix(root).unwrap_or(file).display()))?;
+    let port = exposed_port(&text);
+    let (_tmp, dir) = scratch_copy(case, "naive")?;
+    let tag = format!("mbgen-e2e/{name}:naive");
+    let container = container_name(name, true);
+    let base = BuildSpec {
+        case: name,
+        step: "",
+        context: &dir,
+        dockerfile: Some(file),
+        tag: Some(&tag),
+        target: None,
+        no_cache: false,
+    };
+    let spec = |step| BuildSpec { step, ..base };
+    let serve = |suite: &Suite, v: &mut Variant, step: &str| -> Option<f64> {
+        match suite.serve(&container, &tag, port, &format!("{name}-{step}")) {
+            Ok(secs) => {
+                v.served(true);
+                Some(secs)
+            }
+            Err(e) => {
+                v.served(false);
+                v.problems
+                    .push(format!("{step}: the naive image does not serve: {e}"));
+                None
+            }
+        }
+    };
+
+    let cold = suite.build(&BuildSpec {
+        no_cache: true,
+        ..spec("naive-cold")
+    })?;
+    rep.naive.cold_s = Some(cold.secs);
+    rep.naive.ready_s = serve(suite, &mut rep.naive, "naive-cold");
+    let user = suite.image_user(&tag)?;
+    rep.naive.user = Some(if user.is_empty() { "root".into() } else { user });
+    rep.naive.image_mb = Some(suite.image_mb(&tag)?);
+
+    apply_source_change(&dir, settings)?;
+    let source = suite.build(&spec("naive-source"))?;
+    let (cached, total) = progress::cached_of_total(&source.steps);
+    rep.naive.source_s = Some(source.secs);
+    rep.naive.source_cached = Some(cached);
+    rep.naive.source_total = Some(total);
+    serve(suite, &mut rep.naive, "naive-source");
+
+    let Some(command) = &settings.dependency_command else {
+        return Ok(());
+    };
+    apply_dependency_change(&dir, command)?;
+    let after = suite.build(&spec("naive-deps"))?;
+    let (cached, total) = progress::cached_of_total(&after.steps);
+    rep.naive.deps_s = Some(after.secs);
+    rep.naive.deps_cached = Some(cached);
+    rep.naive.deps_total = Some(total);
+    serve(suite, &mut rep.naive, "naive-deps");
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// report
+
+fn write_report(out: &Path, report: &Report) -> Result<(), String> {
+    let md = out.join("report.md");
+    fs::write(&md, report.markdown()).map_err(|e| format!("{}: {e}", md.display()))?;
+    let json = out.join("report.json");
+    let text = serde_json::to_string_pretty(report).map_err(|e| format!("report.json: {e}"))?;
+    fs::write(&json, text + "\n").map_err(|e| format!("{}: {e}", json.display()))
+}

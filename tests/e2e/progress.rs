@@ -1,0 +1,225 @@
+//! Reads BuildKit's `--progress plain` output.
+//!
+//! Each build step is a vertex with a number; its header names the stage and the position in
+//! it, and a later line tells how it ended:
+//!
+//! ```text
+//! #12 [deps 3/3] RUN --mount=type=cache,target=/root/.npm     npm ci --no-audit --no-fund
+//! #12 CACHED
+//! #14 [build 2/2] RUN npm run build
+//! #14 DONE 3.2s
+//! ```
+//!
+//! Headers may repeat when the output of several steps interleaves. `[internal]` vertices
+//! (loading the Dockerfile, the context, base image metadata) are not steps of the Dockerfile.
+
+use std::collections::HashMap;
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Taken from the build cache.
+    Cached,
+    /// Executed.
+    Done,
+    Error,
+    Canceled,
+    /// No end line seen (the build was interrupted).
+    Unknown,
+}
+
+/// One instruction of the Dockerfile as BuildKit ran it.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub id: u32,
+    /// The stage name (empty for an unnamed stage of a single-stage build).
+    pub stage: String,
+    /// `i/n` within the stage.
+    pub position: String,
+    /// The instruction, e.g. `RUN npm run build`.
+    pub text: String,
+    pub status: Status,
+}
+
+impl Step {
+    /// `FROM` vertices only resolve the base image: they are not counted as build steps.
+    pub fn is_instruction(&self) -> bool {
+        !self.text.starts_with("FROM ")
+    }
+
+    pub fn cached(&self) -> bool {
+        self.status == Status::Cached
+    }
+
+    /// A step that installs or compiles dependencies, which a source change must not re-run.
+    pub fn is_dependency_install(&self) -> bool {
+        if !self.text.starts_with("RUN ") {
+            return false;
+        }
+        if matches!(self.stage.as_str(), "deps" | "prod-deps") {
+            return true;
+        }
+        let t = self.text.as_str();
+        t.contains("npm ci")
+            || t.contains("go mod download")
+            || t.contains("pip wheel")
+            || t.contains("pip install --no-index")
+            // the Rust skeleton build; the real one names its binary
+            || (t.contains("cargo build --release --locked") && !t.contains("--bin"))
+    }
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text: String = self.text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let short = if text.chars().count() > 90 {
+            format!("{}...", text.chars().take(87).collect::<String>())
+        } else {
+            text
+        };
+        if self.stage.is_empty() {
+            write!(f, "#{} [{}] {short}", self.id, self.position)
+        } else {
+            write!(f, "#{} [{} {}] {short}", self.id, self.stage, self.position)
+        }
+    }
+}
+
+/// The Dockerfile steps of a plain-progress log, in order of first appearance.
+pub fn parse(log: &str) -> Vec<Step> {
+    let mut steps: Vec<Step> = Vec::new();
+    let mut index: HashMap<u32, usize> = HashMap::new();
+    for line in log.lines() {
+        let Some(rest) = line.strip_prefix('#') else {
+            continue;
+        };
+        let Some((num, rest)) = rest.split_once(' ') else {
+            continue;
+        };
+        let Ok(id) = num.parse::<u32>() else {
+            continue;
+        };
+        let rest = rest.trim_end();
+        if let Some(header) = rest.strip_prefix('[') {
+            if index.contains_key(&id) {
+                continue;
+            }
+            let Some((inside, text)) = header.split_once("] ") else {
+                continue;
+            };
+            let mut words: Vec<&str> = inside.split_whitespace().collect();
+            let Some(position) = words.pop() else {
+                continue;
+            };
+            let is_position = position
+                .split_once('/')
+                .is_some_and(|(a, b)| a.parse::<u32>().is_ok() && b.parse::<u32>().is_ok());
+            if !is_position {
+                // [internal] and the like
+                continue;
+            }
+            index.insert(id, steps.len());
+            steps.push(Step {
+                id,
+                stage: words.join(" "),
+                position: position.to_string(),
+                text: text.trim().to_string(),
+                status: Status::Unknown,
+            });
+            continue;
+        }
+        let Some(&i) = index.get(&id) else {
+            continue;
+        };
+        let status = if rest == "CACHED" {
+            Status::Cached
+        } else if rest.starts_with("DONE") {
+            Status::Done
+        } else if rest.starts_with("ERROR") {
+            Status::Error
+        } else if rest.starts_with("CANCELED") {
+            Status::Canceled
+        } else {
+            continue;
+        };
+        // CACHED wins: a cached vertex is never executed.
+        if steps[i].status != Status::Cached {
+            steps[i].status = status;
+        }
+    }
+    steps
+}
+
+/// How many instruction steps were taken from the cache, and how many there were.
+pub fn cached_of_total(steps: &[Step]) -> (usize, usize) {
+    let instructions = steps.iter().filter(|s| s.is_instruction());
+    let total = instructions.clone().count();
+    let cached = instructions.filter(|s| s.cached()).count();
+    (cached, total)
+}
+
+/// The end of a failed build's log: the failing step and the lines around its error.
+pub fn failure_excerpt(log: &str, steps: &[Step]) -> String {
+    let failed: Vec<String> = steps
+        .iter()
+        .filter(|s| s.status == Status::Error)
+        .map(ToString::to_string)
+        .collect();
+    let errors: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("ERROR") || l.starts_with("error") || l.starts_with("failed"))
+        .take(6)
+        .collect();
+    let mut out = String::new();
+    if !failed.is_empty() {
+        out.push_str("failing step: ");
+        out.push_str(&failed.join("; "));
+    }
+    for l in errors {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(l.trim_end());
+    }
+    out
+}
+
+/// Self-check of the parser against a log in the format of Docker 20.10's BuildKit.
+pub fn self_test() {
+    let log = "\
+#1 [internal] load build definition from Dockerfile
+#1 sha256:0123
+#1 DONE 0.0s
+
+#5 [deps 1/3] FROM docker.io/library/node:22-trixie-slim
+#5 DONE 0.0s
+
+#7 [deps 3/3] RUN --mount=type=cache,target=/root/.npm     npm ci --no-audit --no-fund
+#7 CACHED
+
+#9 [build 2/2] RUN npm run build
+#9 0.512 > build
+#7 [deps 3/3] RUN --mount=type=cache,target=/root/.npm     npm ci --no-audit --no-fund
+#9 DONE 3.2s
+
+#10 [2/3] COPY . .
+#10 ERROR: failed to compute cache key
+";
+    let steps = parse(log);
+    assert_eq!(steps.len(), 4, "{steps:?}");
+    assert_eq!(steps[1].stage, "deps");
+    assert!(steps[1].cached() && steps[1].is_dependency_install());
+    assert_eq!(steps[2].status, Status::Done);
+    assert!(!steps[2].is_dependency_install());
+    assert_eq!(steps[3].stage, "");
+    assert_eq!(steps[3].status, Status::Error);
+    assert_eq!(cached_of_total(&steps), (1, 3));
+    let rust = Step {
+        id: 1,
+        stage: "build".into(),
+        position: "2/2".into(),
+        text: "RUN find src -name '*.rs' -exec touch {} +     && cargo build --release --locked --bin hello".into(),
+        status: Status::Done,
+    };
+    assert!(!rust.is_dependency_install());
+}

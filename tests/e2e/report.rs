@@ -1,0 +1,267 @@
+//! The results of a run: a markdown table (printed and written to `report.md`) and the same
+//! data as JSON (`report.json`).
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+/// The measurements of one Dockerfile (mbgen's or the naive one) for one example.
+#[derive(Debug, Default, Serialize)]
+pub struct Variant {
+    /// Wall seconds of the first build, without layer cache.
+    pub cold_s: Option<f64>,
+    /// Wall seconds of the rebuild after the source change.
+    pub source_s: Option<f64>,
+    /// Steps of that rebuild taken from the cache, and all steps (instructions only).
+    pub source_cached: Option<usize>,
+    pub source_total: Option<usize>,
+    /// Wall seconds of the rebuild after the dependency change.
+    pub deps_s: Option<f64>,
+    pub deps_cached: Option<usize>,
+    pub deps_total: Option<usize>,
+    /// Size of the cold-built image, in MB (10^6 bytes, as `docker image ls`).
+    pub image_mb: Option<f64>,
+    /// `Config.User` of the image ("root" when empty).
+    pub user: Option<String>,
+    /// Whether every container of this variant answered `GET /` with 200.
+    pub serves: Option<bool>,
+    /// Seconds from `docker run` to the first 200, for the cold-built image.
+    pub ready_s: Option<f64>,
+    /// What went wrong (for the naive variant these do not fail the suite).
+    pub problems: Vec<String>,
+}
+
+impl Variant {
+    /// Records a probe result: serving stays true only while every probe succeeds.
+    pub fn served(&mut self, ok: bool) {
+        self.serves = Some(self.serves.unwrap_or(true) && ok);
+    }
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Ratios {
+    /// naive / mbgen, source-change rebuild time.
+    pub source: Option<f64>,
+    /// naive / mbgen, dependency-change rebuild time.
+    pub deps: Option<f64>,
+    /// naive / mbgen, image size.
+    pub size: Option<f64>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct CaseReport {
+    pub name: String,
+    pub passed: bool,
+    pub failures: Vec<String>,
+    pub port: u16,
+    /// The builder stage built alone with `--target` (none for single-stage Dockerfiles).
+    pub target_stage: Option<String>,
+    pub target_s: Option<f64>,
+    /// False when the example has no dependencies (no dependency change).
+    pub has_dependencies: bool,
+    pub mbgen: Variant,
+    pub naive: Variant,
+    pub ratios: Ratios,
+    /// Wall seconds for the whole case.
+    pub total_s: f64,
+}
+
+impl CaseReport {
+    pub fn compute_ratios(&mut self) {
+        let ratio = |naive: Option<f64>, mbgen: Option<f64>| match (naive, mbgen) {
+            (Some(n), Some(m)) if m > 0.0 => Some(round2(n / m)),
+            _ => None,
+        };
+        self.ratios = Ratios {
+            source: ratio(self.naive.source_s, self.mbgen.source_s),
+            deps: ratio(self.naive.deps_s, self.mbgen.deps_s),
+            size: ratio(self.naive.image_mb, self.mbgen.image_mb),
+        };
+    }
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct Report {
+    pub engine: String,
+    pub docker_host: String,
+    pub cpus: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub total_s: f64,
+    pub cases: Vec<CaseReport>,
+}
+
+pub fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+pub fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+fn secs(x: Option<f64>) -> String {
+    x.map_or_else(|| "-".to_string(), |v| format!("{v:.1}"))
+}
+
+fn ratio(x: Option<f64>) -> String {
+    x.map_or_else(|| "-".to_string(), |v| format!("{v:.1}x"))
+}
+
+fn steps(cached: Option<usize>, total: Option<usize>) -> String {
+    match (cached, total) {
+        (Some(c), Some(t)) => format!("{c}/{t}"),
+        _ => "-".to_string(),
+    }
+}
+
+fn pair(a: &str, b: &str) -> String {
+    format!("{a} / {b}")
+}
+
+/// Whether the naive image answered 200 every time it was started.
+fn naive_serves(v: &Variant) -> &'static str {
+    match v.serves {
+        Some(true) => "yes",
+        Some(false) => "NO",
+        None => "-",
+    }
+}
+
+impl Report {
+    fn rows(&self) -> Vec<Vec<String>> {
+        let mut rows = vec![vec![
+            "example".to_string(),
+            "result".to_string(),
+            "cold s (mbgen / naive)".to_string(),
+            "source-change s (mbgen / naive)".to_string(),
+            "x".to_string(),
+            "dep-change s (mbgen / naive)".to_string(),
+            "x".to_string(),
+            "cached/total on source change (mbgen / naive)".to_string(),
+            "image MB (mbgen / naive)".to_string(),
+            "x".to_string(),
+            "user (mbgen / naive)".to_string(),
+            "naive serves".to_string(),
+        ]];
+        for c in &self.cases {
+            let (m, n) = (&c.mbgen, &c.naive);
+            let deps = if c.has_dependencies {
+                pair(&secs(m.deps_s), &secs(n.deps_s))
+            } else {
+                "n/a".to_string()
+            };
+            rows.push(vec![
+                c.name.clone(),
+                if c.passed { "pass" } else { "FAIL" }.to_string(),
+                pair(&secs(m.cold_s), &secs(n.cold_s)),
+                pair(&secs(m.source_s), &secs(n.source_s)),
+                ratio(c.ratios.source),
+                deps,
+                if c.has_dependencies {
+                    ratio(c.ratios.deps)
+                } else {
+                    "-".to_string()
+                },
+                pair(
+                    &steps(m.source_cached, m.source_total),
+                    &steps(n.source_cached, n.source_total),
+                ),
+                pair(&secs(m.image_mb), &secs(n.image_mb)),
+                ratio(c.ratios.size),
+                pair(
+                    m.user.as_deref().unwrap_or("-"),
+                    n.user.as_deref().unwrap_or("-"),
+                ),
+                naive_serves(n).to_string(),
+            ]);
+        }
+        rows
+    }
+
+    /// The table alone, as aligned markdown.
+    pub fn table(&self) -> String {
+        let rows = self.rows();
+        let columns = rows[0].len();
+        let widths: Vec<usize> = (0..columns)
+            .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+            .collect();
+        let line = |r: &[String]| {
+            let cells: Vec<String> = r
+                .iter()
+                .zip(&widths)
+                .map(|(cell, w)| format!("{cell:<w$}"))
+                .collect();
+            format!("| {} |\n", cells.join(" | "))
+        };
+        let mut out = line(&rows[0]);
+        let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+        let _ = writeln!(out, "|-{}-|", rule.join("-|-"));
+        for r in &rows[1..] {
+            out.push_str(&line(r));
+        }
+        out
+    }
+
+    pub fn markdown(&self) -> String {
+        let mut out = String::from("# mbgen end-to-end report\n\n");
+        let _ = writeln!(
+            out,
+            "Engine: Docker {} ({}), {} CPUs; whole run {:.0} s; {} passed, {} failed.\n",
+            self.engine, self.docker_host, self.cpus, self.total_s, self.passed, self.failed
+        );
+        out.push_str(
+            "Each example is built from mbgen's generated Dockerfile and from a naive \
+             single-stage one (tests/e2e/naive/). Cold builds start without layer cache (it is \
+             pruned when the run starts; base images and package-manager cache mounts are \
+             kept). Then a comment is appended to one source file and the image rebuilt, then \
+             a dependency is added and it is rebuilt again (see tests/e2e/cases.toml). \
+             Times are wall seconds; x = naive / mbgen; MB = 10^6 bytes.\n\n",
+        );
+        out.push_str(&self.table());
+        let failures: Vec<&CaseReport> = self.cases.iter().filter(|c| !c.passed).collect();
+        if !failures.is_empty() {
+            out.push_str("\n## Failures\n\n");
+            for c in failures {
+                for f in &c.failures {
+                    let _ = writeln!(out, "- **{}**: {}", c.name, f.replace('\n', "\n  "));
+                }
+            }
+        }
+        let notes: Vec<(&str, &str)> = self
+            .cases
+            .iter()
+            .flat_map(|c| {
+                c.naive
+                    .problems
+                    .iter()
+                    .map(|p| (c.name.as_str(), p.as_str()))
+            })
+            .collect();
+        if !notes.is_empty() {
+            out.push_str("\n## Naive Dockerfiles (informational, not failures)\n\n");
+            for (name, p) in notes {
+                let _ = writeln!(out, "- **{name}**: {}", p.replace('\n', "\n  "));
+            }
+        }
+        out.push_str("\n## Details\n\n");
+        for c in &self.cases {
+            let target = match (&c.target_stage, c.target_s) {
+                (Some(stage), Some(s)) => format!("`--target {stage}` {s:.1} s"),
+                (Some(stage), None) => format!("`--target {stage}` not built"),
+                _ => "single stage, no `--target` build".to_string(),
+            };
+            let _ = writeln!(
+                out,
+                "- **{}** (port {}): {target}; mbgen ready after {} s, naive after {} s; \
+                 dep-change rebuild cached/total: mbgen {}, naive {}.",
+                c.name,
+                c.port,
+                secs(c.mbgen.ready_s),
+                secs(c.naive.ready_s),
+                steps(c.mbgen.deps_cached, c.mbgen.deps_total),
+                steps(c.naive.deps_cached, c.naive.deps_total),
+            );
+        }
+        out
+    }
+}

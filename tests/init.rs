@@ -1,0 +1,533 @@
+//! `mbgen init` on throwaway trees and on realistic repositories: each detector's found,
+//! broken and missing cases, monorepos, the command's guarantees, and for every realistic
+//! repository the written mbgen.toml (snapshot) and a `mbgen render` that succeeds on it.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use common::{mbgen, run};
+
+/// A throwaway source tree.
+#[derive(Default)]
+struct Tree {
+    files: Vec<(String, String)>,
+}
+
+impl Tree {
+    fn new() -> Self {
+        Self::default()
+    }
+
+    fn file(mut self, path: &str, contents: &str) -> Self {
+        self.files.push((path.to_owned(), contents.to_owned()));
+        self
+    }
+
+    /// Writes the tree into a fresh directory named `project` (the name of last resort for
+    /// a service), and returns the temporary parent with the project path.
+    fn build(self) -> (tempfile::TempDir, PathBuf) {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("project");
+        fs::create_dir_all(&root).unwrap();
+        for (path, contents) in self.files {
+            let target = root.join(path);
+            fs::create_dir_all(target.parent().unwrap()).unwrap();
+            fs::write(target, contents).unwrap();
+        }
+        (tmp, root)
+    }
+}
+
+/// `mbgen init --stdout` on a tree: the proposed file, or the error.
+fn init_stdout(tree: Tree) -> String {
+    let (_tmp, root) = tree.build();
+    run(mbgen(&root).args(["init", "--stdout"]))
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn fixtures() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = fs::read_dir(common::root().join("tests/fixtures/init"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// Every realistic repository: `mbgen init` writes mbgen.toml (snapshot), and `mbgen render`
+/// writes a Dockerfile for every service from it.
+#[test]
+fn realistic_repositories() {
+    let fixtures = fixtures();
+    assert!(fixtures.len() >= 8, "{fixtures:?}");
+    for fixture in fixtures {
+        let name = fixture.file_name().unwrap().to_string_lossy().into_owned();
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join(&name);
+        copy_dir(&fixture, &root);
+        let out = mbgen(&root).arg("init").output().unwrap();
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let written = fs::read_to_string(root.join("mbgen.toml")).unwrap();
+        insta::assert_snapshot!(format!("realistic_{name}"), written);
+
+        let render = mbgen(&root).arg("render").output().unwrap();
+        assert!(
+            render.status.success(),
+            "{name}: render failed: {}",
+            String::from_utf8_lossy(&render.stderr)
+        );
+        let stderr = String::from_utf8_lossy(&render.stderr);
+        let config: toml::Table = written.parse().unwrap();
+        for (service, table) in config["services"].as_table().unwrap() {
+            let path = table.get("path").and_then(|p| p.as_str()).unwrap_or(".");
+            assert!(
+                root.join(path).join("Dockerfile").is_file(),
+                "{name}: no Dockerfile for {service}: {stderr}"
+            );
+        }
+    }
+}
+
+#[test]
+fn help_text() {
+    let dir = tempfile::tempdir().unwrap();
+    insta::assert_snapshot!(run(mbgen(dir.path()).args(["init", "--help"])));
+}
+
+// ---- node ----
+
+#[test]
+fn node_found_server_with_port_from_the_code() {
+    let out = init_stdout(
+        Tree::new()
+            .file(
+                "package.json",
+                r#"{"name": "@acme/api", "engines": {"node": ">=20.11"}, "scripts": {"build": "tsc", "start": "NODE_ENV=production LOG_LEVEL=info node dist/server.js"}, "dependencies": {"express": "^4.21.0"}}"#,
+            )
+            .file("pnpm-lock.yaml", "lockfileVersion: '9.0'\n")
+            .file("tsconfig.json", "{\n  // comments are allowed here\n  \"compilerOptions\": { \"outDir\": \"./build\" }\n}\n")
+            .file("src/server.ts", "const port = process.env.PORT || 4000;\napp.listen(port);\n"),
+    );
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn node_broken_package_json_names_the_line() {
+    let out = init_stdout(Tree::new().file(
+        "package.json",
+        "{\n  \"name\": \"web\",\n  \"scripts\": {\n    \"build\": \"vite build\",\n  }\n}\n",
+    ));
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn node_wrong_type_in_package_json_names_the_key() {
+    let out = init_stdout(Tree::new().file(
+        "package.json",
+        "{\n  \"name\": \"web\",\n  \"dependencies\": [\"express\"]\n}\n",
+    ));
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn node_missing_app_is_reported() {
+    let out = init_stdout(Tree::new().file(
+        "package.json",
+        r#"{"name": "lib", "main": "index.js", "scripts": {"test": "node --test"}}"#,
+    ));
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn node_bun_is_unsupported() {
+    let out = init_stdout(
+        Tree::new()
+            .file(
+                "package.json",
+                r#"{"scripts": {"start": "node server.js"}}"#,
+            )
+            .file("bun.lockb", ""),
+    );
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn node_yarn_berry_next_standalone() {
+    let out = init_stdout(
+        Tree::new()
+            .file(
+                "package.json",
+                r#"{"packageManager": "yarn@4.5.3", "scripts": {"build": "next build", "start": "next start"}, "dependencies": {"next": "15.1.0"}}"#,
+            )
+            .file("yarn.lock", "__metadata:\n  version: 8\n")
+            .file("next.config.mjs", "/** @type {import('next').NextConfig} */\nexport default { output: 'standalone' };\n")
+            .file("public/robots.txt", ""),
+    );
+    insta::assert_snapshot!(out);
+}
+
+// ---- go ----
+
+#[test]
+fn go_found_with_vendor_and_cgo() {
+    let out = init_stdout(
+        Tree::new()
+            .file("go.mod", "module example.com/thumbs\n\ngo 1.24.2\n\nrequire github.com/mattn/go-sqlite3 v1.14.24\n")
+            .file("vendor/modules.txt", "# github.com/mattn/go-sqlite3 v1.14.24\n")
+            .file("main.go", "package main\n\nfunc main() {\n\thttp.ListenAndServe(\":9090\", nil)\n}\n"),
+    );
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn go_broken_go_mod_names_the_line() {
+    let out = init_stdout(
+        Tree::new()
+            .file("go.mod", "module example.com/api\n\ngo 1.22\n\nrequire (\n\tgithub.com/go-chi/chi/v5 v5.1.0\n\nreplace example.com/x => ../x\n")
+            .file("main.go", "package main\n"),
+    );
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn go_missing_main_package_is_a_library() {
+    let out = init_stdout(
+        Tree::new()
+            .file("go.mod", "module example.com/lib\n\ngo 1.24\n")
+            .file("lib.go", "package lib\n"),
+    );
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn go_main_flag_picks_the_package() {
+    let (_tmp, root) = Tree::new()
+        .file("go.mod", "module example.com/shop\n\ngo 1.24\n")
+        .file("cmd/api/main.go", "package main\n")
+        .file("cmd/worker/main.go", "package main\n")
+        .build();
+    let out = run(mbgen(&root).args(["init", "--stdout", "--main", "cmd/worker"]));
+    assert!(
+        out.contains("main = \"cmd/worker\" # chosen with --main"),
+        "{out}"
+    );
+    let out = run(mbgen(&root).args(["init", "--stdout", "--main", "cmd/nope"]));
+    insta::assert_snapshot!(out);
+}
+
+// ---- python ----
+
+#[test]
+fn python_found_flask_with_gunicorn_conf() {
+    let out = init_stdout(
+        Tree::new()
+            .file("requirements.txt", "flask==3.1.0\ngunicorn==23.0.0\n")
+            .file("gunicorn.conf.py", "bind = \"0.0.0.0:8000\"\nworkers = 2\n")
+            .file("src/shop/__init__.py", "from flask import Flask\n\n\ndef create_app():\n    app = Flask(__name__)\n    return app\n"),
+    );
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn python_broken_pyproject_names_the_line() {
+    let out = init_stdout(
+        Tree::new()
+            .file(
+                "pyproject.toml",
+                "[project]\nname = \"api\"\ndependencies = [\"fastapi\",\n",
+            )
+            .file("main.py", "app = FastAPI()\n"),
+    );
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn python_missing_app_is_reported() {
+    let out = init_stdout(
+        Tree::new()
+            .file("requirements.txt", "requests\n")
+            .file("sync.py", "import requests\n"),
+    );
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn python_poetry_needs_an_export() {
+    let out = init_stdout(
+        Tree::new()
+            .file("pyproject.toml", "[tool.poetry]\nname = \"api\"\n\n[tool.poetry.dependencies]\npython = \"^3.12\"\nfastapi = \"^0.115\"\nuvicorn = \"^0.34\"\n")
+            .file("poetry.lock", "")
+            .file("api/main.py", "from fastapi import FastAPI\n\napp = FastAPI()\n"),
+    );
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn python_pipenv_needs_an_export() {
+    let out = init_stdout(
+        Tree::new()
+            .file("Pipfile", "[packages]\nflask = \"*\"\ngunicorn = \"*\"\n")
+            .file("app.py", "app = Flask(__name__)\n"),
+    );
+    assert!(out.starts_with("exit: 1"), "{out}");
+    assert!(
+        out.contains("pipenv requirements > requirements.txt"),
+        "{out}"
+    );
+}
+
+// ---- rust ----
+
+#[test]
+fn rust_found_with_several_binaries() {
+    let out = init_stdout(
+        Tree::new()
+            .file("Cargo.toml", "[package]\nname = \"relay\"\nversion = \"0.1.0\"\nedition = \"2021\"\ndefault-run = \"relay\"\n")
+            .file("Cargo.lock", "version = 4\n")
+            .file("src/main.rs", "fn main() {\n    let addr = \"0.0.0.0:7000\";\n}\n")
+            .file("src/bin/relay-admin.rs", "fn main() {}\n"),
+    );
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn rust_broken_cargo_toml_names_the_line() {
+    let out = init_stdout(
+        Tree::new()
+            .file(
+                "Cargo.toml",
+                "[package]\nname = \"relay\"\nversion = 0.1.0\n",
+            )
+            .file("src/main.rs", "fn main() {}\n"),
+    );
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn rust_missing_binary_is_a_library() {
+    let out = init_stdout(
+        Tree::new()
+            .file(
+                "Cargo.toml",
+                "[package]\nname = \"parser\"\nversion = \"0.1.0\"\n",
+            )
+            .file("src/lib.rs", "pub fn parse() {}\n"),
+    );
+    insta::assert_snapshot!(out);
+}
+
+// ---- static ----
+
+#[test]
+fn static_found_in_public() {
+    let out = init_stdout(
+        Tree::new()
+            .file("public/index.html", "<!doctype html>\n")
+            .file("README.md", "# Site\n"),
+    );
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn static_broken_package_json_beside_index_html() {
+    let out = init_stdout(Tree::new().file("index.html", "<!doctype html>\n").file(
+        "package.json",
+        "{\"devDependencies\": {\"prettier\": \"3\"}\n",
+    ));
+    assert!(out.starts_with("exit: 1"), "{out}");
+    assert!(out.contains("--> package.json:1:"), "{out}");
+}
+
+#[test]
+fn static_missing_when_the_html_is_a_build_input() {
+    let out = init_stdout(
+        Tree::new()
+            .file("index.html", "<!doctype html>\n")
+            .file("package.json", r#"{"scripts": {"build": "webpack"}}"#),
+    );
+    assert!(out.contains("stack = \"node-static\""), "{out}");
+    assert!(!out.contains("stack = \"static\""), "{out}");
+}
+
+// ---- monorepos and walking ----
+
+#[test]
+fn nothing_found_says_what_each_detector_looked_for() {
+    let out = init_stdout(
+        Tree::new()
+            .file("README.md", "# Notes\n")
+            .file("notes/todo.txt", ""),
+    );
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn go_work_members() {
+    let out = init_stdout(
+        Tree::new()
+            .file(
+                "go.work",
+                "go 1.24\n\nuse (\n\t./services/billing\n\t./services/users\n\t./pkg/auth\n)\n",
+            )
+            .file(
+                "services/billing/go.mod",
+                "module example.com/billing\n\ngo 1.24\n",
+            )
+            .file("services/billing/main.go", "package main\n")
+            .file(
+                "services/users/go.mod",
+                "module example.com/users\n\ngo 1.23\n",
+            )
+            .file("services/users/cmd/users/main.go", "package main\n")
+            .file("pkg/auth/go.mod", "module example.com/auth\n\ngo 1.24\n")
+            .file("pkg/auth/auth.go", "package auth\n"),
+    );
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn sibling_directories_without_a_workspace_file() {
+    let out = init_stdout(
+        Tree::new()
+            .file("README.md", "# Shop\n")
+            .file("backend/requirements.txt", "fastapi\nuvicorn\n")
+            .file(
+                "backend/main.py",
+                "from fastapi import FastAPI\napp = FastAPI()\n",
+            )
+            .file(
+                "frontend/package.json",
+                r#"{"scripts": {"build": "vite build"}, "devDependencies": {"vite": "6"}}"#,
+            )
+            .file("frontend/package-lock.json", "{}")
+            .file("frontend/index.html", "<!doctype html>\n"),
+    );
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn app_at_the_root_with_another_app_beside_it() {
+    let out = init_stdout(
+        Tree::new()
+            .file("package.json", r#"{"name": "shop", "scripts": {"start": "node server.js"}, "dependencies": {"express": "4"}}"#)
+            .file("package-lock.json", "{}")
+            .file("server.js", "app.use(express.static('public'));\napp.listen(3000);\n")
+            .file("public/index.html", "<!doctype html>\n")
+            .file("admin/package.json", r#"{"scripts": {"build": "vite build"}, "devDependencies": {"vite": "6"}}"#)
+            .file("admin/package-lock.json", "{}"),
+    );
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn walking_honours_gitignore_and_skips_dependency_directories() {
+    let out = init_stdout(
+        Tree::new()
+            .file(".gitignore", "legacy/\n")
+            .file(
+                "legacy/package.json",
+                r#"{"scripts": {"start": "node old.js"}}"#,
+            )
+            .file(
+                "node_modules/some-server/package.json",
+                r#"{"scripts": {"start": "node x.js"}}"#,
+            )
+            .file("api/go.mod", "module example.com/api\n\ngo 1.24\n")
+            .file("api/main.go", "package main\n"),
+    );
+    assert!(out.starts_with("exit: 0"), "{out}");
+    assert!(out.contains("[services.api]"), "{out}");
+    assert!(!out.contains("legacy"), "{out}");
+    assert!(!out.contains("some-server"), "{out}");
+}
+
+#[test]
+fn json_report_lists_evidence_alternatives_and_skipped() {
+    let (_tmp, root) = Tree::new()
+        .file("package.json", r#"{"private": true, "workspaces": ["apps/*", "packages/*"]}"#)
+        .file("package-lock.json", "{}")
+        .file("apps/site/package.json", r#"{"name": "site", "scripts": {"build": "astro build"}, "dependencies": {"astro": "5"}}"#)
+        .file("apps/site/astro.config.mjs", "export default defineConfig({});\n")
+        .file("apps/worker/requirements.txt", "flask\ngunicorn\n")
+        .file("apps/worker/app.py", "app = Flask(__name__)\n")
+        .file("apps/worker/package.json", r#"{"scripts": {"start": "node tail.js"}}"#)
+        .file("packages/config/package.json", r#"{"name": "config"}"#)
+        .build();
+    let out = run(mbgen(&root).args(["init", "--json"]));
+    insta::assert_snapshot!(out);
+    assert!(!root.join("mbgen.toml").exists(), "--json writes nothing");
+}
+
+// ---- the command ----
+
+#[test]
+fn existing_config_is_never_overwritten_without_force() {
+    let (_tmp, root) = Tree::new().file("index.html", "<!doctype html>\n").build();
+    fs::write(root.join("mbgen.toml"), "# mine\n").unwrap();
+    let refused = run(mbgen(&root).arg("init"));
+    insta::assert_snapshot!(refused);
+    assert_eq!(
+        fs::read_to_string(root.join("mbgen.toml")).unwrap(),
+        "# mine\n"
+    );
+    let forced = run(mbgen(&root).args(["init", "--force"]));
+    assert!(forced.starts_with("exit: 0"), "{forced}");
+    assert!(fs::read_to_string(root.join("mbgen.toml"))
+        .unwrap()
+        .contains("stack = \"static\""));
+}
+
+#[test]
+fn stdout_writes_nothing_and_schema_is_configurable() {
+    let (_tmp, root) = Tree::new().file("index.html", "<!doctype html>\n").build();
+    let out = mbgen(&root)
+        .args([
+            "init",
+            "--stdout",
+            "--schema",
+            "../schemas/mbgen.schema.json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.starts_with("#:schema ../schemas/mbgen.schema.json\n"),
+        "{text}"
+    );
+    assert!(!root.join("mbgen.toml").exists());
+}
+
+#[test]
+fn directory_argument_and_first_line() {
+    let (tmp, root) = Tree::new().file("index.html", "<!doctype html>\n").build();
+    let out = run(mbgen(tmp.path()).args(["init", "project", "--yes"]));
+    assert!(out.contains("wrote project/mbgen.toml"), "{out}");
+    let text = fs::read_to_string(root.join("mbgen.toml")).unwrap();
+    assert!(
+        text.starts_with(
+            "#:schema https://raw.githubusercontent.com/mbgen/mbgen/main/schemas/mbgen.schema.json\n"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("[services.project]"), "{text}");
+}
