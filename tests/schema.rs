@@ -28,7 +28,10 @@ fn schema_is_draft_07_and_strict() {
     let schema: serde_json::Value = serde_json::from_str(&mbgen::schema::schema_json()).unwrap();
     assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
     assert_eq!(schema["additionalProperties"], false);
-    let service = &schema["definitions"]["ServiceSpec"];
+    let service = schema["properties"]["services"]["patternProperties"]
+        .as_object()
+        .and_then(|p| p.values().next())
+        .expect("services are keyed by a name pattern");
     assert_eq!(service["additionalProperties"], false);
     assert_eq!(service["required"], serde_json::json!(["stack"]));
     for (key, property) in service["properties"].as_object().unwrap() {
