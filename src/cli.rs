@@ -37,6 +37,62 @@ pub enum Command {
     Render(RenderArgs),
     /// Print the JSON Schema of mbgen.toml, for editors and validators.
     Schema(SchemaArgs),
+    /// List and print the Dockerfile templates, or copy a built-in into the project to edit.
+    ///
+    /// mbgen looks a template up in the project's templates directory (.mbgen/templates next to
+    /// mbgen.toml, or `templates-dir`) before its built-ins, so a file there named like a
+    /// built-in replaces it; `mbgen/<name>` always names the built-in. docs/templates.md
+    /// describes the variables and blocks templates use.
+    Templates(TemplatesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TemplatesArgs {
+    #[command(subcommand)]
+    pub command: TemplatesCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TemplatesCommand {
+    /// List every template by name: built-in, or the project's (which wins over a built-in of
+    /// the same name).
+    List(TemplatesListArgs),
+    /// Print the template mbgen uses for NAME; `mbgen/NAME` prints the built-in.
+    Show(TemplatesShowArgs),
+    /// Copy a built-in template into the project's templates directory, where it replaces the
+    /// built-in and can be edited. An existing file is kept unless --force is given.
+    Eject(TemplatesEjectArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TemplatesListArgs {
+    /// The project directory holding mbgen.toml, or the path of the file itself.
+    #[arg(long, value_name = "PATH", default_value = ".")]
+    pub project: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct TemplatesShowArgs {
+    /// The template, such as `go.Dockerfile.j2` or `mbgen/go.Dockerfile.j2`.
+    pub name: String,
+
+    /// The project directory holding mbgen.toml, or the path of the file itself.
+    #[arg(long, value_name = "PATH", default_value = ".")]
+    pub project: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct TemplatesEjectArgs {
+    /// The built-in template to copy, such as `go.Dockerfile.j2`.
+    pub name: String,
+
+    /// The project directory holding mbgen.toml, or the path of the file itself.
+    #[arg(long, value_name = "PATH", default_value = ".")]
+    pub project: PathBuf,
+
+    /// Replace the project's template if it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

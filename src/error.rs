@@ -31,9 +31,9 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
-    /// A built-in template failed: a bug in mbgen.
+    /// A built-in template failed on its own: a bug in mbgen.
     #[error("internal error: {0}\nThis is a bug in mbgen. Please report it, with the mbgen.toml that triggers it.")]
-    Template(#[from] RenderError),
+    Template(RenderError),
 }
 
 impl Error {
@@ -54,6 +54,17 @@ impl Error {
             action,
             path,
             source,
+        }
+    }
+}
+
+impl From<RenderError> for Error {
+    /// A failure in the user's templates is the user's; only a built-in failing on its own is
+    /// a bug.
+    fn from(e: RenderError) -> Self {
+        match e {
+            RenderError::User(d) => Self::User((*d).into()),
+            internal @ RenderError::Internal { .. } => Self::Template(internal),
         }
     }
 }

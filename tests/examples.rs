@@ -5,13 +5,13 @@ mod common;
 
 use std::path::Path;
 
-use mbgen::{model, render, spec};
+use mbgen::render;
 
+/// Renders an example as `mbgen render` does: with its own templates directory.
 fn render_example(dir: &Path) -> Vec<render::GeneratedFile> {
-    let loaded = spec::load(&dir.join("mbgen.toml"), Path::new("mbgen.toml"))
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    let project = model::resolve(&loaded).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    render::render_project(&project).expect("templates render")
+    let loaded =
+        mbgen::commands::load_project(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    render::render_with(&loaded.project, &loaded.templates).expect("templates render")
 }
 
 #[test]

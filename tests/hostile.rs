@@ -120,6 +120,20 @@ fn random_spec(rng: &mut Rng) -> String {
         hc.insert("cmd".into(), Value::Array(cmd));
         service.insert("healthcheck".into(), Value::Table(hc));
     }
+    // A generator of its own, so that the other keys stay as they were before this one.
+    let mut side = Rng(rng.0.rotate_left(17) | 1);
+    if side.chance(25) {
+        // Extra instructions are Dockerfile text: one line each, whatever the words.
+        let key = side.pick(&["before-install", "after-install", "runtime"]);
+        let line = format!(
+            "{} {}",
+            side.pick(&["RUN", "RUN", "RUN", "FROM"]),
+            side.pick(HOSTILE)
+        );
+        let mut instructions = Table::new();
+        instructions.insert(key.into(), Value::Array(vec![line.into()]));
+        service.insert("instructions".into(), Value::Table(instructions));
+    }
     let mut services = Table::new();
     services.insert("svc".into(), Value::Table(service));
     let mut root = Table::new();

@@ -56,7 +56,7 @@ pub fn run(args: RenderArgs) -> Result<(), Error> {
         }
         project.services.retain(|s| &s.name == name);
     }
-    let files = render::render_project(&loaded.project)?;
+    let files = render::render_with(&loaded.project, &loaded.templates)?;
     match settings.mode {
         Mode::Stdout => {
             if loaded.project.services.len() > 1 {

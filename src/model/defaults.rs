@@ -8,6 +8,8 @@ use crate::spec::{Family, Stack};
 use super::Runtime;
 
 pub const DEFAULT_PORT: u16 = 8080;
+/// The project's templates directory when `templates-dir` is not set.
+pub const DEFAULT_TEMPLATES_DIR: &str = ".mbgen/templates";
 /// The uid of the user mbgen creates when the runtime image has no unprivileged user.
 pub const APP_UID: u32 = 10001;
 /// The uid of distroless' `nonroot` user, used on `scratch` too.

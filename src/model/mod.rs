@@ -9,6 +9,7 @@ mod resolve;
 
 use std::collections::BTreeMap;
 
+pub use defaults::DEFAULT_TEMPLATES_DIR;
 pub use resolve::resolve;
 
 use crate::spec::{Family, PackageManager, Stack};
@@ -18,6 +19,10 @@ use crate::spec::{Family, PackageManager, Stack};
 pub struct Project {
     /// How the configuration file is named in generated headers (`mbgen.toml`).
     pub config_name: String,
+    /// The project's templates directory, relative to the project root and `/`-separated.
+    pub templates_dir: String,
+    /// Whether `templates-dir` named it; the default directory may be absent, a named one not.
+    pub templates_dir_set: bool,
     /// Services in name order.
     pub services: Vec<Service>,
 }
@@ -63,6 +68,20 @@ pub struct Service {
     /// Whether the final image trusts `ca_certificates` too.
     pub keep_ca_certificates: bool,
     pub cache_mounts: bool,
+    /// The template that renders the Dockerfile: the stack's built-in, or `template`.
+    pub template: String,
+    /// Whether `template` chose it: a failure of a chosen template is the user's to fix.
+    pub custom_template: bool,
+    /// Extra instructions from `instructions`, as written.
+    pub instructions: Instructions,
+}
+
+/// Extra Dockerfile lines at fixed points, one instruction each.
+#[derive(Debug, Clone, Default)]
+pub struct Instructions {
+    pub before_install: Vec<String>,
+    pub after_install: Vec<String>,
+    pub runtime: Vec<String>,
 }
 
 /// The kind of final image.

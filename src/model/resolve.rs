@@ -3,8 +3,12 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::defaults::{self, APP_UID, DEFAULT_PORT, NGINX_UID, NODE_UID, NONROOT_UID};
-use super::{GoOptions, Healthcheck, Lockfile, Project, Runtime, Secret, Service, User};
+use super::defaults::{
+    self, APP_UID, DEFAULT_PORT, DEFAULT_TEMPLATES_DIR, NGINX_UID, NODE_UID, NONROOT_UID,
+};
+use super::{
+    GoOptions, Healthcheck, Instructions, Lockfile, Project, Runtime, Secret, Service, User,
+};
 use crate::diagnostic::Diagnostics;
 use crate::spec::value::{Port, RelPath};
 use crate::spec::{
@@ -84,8 +88,25 @@ pub fn resolve(loaded: &LoadedConfig) -> Result<Project, Diagnostics> {
         || CONFIG_FILE.to_owned(),
         |n| n.to_string_lossy().into_owned(),
     );
+    let templates_dir = loaded
+        .spec
+        .templates_dir
+        .as_ref()
+        .map_or_else(|| DEFAULT_TEMPLATES_DIR.to_owned(), RelPath::normalized);
+    if templates_dir.is_empty() {
+        diagnostics.push(
+            loaded
+                .error_at_value(
+                    &["templates-dir"],
+                    "`templates-dir` cannot be the project directory itself",
+                )
+                .help("name a directory of its own, for example `docker/templates`"),
+        );
+    }
     diagnostics.into_result(Project {
         config_name,
+        templates_dir,
+        templates_dir_set: loaded.spec.templates_dir.is_some(),
         services,
     })
 }
@@ -476,6 +497,43 @@ impl Resolver<'_> {
         secrets
     }
 
+    /// Extra instructions; the install points exist only where there is an install step.
+    fn instructions(&mut self) -> Instructions {
+        let Some(spec) = &self.spec.instructions else {
+            return Instructions::default();
+        };
+        let lines = |list: &[crate::spec::value::Instruction]| -> Vec<String> {
+            list.iter().map(ToString::to_string).collect()
+        };
+        let instructions = Instructions {
+            before_install: lines(&spec.before_install),
+            after_install: lines(&spec.after_install),
+            runtime: lines(&spec.runtime),
+        };
+        let no_install = match self.spec.stack {
+            Static => Some("stack `static` has no dependency install step"),
+            Go if self.spec.vendor == Some(true) => {
+                Some("with `vendor = true` there is no dependency install step")
+            }
+            _ => None,
+        };
+        if let Some(why) = no_install {
+            for (key, list) in [
+                ("before-install", &instructions.before_install),
+                ("after-install", &instructions.after_install),
+            ] {
+                if !list.is_empty() {
+                    self.error(
+                        &["instructions", key],
+                        format!("`instructions.{key}` does not apply: {why}"),
+                        "remove it; `instructions.runtime` adds instructions to the final stage",
+                    );
+                }
+            }
+        }
+        instructions
+    }
+
     /// The stack's start command, required where the stack has no default.
     fn start(&mut self) -> Vec<String> {
         let stack = self.spec.stack;
@@ -648,6 +706,8 @@ impl Resolver<'_> {
             cgo: spec.cgo.unwrap_or(false),
         };
 
+        let instructions = self.instructions();
+
         if self.diagnostics.0.len() > before {
             return None;
         }
@@ -691,6 +751,12 @@ impl Resolver<'_> {
                 .collect(),
             keep_ca_certificates,
             cache_mounts: spec.cache_mounts.unwrap_or(true),
+            template: spec.template.as_ref().map_or_else(
+                || crate::plan::dockerfile_template(stack).to_owned(),
+                ToString::to_string,
+            ),
+            custom_template: spec.template.is_some(),
+            instructions,
         })
     }
 }

@@ -2,7 +2,10 @@
 
 use std::fmt::Write as _;
 
-use super::{BuilderSetup, CaTrust, DockerfileContext, Run, RuntimeStage};
+use super::{
+    BuilderSetup, CaTrust, DockerfileContext, ExtraInstructions, InstructionLines, Run,
+    RuntimeStage, TEMPLATE_API,
+};
 use crate::model::{Project, Service};
 use crate::spec::{Family, PackageManager, Stack};
 
@@ -190,9 +193,11 @@ pub fn base_context(project: &Project, service: &Service) -> DockerfileContext {
         stages(service).join(", ")
     ));
     DockerfileContext {
+        template_api: TEMPLATE_API,
         header,
         service: service.name.clone(),
         stack: service.stack.as_str(),
+        stages: stages(service),
         builder_image: service.builder_image.clone(),
         builder: BuilderSetup {
             workdir: match service.stack {
@@ -208,11 +213,27 @@ pub fn base_context(project: &Project, service: &Service) -> DockerfileContext {
             .map(|(k, v)| format!("{k}={}", quote(v)))
             .collect(),
         runtime: runtime_stage(service),
+        instructions: extra_instructions(project, service),
         node: None,
         go: None,
         python: None,
         rust: None,
         nginx: None,
+    }
+}
+
+fn extra_instructions(project: &Project, service: &Service) -> ExtraInstructions {
+    let lines = |key: &str, lines: &[String]| {
+        (!lines.is_empty()).then(|| InstructionLines {
+            comments: vec![format!("From {}: instructions.{key}.", project.config_name)],
+            lines: lines.to_vec(),
+        })
+    };
+    let i = &service.instructions;
+    ExtraInstructions {
+        before_install: lines("before-install", &i.before_install),
+        after_install: lines("after-install", &i.after_install),
+        runtime: lines("runtime", &i.runtime),
     }
 }
 
@@ -351,6 +372,17 @@ pub fn binary_name(service: &Service) -> &str {
     }
 }
 
+/// `path` relative to the directory `context`, when it lies inside it.
+fn inside(context: &str, path: &str) -> Option<String> {
+    if context.is_empty() {
+        return Some(path.to_owned());
+    }
+    path.strip_prefix(context)?
+        .strip_prefix('/')
+        .filter(|rest| !rest.is_empty())
+        .map(ToOwned::to_owned)
+}
+
 /// The `.dockerignore` of a service: the stack's defaults, then the user's patterns.
 #[must_use]
 pub fn dockerignore(project: &Project, service: &Service) -> String {
@@ -380,6 +412,9 @@ pub fn dockerignore(project: &Project, service: &Service) -> String {
     lines.push(project.config_name.clone());
     lines.push("docker-compose*.yml".into());
     lines.push("compose*.yaml".into());
+    if let Some(templates) = inside(&service.context, &project.templates_dir) {
+        lines.push(templates);
+    }
     lines.push("# Dependencies and build output are made inside the build".into());
     let stack_patterns: Vec<String> = match service.stack {
         Stack::NodeStatic | Stack::NodeServer => {

@@ -32,13 +32,25 @@ pub fn dockerfile_template(stack: Stack) -> &'static str {
     }
 }
 
+/// The version of the template API: the context below and the blocks of the built-in
+/// templates, as `docs/templates.md` describes them. It changes when a variable or block is
+/// removed or renamed or changes meaning; additions keep it.
+pub const TEMPLATE_API: u32 = 1;
+
 /// Everything a Dockerfile template reads. Strings are final Dockerfile text.
+///
+/// This is the template API: every field is documented in `docs/templates.md` (a test checks
+/// that), and a breaking change bumps [`TEMPLATE_API`].
 #[derive(Debug, Serialize)]
 pub struct DockerfileContext {
+    /// [`TEMPLATE_API`].
+    pub template_api: u32,
     /// Comment lines for the top of the file, without the leading `# `.
     pub header: Vec<String>,
     pub service: String,
     pub stack: &'static str,
+    /// The stage names, in file order.
+    pub stages: Vec<&'static str>,
     /// The image of the builder stages.
     pub builder_image: String,
     /// Set-up shared by the builder stages that start from `builder_image`.
@@ -46,6 +58,8 @@ pub struct DockerfileContext {
     /// `ARG` declarations (`NAME="default"`) for the stage that runs the build.
     pub build_args: Vec<String>,
     pub runtime: RuntimeStage,
+    /// Extra instructions from `instructions` in `mbgen.toml`.
+    pub instructions: ExtraInstructions,
     pub node: Option<node::NodeSection>,
     pub go: Option<go::GoSection>,
     pub python: Option<python::PythonSection>,
@@ -64,6 +78,23 @@ pub struct Run {
     pub mounts: Vec<String>,
     /// Shell commands, joined with `&&`.
     pub commands: Vec<String>,
+}
+
+/// The `instructions` of `mbgen.toml`, per point of the Dockerfile; absent when empty.
+#[derive(Debug, Serialize, Default)]
+pub struct ExtraInstructions {
+    pub before_install: Option<InstructionLines>,
+    pub after_install: Option<InstructionLines>,
+    pub runtime: Option<InstructionLines>,
+}
+
+/// Instructions printed as they are, under a comment.
+#[derive(Debug, Serialize)]
+pub struct InstructionLines {
+    /// Comment lines printed above the instructions.
+    pub comments: Vec<String>,
+    /// One instruction per line.
+    pub lines: Vec<String>,
 }
 
 /// Steps every builder stage starting from the builder image repeats.

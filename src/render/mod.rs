@@ -1,17 +1,28 @@
 //! Context → files: the template environment and the generated files of a project.
 //!
-//! Templates are embedded at compile time. The environment is strict (an undefined variable
-//! is an error) and never escapes; output is normalised to LF line endings, no trailing
-//! spaces, no runs of blank lines and exactly one final newline, so it is byte-stable.
+//! Templates come from a loader chain ([`templates`]): the project's templates directory
+//! first, then the built-ins embedded at compile time. The environment is strict (an
+//! undefined variable is an error) and never escapes; output is normalised to LF line
+//! endings, no trailing spaces, no runs of blank lines and exactly one final newline, so it is
+//! byte-stable. A failure of a built-in template on its own is a bug in mbgen; a failure that
+//! involves the project's templates (or a template a service chose) is the user's to fix, and
+//! points into the template.
 
 pub mod templates;
 
+use std::collections::BTreeSet;
+use std::ops::Range;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
 
-use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior};
 
+use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::model::{Project, Service};
 use crate::plan;
+use crate::spec::value::TemplateName;
+pub use templates::ProjectTemplates;
+use templates::{Origin, BUILTIN_PREFIX};
 
 /// A file mbgen writes, relative to the directory of `mbgen.toml`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,33 +33,33 @@ pub struct GeneratedFile {
     pub service: String,
 }
 
-/// A template failed to render: a bug in mbgen or in a user's template.
+/// A template failed to render.
 #[derive(Debug, thiserror::Error)]
-#[error("template {template} failed to render: {detail}")]
-pub struct RenderError {
-    pub template: String,
-    pub detail: String,
+pub enum RenderError {
+    /// A built-in template failed with no template of the user's involved: a bug in mbgen.
+    #[error("template {template} failed to render: {detail}")]
+    Internal { template: String, detail: String },
+    /// A template of the project's, or one a service chose, failed: the user's to fix.
+    #[error("{0}")]
+    User(Box<Diagnostic>),
 }
 
-impl RenderError {
-    fn from_minijinja(template: &str, e: &minijinja::Error) -> Self {
-        let mut detail = e.to_string();
-        if let (Some(name), Some(line)) = (e.name(), e.line()) {
-            detail = format!("{detail} ({name}, line {line})");
-        }
-        Self {
-            template: template.to_owned(),
-            detail,
-        }
-    }
-}
-
-/// The template environment with the built-in templates.
+/// The template environment with the built-in templates only.
 #[must_use]
 pub fn environment() -> Environment<'static> {
+    environment_with(&ProjectTemplates::none()).0
+}
+
+/// The project templates a render loaded, by name.
+type Loaded = Arc<Mutex<BTreeSet<String>>>;
+
+/// An environment whose loader looks in `project` first, then among the built-ins, and the
+/// record of the project templates it loaded.
+fn environment_with(project: &ProjectTemplates) -> (Environment<'static>, Loaded) {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|_| AutoEscape::None);
+    env.set_debug(true);
     let syntax = env
         .syntax()
         .to_builder()
@@ -58,37 +69,83 @@ pub fn environment() -> Environment<'static> {
         .build()
         .expect("the default delimiters are valid");
     env.set_syntax(syntax);
-    for (name, source) in templates::BUILTIN {
-        env.add_template(name, source)
-            .unwrap_or_else(|e| panic!("built-in template {name} does not compile: {e}"));
-    }
-    env
+    let files = project.shared();
+    let loaded: Loaded = Arc::default();
+    let record = Arc::clone(&loaded);
+    env.set_loader(move |name: &str| {
+        TemplateName::check(name)
+            .map_err(|why| minijinja::Error::new(ErrorKind::InvalidOperation, why))?;
+        if let Some(plain) = name.strip_prefix(BUILTIN_PREFIX) {
+            return Ok(templates::builtin(plain).map(str::to_owned));
+        }
+        if let Some(source) = files.get(name) {
+            record
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(name.to_owned());
+            return Ok(Some(source.clone()));
+        }
+        Ok(templates::builtin(name).map(str::to_owned))
+    });
+    (env, loaded)
 }
 
-/// Renders every file of every service.
+/// Renders every file of every service with the built-in templates only.
 pub fn render_project(project: &Project) -> Result<Vec<GeneratedFile>, RenderError> {
-    let env = environment();
+    render_with(project, &ProjectTemplates::none())
+}
+
+/// Renders every file of every service, with the project's templates before the built-ins.
+pub fn render_with(
+    project: &Project,
+    templates: &ProjectTemplates,
+) -> Result<Vec<GeneratedFile>, RenderError> {
     let mut files = Vec::new();
     for service in &project.services {
-        files.extend(render_service(&env, project, service)?);
+        files.extend(render_service(templates, project, service)?);
     }
     Ok(files)
 }
 
 /// Renders the Dockerfile and `.dockerignore` of one service.
 pub fn render_service(
-    env: &Environment<'_>,
+    templates: &ProjectTemplates,
     project: &Project,
     service: &Service,
 ) -> Result<Vec<GeneratedFile>, RenderError> {
-    let context = plan::plan(project, service);
-    let name = plan::dockerfile_template(service.stack);
-    let template = env
-        .get_template(name)
-        .map_err(|e| RenderError::from_minijinja(name, &e))?;
-    let dockerfile = template
-        .render(minijinja::value::Serde(&context))
-        .map_err(|e| RenderError::from_minijinja(name, &e))?;
+    // One environment per service, so that what it loaded tells whose templates took part.
+    let (env, loaded) = environment_with(templates);
+    let mut context = plan::plan(project, service);
+    let render = |context: &plan::DockerfileContext| {
+        env.get_template(&service.template)
+            .and_then(|t| t.render(minijinja::value::Serde(context)))
+            .map_err(|e| {
+                let loaded = loaded.lock().unwrap_or_else(PoisonError::into_inner);
+                classify(templates, service, &loaded, &e)
+            })
+    };
+    let mut dockerfile = render(&context)?;
+    let used: Vec<String> = loaded
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .iter()
+        // Relative to mbgen.toml, like every path in generated files, whatever the working
+        // directory.
+        .map(|name| format!("{}/{name}", project.templates_dir))
+        .collect();
+    if !used.is_empty() {
+        // Only a render tells which templates it loads; the header then names them, so that a
+        // reader of the Dockerfile knows where its text comes from.
+        let after_do_not_edit = context.header.len().min(2);
+        context.header.insert(
+            after_do_not_edit,
+            format!(
+                "Rendered with the project's templates: {}.",
+                used.join(", ")
+            ),
+        );
+        dockerfile = render(&context)?;
+    }
     let base = PathBuf::from(&service.context);
     Ok(vec![
         GeneratedFile {
@@ -102,6 +159,116 @@ pub fn render_service(
             service: service.name.clone(),
         },
     ])
+}
+
+/// Whose failure it is, and the error that says so.
+fn classify(
+    templates: &ProjectTemplates,
+    service: &Service,
+    loaded: &BTreeSet<String>,
+    e: &minijinja::Error,
+) -> RenderError {
+    let failed = e.name().unwrap_or(&service.template);
+    let what = match e.detail() {
+        Some(detail) => format!("{}: {detail}", e.kind()),
+        None => e.kind().to_string(),
+    };
+    if !service.custom_template && loaded.is_empty() {
+        let mut detail = what;
+        if let Some(line) = e.line() {
+            detail = format!("{detail} ({failed}, line {line})");
+        }
+        return RenderError::Internal {
+            template: service.template.clone(),
+            detail,
+        };
+    }
+    let resolved = templates.resolve(failed);
+    let is_project = resolved
+        .as_ref()
+        .is_some_and(|r| r.origin == Origin::Project);
+    let api = plan::TEMPLATE_API;
+    let docs = format!("docs/templates.md describes every variable and block (template API {api})");
+    let (message, file, help) = if is_project {
+        let hint = match e.kind() {
+            ErrorKind::UndefinedError => format!("undefined variables are errors; {docs}"),
+            ErrorKind::SyntaxError => format!("fix the syntax (Jinja's); {docs}"),
+            ErrorKind::TemplateNotFound => format!(
+                "templates are looked up in {}, then among the built-ins (`mbgen templates list`)",
+                templates.dir().display()
+            ),
+            _ => docs,
+        };
+        let restore = if templates::builtin(failed).is_some() {
+            format!("; deleting it brings back the built-in `{BUILTIN_PREFIX}{failed}`")
+        } else {
+            String::new()
+        };
+        (
+            format!(
+                "the project's template `{failed}` failed for service `{}`: {what}",
+                service.name
+            ),
+            resolved.map(|r| SourceFile::new(templates.path_of(failed), r.source)),
+            format!("this is the project's template, not mbgen's: {hint}{restore}"),
+        )
+    } else if let Some(r) = resolved {
+        let with = if loaded.is_empty() {
+            format!("`template = \"{}\"` in mbgen.toml", service.template)
+        } else {
+            let names: Vec<String> = loaded.iter().map(|n| format!("`{n}`")).collect();
+            format!("the project's {}", names.join(", "))
+        };
+        (
+            format!(
+                "the built-in template `{}` failed for service `{}`, rendered with {with}: {what}",
+                r.name, service.name
+            ),
+            Some(SourceFile::new(
+                format!("{BUILTIN_PREFIX}{}", r.name),
+                r.source,
+            )),
+            format!(
+                "the cause is in the project's templates or its choice of template, not in mbgen: \
+                 check what they define and pass to the built-in; {docs}"
+            ),
+        )
+    } else {
+        (
+            format!("template `{failed}` for service `{}`: {what}", service.name),
+            None,
+            format!(
+                "templates are looked up in {}, then among the built-ins (`mbgen templates list`)",
+                templates.dir().display()
+            ),
+        )
+    };
+    let mut d = Diagnostic::new(message).help(help);
+    if let Some(file) = file {
+        match span(&file, e) {
+            Some(span) => d = d.at(&file, span),
+            None => d = d.in_file(&file.path),
+        }
+    }
+    RenderError::User(Box::new(d))
+}
+
+/// The byte range of the failing expression, or of its line.
+fn span(file: &SourceFile, e: &minijinja::Error) -> Option<Range<usize>> {
+    if let Some(range) = e.range().filter(|r| r.end <= file.text.len()) {
+        return Some(range);
+    }
+    let line = e.line()?;
+    let start: usize = file
+        .text
+        .split_inclusive('\n')
+        .take(line - 1)
+        .map(str::len)
+        .sum();
+    let end = file.text[start..]
+        .find('\n')
+        .map_or(file.text.len(), |i| start + i);
+    Some(start..end)
 }
 
 /// The one whitespace policy of generated files: LF line endings, no trailing spaces, and
@@ -142,9 +309,70 @@ mod tests {
     fn every_builtin_template_compiles_and_resolves() {
         let env = environment();
         for (name, _) in templates::BUILTIN {
+            assert!(env.get_template(&format!("mbgen/{name}")).is_ok(), "{name}");
+        }
+        let env = environment();
+        for (name, _) in templates::BUILTIN {
             assert!(env.get_template(name).is_ok(), "{name}");
         }
         assert!(templates::builtin(templates::GO).is_some());
+    }
+
+    fn project(toml: &str) -> Project {
+        let loaded = crate::spec::parse(toml, std::path::Path::new("mbgen.toml")).unwrap();
+        crate::model::resolve(&loaded).unwrap()
+    }
+
+    const GO: &str = "[services.a]\nstack = \"go\"\n";
+
+    #[test]
+    fn a_project_template_extends_the_builtin_it_replaces() {
+        let p = project(GO);
+        let t = ProjectTemplates::from_sources(
+            ".mbgen/templates",
+            [(
+                templates::GO,
+                "{% extends \"mbgen/go.Dockerfile.j2\" %}\n{% block command %}\nCMD [\"x\"]\n{% endblock %}\n",
+            )],
+        );
+        let dockerfile = &render_with(&p, &t).unwrap()[0].contents;
+        assert!(
+            dockerfile.ends_with("EXPOSE 8080\nCMD [\"x\"]\n"),
+            "{dockerfile}"
+        );
+        assert!(dockerfile.contains(
+            "# Rendered with the project's templates: .mbgen/templates/go.Dockerfile.j2.\n"
+        ));
+        let plain = &render_project(&p).unwrap()[0].contents;
+        assert!(
+            plain.ends_with("ENTRYPOINT [\"/usr/local/bin/a\"]\n"),
+            "{plain}"
+        );
+        assert!(!plain.contains("Rendered with"), "{plain}");
+    }
+
+    #[test]
+    fn only_a_builtin_failing_alone_is_a_bug() {
+        let p = project(GO);
+        let e = minijinja::Error::new(ErrorKind::UndefinedError, "`x` is undefined");
+        let none = ProjectTemplates::none();
+        let internal = classify(&none, &p.services[0], &BTreeSet::new(), &e);
+        assert!(matches!(internal, RenderError::Internal { .. }));
+        assert_eq!(
+            crate::Error::from(internal).exit_code(),
+            crate::error::exit::INTERNAL
+        );
+        let loaded: BTreeSet<String> = [templates::BASE.to_owned()].into();
+        let theirs = classify(&none, &p.services[0], &loaded, &e);
+        assert!(matches!(theirs, RenderError::User(_)));
+        assert_eq!(
+            crate::Error::from(theirs).exit_code(),
+            crate::error::exit::FAILURE
+        );
+        let chosen =
+            project("[services.a]\nstack = \"go\"\ntemplate = \"mbgen/rust.Dockerfile.j2\"\n");
+        let err = render_project(&chosen).unwrap_err();
+        assert!(matches!(err, RenderError::User(_)), "{err}");
     }
 
     #[test]

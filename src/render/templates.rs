@@ -1,4 +1,15 @@
-//! The built-in templates, embedded in the binary and named by constants.
+//! Where templates come from: the built-ins embedded in the binary, named by constants, and
+//! the project's templates directory, read into memory so that rendering does no I/O.
+//!
+//! A name resolves in the project's directory first, then among the built-ins; a name under
+//! [`BUILTIN_PREFIX`] always means the built-in, so an override can extend what it replaces.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::spec::value::TemplateName;
 
 pub const BASE: &str = "_base.Dockerfile.j2";
 pub const MACROS: &str = "_macros.j2";
@@ -8,6 +19,9 @@ pub const GO: &str = "go.Dockerfile.j2";
 pub const PYTHON: &str = "python.Dockerfile.j2";
 pub const RUST: &str = "rust.Dockerfile.j2";
 pub const STATIC: &str = "static.Dockerfile.j2";
+
+/// Template names starting with this always mean a built-in: `mbgen/go.Dockerfile.j2`.
+pub const BUILTIN_PREFIX: &str = "mbgen/";
 
 /// Every built-in template: its name and source.
 pub const BUILTIN: &[(&str, &str)] = &[
@@ -27,8 +41,249 @@ pub const BUILTIN: &[(&str, &str)] = &[
     (STATIC, include_str!("../../templates/static.Dockerfile.j2")),
 ];
 
-/// The source of a built-in template.
+/// The source of a built-in template, by its plain name (`go.Dockerfile.j2`).
 #[must_use]
 pub fn builtin(name: &str) -> Option<&'static str> {
     BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
+}
+
+/// The files of a project's templates directory.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectTemplates {
+    /// The directory as shown to the user, such as `.mbgen/templates`.
+    dir: PathBuf,
+    /// Template name (its path in the directory, `/`-separated) → source.
+    files: Arc<BTreeMap<String, String>>,
+    /// Files that can never be loaded, with the reason.
+    ignored: Vec<(String, String)>,
+}
+
+/// Where a template name resolves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The project's templates directory.
+    Project,
+    /// A built-in template.
+    Builtin,
+}
+
+/// A resolved template.
+#[derive(Debug, Clone)]
+pub struct Resolved<'a> {
+    pub origin: Origin,
+    /// The name without [`BUILTIN_PREFIX`].
+    pub name: &'a str,
+    pub source: &'a str,
+}
+
+impl ProjectTemplates {
+    /// No project templates: only the built-ins are used.
+    #[must_use]
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// Templates given in memory, `dir` being how their directory is shown.
+    #[must_use]
+    pub fn from_sources<N: Into<String>, S: Into<String>>(
+        dir: impl Into<PathBuf>,
+        sources: impl IntoIterator<Item = (N, S)>,
+    ) -> Self {
+        Self {
+            dir: dir.into(),
+            files: Arc::new(
+                sources
+                    .into_iter()
+                    .map(|(n, s)| (n.into(), s.into()))
+                    .collect(),
+            ),
+            ignored: Vec::new(),
+        }
+    }
+
+    /// Reads every file under `dir` (shown as `display`). Hidden files and directories are
+    /// skipped; a missing directory holds no templates.
+    pub fn read(dir: &Path, display: &Path) -> Result<Self, Diagnostics> {
+        let mut out = Self {
+            dir: display.to_owned(),
+            ..Self::default()
+        };
+        let mut files = BTreeMap::new();
+        let mut problems = Diagnostics::default();
+        if dir.is_dir() {
+            out.walk(dir, "", 0, &mut files, &mut problems);
+        }
+        out.files = Arc::new(files);
+        problems.into_result(out)
+    }
+
+    fn walk(
+        &mut self,
+        dir: &Path,
+        prefix: &str,
+        depth: usize,
+        files: &mut BTreeMap<String, String>,
+        problems: &mut Diagnostics,
+    ) {
+        let shown = self.dir.join(prefix);
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) => {
+                problems.push(
+                    Diagnostic::new(format!("cannot read {}: {e}", shown.display()))
+                        .in_file(&shown),
+                );
+                return;
+            }
+        };
+        let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+        entries.sort_by_key(std::fs::DirEntry::file_name);
+        for entry in entries {
+            let file_name = entry.file_name().to_string_lossy().into_owned();
+            if file_name.starts_with('.') {
+                continue;
+            }
+            let name = format!("{prefix}{file_name}");
+            let path = entry.path();
+            if path.is_dir() {
+                // Deep enough for any layout, and an end to symbolic link loops.
+                if depth < 8 {
+                    self.walk(&path, &format!("{name}/"), depth + 1, files, problems);
+                }
+                continue;
+            }
+            if let Err(why) = TemplateName::check(&name) {
+                self.ignored.push((name, why));
+                continue;
+            }
+            if name.starts_with(BUILTIN_PREFIX) {
+                self.ignored.push((
+                    name,
+                    format!("names under `{BUILTIN_PREFIX}` always mean the built-in templates"),
+                ));
+                continue;
+            }
+            match std::fs::read(&path) {
+                Ok(bytes) => match String::from_utf8(bytes) {
+                    Ok(text) => {
+                        files.insert(name, text);
+                    }
+                    Err(_) => problems.push(
+                        Diagnostic::new(format!(
+                            "template {} is not UTF-8 text",
+                            self.dir.join(&name).display()
+                        ))
+                        .in_file(&self.dir.join(&name))
+                        .help("save it as UTF-8, or move it out of the templates directory"),
+                    ),
+                },
+                Err(e) => problems.push(
+                    Diagnostic::new(format!(
+                        "cannot read {}: {e}",
+                        self.dir.join(&name).display()
+                    ))
+                    .in_file(&self.dir.join(&name)),
+                ),
+            }
+        }
+    }
+
+    /// The directory as shown to the user.
+    #[must_use]
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The names of the project's templates, sorted.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.files.keys().map(String::as_str)
+    }
+
+    /// Files in the directory that are never loaded, with the reason.
+    #[must_use]
+    pub fn ignored(&self) -> &[(String, String)] {
+        &self.ignored
+    }
+
+    /// The source of the project's template `name`.
+    #[must_use]
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.files.get(name).map(String::as_str)
+    }
+
+    /// How the file of the project's template `name` is shown.
+    #[must_use]
+    pub fn path_of(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// Resolves a name as the loader does: `mbgen/...` is a built-in; otherwise the project's
+    /// template wins over the built-in of the same name.
+    #[must_use]
+    pub fn resolve<'a>(&'a self, name: &'a str) -> Option<Resolved<'a>> {
+        if let Some(plain) = name.strip_prefix(BUILTIN_PREFIX) {
+            return builtin(plain).map(|source| Resolved {
+                origin: Origin::Builtin,
+                name: plain,
+                source,
+            });
+        }
+        if let Some(source) = self.get(name) {
+            return Some(Resolved {
+                origin: Origin::Project,
+                name,
+                source,
+            });
+        }
+        builtin(name).map(|source| Resolved {
+            origin: Origin::Builtin,
+            name,
+            source,
+        })
+    }
+
+    /// A shared handle on the sources, for the loader.
+    pub(crate) fn shared(&self) -> Arc<BTreeMap<String, String>> {
+        Arc::clone(&self.files)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn project_templates_win_and_the_prefix_means_builtin() {
+        let t = ProjectTemplates::from_sources(".mbgen/templates", [(GO, "mine"), ("x.j2", "x")]);
+        assert_eq!(t.resolve(GO).unwrap().origin, Origin::Project);
+        assert_eq!(t.resolve(GO).unwrap().source, "mine");
+        let b = t.resolve("mbgen/go.Dockerfile.j2").unwrap();
+        assert_eq!((b.origin, b.name), (Origin::Builtin, GO));
+        assert_eq!(t.resolve(RUST).unwrap().origin, Origin::Builtin);
+        assert!(t.resolve("mbgen/x.j2").is_none());
+        assert!(t.resolve("y.j2").is_none());
+    }
+
+    #[test]
+    fn reads_a_directory_without_hidden_or_unusable_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("parts")).unwrap();
+        std::fs::create_dir_all(root.join("mbgen")).unwrap();
+        std::fs::write(root.join(GO), "go").unwrap();
+        std::fs::write(root.join("parts/labels.j2"), "l").unwrap();
+        std::fs::write(root.join(".go.Dockerfile.j2.swp"), "").unwrap();
+        std::fs::write(root.join("with space.j2"), "").unwrap();
+        std::fs::write(root.join("mbgen/go.Dockerfile.j2"), "").unwrap();
+        let t = ProjectTemplates::read(root, Path::new("t")).unwrap();
+        assert_eq!(t.names().collect::<Vec<_>>(), [GO, "parts/labels.j2"]);
+        let ignored: Vec<&str> = t.ignored().iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(ignored, ["mbgen/go.Dockerfile.j2", "with space.j2"]);
+        assert_eq!(t.path_of(GO), Path::new("t").join(GO));
+        std::fs::write(root.join("bad.j2"), [0xff, 0xfe]).unwrap();
+        let err = ProjectTemplates::read(root, Path::new("t")).unwrap_err();
+        assert!(err.to_string().contains("not UTF-8"), "{err}");
+        let missing = ProjectTemplates::read(&root.join("nope"), Path::new("n")).unwrap();
+        assert_eq!(missing.names().count(), 0);
+    }
 }

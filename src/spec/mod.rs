@@ -13,8 +13,9 @@ use serde::Deserialize;
 
 pub use load::{load, parse, LoadedConfig};
 use value::{
-    Duration, ExecCommand, Ident, IgnorePattern, ImagePath, ImageRef, LabelKey, LineValue,
-    PackageName, Port, RelPath, ServiceName, ShellCommand, UrlPath, VarName, Version,
+    Duration, ExecCommand, Ident, IgnorePattern, ImagePath, ImageRef, Instruction, LabelKey,
+    LineValue, PackageName, Port, RelPath, ServiceName, ShellCommand, TemplateName, UrlPath,
+    VarName, Version,
 };
 
 /// The name of the file mbgen reads.
@@ -36,6 +37,14 @@ pub struct ConfigSpec {
     /// ```
     #[serde(default)]
     pub services: BTreeMap<ServiceName, ServiceSpec>,
+
+    /// The project's templates directory, relative to `mbgen.toml`: a template there is used
+    /// instead of the built-in template of the same name, and a service's `template` is looked
+    /// up there first. The built-ins stay reachable as `mbgen/<name>`. See
+    /// `docs/templates.md`. Default: `.mbgen/templates`.
+    ///
+    /// `templates-dir = "docker/templates"`
+    pub templates_dir: Option<RelPath>,
 }
 
 /// One service: one Dockerfile and one `.dockerignore`.
@@ -244,6 +253,26 @@ pub struct ServiceSpec {
     ///
     /// `cache-mounts = false`
     pub cache_mounts: Option<bool>,
+
+    /// Extra Dockerfile instructions at fixed points of the generated file, for what the other
+    /// keys do not cover. Each is one line starting with `RUN`, `COPY`, `ENV`, `ARG` or
+    /// `LABEL`, written as it should appear. Default: none.
+    ///
+    /// ```toml
+    /// [services.api.instructions]
+    /// before-install = ["ENV PIP_DEFAULT_TIMEOUT=60"]
+    /// runtime = ["COPY config/prod.toml /etc/api/config.toml"]
+    /// ```
+    pub instructions: Option<InstructionsSpec>,
+
+    /// The template that renders this service's Dockerfile, instead of the stack's built-in
+    /// one: a file in the project's templates directory (`.mbgen/templates`, or
+    /// `templates-dir`), or a built-in as `mbgen/<name>`. It reads the same context as the
+    /// built-ins (`docs/templates.md`). Default: the stack's template, such as
+    /// `go.Dockerfile.j2`.
+    ///
+    /// `template = "api.Dockerfile.j2"`
+    pub template: Option<TemplateName>,
 }
 
 /// What kind of application a service is.
@@ -388,6 +417,36 @@ pub struct HealthcheckSpec {
     /// Failures in a row before the container is unhealthy. Default: `3`.
     #[schemars(range(min = 1, max = 100))]
     pub retries: Option<u8>,
+}
+
+/// Extra instructions, each one line, at fixed points of the Dockerfile.
+///
+/// Allowed: `RUN`, `COPY`, `ENV`, `ARG` and `LABEL`. `FROM`, `USER`, `WORKDIR`, `CMD`,
+/// `ENTRYPOINT`, `EXPOSE`, `HEALTHCHECK` and the rest are refused: mbgen owns the stages, the
+/// user, the working directory and the command, and the other keys set the rest. For anything
+/// else, use a project template (`docs/templates.md`).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct InstructionsSpec {
+    /// In the builder stage, after the manifests are copied and just before the dependency
+    /// install step (for `node-server`, before both installs). Not for `static`, nor for go
+    /// with `vendor = true`, which have no install step.
+    ///
+    /// `before-install = ["ENV NPM_CONFIG_FETCH_RETRIES=5"]`
+    #[serde(default)]
+    pub before_install: Vec<Instruction>,
+    /// In the builder stage, just after the dependency install step (for `node-server`,
+    /// after both installs). Not for `static`, nor for go with `vendor = true`.
+    ///
+    /// `after-install = ["RUN npm rebuild sharp"]`
+    #[serde(default)]
+    pub after_install: Vec<Instruction>,
+    /// In the final stage, after the application is copied and before `ENV`, `LABEL` and
+    /// `USER`: they run as root.
+    ///
+    /// `runtime = ["COPY config/prod.toml /etc/api/config.toml"]`
+    #[serde(default)]
+    pub runtime: Vec<Instruction>,
 }
 
 /// A build secret, mounted with `RUN --mount=type=secret` into the dependency install step.

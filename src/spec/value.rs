@@ -558,6 +558,127 @@ impl TryFrom<String> for ShellCommand {
     }
 }
 
+/// The instruction keywords accepted in `instructions`.
+pub const INSTRUCTION_KEYWORDS: &[&str] = &["RUN", "COPY", "ENV", "ARG", "LABEL"];
+
+/// One Dockerfile instruction on one line, written as it should appear: `RUN ...`, `COPY ...`,
+/// `ENV ...`, `ARG ...` or `LABEL ...`. No line breaks, no trailing `\`, no heredoc (`<<`).
+#[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
+#[schemars(
+    extend("pattern" = r"^\s*(RUN|COPY|ENV|ARG|LABEL)\s+\S"),
+    example = &"RUN echo hello"
+)]
+pub struct Instruction(String);
+string_newtype!(Instruction);
+
+impl TryFrom<String> for Instruction {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, String> {
+        check_single_line("the instruction", &value)?;
+        let trimmed = value.trim();
+        if trimmed.is_empty() {
+            return Err(
+                "the instruction is empty: write it as in a Dockerfile, such as `RUN echo hello`"
+                    .to_owned(),
+            );
+        }
+        if trimmed.ends_with('\\') {
+            return Err(
+                "the instruction ends with `\\`, which would continue onto the next line"
+                    .to_owned(),
+            );
+        }
+        if trimmed.contains("<<") {
+            return Err("the instruction uses `<<`, which newer Dockerfile frontends read as the start of a heredoc: put the script in a file, COPY it and RUN that".to_owned());
+        }
+        let keyword = trimmed
+            .split(|c: char| c.is_whitespace())
+            .next()
+            .unwrap_or_default();
+        let upper = keyword.to_ascii_uppercase();
+        let allowed = INSTRUCTION_KEYWORDS.join(", ");
+        if !INSTRUCTION_KEYWORDS.contains(&keyword) {
+            let why = match upper.as_str() {
+                k if INSTRUCTION_KEYWORDS.contains(&k) => {
+                    format!("write the keyword in capitals: `{upper}`")
+                }
+                "FROM" => "mbgen owns the stages: to change them, use a project template (docs/templates.md)".to_owned(),
+                "USER" => "the user is set with `user`, and mbgen's own `USER` line follows these instructions".to_owned(),
+                "WORKDIR" => "a `WORKDIR` would move the steps mbgen writes after it: use absolute paths, or `RUN cd dir && ...`".to_owned(),
+                "CMD" | "ENTRYPOINT" => "set the command with `start`".to_owned(),
+                "EXPOSE" => "set the ports with `port` and `extra-ports`".to_owned(),
+                "HEALTHCHECK" => "set the health check with `healthcheck`".to_owned(),
+                "ADD" => "use `COPY`: ADD's downloads and archive unpacking are a hadolint finding".to_owned(),
+                _ => format!("start with one of {allowed}, or use a project template (docs/templates.md)"),
+            };
+            return Err(format!(
+                "`{}` is not an instruction accepted here: {why}",
+                keyword.escape_debug()
+            ));
+        }
+        if trimmed[keyword.len()..].trim().is_empty() {
+            return Err(format!("`{keyword}` needs arguments"));
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+}
+
+/// The name of a template, relative to the project's templates directory (`api.Dockerfile.j2`,
+/// `partials/labels.j2`), or a built-in as `mbgen/<name>`. Segments use letters, digits, `.`,
+/// `_` and `-`, and do not start with `.`: no `..`, no absolute path.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, JsonSchema)]
+#[schemars(
+    extend("pattern" = r"^[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$"),
+    example = &"api.Dockerfile.j2"
+)]
+pub struct TemplateName(String);
+string_newtype!(TemplateName);
+
+impl TemplateName {
+    /// Checks a template name, as written in `mbgen.toml` or in a template's `extends`,
+    /// `import` or `include`.
+    pub fn check(name: &str) -> Result<(), String> {
+        check_single_line("the template name", name)?;
+        if name.is_empty() {
+            return Err("the template name is empty".to_owned());
+        }
+        if name.starts_with('/') || name.contains('\\') || name.get(1..2) == Some(":") {
+            return Err(format!(
+                "template `{}` is an absolute path: name it relative to the templates directory",
+                name.escape_debug()
+            ));
+        }
+        if name.split('/').any(|s| s == "..") {
+            return Err(format!(
+                "template `{}` leaves the templates directory: template names may not contain `..`",
+                name.escape_debug()
+            ));
+        }
+        for segment in name.split('/') {
+            let ok = !segment.is_empty()
+                && !segment.starts_with('.')
+                && segment
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+            if !ok {
+                return Err(format!(
+                    "invalid template name `{}`: use letters, digits, `.`, `_` and `-` in `/`-separated parts that do not start with `.`",
+                    name.escape_debug()
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl TryFrom<String> for TemplateName {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, String> {
+        Self::check(&value)?;
+        Ok(Self(value))
+    }
+}
+
 /// A command run as the container's main process, in exec form: an array of arguments
 /// (`["gunicorn", "app:app"]`), or a string split into words like a shell would
 /// (`"gunicorn app:app"`), without pipes, redirections or variables.
@@ -773,5 +894,58 @@ mod tests {
         assert!(ServiceName::try_from("api-2".to_owned()).is_ok());
         assert!(ServiceName::try_from("Api".to_owned()).is_err());
         assert!(ServiceName::try_from("api-".to_owned()).is_err());
+    }
+
+    #[test]
+    fn instructions() {
+        let ok = |s: &str| Instruction::try_from(s.to_owned());
+        assert_eq!(ok("  RUN echo hi ").unwrap().as_str(), "RUN echo hi");
+        assert_eq!(ok("LABEL a=b").unwrap().as_str(), "LABEL a=b");
+        for bad in [
+            "",
+            "RUN",
+            "RUN  ",
+            "run echo",
+            "FROM scratch",
+            "USER root",
+            "WORKDIR /x",
+            "ADD x y",
+            "ONBUILD RUN x",
+            "RUN a \\",
+            "RUN cat <<EOF",
+            "RUN a\nRUN b",
+            "RUN a\0",
+            "# comment",
+        ] {
+            assert!(ok(bad).is_err(), "{bad:?}");
+        }
+        assert!(ok("run x").unwrap_err().contains("capitals"));
+    }
+
+    #[test]
+    fn template_names() {
+        for good in [
+            "go.Dockerfile.j2",
+            "mbgen/_base.Dockerfile.j2",
+            "a/b-c_d.j2",
+        ] {
+            assert!(TemplateName::check(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x.j2",
+            "a/../../x",
+            "a//b",
+            "./a",
+            ".hidden",
+            "a\\b",
+            "C:/x",
+            "a b",
+            "a\nb",
+        ] {
+            assert!(TemplateName::check(bad).is_err(), "{bad:?}");
+        }
+        assert!(TemplateName::check("../x").unwrap_err().contains("`..`"));
     }
 }

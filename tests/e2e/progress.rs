@@ -158,30 +158,37 @@ pub fn cached_of_total(steps: &[Step]) -> (usize, usize) {
     (cached, total)
 }
 
-/// The end of a failed build's log: the failing step and the lines around its error.
+/// What a failed build's log says about the failure: the failing step, its last output
+/// lines and its error (or, when no step failed, the log's error lines).
 pub fn failure_excerpt(log: &str, steps: &[Step]) -> String {
-    let failed: Vec<String> = steps
-        .iter()
-        .filter(|s| s.status == Status::Error)
-        .map(ToString::to_string)
-        .collect();
-    let errors: Vec<&str> = log
-        .lines()
-        .filter(|l| l.contains("ERROR") || l.starts_with("error") || l.starts_with("failed"))
-        .take(6)
-        .collect();
-    let mut out = String::new();
-    if !failed.is_empty() {
-        out.push_str("failing step: ");
-        out.push_str(&failed.join("; "));
-    }
-    for l in errors {
-        if !out.is_empty() {
-            out.push('\n');
+    let mut out: Vec<String> = Vec::new();
+    for step in steps.iter().filter(|s| s.status == Status::Error) {
+        out.push(format!("failing step: {step}"));
+        let prefix = format!("#{} ", step.id);
+        let mut lines: Vec<&str> = Vec::new();
+        for rest in log.lines().filter_map(|l| l.strip_prefix(prefix.as_str())) {
+            // output lines start with a timestamp: `#12 46.08 ./main.go:65:14: ...`
+            let is_output = rest
+                .split_whitespace()
+                .next()
+                .is_some_and(|t| t.parse::<f64>().is_ok());
+            // headers and output are repeated when steps interleave
+            if (is_output || rest.starts_with("ERROR")) && !lines.contains(&rest) {
+                lines.push(rest);
+            }
         }
-        out.push_str(l.trim_end());
+        let skip = lines.len().saturating_sub(12);
+        out.extend(lines[skip..].iter().map(|l| format!("  {l}")));
     }
-    out
+    if out.is_empty() {
+        out.extend(
+            log.lines()
+                .filter(|l| l.contains("ERROR") || l.starts_with("error") || l.contains("failed"))
+                .take(6)
+                .map(str::to_string),
+        );
+    }
+    out.join("\n")
 }
 
 /// Self-check of the parser against a log in the format of Docker 20.10's BuildKit.

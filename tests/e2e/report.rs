@@ -54,6 +54,8 @@ pub struct CaseReport {
     pub passed: bool,
     pub failures: Vec<String>,
     pub port: u16,
+    /// The stages of the generated Dockerfile (empty when it was not rendered).
+    pub stages: Vec<String>,
     /// The builder stage built alone with `--target` (none for single-stage Dockerfiles).
     pub target_stage: Option<String>,
     pub target_s: Option<f64>,
@@ -124,6 +126,20 @@ fn naive_serves(v: &Variant) -> &'static str {
         Some(true) => "yes",
         Some(false) => "NO",
         None => "-",
+    }
+}
+
+/// A markdown list item: the first line as text, the rest (log lines) as a code block.
+fn list_item(out: &mut String, name: &str, text: &str) {
+    let mut lines = text.lines();
+    let _ = writeln!(out, "- **{name}**: {}", lines.next().unwrap_or(""));
+    let rest: Vec<&str> = lines.collect();
+    if !rest.is_empty() {
+        out.push_str("\n  ```text\n");
+        for l in rest {
+            let _ = writeln!(out, "  {l}");
+        }
+        out.push_str("  ```\n\n");
     }
 }
 
@@ -211,9 +227,9 @@ impl Report {
         );
         out.push_str(
             "Each example is built from mbgen's generated Dockerfile and from a naive \
-             single-stage one (tests/e2e/naive/). Cold builds start without layer cache (it is \
-             pruned when the run starts; base images and package-manager cache mounts are \
-             kept). Then a comment is appended to one source file and the image rebuilt, then \
+             single-stage one (tests/e2e/naive/), in the same context. Cold builds use \
+             `--no-cache` after the layer cache was pruned (base images and package-manager \
+             cache mounts are kept). Then a comment is appended to one source file and the image rebuilt, then \
              a dependency is added and it is rebuilt again (see tests/e2e/cases.toml). \
              Times are wall seconds; x = naive / mbgen; MB = 10^6 bytes.\n\n",
         );
@@ -223,7 +239,7 @@ impl Report {
             out.push_str("\n## Failures\n\n");
             for c in failures {
                 for f in &c.failures {
-                    let _ = writeln!(out, "- **{}**: {}", c.name, f.replace('\n', "\n  "));
+                    list_item(&mut out, &c.name, f);
                 }
             }
         }
@@ -240,15 +256,16 @@ impl Report {
         if !notes.is_empty() {
             out.push_str("\n## Naive Dockerfiles (informational, not failures)\n\n");
             for (name, p) in notes {
-                let _ = writeln!(out, "- **{name}**: {}", p.replace('\n', "\n  "));
+                list_item(&mut out, name, p);
             }
         }
         out.push_str("\n## Details\n\n");
         for c in &self.cases {
             let target = match (&c.target_stage, c.target_s) {
+                _ if c.stages.is_empty() => "not rendered".to_string(),
                 (Some(stage), Some(s)) => format!("`--target {stage}` {s:.1} s"),
                 (Some(stage), None) => format!("`--target {stage}` not built"),
-                _ => "single stage, no `--target` build".to_string(),
+                (None, _) => "no builder stage, no `--target` build".to_string(),
             };
             let _ = writeln!(
                 out,
