@@ -52,8 +52,11 @@ fi
 
 step "end-to-end suite on a real Docker engine"
 e2e_dir="${MBGEN_E2E_DIR:-/var/tmp/mbgen-e2e}"
-bash tests/e2e/engine.sh start "$e2e_dir"
-trap 'bash tests/e2e/engine.sh stop "$e2e_dir"' EXIT
+# Stop the engine at the end only if this run started it.
+if ! bash tests/e2e/engine.sh status "$e2e_dir" >/dev/null 2>&1; then
+  bash tests/e2e/engine.sh start "$e2e_dir"
+  trap 'bash tests/e2e/engine.sh stop "$e2e_dir"' EXIT
+fi
 export DOCKER_HOST="unix://$e2e_dir/docker.sock" DOCKER_BUILDKIT=1
 bash tests/e2e/images.sh
 MBGEN_E2E=1 cargo test --quiet --test e2e

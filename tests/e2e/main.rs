@@ -18,10 +18,11 @@
 //! Build logs go to target/e2e/<example>-<step>.log, the results to target/e2e/report.md and
 //! target/e2e/report.json.
 //!
-//! Cold builds use `--no-cache`. The layer cache of the engine is also pruned once when the run
-//! starts: the source and dependency changes are the same on every run, so results kept from a
-//! previous run would turn the rebuilds into cache hits. Base images and the cache mounts of
-//! package managers (npm, pip, Go, cargo registry) are kept, so reruns download less.
+//! Cold builds use `--no-cache`, and the layer cache of the engine is pruned before each
+//! example's mbgen and naive builds: the source and dependency changes are the same on every
+//! run, and examples may share layers, so kept results would turn the rebuilds into cache hits.
+//! Base images and the cache mounts of package managers (npm, pip, Go, cargo registry) are
+//! kept, so reruns download less.
 //!
 //! Per example, in a scratch copy: render (must equal the committed files), cold build, run and
 //! `GET /` until 200, check the runtime user, build the builder stage alone, rebuild after the
@@ -120,7 +121,6 @@ fn run() -> Result<bool, String> {
         docker.remove_container(&container_name(&case.name, false));
         docker.remove_container(&container_name(&case.name, true));
     }
-    prune_layer_cache(&docker)?;
 
     let build_timeout = std::env::var("MBGEN_E2E_BUILD_TIMEOUT")
         .ok()
@@ -342,10 +342,11 @@ fn check_base_images(docker: &Docker, cases: &[Case]) -> Result<HashSet<String>,
     }
 }
 
-/// Drops the layer cache (not the cache mounts, not images), so that the cold builds are cold
-/// and the rebuilds after a change cannot reuse results of a previous run.
+/// Drops the layer cache (not the cache mounts, not images). Done before each example's mbgen
+/// part and naive part, so that nothing they build comes from an earlier build: the source and
+/// dependency changes are the same on every run, and two examples may share layers (the `go`
+/// and `ejected-template` examples have the same go.mod and the same dependency change).
 fn prune_layer_cache(docker: &Docker) -> Result<(), String> {
-    let t = Instant::now();
     docker
         .ok(
             &[
@@ -358,12 +359,8 @@ fn prune_layer_cache(docker: &Docker) -> Result<(), String> {
             ],
             Duration::from_secs(600),
         )
-        .map_err(|e| format!("cannot prune the layer cache: {e}"))?;
-    println!(
-        "e2e: layer cache pruned in {:.1} s (cache mounts and images kept)",
-        t.elapsed().as_secs_f64()
-    );
-    Ok(())
+        .map(drop)
+        .map_err(|e| format!("cannot prune the layer cache: {e}"))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -845,6 +842,7 @@ fn mbgen_case(
 ) -> Result<(), String> {
     let name = case.name.as_str();
     let (_tmp, dir) = scratch_copy(case, "mbgen")?;
+    prune_layer_cache(&suite.docker)?;
 
     // 1. render: the committed example is what is tested
     let dockerfile = render_and_compare(case, &dir)?;
@@ -1006,10 +1004,14 @@ fn naive_case(
 ) -> Result<(), String> {
     let name = case.name.as_str();
     let file = &case.naive;
-    let text = fs::read_to_string(file)
-        .map_err(|e| format!("{}: {e}", file.strip_prefix(root).unwrap_or(file).display()))?;
+    let shown = file.strip_prefix(root).unwrap_or(file).display();
+    if !file.exists() {
+        return Err(format!("no naive Dockerfile ({shown}): not compared"));
+    }
+    let text = fs::read_to_string(file).map_err(|e| format!("{shown}: {e}"))?;
     let port = exposed_port(&text);
     let (_tmp, dir) = scratch_copy(case, "naive")?;
+    prune_layer_cache(&suite.docker)?;
     let tag = format!("mbgen-e2e/{name}:naive");
     let container = container_name(name, true);
     let base = BuildSpec {

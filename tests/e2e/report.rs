@@ -228,8 +228,8 @@ impl Report {
         out.push_str(
             "Each example is built from mbgen's generated Dockerfile and from a naive \
              single-stage one (tests/e2e/naive/), in the same context. Cold builds use \
-             `--no-cache` after the layer cache was pruned (base images and package-manager \
-             cache mounts are kept). Then a comment is appended to one source file and the image rebuilt, then \
+             `--no-cache`, and the layer cache is pruned before each example's mbgen builds and \
+             before its naive builds (base images and package-manager cache mounts are kept). Then a comment is appended to one source file and the image rebuilt, then \
              a dependency is added and it is rebuilt again (see tests/e2e/cases.toml). \
              Times are wall seconds; x = naive / mbgen; MB = 10^6 bytes.\n\n",
         );
