@@ -149,8 +149,10 @@ pub struct InitArgs {
     #[arg(long)]
     pub json: bool,
 
-    /// The JSON Schema named on the first line (`#:schema`), as a URL or a path relative to
-    /// mbgen.toml, for editors to complete and check the file.
+    /// The JSON Schema named on the first line (`#:schema`), for editors to complete and check
+    /// the file: a path relative to mbgen.toml, where init writes the schema (kept up to date
+    /// by `mbgen schema -o <path>`), or a URL such as
+    /// <https://raw.githubusercontent.com/mbgen/mbgen/main/schemas/mbgen.schema.json>.
     #[arg(long, value_name = "PATH_OR_URL", default_value = crate::scaffold::DEFAULT_SCHEMA)]
     pub schema: String,
 

@@ -524,10 +524,26 @@ fn directory_argument_and_first_line() {
     assert!(out.contains("wrote project/mbgen.toml"), "{out}");
     let text = fs::read_to_string(root.join("mbgen.toml")).unwrap();
     assert!(
-        text.starts_with(
-            "#:schema https://raw.githubusercontent.com/mbgen/mbgen/main/schemas/mbgen.schema.json\n"
-        ),
+        text.starts_with("#:schema .mbgen/mbgen.schema.json\n"),
         "{text}"
     );
     assert!(text.contains("[services.project]"), "{text}");
+    // The schema the first line names is written too, so editors work offline.
+    let schema = fs::read_to_string(root.join(".mbgen/mbgen.schema.json")).unwrap();
+    assert_eq!(schema, mbgen::schema::schema_json());
+    let rendered = run(mbgen(&root).arg("render"));
+    assert!(rendered.starts_with("exit: 0"), "{rendered}");
+    let ignore = fs::read_to_string(root.join(".dockerignore")).unwrap();
+    assert!(ignore.lines().any(|l| l == ".mbgen"), "{ignore}");
+}
+
+#[test]
+fn a_schema_url_writes_no_schema_file() {
+    let (tmp, root) = Tree::new().file("index.html", "<!doctype html>\n").build();
+    let url = "https://example.com/mbgen.schema.json";
+    let out = run(mbgen(tmp.path()).args(["init", "project", "--schema", url]));
+    assert!(out.starts_with("exit: 0"), "{out}");
+    let text = fs::read_to_string(root.join("mbgen.toml")).unwrap();
+    assert!(text.starts_with(&format!("#:schema {url}\n")), "{text}");
+    assert!(!root.join(".mbgen").exists());
 }

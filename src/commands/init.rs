@@ -79,6 +79,7 @@ pub fn run(args: InitArgs) -> Result<(), Error> {
             .write_all(text.as_bytes())
             .map_err(Error::io("write", "standard output")),
         Mode::Write => {
+            write_schema_copy(&settings.dir, &settings.schema)?;
             write_atomic(&target, &text)?;
             eprintln!(
                 "wrote {}: check it, then run `mbgen render`",
@@ -88,6 +89,32 @@ pub fn run(args: InitArgs) -> Result<(), Error> {
         }
         Mode::Json => unreachable!("handled above"),
     }
+}
+
+/// Writes the schema where a relative `#:schema` path points, unless a file that is not
+/// mbgen's schema is there already.
+fn write_schema_copy(dir: &Path, schema: &str) -> Result<(), Error> {
+    if schema.contains("://") || Path::new(schema).is_absolute() {
+        return Ok(());
+    }
+    let target = dir.join(schema);
+    let contents = crate::schema::schema_json();
+    if let Ok(existing) = std::fs::read_to_string(&target) {
+        if existing == contents {
+            return Ok(());
+        }
+        if !existing.contains("\"title\": \"mbgen.toml\"") {
+            return Err(Diagnostic::new(format!(
+                "{} exists and is not mbgen's schema",
+                display_path(&target).display()
+            ))
+            .help("pass --schema with another path, or a URL")
+            .into());
+        }
+    }
+    write_atomic(&target, &contents)?;
+    eprintln!("wrote {} for editors", display_path(&target).display());
+    Ok(())
 }
 
 fn display_path(path: &Path) -> PathBuf {

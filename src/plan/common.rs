@@ -412,8 +412,14 @@ pub fn dockerignore(project: &Project, service: &Service) -> String {
     lines.push(project.config_name.clone());
     lines.push("docker-compose*.yml".into());
     lines.push("compose*.yaml".into());
+    // mbgen's own directory (project templates, the schema copy `init` writes).
+    if let Some(own) = inside(&service.context, ".mbgen") {
+        lines.push(own);
+    }
     if let Some(templates) = inside(&service.context, &project.templates_dir) {
-        lines.push(templates);
+        if !templates.starts_with(".mbgen/") {
+            lines.push(templates);
+        }
     }
     lines.push("# Dependencies and build output are made inside the build".into());
     let stack_patterns: Vec<String> = match service.stack {

@@ -12,10 +12,9 @@ use crate::detect::{Proposal, Report, Value};
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
 use crate::spec::{ConfigSpec, LoadedConfig, CONFIG_FILE};
 
-/// The schema named by default on the `#:schema` line. A relative path is only right inside
-/// mbgen's own repository, so the published file is the default.
-pub const DEFAULT_SCHEMA: &str =
-    "https://raw.githubusercontent.com/mbgen/mbgen/main/schemas/mbgen.schema.json";
+/// The schema named by default on the `#:schema` line: a copy `init` writes next to
+/// `mbgen.toml`, so editors validate offline and against this very mbgen's keys.
+pub const DEFAULT_SCHEMA: &str = ".mbgen/mbgen.schema.json";
 
 /// The order keys are written in: the order of the spec's documentation.
 const KEY_ORDER: &[&str] = &[
@@ -218,7 +217,10 @@ mod tests {
             skipped: vec![],
         };
         let text = to_toml(&report, DEFAULT_SCHEMA);
-        assert!(text.starts_with("#:schema https://"), "{text}");
+        assert!(
+            text.starts_with("#:schema .mbgen/mbgen.schema.json\n"),
+            "{text}"
+        );
         assert!(text.contains("\n# Express server (services/api/package.json)\n# note: the lockfile is elsewhere\n[services.api]\nstack = \"node-server\"\npath = \"services/api\" # the app's directory\nstart = [\"node\", \"server.js\"] # the `start` script\n# `app.listen(3000)`"), "{text}");
         verify(&text).unwrap();
     }
