@@ -66,7 +66,7 @@ const DEFAULT_PORT: u16 = 8080;
 const LOG_TAIL: usize = 60;
 
 /// One table of tests/e2e/cases.toml.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 struct CaseSettings {
     source_file: String,
     source_append: String,
@@ -79,7 +79,20 @@ struct Case {
     example: PathBuf,
     naive: PathBuf,
     settings: Option<CaseSettings>,
+    /// The mbgen.toml comes from `mbgen init` on the example's sources, not from the
+    /// committed one: proves that what init writes builds and serves.
+    from_init: bool,
 }
+
+/// Examples whose sources `mbgen init` must turn into a working build (case `init-<name>`).
+const INIT_EXAMPLES: &[&str] = &[
+    "go",
+    "node-server",
+    "node-static",
+    "python",
+    "rust",
+    "static",
+];
 
 fn main() -> ExitCode {
     if std::env::var("MBGEN_E2E").as_deref() != Ok("1") {
@@ -265,17 +278,30 @@ fn load_cases(root: &Path) -> Result<Vec<Case>, String> {
     let cases_path = root.join("tests/e2e/cases.toml");
     let text =
         fs::read_to_string(&cases_path).map_err(|e| format!("{}: {e}", cases_path.display()))?;
-    let mut settings: BTreeMap<String, CaseSettings> =
+    let settings: BTreeMap<String, CaseSettings> =
         toml::from_str(&text).map_err(|e| format!("{}: {e}", cases_path.display()))?;
-    Ok(names
-        .into_iter()
+    let mut cases: Vec<Case> = names
+        .iter()
         .map(|name| Case {
-            example: examples.join(&name),
+            example: examples.join(name),
             naive: root.join(format!("tests/e2e/naive/{name}.Dockerfile")),
-            settings: settings.remove(&name),
-            name,
+            settings: settings.get(name).cloned(),
+            name: name.clone(),
+            from_init: false,
         })
-        .collect())
+        .collect();
+    if std::env::var("MBGEN_E2E_INIT").as_deref() != Ok("0") {
+        for name in names.iter().filter(|n| INIT_EXAMPLES.contains(&n.as_str())) {
+            cases.push(Case {
+                example: examples.join(name),
+                naive: PathBuf::new(),
+                settings: settings.get(name).cloned(),
+                name: format!("init-{name}"),
+                from_init: true,
+            });
+        }
+    }
+    Ok(cases)
 }
 
 /// target/e2e, next to the build output of the binary under test.
@@ -776,7 +802,11 @@ fn run_case(suite: &mut Suite, case: &Case, root: &Path) -> CaseReport {
         if let Err(e) = mbgen_case(suite, case, settings, &mut rep) {
             rep.failures.push(e);
         }
-        if let Err(e) = naive_case(suite, case, settings, root, &mut rep) {
+        if case.from_init {
+            rep.naive
+                .problems
+                .push("no naive build: the same app is compared in its own case".into());
+        } else if let Err(e) = naive_case(suite, case, settings, root, &mut rep) {
             rep.naive.problems.push(e);
         }
     } else {
@@ -790,6 +820,30 @@ fn run_case(suite: &mut Suite, case: &Case, root: &Path) -> CaseReport {
     rep.passed = rep.failures.is_empty();
     rep.total_s = round1(started.elapsed().as_secs_f64());
     rep
+}
+
+/// Replaces the example's mbgen.toml with what `mbgen init` writes, and renders that.
+fn init_and_render(dir: &Path) -> Result<String, String> {
+    for file in ["mbgen.toml", "Dockerfile", ".dockerignore"] {
+        let _ = fs::remove_file(dir.join(file));
+    }
+    let mut init = Command::new(MBGEN);
+    init.arg("init").arg(dir).arg("--yes");
+    let out = run_captured(init, Duration::from_secs(60), "mbgen init")?;
+    if !out.ok {
+        return Err(format!("mbgen init failed: {}", out.text()));
+    }
+    let mut render = Command::new(MBGEN);
+    render.arg("render").arg(dir).arg("--quiet");
+    let out = run_captured(render, Duration::from_secs(60), "mbgen render")?;
+    if !out.ok {
+        return Err(format!(
+            "mbgen render of init's mbgen.toml failed: {}",
+            out.text()
+        ));
+    }
+    fs::read_to_string(dir.join("Dockerfile"))
+        .map_err(|e| format!("mbgen render wrote no Dockerfile: {e}"))
 }
 
 /// Renders the example in a scratch copy; the result must be the committed files.
@@ -844,8 +898,12 @@ fn mbgen_case(
     let (_tmp, dir) = scratch_copy(case, "mbgen")?;
     prune_layer_cache(&suite.docker)?;
 
-    // 1. render: the committed example is what is tested
-    let dockerfile = render_and_compare(case, &dir)?;
+    // 1. render: the committed example is what is tested (or what init writes)
+    let dockerfile = if case.from_init {
+        init_and_render(&dir)?
+    } else {
+        render_and_compare(case, &dir)?
+    };
     let port = exposed_port(&dockerfile);
     rep.port = port;
     rep.stages = from_lines(&dockerfile)
