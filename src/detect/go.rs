@@ -119,26 +119,89 @@ const DIRECTIVES: &[&str] = &[
     "ignore",
 ];
 
+/// One line of a `go.mod` or `go.work` file, its comment removed. Inside a `name (` … `)`
+/// block every line is a directive of the block's name.
+pub(super) struct DirectiveLine<'a> {
+    pub name: &'a str,
+    /// The rest of the line after the name; inside a block, the whole line.
+    pub text: &'a str,
+    /// 1-based.
+    pub line: usize,
+    pub in_block: bool,
+    /// The line is `name (`, opening a block.
+    pub opens_block: bool,
+}
+
+/// The directive lines of a `go.mod`-style file, and the block left open at its end (name
+/// and line), which the caller reports.
+pub(super) fn directive_lines(
+    file: &SourceFile,
+) -> (Vec<DirectiveLine<'_>>, Option<(&str, usize)>) {
+    let mut out = Vec::new();
+    let mut block: Option<(&str, usize)> = None;
+    for (i, raw) in file.text.lines().enumerate() {
+        let line = raw.split("//").next().unwrap_or_default().trim();
+        if line.is_empty() {
+            continue;
+        }
+        if let Some((name, _)) = block {
+            if line == ")" {
+                block = None;
+            } else {
+                out.push(DirectiveLine {
+                    name,
+                    text: line,
+                    line: i + 1,
+                    in_block: true,
+                    opens_block: false,
+                });
+            }
+            continue;
+        }
+        let (name, text) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+        let text = text.trim();
+        let opens_block = text.split_whitespace().next() == Some("(");
+        if opens_block {
+            block = Some((name, i + 1));
+        }
+        out.push(DirectiveLine {
+            name,
+            text,
+            line: i + 1,
+            in_block: false,
+            opens_block,
+        });
+    }
+    (out, block)
+}
+
+/// The error for a `name (` block that is never closed.
+pub(super) fn unclosed_block(file: &SourceFile, name: &str, line: usize, help: &str) -> Diagnostic {
+    at_line(
+        file,
+        line,
+        format!(
+            "the `{name} (` block of {} is never closed",
+            file.path.display()
+        ),
+    )
+    .help(help)
+}
+
 impl GoMod {
     /// Parses `go.mod` as the go command does, strictly enough to name the line of a mistake.
     pub fn parse(file: &SourceFile) -> Result<Self, Box<Diagnostic>> {
         let mut m = Self::default();
-        let mut block: Option<(String, usize)> = None;
         let help =
             "fix go.mod (`go mod tidy` reports the same problem), then run `mbgen init` again";
         let path = file.path.display().to_string();
-        for (i, raw) in file.text.lines().enumerate() {
-            let line_no = i + 1;
-            let line = raw.split("//").next().unwrap_or_default().trim();
-            if line.is_empty() {
-                continue;
-            }
-            if let Some((directive, _)) = &block {
-                if line == ")" {
-                    block = None;
-                } else if directive == "require" {
+        let (lines, unclosed) = directive_lines(file);
+        for d in lines {
+            if d.in_block {
+                if d.name == "require" {
                     m.requires.push(
-                        line.split_whitespace()
+                        d.text
+                            .split_whitespace()
                             .next()
                             .unwrap_or_default()
                             .to_owned(),
@@ -146,28 +209,25 @@ impl GoMod {
                 }
                 continue;
             }
-            let mut words = line.split_whitespace();
-            let directive = words.next().unwrap_or_default();
-            let rest: Vec<&str> = words.collect();
-            if !DIRECTIVES.contains(&directive) {
-                let message = if directive == ")" {
+            if !DIRECTIVES.contains(&d.name) {
+                let message = if d.name == ")" {
                     "`)` closes no block".to_owned()
                 } else {
-                    format!("unknown directive `{directive}` in {path}")
+                    format!("unknown directive `{}` in {path}", d.name)
                 };
-                return Err(Box::new(at_line(file, line_no, message).help(help)));
+                return Err(Box::new(at_line(file, d.line, message).help(help)));
             }
-            if rest.first() == Some(&"(") {
-                block = Some((directive.to_owned(), line_no));
+            if d.opens_block {
                 continue;
             }
-            match directive {
+            let rest: Vec<&str> = d.text.split_whitespace().collect();
+            match d.name {
                 "module" => {
                     let Some(name) = rest.first() else {
                         return Err(Box::new(
                             at_line(
                                 file,
-                                line_no,
+                                d.line,
                                 format!("`module` in {path} needs the module path"),
                             )
                             .help(help),
@@ -178,7 +238,7 @@ impl GoMod {
                 "go" => {
                     let version = rest.first().copied().unwrap_or_default();
                     if !valid_go_version(version) || rest.len() != 1 {
-                        return Err(Box::new(at_line(file, line_no, format!(
+                        return Err(Box::new(at_line(file, d.line, format!(
                             "invalid go version `{}` in {path}: expected a version such as `1.24` or `1.24.1`",
                             rest.join(" ")
                         ))
@@ -191,15 +251,8 @@ impl GoMod {
                 _ => {}
             }
         }
-        if let Some((directive, line_no)) = block {
-            return Err(Box::new(
-                at_line(
-                    file,
-                    line_no,
-                    format!("the `{directive} (` block of {path} is never closed"),
-                )
-                .help(help),
-            ));
+        if let Some((name, line)) = unclosed {
+            return Err(Box::new(unclosed_block(file, name, line, help)));
         }
         if m.path.is_empty() {
             return Err(Box::new(Diagnostic::new(format!("{path} has no `module` directive"))

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use super::text::{at_line, parse_toml};
+use super::text::parse_toml;
 use super::{
     detectors, node, service_name, Detector, Dir, Fs, Layout, Options, Outcome, Proposal, Report,
     Skipped,
@@ -308,43 +308,27 @@ fn pnpm_packages(text: &str) -> Vec<String> {
 
 /// The `use` directives of `go.work`.
 fn go_work_uses(file: &SourceFile) -> Result<Vec<String>, Box<Diagnostic>> {
-    let mut out = Vec::new();
-    let mut block: Option<(String, usize)> = None;
-    for (i, raw) in file.text.lines().enumerate() {
-        let line = raw.split("//").next().unwrap_or_default().trim();
-        if line.is_empty() {
-            continue;
-        }
-        if let Some((directive, _)) = &block {
-            if line == ")" {
-                block = None;
-            } else if directive == "use" {
-                out.push(line.trim_matches('"').to_owned());
-            }
-            continue;
-        }
-        let mut words = line.split_whitespace();
-        let directive = words.next().unwrap_or_default().to_owned();
-        match words.next() {
-            Some("(") => block = Some((directive, i + 1)),
-            Some(path) if directive == "use" => out.push(path.trim_matches('"').to_owned()),
-            _ => {}
-        }
-    }
-    if let Some((directive, line)) = block {
-        return Err(Box::new(at_line(
+    let (lines, unclosed) = super::go::directive_lines(file);
+    if let Some((name, line)) = unclosed {
+        return Err(Box::new(super::go::unclosed_block(
             file,
+            name,
             line,
-            format!(
-                "the `{directive} (` block of {} is never closed",
-                file.path.display()
-            ),
-        )
-        .help(
             "fix go.work (`go work sync` reports the same problem), then run `mbgen init` again",
         )));
     }
-    Ok(out)
+    Ok(lines
+        .into_iter()
+        .filter(|d| d.name == "use" && !d.opens_block)
+        .filter_map(|d| {
+            if d.in_block {
+                Some(d.text)
+            } else {
+                d.text.split_whitespace().next()
+            }
+        })
+        .map(|path| path.trim_matches('"').to_owned())
+        .collect())
 }
 
 /// Matches a workspace pattern (`apps/*`, `packages/**`, `services/api`) against a
