@@ -5,35 +5,13 @@
 //! The tools come from `tests/run.sh` (a Python venv); point `MBGEN_TOOLS_BIN` at its `bin`
 //! directory. Without them these tests are skipped, except under `CI`, where they fail.
 
-#![allow(clippy::print_stderr)]
-
 mod common;
 
-use std::path::PathBuf;
 use std::process::Command;
-
-fn tool(name: &str) -> Option<PathBuf> {
-    let from_env = std::env::var_os("MBGEN_TOOLS_BIN").map(|d| PathBuf::from(d).join(name));
-    let found = from_env.filter(|p| p.is_file()).or_else(|| {
-        std::env::var_os("PATH").and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|d| d.join(name))
-                .find(|p| p.is_file())
-        })
-    });
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{name} is required under CI: run the tests through tests/run.sh"
-        );
-        eprintln!("skipped: {name} not found (run tests/run.sh to install it)");
-    }
-    found
-}
 
 #[test]
 fn hadolint_finds_nothing() {
-    let Some(hadolint) = tool("hadolint") else {
+    let Some(hadolint) = common::tool("hadolint") else {
         return;
     };
     let scratch = tempfile::tempdir().unwrap();
@@ -61,32 +39,11 @@ struct Instruction {
     json: bool,
 }
 
-fn parse_with_buildkit(
-    files: &[PathBuf],
-) -> Option<std::collections::BTreeMap<String, Vec<Instruction>>> {
-    let python = tool("python3")?;
-    let out = Command::new(python)
-        .arg(common::root().join("tests/tools/dockerfile_instructions.py"))
-        .args(files)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(serde_json::from_slice(&out.stdout).unwrap())
-}
-
 #[test]
 fn buildkit_parses_the_intended_instructions() {
-    if tool("hadolint").is_none() {
-        // The venv that has hadolint has the parser; without it there is no parser either.
-        return;
-    }
     let scratch = tempfile::tempdir().unwrap();
     let files = common::all_dockerfiles(scratch.path());
-    let Some(parsed) = parse_with_buildkit(&files) else {
+    let Some(parsed) = common::buildkit_instructions::<Instruction>(&files) else {
         return;
     };
     for (file, instructions) in parsed {
@@ -138,7 +95,9 @@ fn buildkit_parses_the_intended_instructions() {
 
 #[test]
 fn taplo_validates_examples_against_the_schema() {
-    let Some(taplo) = tool("taplo") else { return };
+    let Some(taplo) = common::tool("taplo") else {
+        return;
+    };
     for dir in common::examples() {
         let out = Command::new(&taplo)
             .args(["lint", "--no-auto-config"])
@@ -157,7 +116,9 @@ fn taplo_validates_examples_against_the_schema() {
 
 #[test]
 fn taplo_reports_typos_and_bad_enum_values() {
-    let Some(taplo) = tool("taplo") else { return };
+    let Some(taplo) = common::tool("taplo") else {
+        return;
+    };
     let schema = common::root().join("schemas/mbgen.schema.json");
     let dir = tempfile::tempdir().unwrap();
     for (name, text, expected) in [

@@ -1,5 +1,5 @@
 //! Helpers shared by the integration tests.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::print_stderr)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -87,4 +87,55 @@ pub fn combined(files: &[mbgen::render::GeneratedFile]) -> String {
         let _ = writeln!(out, "==> {} <==\n{}", f.path.display(), f.contents);
     }
     out
+}
+
+/// A test tool from `MBGEN_TOOLS_BIN` (the venv `tests/run.sh` makes), or else from `PATH`.
+/// `None` means skip: allowed outside CI only.
+pub fn tool(name: &str) -> Option<PathBuf> {
+    let from_env = std::env::var_os("MBGEN_TOOLS_BIN").map(|d| PathBuf::from(d).join(name));
+    let found = from_env.filter(|p| p.is_file()).or_else(|| {
+        std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|d| d.join(name))
+                .find(|p| p.is_file())
+        })
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{name} is required under CI: run the tests through tests/run.sh"
+        );
+        eprintln!("skipped: {name} not found (run tests/run.sh to install it)");
+    }
+    found
+}
+
+/// The instructions of each Dockerfile as BuildKit's own parser reads them
+/// (`tests/tools/dockerfile_instructions.py`), keyed by path. Only the venv's Python has the
+/// parser, so it is looked up in `MBGEN_TOOLS_BIN` alone; `None` means skip, outside CI only.
+pub fn buildkit_instructions<T: serde::de::DeserializeOwned>(
+    files: &[PathBuf],
+) -> Option<std::collections::BTreeMap<String, Vec<T>>> {
+    let python = std::env::var_os("MBGEN_TOOLS_BIN")
+        .map(|d| PathBuf::from(d).join("python3"))
+        .filter(|p| p.is_file());
+    let Some(python) = python else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "BuildKit's parser is required under CI: run the tests through tests/run.sh"
+        );
+        eprintln!("skipped: BuildKit's parser not found (run tests/run.sh to install it)");
+        return None;
+    };
+    let out = Command::new(python)
+        .arg(root().join("tests/tools/dockerfile_instructions.py"))
+        .args(files)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(serde_json::from_slice(&out.stdout).unwrap())
 }
