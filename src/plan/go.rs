@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use super::common::{binary_name, cache_mount};
-use super::{DockerfileContext, Run};
+use super::Run;
 use crate::model::{Runtime, Service};
 
 #[derive(Debug, Serialize)]
@@ -23,7 +23,7 @@ pub struct GoSection {
     pub copy_ca_bundle: bool,
 }
 
-pub fn plan(service: &Service, _cx: &mut DockerfileContext) -> GoSection {
+pub fn plan(service: &Service) -> GoSection {
     let modcache = cache_mount(service, "/go/pkg/mod");
     let buildcache = cache_mount(service, "/root/.cache/go-build");
     let lockfile = &service.lockfile;

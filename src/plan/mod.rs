@@ -1,7 +1,7 @@
 //! The Docker expertise: model → the context a Dockerfile template prints.
 //!
-//! Each stack has a planner of the same shape (`plan(&Service, &mut Common) -> section`).
-//! Planners decide stage layout, copy order, cache and secret mounts, users and commands, and
+//! Each stack has a planner of the same shape (`plan(&Service) -> section`), beside the
+//! shared parts in `common`. Planners decide stage layout, copy order, cache and secret mounts, users and commands, and
 //! put every string the template prints into [`DockerfileContext`], already escaped. Templates
 //! only loop, branch on booleans and print.
 
@@ -145,14 +145,14 @@ pub struct RuntimeStage {
 pub fn plan(project: &Project, service: &Service) -> DockerfileContext {
     let mut cx = common::base_context(project, service);
     match service.stack {
-        Stack::NodeStatic | Stack::NodeServer => cx.node = Some(node::plan(service, &mut cx)),
-        Stack::Go => cx.go = Some(go::plan(service, &mut cx)),
-        Stack::Python => cx.python = Some(python::plan(service, &mut cx)),
-        Stack::Rust => cx.rust = Some(rust::plan(service, &mut cx)),
+        Stack::NodeStatic | Stack::NodeServer => cx.node = Some(node::plan(service)),
+        Stack::Go => cx.go = Some(go::plan(service)),
+        Stack::Python => cx.python = Some(python::plan(service)),
+        Stack::Rust => cx.rust = Some(rust::plan(service)),
         Stack::Static => {}
     }
     if matches!(service.stack, Stack::NodeStatic | Stack::Static) {
-        cx.nginx = Some(nginx::plan(service, &mut cx));
+        cx.nginx = Some(nginx::plan(service));
     }
     cx
 }

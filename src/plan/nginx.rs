@@ -4,7 +4,6 @@
 
 use serde::Serialize;
 
-use super::DockerfileContext;
 use crate::model::Service;
 use crate::spec::Stack;
 
@@ -18,7 +17,7 @@ pub struct NginxSection {
     pub from_build: bool,
 }
 
-pub fn plan(service: &Service, _cx: &mut DockerfileContext) -> NginxSection {
+pub fn plan(service: &Service) -> NginxSection {
     let fallback = if service.spa {
         "try_files $uri $uri/ /index.html;"
     } else {

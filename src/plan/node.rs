@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 use super::common::{cache_mount, secret_mounts};
-use super::{DockerfileContext, Run};
+use super::Run;
 use crate::model::Service;
 use crate::spec::{PackageManager, Stack};
 
@@ -87,7 +87,7 @@ fn manifests(service: &Service) -> String {
     format!("package.json {}{config} ./", service.lockfile.path)
 }
 
-pub fn plan(service: &Service, _cx: &mut DockerfileContext) -> NodeSection {
+pub fn plan(service: &Service) -> NodeSection {
     let c = commands(service.package_manager);
     let custom = service.install.as_deref();
     let setup = (service.package_manager != PackageManager::Npm).then(|| Run {

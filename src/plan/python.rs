@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::common::{cache_mount, secret_mounts};
-use super::{DockerfileContext, Run};
+use super::Run;
 use crate::model::Service;
 use crate::spec::PackageManager;
 
@@ -24,7 +24,7 @@ pub struct PythonSection {
     pub install: Run,
 }
 
-pub fn plan(service: &Service, _cx: &mut DockerfileContext) -> PythonSection {
+pub fn plan(service: &Service) -> PythonSection {
     let pip_cache = cache_mount(service, "/root/.cache/pip");
     let (secrets, env_prefix) = secret_mounts(service);
     let lockfile = &service.lockfile.path;

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::common::cache_mount;
-use super::{DockerfileContext, Run};
+use super::Run;
 use crate::model::Service;
 
 #[derive(Debug, Serialize)]
@@ -20,7 +20,7 @@ pub struct RustSection {
     pub binary: String,
 }
 
-pub fn plan(service: &Service, _cx: &mut DockerfileContext) -> RustSection {
+pub fn plan(service: &Service) -> RustSection {
     let registry: Vec<String> = cache_mount(service, "/usr/local/cargo/registry")
         .into_iter()
         .chain(cache_mount(service, "/usr/local/cargo/git"))
