@@ -827,23 +827,25 @@ fn init_and_render(dir: &Path) -> Result<String, String> {
     for file in ["mbgen.toml", "Dockerfile", ".dockerignore"] {
         let _ = fs::remove_file(dir.join(file));
     }
-    let mut init = Command::new(MBGEN);
-    init.arg("init").arg(dir).arg("--yes");
-    let out = run_captured(init, Duration::from_secs(60), "mbgen init")?;
-    if !out.ok {
-        return Err(format!("mbgen init failed: {}", out.text()));
-    }
-    let mut render = Command::new(MBGEN);
-    render.arg("render").arg(dir).arg("--quiet");
-    let out = run_captured(render, Duration::from_secs(60), "mbgen render")?;
-    if !out.ok {
-        return Err(format!(
-            "mbgen render of init's mbgen.toml failed: {}",
-            out.text()
-        ));
-    }
+    run_mbgen("init", dir, "--yes")?;
+    run_mbgen("render", dir, "--quiet")
+        .map_err(|e| format!("{e} (on the mbgen.toml init wrote)"))?;
     fs::read_to_string(dir.join("Dockerfile"))
         .map_err(|e| format!("mbgen render wrote no Dockerfile: {e}"))
+}
+
+/// Runs `mbgen <subcommand> <dir> <flag>` with the binary under test; its output is the
+/// error when it fails.
+fn run_mbgen(subcommand: &str, dir: &Path, flag: &str) -> Result<(), String> {
+    let mut cmd = Command::new(MBGEN);
+    cmd.arg(subcommand).arg(dir).arg(flag);
+    let what = format!("mbgen {subcommand}");
+    let out = run_captured(cmd, Duration::from_secs(60), &what)?;
+    if out.ok {
+        Ok(())
+    } else {
+        Err(format!("{what} failed: {}", out.text()))
+    }
 }
 
 /// Renders the example in a scratch copy; the result must be the committed files.
@@ -851,12 +853,7 @@ fn render_and_compare(case: &Case, dir: &Path) -> Result<String, String> {
     for file in ["Dockerfile", ".dockerignore"] {
         let _ = fs::remove_file(dir.join(file));
     }
-    let mut cmd = Command::new(MBGEN);
-    cmd.arg("render").arg(dir).arg("--quiet");
-    let out = run_captured(cmd, Duration::from_secs(60), "mbgen render")?;
-    if !out.ok {
-        return Err(format!("mbgen render failed: {}", out.text()));
-    }
+    run_mbgen("render", dir, "--quiet")?;
     for file in ["Dockerfile", ".dockerignore"] {
         let rendered = fs::read_to_string(dir.join(file))
             .map_err(|e| format!("mbgen render wrote no {file}: {e}"))?;
