@@ -77,7 +77,6 @@ pub fn install_packages(
         return None;
     }
     let list = packages.join(" ");
-    let unpinned = packages.iter().any(|p| !p.contains('='));
     let mut run = Run::default();
     match family {
         Family::Debian => {
@@ -103,24 +102,22 @@ pub fn install_packages(
                     "rm -rf /var/lib/apt/lists/*".into(),
                 ];
             }
-            if unpinned {
-                run.comments.push(
-                    "Unpinned packages come from the pinned base image's release; pin one as `name=version` in mbgen.toml to freeze it.".into(),
-                );
-                run.hadolint_ignore.push("DL3008");
-            }
         }
         Family::Alpine => {
             run.comments
                 .push(format!("System packages for the {stage} stage."));
             run.commands = vec![format!("apk add --no-cache {list}")];
-            if unpinned {
-                run.comments.push(
-                    "Unpinned packages come from the pinned base image's release; pin one as `name=version` in mbgen.toml to freeze it.".into(),
-                );
-                run.hadolint_ignore.push("DL3018");
-            }
         }
+    }
+    if packages.iter().any(|p| !p.contains('=')) {
+        run.comments.push(
+            "Unpinned packages come from the pinned base image's release; pin one as `name=version` in mbgen.toml to freeze it.".into(),
+        );
+        // hadolint's "pin versions in apt-get install" / "in apk add".
+        run.hadolint_ignore.push(match family {
+            Family::Debian => "DL3008",
+            Family::Alpine => "DL3018",
+        });
     }
     Some(run)
 }
