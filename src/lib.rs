@@ -16,5 +16,6 @@ pub mod render;
 pub mod scaffold;
 pub mod schema;
 pub mod spec;
+pub mod workspace;
 
 pub use error::Error;

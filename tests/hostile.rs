@@ -189,7 +189,8 @@ fn hostile_specs_never_break_out() {
         let result = std::panic::catch_unwind(|| {
             let loaded = mbgen::spec::parse(&text, Path::new("mbgen.toml"));
             let Ok(loaded) = loaded else { return None };
-            let project = mbgen::model::resolve(&loaded).ok()?;
+            let tree = mbgen::workspace::Tree::new(Path::new("/nonexistent"), Path::new(""));
+            let project = mbgen::model::resolve(&loaded, &tree).ok()?;
             Some(mbgen::render::render_project(&project).expect("templates render"))
         });
         let files = result.unwrap_or_else(|_| panic!("mbgen panicked on case {case}:\n{text}"));

@@ -321,7 +321,8 @@ fn the_context_is_documented() {
     let mut missing = std::collections::BTreeSet::new();
     for config in configs {
         let loaded = mbgen::spec::load(&config, Path::new("mbgen.toml")).unwrap();
-        let project = mbgen::model::resolve(&loaded).unwrap();
+        let tree = mbgen::workspace::Tree::new(config.parent().unwrap(), Path::new(""));
+        let project = mbgen::model::resolve(&loaded, &tree).unwrap();
         for service in &project.services {
             let context = serde_json::to_value(mbgen::plan::plan(&project, service)).unwrap();
             walk(&context, "", &doc, &mut missing);

@@ -9,6 +9,7 @@ use crate::diagnostic::Diagnostic;
 use crate::output::write_atomic;
 use crate::scaffold;
 use crate::spec::CONFIG_FILE;
+use crate::workspace::Tree;
 use crate::Error;
 
 /// What `init` does, from the command line.
@@ -71,7 +72,7 @@ pub fn run(args: InitArgs) -> Result<(), Error> {
             .map_err(Error::io("write", "standard output"));
     }
     let text = scaffold::to_toml(&report, &settings.schema);
-    scaffold::verify(&text)?;
+    scaffold::verify(&text, &Tree::new(&settings.dir, &settings.dir))?;
     print_summary(&report);
     warn_hand_written_dockerfiles(&settings.dir, &report);
     match settings.mode {

@@ -14,6 +14,7 @@ use crate::model::{self, Project};
 use crate::render::templates::{BUILTIN, BUILTIN_PREFIX};
 use crate::render::ProjectTemplates;
 use crate::spec::{self, CONFIG_FILE};
+use crate::workspace::Tree;
 use crate::Error;
 
 /// Runs a parsed command line.
@@ -62,7 +63,7 @@ fn shown(path: &Path) -> PathBuf {
 pub fn load_project(path: &Path) -> Result<Loaded, Error> {
     let (root, file, display) = locate(path);
     let config = spec::load(&file, &display)?;
-    let project = model::resolve(&config)?;
+    let project = model::resolve(&config, &Tree::new(&root, &shown(&root)))?;
     let templates = load_templates(&root, &config, &project)?;
     Ok(Loaded {
         root,

@@ -248,6 +248,17 @@ fn strings(list: &[Json]) -> Vec<String> {
         .collect()
 }
 
+/// The package name of a `package.json` and every package it depends on (runtime, dev and
+/// optional), for finding the workspace packages a service uses.
+pub fn name_and_dependencies(
+    file: &SourceFile,
+) -> Result<(Option<String>, BTreeSet<String>), Box<Diagnostic>> {
+    let m = Manifest::parse(file)?;
+    let mut all = m.dependencies;
+    all.extend(m.dev_dependencies);
+    Ok((m.name, all))
+}
+
 /// The workspace member patterns of a `package.json`, for [`super::workspace`].
 pub fn workspace_patterns(file: &SourceFile) -> Result<Vec<String>, Box<Diagnostic>> {
     Manifest::parse(file).map(|m| m.workspaces)

@@ -276,7 +276,7 @@ fn members(root: Dir<'_>) -> Result<(Vec<String>, Vec<String>), Box<Diagnostic>>
 }
 
 /// The `packages` list of `pnpm-workspace.yaml`, block or flow style.
-fn pnpm_packages(text: &str) -> Vec<String> {
+pub(crate) fn pnpm_packages(text: &str) -> Vec<String> {
     let unquote = |s: &str| s.trim().trim_matches(['"', '\'']).to_owned();
     let mut out = Vec::new();
     let mut in_packages = false;
@@ -307,7 +307,7 @@ fn pnpm_packages(text: &str) -> Vec<String> {
 }
 
 /// The `use` directives of `go.work`.
-fn go_work_uses(file: &SourceFile) -> Result<Vec<String>, Box<Diagnostic>> {
+pub(crate) fn go_work_uses(file: &SourceFile) -> Result<Vec<String>, Box<Diagnostic>> {
     let (lines, unclosed) = super::go::directive_lines(file);
     if let Some((name, line)) = unclosed {
         return Err(Box::new(super::go::unclosed_block(
@@ -333,7 +333,7 @@ fn go_work_uses(file: &SourceFile) -> Result<Vec<String>, Box<Diagnostic>> {
 
 /// Matches a workspace pattern (`apps/*`, `packages/**`, `services/api`) against a
 /// directory: `*` within one path segment, `**` across any number of them.
-fn glob_match(pattern: &str, path: &str) -> bool {
+pub(crate) fn glob_match(pattern: &str, path: &str) -> bool {
     let pattern = pattern.trim_start_matches("./").trim_end_matches('/');
     let wanted: Vec<&str> = pattern.split('/').filter(|s| !s.is_empty()).collect();
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();

@@ -5,12 +5,15 @@
 //! with its location. Nothing in the model is "unset": the planners read final values.
 
 mod defaults;
+mod inherit;
 mod resolve;
 
 use std::collections::BTreeMap;
 
 pub use defaults::DEFAULT_TEMPLATES_DIR;
-pub use resolve::resolve;
+pub use inherit::toolchain;
+pub(crate) use resolve::join;
+pub use resolve::{resolve, DEFAULT_BAKE_FILE, DEFAULT_COMPOSE_FILE};
 
 use crate::spec::{Family, PackageManager, Stack};
 
@@ -25,6 +28,10 @@ pub struct Project {
     pub templates_dir_set: bool,
     /// Services in name order.
     pub services: Vec<Service>,
+    /// Where to write the workspace's Bake file, relative to the project root.
+    pub bake: Option<String>,
+    /// Where to write the workspace's Compose file, relative to the project root.
+    pub compose: Option<String>,
 }
 
 /// One service, ready to plan.
@@ -32,8 +39,14 @@ pub struct Project {
 pub struct Service {
     pub name: String,
     pub stack: Stack,
-    /// The build context relative to the project root, `/`-separated; empty for the root.
+    /// The service's directory relative to the project root, `/`-separated; empty for the
+    /// root.
+    pub path: String,
+    /// The build context relative to the project root: `path`, or the workspace root above
+    /// it.
     pub context: String,
+    /// With the workspace root as context: what the build needs of the workspace.
+    pub workspace: Option<WorkspaceBuild>,
     /// The Dockerfile's path relative to the context.
     pub dockerfile: String,
     /// The `.dockerignore` path relative to the context.
@@ -74,6 +87,24 @@ pub struct Service {
     pub custom_template: bool,
     /// Extra instructions from `instructions`, as written.
     pub instructions: Instructions,
+    /// The image name, without tag, for Bake and Compose.
+    pub image: String,
+    pub tags: Vec<String>,
+    pub platforms: Vec<String>,
+    /// BuildKit cache options, `{service}` replaced.
+    pub cache_from: Vec<String>,
+    pub cache_to: Vec<String>,
+}
+
+/// A service built from the root of its workspace (npm, yarn or pnpm workspace; `go.work`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkspaceBuild {
+    /// The service's directory, relative to the context.
+    pub dir: String,
+    /// The workspace packages it uses, relative to the context, dependencies first.
+    pub packages: Vec<String>,
+    /// Every member of the workspace, relative to the context.
+    pub members: Vec<String>,
 }
 
 /// Extra Dockerfile lines at fixed points, one instruction each.

@@ -6,14 +6,17 @@ use std::path::Path;
 use super::defaults::{
     self, APP_UID, DEFAULT_PORT, DEFAULT_TEMPLATES_DIR, NGINX_UID, NODE_UID, NONROOT_UID,
 };
+use super::inherit::{inherit, Inherited};
 use super::{
     GoOptions, Healthcheck, Instructions, Lockfile, Project, Runtime, Secret, Service, User,
+    WorkspaceBuild,
 };
 use crate::diagnostic::Diagnostics;
 use crate::spec::value::{Port, RelPath};
 use crate::spec::{
-    Family, LoadedConfig, PackageManager, RuntimeBase, ServiceSpec, Stack, CONFIG_FILE,
+    Family, LoadedConfig, OutputFile, PackageManager, RuntimeBase, ServiceSpec, Stack, CONFIG_FILE,
 };
+use crate::workspace::{self, Tree};
 
 use Stack::{Go, NodeServer, NodeStatic, Python, Rust, Static};
 
@@ -43,8 +46,9 @@ const APPLIES_TO: &[(&str, &[Stack])] = &[
     ("keep-ca-certificates", &[NodeServer, Go, Python, Rust]),
 ];
 
-/// Resolves a loaded `mbgen.toml` into the model.
-pub fn resolve(loaded: &LoadedConfig) -> Result<Project, Diagnostics> {
+/// Resolves a loaded `mbgen.toml` into the model. `tree` is the project directory, read for
+/// the members of workspaces that services are built from.
+pub fn resolve(loaded: &LoadedConfig, tree: &Tree) -> Result<Project, Diagnostics> {
     let mut diagnostics = Diagnostics::default();
     if loaded.spec.services.is_empty() {
         diagnostics.push(
@@ -56,11 +60,15 @@ pub fn resolve(loaded: &LoadedConfig) -> Result<Project, Diagnostics> {
         );
     }
     let mut services = Vec::new();
+    let workspace = loaded.spec.workspace.as_ref();
     for (name, spec) in &loaded.spec.services {
+        let Inherited { spec, origins } = inherit(workspace, spec);
         let mut cx = Resolver {
             loaded,
             name: name.as_str(),
-            spec,
+            spec: &spec,
+            origins: &origins,
+            tree,
             diagnostics: &mut diagnostics,
         };
         if let Some(service) = cx.service() {
@@ -103,11 +111,46 @@ pub fn resolve(loaded: &LoadedConfig) -> Result<Project, Diagnostics> {
                 .help("name a directory of its own, for example `docker/templates`"),
         );
     }
+    let output = |file: Option<&OutputFile>, default: &str| match file {
+        None | Some(OutputFile::Enabled(true)) => Some(default.to_owned()),
+        Some(OutputFile::Enabled(false)) => None,
+        Some(OutputFile::Path(p)) => Some(p.normalized()),
+    };
+    let (bake, compose) = workspace.map_or((None, None), |ws| {
+        (
+            output(ws.bake.as_ref(), DEFAULT_BAKE_FILE),
+            output(ws.compose.as_ref(), DEFAULT_COMPOSE_FILE),
+        )
+    });
+    for (key, file) in [("bake", &bake), ("compose", &compose)] {
+        let Some(file) = file else { continue };
+        if file.is_empty() {
+            diagnostics.push(
+                loaded
+                    .error_at_value(&["workspace", key], format!("`{key}` names a directory"))
+                    .help("name the file, for example `docker-bake.hcl`"),
+            );
+        } else if let Some(service) = services.iter().find(|s| {
+            join(&s.context, &s.dockerfile) == *file
+                || join(&s.context, &s.dockerignore_file) == *file
+        }) {
+            diagnostics.push(
+                loaded
+                    .error_at_value(
+                        &["workspace", key],
+                        format!("service `{}` already writes {file}", service.name),
+                    )
+                    .help("name another file"),
+            );
+        }
+    }
     diagnostics.into_result(Project {
         config_name,
         templates_dir,
         templates_dir_set: loaded.spec.templates_dir.is_some(),
         services,
+        bake,
+        compose,
     })
 }
 
@@ -120,17 +163,41 @@ pub(crate) fn join(base: &str, rest: &str) -> String {
     }
 }
 
+/// The Bake file a `[workspace]` gets unless `bake` names another.
+pub const DEFAULT_BAKE_FILE: &str = "docker-bake.hcl";
+/// The Compose file a `[workspace]` gets unless `compose` names another.
+pub const DEFAULT_COMPOSE_FILE: &str = "compose.yaml";
+
 struct Resolver<'a> {
     loaded: &'a LoadedConfig,
     name: &'a str,
+    /// The service with the workspace defaults filled in.
     spec: &'a ServiceSpec,
+    /// Keys that came from `[workspace]`, and where they are written there.
+    origins: &'a BTreeMap<&'static str, Vec<String>>,
+    tree: &'a Tree,
     diagnostics: &'a mut Diagnostics,
 }
 
 impl Resolver<'_> {
+    /// An error at a key of this service, or at the `[workspace]` default it inherited.
     fn error(&mut self, key: &[&str], message: impl Into<String>, help: impl Into<String>) {
-        let mut path = vec!["services", self.name];
-        path.extend_from_slice(key);
+        let inherited = key.first().and_then(|k| self.origins.get(k));
+        let path: Vec<&str> = match inherited {
+            Some(origin) => origin.iter().map(String::as_str).collect(),
+            None => {
+                let mut path = vec!["services", self.name];
+                path.extend_from_slice(key);
+                path
+            }
+        };
+        let mut message = message.into();
+        if inherited.is_some() {
+            message = format!(
+                "service `{}`: {message} (inherited from `[workspace]`)",
+                self.name
+            );
+        }
         let d = self.loaded.error_at(&path, message).help(help);
         self.diagnostics.push(d);
     }
@@ -151,7 +218,7 @@ impl Resolver<'_> {
             "vendor" => s.vendor.is_some(),
             "cgo" => s.cgo.is_some(),
             "bin" => s.bin.is_some(),
-            "secrets" => !s.secrets.is_empty(),
+            "secrets" => s.secrets.as_ref().is_some_and(|v| !v.is_empty()),
             "ca-certificates" => !s.ca_certificates.is_empty(),
             "keep-ca-certificates" => s.keep_ca_certificates.is_some(),
             _ => unreachable!("unknown key {key}"),
@@ -478,7 +545,7 @@ impl Resolver<'_> {
 
     fn secrets(&mut self) -> Vec<Secret> {
         let mut secrets: Vec<Secret> = Vec::new();
-        for secret in &self.spec.secrets {
+        for secret in self.spec.secrets.iter().flatten() {
             if secrets.iter().any(|s| s.id == secret.id.as_str()) {
                 self.error(
                     &["secrets"],
@@ -557,14 +624,19 @@ impl Resolver<'_> {
         start
     }
 
-    /// The build context, the Dockerfile and the `.dockerignore`, as normalised paths.
-    fn paths(&mut self) -> (String, String, String) {
+    /// The service directory, the build context, the Dockerfile and the `.dockerignore`, as
+    /// normalised paths, and for a workspace build what it needs of the workspace.
+    fn paths(&mut self) -> Paths {
         let spec = self.spec;
-        let context = spec
+        let path = spec
             .path
             .as_ref()
             .map_or_else(String::new, RelPath::normalized);
-        let dockerfile = spec
+        let context = spec
+            .context
+            .as_ref()
+            .map_or_else(|| path.clone(), RelPath::normalized);
+        let mut dockerfile = spec
             .dockerfile
             .as_ref()
             .map_or_else(|| "Dockerfile".to_owned(), RelPath::normalized);
@@ -575,13 +647,117 @@ impl Resolver<'_> {
                 "name the file, for example `Dockerfile`",
             );
         }
+        let mut workspace = None;
+        if context == path {
+            if spec.workspace_packages.is_some() {
+                self.error(
+                    &["workspace-packages"],
+                    "`workspace-packages` applies only to a service built from its workspace root",
+                    "set `context` to the workspace root (for example `context = \".\"`), or remove `workspace-packages`",
+                );
+            }
+        } else {
+            workspace = self.workspace(&context, &path);
+            dockerfile = join(&workspace::relative(&context, &path), &dockerfile);
+        }
+        // BuildKit reads `<Dockerfile>.dockerignore` beside a Dockerfile before the context's
+        // `.dockerignore`; a workspace root is shared, so each service there gets its own.
         let dockerignore_file = if dockerfile == "Dockerfile" {
             ".dockerignore".to_owned()
         } else {
             format!("{dockerfile}.dockerignore")
         };
+        Paths {
+            path,
+            context,
+            dockerfile,
+            dockerignore_file,
+            workspace,
+        }
+    }
 
-        (context, dockerfile, dockerignore_file)
+    /// What a service built from the root of its workspace needs of it.
+    fn workspace(&mut self, context: &str, path: &str) -> Option<WorkspaceBuild> {
+        let stack = self.spec.stack;
+        let inside = context.is_empty() || path.starts_with(&format!("{context}/"));
+        if !inside {
+            self.error(
+                &["context"],
+                format!(
+                    "the build context `{}` does not contain the service directory `{}`",
+                    display_dir(context),
+                    display_dir(path)
+                ),
+                "set `context` to the workspace root above `path`, or remove it",
+            );
+            return None;
+        }
+        let found = match stack {
+            NodeStatic | NodeServer => workspace::node_members(self.tree, context, path),
+            Go => workspace::go_members(self.tree, context, path),
+            _ => {
+                self.error(
+                    &["context"],
+                    format!(
+                        "a build context above `path` is supported for node and go workspaces, not for stack `{}`",
+                        stack.as_str()
+                    ),
+                    "remove `context`: the service is built from its own directory",
+                );
+                return None;
+            }
+        };
+        let members = match found {
+            Ok(m) => m,
+            Err(e) => {
+                let mut path = vec!["services", self.name, "context"];
+                if self.spec.context.is_none() {
+                    path.truncate(2);
+                }
+                let mut d = *e;
+                if d.location.is_none() && d.path.is_none() {
+                    d.location = self.loaded.error_at(&path, "").location;
+                }
+                self.diagnostics.push(d);
+                return None;
+            }
+        };
+        let packages = match &self.spec.workspace_packages {
+            None => members.used,
+            Some(list) => {
+                let mut out = Vec::new();
+                for p in list {
+                    let p = p.normalized();
+                    let rel = workspace::relative(context, &p);
+                    if !members.all.contains(&rel) || p == path {
+                        self.error(
+                            &["workspace-packages"],
+                            format!(
+                                "`{}` is not another member of the workspace",
+                                display_dir(&p)
+                            ),
+                            format!(
+                                "members: {}",
+                                members
+                                    .all
+                                    .iter()
+                                    .map(|m| join(context, m))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        );
+                    } else if !out.contains(&rel) {
+                        out.push(rel);
+                    }
+                }
+                out
+            }
+        };
+        Some(WorkspaceBuild {
+            dir: workspace::relative(context, path),
+            packages,
+            members: members.all,
+        })
     }
 
     /// The builder and runtime images: explicit ones, or the defaults for the stack.
@@ -670,7 +846,13 @@ impl Resolver<'_> {
             );
         }
 
-        let (context, dockerfile, dockerignore_file) = self.paths();
+        let Paths {
+            path,
+            context,
+            dockerfile,
+            dockerignore_file,
+            workspace,
+        } = self.paths();
 
         let output_dir = spec.output_dir.as_ref().map_or_else(
             || {
@@ -711,10 +893,50 @@ impl Resolver<'_> {
         if self.diagnostics.0.len() > before {
             return None;
         }
+        let image = spec.image.as_ref().map_or_else(
+            || match self
+                .loaded
+                .spec
+                .workspace
+                .as_ref()
+                .and_then(|w| w.registry.as_ref())
+            {
+                Some(registry) => format!("{registry}/{}", self.name),
+                None => self.name.to_owned(),
+            },
+            ToString::to_string,
+        );
+        let strings = |list: Option<&Vec<_>>| -> Vec<String> {
+            list.into_iter()
+                .flatten()
+                .map(|v: &_| format!("{v}"))
+                .collect()
+        };
+        let tags = spec.tags.as_ref().map_or_else(
+            || vec!["latest".to_owned()],
+            |t| t.iter().map(ToString::to_string).collect(),
+        );
         Some(Service {
             name: self.name.to_owned(),
             stack,
+            path,
             context,
+            workspace,
+            image,
+            tags,
+            platforms: strings(spec.platforms.as_ref()),
+            cache_from: spec
+                .cache_from
+                .iter()
+                .flatten()
+                .map(|c| c.for_service(self.name))
+                .collect(),
+            cache_to: spec
+                .cache_to
+                .iter()
+                .flatten()
+                .map(|c| c.for_service(self.name))
+                .collect(),
             dockerfile,
             dockerignore_file,
             family,
@@ -742,7 +964,12 @@ impl Resolver<'_> {
             user,
             healthcheck,
             labels: string_map(&spec.labels),
-            dockerignore: spec.dockerignore.iter().map(ToString::to_string).collect(),
+            dockerignore: spec
+                .dockerignore
+                .iter()
+                .flatten()
+                .map(ToString::to_string)
+                .collect(),
             secrets,
             ca_certificates: spec
                 .ca_certificates
@@ -758,6 +985,23 @@ impl Resolver<'_> {
             custom_template: spec.template.is_some(),
             instructions,
         })
+    }
+}
+
+/// The paths of a service.
+struct Paths {
+    path: String,
+    context: String,
+    dockerfile: String,
+    dockerignore_file: String,
+    workspace: Option<WorkspaceBuild>,
+}
+
+fn display_dir(dir: &str) -> &str {
+    if dir.is_empty() {
+        "."
+    } else {
+        dir
     }
 }
 

@@ -320,7 +320,8 @@ mod tests {
 
     fn project(toml: &str) -> Project {
         let loaded = crate::spec::parse(toml, std::path::Path::new("mbgen.toml")).unwrap();
-        crate::model::resolve(&loaded).unwrap()
+        let tree = crate::workspace::Tree::new(std::path::Path::new("."), std::path::Path::new(""));
+        crate::model::resolve(&loaded, &tree).unwrap()
     }
 
     const GO: &str = "[services.a]\nstack = \"go\"\n";

@@ -150,9 +150,9 @@ fn comment_block(text: &str, lead: &str) -> String {
     out
 }
 
-/// Loads, resolves and renders a proposed `mbgen.toml` in memory. A failure is a bug in
-/// detection: the proposal broke a rule of the spec.
-pub fn verify(text: &str) -> Result<(), Diagnostics> {
+/// Loads, resolves and renders a proposed `mbgen.toml` in memory, for the project in `tree`.
+/// A failure is a bug in detection: the proposal broke a rule of the spec.
+pub fn verify(text: &str, tree: &crate::workspace::Tree) -> Result<(), Diagnostics> {
     let source = SourceFile::new(CONFIG_FILE, text);
     let spec: ConfigSpec = toml::from_str(text).map_err(|e| {
         let d = Diagnostic::new(format!(
@@ -172,7 +172,7 @@ pub fn verify(text: &str) -> Result<(), Diagnostics> {
         #[allow(clippy::default_trait_access)]
         keys: Default::default(),
     };
-    let project = crate::model::resolve(&loaded)?;
+    let project = crate::model::resolve(&loaded, tree)?;
     crate::render::render_project(&project).map_err(|e| {
         Diagnostics::from(Diagnostic::new(format!(
             "mbgen init proposed an mbgen.toml that does not render: {e}; this is a bug in mbgen"
@@ -222,7 +222,11 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("\n# Express server (services/api/package.json)\n# note: the lockfile is elsewhere\n[services.api]\nstack = \"node-server\"\npath = \"services/api\" # the app's directory\nstart = [\"node\", \"server.js\"] # the `start` script\n# `app.listen(3000)`"), "{text}");
-        verify(&text).unwrap();
+        verify(
+            &text,
+            &crate::workspace::Tree::new(Path::new("/nonexistent"), Path::new("")),
+        )
+        .unwrap();
     }
 
     #[test]

@@ -13,9 +13,9 @@ use serde::Deserialize;
 
 pub use load::{load, parse, LoadedConfig};
 use value::{
-    Duration, ExecCommand, Ident, IgnorePattern, ImagePath, ImageRef, Instruction, LabelKey,
-    LineValue, PackageName, Port, RelPath, ServiceName, ShellCommand, TemplateName, UrlPath,
-    VarName, Version,
+    CacheOption, Duration, ExecCommand, Ident, IgnorePattern, ImageName, ImagePath, ImageRef,
+    Instruction, LabelKey, LineValue, PackageName, Platform, Port, RelPath, ServiceName,
+    ShellCommand, Tag, TemplateName, UrlPath, VarName, Version,
 };
 
 /// The name of the file mbgen reads.
@@ -25,7 +25,7 @@ pub const CONFIG_FILE: &str = "mbgen.toml";
 ///
 /// Each service is a table `[services.<name>]`. Only `stack` is required: every other key has
 /// a default suited to the stack.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 #[schemars(title = "mbgen.toml")]
 pub struct ConfigSpec {
@@ -38,6 +38,20 @@ pub struct ConfigSpec {
     #[serde(default)]
     pub services: BTreeMap<ServiceName, ServiceSpec>,
 
+    /// Defaults shared by every service, and the build files of the whole workspace
+    /// (`docker-bake.hcl`, `compose.yaml`). A service's own value replaces the workspace's;
+    /// tables (`labels`, `env`, `build-args`) are merged key by key, the service's entry
+    /// winning; lists (`tags`, `platforms`, `cache-from`, `cache-to`, `dockerignore`,
+    /// `secrets`) are replaced whole, never appended. A default that does not apply to a
+    /// service's stack (`secrets` for `static`) is left out for that service.
+    ///
+    /// ```toml
+    /// [workspace]
+    /// registry = "ghcr.io/acme"
+    /// labels = { "org.opencontainers.image.vendor" = "Acme" }
+    /// ```
+    pub workspace: Option<WorkspaceSpec>,
+
     /// The project's templates directory, relative to `mbgen.toml`: a template there is used
     /// instead of the built-in template of the same name, and a service's `template` is looked
     /// up there first. The built-ins stay reachable as `mbgen/<name>`. See
@@ -48,7 +62,7 @@ pub struct ConfigSpec {
 }
 
 /// One service: one Dockerfile and one `.dockerignore`.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ServiceSpec {
     /// What kind of application this is; it selects the Dockerfile template.
@@ -56,10 +70,30 @@ pub struct ServiceSpec {
     /// `stack = "node-server"`
     pub stack: Stack,
 
-    /// The build context: the service's directory, relative to `mbgen.toml`. Default: `.`.
+    /// The service's directory, relative to `mbgen.toml`: its sources and manifests, and the
+    /// build context unless `context` says otherwise. Default: `.`.
     ///
     /// `path = "services/api"`
     pub path: Option<RelPath>,
+
+    /// The build context, relative to `mbgen.toml`, when it is not `path`: the root of the
+    /// npm, yarn or pnpm workspace or the `go.work` that `path` is a member of, usually `.`.
+    /// The dependency step then copies the root lockfile with only the manifests of this
+    /// service and of the workspace packages it uses, the build copies only their sources,
+    /// and the `.dockerignore` next to the Dockerfile keeps everything else out of the
+    /// context. Default: `path`.
+    ///
+    /// `context = "."`
+    pub context: Option<RelPath>,
+
+    /// The workspace packages this service uses (directories relative to `mbgen.toml`), when
+    /// `context` is a workspace root. Default: found from the manifests: the workspace
+    /// packages named in the service's `dependencies`, `devDependencies` and
+    /// `optionalDependencies` (node) or `require`d from the `go.work` modules (go), and
+    /// theirs in turn.
+    ///
+    /// `workspace-packages = ["packages/ui", "packages/config"]`
+    pub workspace_packages: Option<Vec<RelPath>>,
 
     /// Where to write the Dockerfile, relative to `path`. Default: `Dockerfile`. The
     /// `.dockerignore` goes next to it (`<name>.dockerignore` when the name is not
@@ -221,8 +255,7 @@ pub struct ServiceSpec {
     /// Extra `.dockerignore` patterns, after the stack's defaults.
     ///
     /// `dockerignore = ["coverage/", "*.log"]`
-    #[serde(default)]
-    pub dockerignore: Vec<IgnorePattern>,
+    pub dockerignore: Option<Vec<IgnorePattern>>,
 
     /// Build secrets, mounted only into the dependency install step with
     /// `RUN --mount=type=secret`; never stored in a layer, an `ARG` or an `ENV`. Pass them
@@ -233,8 +266,7 @@ pub struct ServiceSpec {
     /// id = "npmrc"
     /// target = "/root/.npmrc"
     /// ```
-    #[serde(default)]
-    pub secrets: Vec<SecretSpec>,
+    pub secrets: Option<Vec<SecretSpec>>,
 
     /// Extra CA certificates (PEM files relative to `path`) trusted by the build stages, for
     /// networks behind a TLS-intercepting proxy. They are not copied into the final image.
@@ -265,6 +297,36 @@ pub struct ServiceSpec {
     /// ```
     pub instructions: Option<InstructionsSpec>,
 
+    /// The image name, without tag, used by `docker-bake.hcl` and `compose.yaml`. Default:
+    /// `<registry>/<service name>` with the workspace `registry`, otherwise the service name.
+    ///
+    /// `image = "ghcr.io/acme/storefront"`
+    pub image: Option<ImageName>,
+
+    /// The image tags written in `docker-bake.hcl` and `compose.yaml`. Default: the
+    /// workspace's `tags`, otherwise `["latest"]`.
+    ///
+    /// `tags = ["latest", "1.4"]`
+    pub tags: Option<Vec<Tag>>,
+
+    /// The platforms to build for in `docker-bake.hcl` (`docker buildx bake`). Default: the
+    /// workspace's, otherwise none (the builder's own platform).
+    ///
+    /// `platforms = ["linux/amd64", "linux/arm64"]`
+    pub platforms: Option<Vec<Platform>>,
+
+    /// BuildKit caches to import, for `docker-bake.hcl` and `compose.yaml`. Default: the
+    /// workspace's. `{service}` is replaced by the service name.
+    ///
+    /// `cache-from = ["type=registry,ref=ghcr.io/acme/cache:{service}"]`
+    pub cache_from: Option<Vec<CacheOption>>,
+
+    /// BuildKit caches to export, for `docker-bake.hcl`. Default: the workspace's.
+    /// `{service}` is replaced by the service name.
+    ///
+    /// `cache-to = ["type=registry,ref=ghcr.io/acme/cache:{service},mode=max"]`
+    pub cache_to: Option<Vec<CacheOption>>,
+
     /// The template that renders this service's Dockerfile, instead of the stack's built-in
     /// one: a file in the project's templates directory (`.mbgen/templates`, or
     /// `templates-dir`), or a built-in as `mbgen/<name>`. It reads the same context as the
@@ -276,7 +338,7 @@ pub struct ServiceSpec {
 }
 
 /// What kind of application a service is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Stack {
     /// A front end built with Node (Vite, React, Angular...) and served by nginx.
@@ -365,7 +427,7 @@ impl PackageManager {
 }
 
 /// Base images per stage.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct ImagesSpec {
     /// The image of the dependency and build stages.
@@ -379,7 +441,7 @@ pub struct ImagesSpec {
 }
 
 /// Extra system packages per stage.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct SystemPackagesSpec {
     /// Installed in the builder stages (compilers, headers).
@@ -396,7 +458,7 @@ pub struct SystemPackagesSpec {
 
 /// A container health check: either an HTTP `path` probed with the runtime's own tools, or
 /// an explicit `cmd`.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct HealthcheckSpec {
     /// The HTTP path to probe on `port`; the probe uses node, python or curl from the
@@ -425,7 +487,7 @@ pub struct HealthcheckSpec {
 /// `ENTRYPOINT`, `EXPOSE`, `HEALTHCHECK` and the rest are refused: mbgen owns the stages, the
 /// user, the working directory and the command, and the other keys set the rest. For anything
 /// else, use a project template (`docs/templates.md`).
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct InstructionsSpec {
     /// In the builder stage, after the manifests are copied and just before the dependency
@@ -450,7 +512,7 @@ pub struct InstructionsSpec {
 }
 
 /// A build secret, mounted with `RUN --mount=type=secret` into the dependency install step.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct SecretSpec {
     /// The secret's id, as in `docker build --secret id=<id>,src=<file>`.
@@ -469,4 +531,166 @@ pub struct SecretSpec {
     pub env: Option<VarName>,
     /// Fail the build when the secret is not passed. Default: `false`.
     pub required: Option<bool>,
+}
+
+/// `[workspace]`: defaults for every service, and the workspace's build files.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct WorkspaceSpec {
+    /// The registry and namespace images are named under: a service's image is
+    /// `<registry>/<service name>` unless it sets `image`. Default: none (the image is
+    /// named after the service).
+    ///
+    /// `registry = "ghcr.io/acme"`
+    pub registry: Option<ImageName>,
+
+    /// The image tags of every service. Default: `["latest"]`.
+    ///
+    /// `tags = ["latest"]`
+    pub tags: Option<Vec<Tag>>,
+
+    /// The platforms every service is built for by `docker buildx bake`. Default: none (the
+    /// builder's own platform).
+    ///
+    /// `platforms = ["linux/amd64", "linux/arm64"]`
+    pub platforms: Option<Vec<Platform>>,
+
+    /// BuildKit caches to import, for every service; `{service}` is replaced by the service
+    /// name. Registry caches (`type=registry`) let remote or CI builders share layers;
+    /// `type=local` keeps them in a directory.
+    ///
+    /// `cache-from = ["type=registry,ref=ghcr.io/acme/cache:{service}"]`
+    pub cache_from: Option<Vec<CacheOption>>,
+
+    /// BuildKit caches to export, for every service; `{service}` is replaced by the service
+    /// name.
+    ///
+    /// `cache-to = ["type=registry,ref=ghcr.io/acme/cache:{service},mode=max"]`
+    pub cache_to: Option<Vec<CacheOption>>,
+
+    /// The Bake file written for the workspace, relative to `mbgen.toml`, or `false` for
+    /// none. It has a target per service and a `default` group with all of them: build
+    /// everything with `docker buildx bake`. Default: `docker-bake.hcl`.
+    ///
+    /// `bake = "docker/docker-bake.hcl"`
+    pub bake: Option<OutputFile>,
+
+    /// The Compose file written for the workspace (a `build` section per service), relative
+    /// to `mbgen.toml`, or `false` for none. Default: `compose.yaml`; name another file
+    /// (`compose.build.yaml`) to keep a hand-written `compose.yaml` and combine both with
+    /// `docker compose -f compose.yaml -f compose.build.yaml`.
+    ///
+    /// `compose = "compose.build.yaml"`
+    pub compose: Option<OutputFile>,
+
+    /// Toolchain versions for every service of that language, as in the official image tags.
+    ///
+    /// `versions = { node = "22", go = "1.24" }`
+    pub versions: Option<VersionsSpec>,
+
+    /// The image family of every service: see the service key `family`.
+    ///
+    /// `family = "debian"`
+    pub family: Option<Family>,
+
+    /// Base images per stack, for every service of that stack, for example to pull from a
+    /// mirror.
+    ///
+    /// ```toml
+    /// [workspace.images.node-server]
+    /// builder = "registry.example.com/node:22-trixie-slim"
+    /// runtime = "registry.example.com/node:22-trixie-slim"
+    /// ```
+    pub images: Option<StackImagesSpec>,
+
+    /// The user every container runs as: see the service key `user`.
+    ///
+    /// `user = "svc"`
+    pub user: Option<Ident>,
+
+    /// Labels of every final image; a service's `labels` add to them.
+    ///
+    /// `labels = { "org.opencontainers.image.vendor" = "Acme" }`
+    #[serde(default)]
+    pub labels: BTreeMap<LabelKey, LineValue>,
+
+    /// Environment variables of every final image; a service's `env` adds to them.
+    ///
+    /// `env = { TZ = "UTC" }`
+    #[serde(default)]
+    pub env: BTreeMap<VarName, LineValue>,
+
+    /// Build arguments of every service; a service's `build-args` add to them.
+    ///
+    /// `build-args = { GIT_SHA = "unknown" }`
+    #[serde(default)]
+    pub build_args: BTreeMap<VarName, LineValue>,
+
+    /// Extra `.dockerignore` patterns for every service.
+    ///
+    /// `dockerignore = ["*.log", "coverage/"]`
+    pub dockerignore: Option<Vec<IgnorePattern>>,
+
+    /// Build secrets of every service that installs dependencies: see the service key
+    /// `secrets`.
+    ///
+    /// ```toml
+    /// [[workspace.secrets]]
+    /// id = "npmrc"
+    /// target = "/root/.npmrc"
+    /// ```
+    pub secrets: Option<Vec<SecretSpec>>,
+
+    /// Use BuildKit cache mounts for package-manager caches in every service.
+    ///
+    /// `cache-mounts = true`
+    pub cache_mounts: Option<bool>,
+
+    /// A health check for every service: see the service key `healthcheck`.
+    ///
+    /// `healthcheck = { path = "/healthz" }`
+    pub healthcheck: Option<HealthcheckSpec>,
+}
+
+/// A generated file of the workspace: a path, or `false` for none.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum OutputFile {
+    /// Where to write the file, relative to `mbgen.toml`.
+    Path(RelPath),
+    /// `false`: do not write the file; `true`: write it under its default name.
+    Enabled(bool),
+}
+
+/// Toolchain versions per language.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct VersionsSpec {
+    /// Node.js, for `node-static` and `node-server`.
+    pub node: Option<Version>,
+    /// Python.
+    pub python: Option<Version>,
+    /// Go.
+    pub go: Option<Version>,
+    /// Rust.
+    pub rust: Option<Version>,
+}
+
+/// Base images per stack.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct StackImagesSpec {
+    /// For `node-static` services.
+    pub node_static: Option<ImagesSpec>,
+    /// For `node-server` services.
+    pub node_server: Option<ImagesSpec>,
+    /// For `go` services.
+    pub go: Option<ImagesSpec>,
+    /// For `python` services.
+    pub python: Option<ImagesSpec>,
+    /// For `rust` services.
+    pub rust: Option<ImagesSpec>,
+    /// For `static` services.
+    #[serde(rename = "static")]
+    pub static_: Option<ImagesSpec>,
 }

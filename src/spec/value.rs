@@ -949,3 +949,147 @@ mod tests {
         assert!(TemplateName::check("../x").unwrap_err().contains("`..`"));
     }
 }
+
+/// Where images are pushed: a registry host and namespace, without a tag, such as
+/// `ghcr.io/acme` or `registry.example.com:5000/platform`. Lowercase.
+#[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
+#[schemars(
+    extend("pattern" = r"^[a-z0-9]([a-z0-9._:-]*[a-z0-9])?(/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*$"),
+    example = &"ghcr.io/acme"
+)]
+pub struct ImageName(String);
+string_newtype!(ImageName);
+
+impl TryFrom<String> for ImageName {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, String> {
+        let component_ok = |c: &str, host: bool| {
+            !c.is_empty()
+                && c.starts_with(is_lower_alnum)
+                && c.ends_with(is_lower_alnum)
+                && c.chars().all(|ch| {
+                    is_lower_alnum(ch) || matches!(ch, '.' | '_' | '-') || (host && ch == ':')
+                })
+        };
+        let ok = value.len() <= 255
+            && value
+                .split('/')
+                .enumerate()
+                .all(|(i, c)| component_ok(c, i == 0));
+        if ok {
+            Ok(Self(value))
+        } else {
+            Err(format!(
+                "invalid image name `{}`: use lowercase letters, digits, `.`, `_`, `-` and `/`, without a tag (for example `ghcr.io/acme` or `ghcr.io/acme/api`)",
+                value.escape_debug()
+            ))
+        }
+    }
+}
+
+/// An image tag: letters, digits, `_`, `.` and `-`, at most 128 characters, not starting
+/// with `.` or `-`.
+#[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
+#[schemars(
+    extend("pattern" = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"),
+    example = &"latest"
+)]
+pub struct Tag(String);
+string_newtype!(Tag);
+
+impl TryFrom<String> for Tag {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, String> {
+        let ok = value.len() <= 128
+            && value.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+            && value
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+        if ok {
+            Ok(Self(value))
+        } else {
+            Err(format!(
+                "invalid tag `{}`: use letters, digits, `_`, `.` and `-`, starting with a letter, digit or `_`",
+                value.escape_debug()
+            ))
+        }
+    }
+}
+
+/// A target platform as BuildKit names it: `linux/amd64`, `linux/arm64`, `linux/arm/v7`.
+#[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
+#[schemars(
+    extend("pattern" = r"^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$"),
+    example = &"linux/amd64"
+)]
+pub struct Platform(String);
+string_newtype!(Platform);
+
+impl TryFrom<String> for Platform {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, String> {
+        let parts: Vec<&str> = value.split('/').collect();
+        let ok = (2..=3).contains(&parts.len())
+            && parts
+                .iter()
+                .all(|p| !p.is_empty() && p.chars().all(|c| is_lower_alnum(c) || c == '_'));
+        if ok {
+            Ok(Self(value))
+        } else {
+            Err(format!(
+                "invalid platform `{}`: write it as BuildKit does, `os/arch` or `os/arch/variant` (for example `linux/amd64` or `linux/arm/v7`)",
+                value.escape_debug()
+            ))
+        }
+    }
+}
+
+/// A BuildKit cache import or export, as `docker buildx build --cache-from/--cache-to` takes
+/// it: comma-separated `key=value` pairs starting with `type=`, such as
+/// `type=registry,ref=ghcr.io/acme/cache:{service}` or `type=local,dest=/tmp/cache/{service}`.
+/// `{service}` is replaced by the service name.
+#[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
+#[schemars(
+    extend("pattern" = r"^type=[a-z0-9-]+(,[a-z0-9_.-]+=[^,\s]+)*$"),
+    example = &"type=registry,ref=ghcr.io/acme/cache:{service},mode=max"
+)]
+pub struct CacheOption(String);
+string_newtype!(CacheOption);
+
+impl CacheOption {
+    /// The option for one service: `{service}` replaced by its name.
+    #[must_use]
+    pub fn for_service(&self, service: &str) -> String {
+        self.0.replace("{service}", service)
+    }
+}
+
+impl TryFrom<String> for CacheOption {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, String> {
+        let mut pairs = value.split(',');
+        let first_ok = pairs
+            .next()
+            .and_then(|p| p.strip_prefix("type="))
+            .is_some_and(|t| !t.is_empty() && t.chars().all(|c| is_lower_alnum(c) || c == '-'));
+        let rest_ok = pairs.all(|p| {
+            p.split_once('=').is_some_and(|(k, v)| {
+                !k.is_empty()
+                    && k.chars()
+                        .all(|c| is_lower_alnum(c) || matches!(c, '_' | '.' | '-'))
+                    && !v.is_empty()
+                    && !v
+                        .chars()
+                        .any(|c| c.is_whitespace() || matches!(c, '"' | '\'' | '\\' | '$'))
+            })
+        });
+        if first_ok && rest_ok {
+            Ok(Self(value))
+        } else {
+            Err(format!(
+                "invalid cache option `{}`: write `type=<type>` then `,key=value` pairs, without spaces or quotes (for example `type=registry,ref=ghcr.io/acme/cache:{{service}}`)",
+                value.escape_debug()
+            ))
+        }
+    }
+}

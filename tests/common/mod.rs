@@ -44,8 +44,10 @@ pub fn examples() -> Vec<PathBuf> {
 pub fn render_config(path: &Path) -> Vec<mbgen::render::GeneratedFile> {
     let loaded = mbgen::spec::load(path, Path::new("mbgen.toml"))
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let dir = path.parent().expect("a file in a directory");
+    let tree = mbgen::workspace::Tree::new(dir, Path::new(""));
     let project =
-        mbgen::model::resolve(&loaded).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        mbgen::model::resolve(&loaded, &tree).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     mbgen::render::render_project(&project).expect("templates render")
 }
 

@@ -1,0 +1,398 @@
+//! Workspace builds: which packages of an npm, yarn or pnpm workspace, or of a `go.work`, a
+//! service uses, read from the manifests when the service's build context is the workspace
+//! root.
+//!
+//! Only the files named here are read: the root's workspace file, the members' manifests
+//! and the directories the member patterns name. Nothing walks the tree.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::detect::go::GoMod;
+use crate::detect::node;
+use crate::detect::workspace::{glob_match, go_work_uses, pnpm_packages};
+use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::model::join;
+
+/// The members of a workspace and what the service at `dir` needs of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Members {
+    /// Every member directory, relative to the workspace root, sorted.
+    pub all: Vec<String>,
+    /// The members the service uses, directly or through another member, relative to the
+    /// workspace root: dependencies before their dependents, the service itself excluded.
+    pub used: Vec<String>,
+}
+
+/// Reads files below the project root, naming them in errors as the user sees them.
+#[derive(Debug, Clone)]
+pub struct Tree {
+    root: PathBuf,
+    shown: PathBuf,
+}
+
+impl Tree {
+    /// `root` is where files are read; `shown` is how the root is named in messages.
+    #[must_use]
+    pub fn new(root: &Path, shown: &Path) -> Self {
+        Self {
+            root: root.to_owned(),
+            shown: shown.to_owned(),
+        }
+    }
+
+    fn shown(&self, rel: &str) -> PathBuf {
+        if self.shown.as_os_str().is_empty() || self.shown == Path::new(".") {
+            PathBuf::from(rel)
+        } else {
+            self.shown.join(rel)
+        }
+    }
+
+    /// A file, or `None` when it does not exist.
+    fn read(&self, rel: &str) -> Result<Option<SourceFile>, Box<Diagnostic>> {
+        match std::fs::read_to_string(self.root.join(rel)) {
+            Ok(text) => Ok(Some(SourceFile::new(self.shown(rel), text))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Box::new(Diagnostic::new(format!(
+                "cannot read {}: {e}",
+                self.shown(rel).display()
+            )))),
+        }
+    }
+
+    fn exists(&self, rel: &str) -> bool {
+        self.root.join(rel).exists()
+    }
+
+    /// The directories below `rel` (relative to the root), `depth` levels deep at most.
+    fn dirs_below(&self, rel: &str, depth: usize, out: &mut Vec<String>) {
+        if depth == 0 {
+            return;
+        }
+        let Ok(entries) = std::fs::read_dir(self.root.join(rel)) else {
+            return;
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .filter_map(|e| e.file_name().into_string().ok())
+            .filter(|n| !n.starts_with('.') && !crate::detect::fs::is_skipped_dir(n))
+            .collect();
+        names.sort();
+        for name in names {
+            let path = join(rel, &name);
+            out.push(path.clone());
+            self.dirs_below(&path, depth - 1, out);
+        }
+    }
+}
+
+/// Expands member patterns (`packages/*`, `apps/**`, `libs/util`, `!pattern`) against the
+/// directories that exist, keeping those for which `is_member` holds.
+fn expand(
+    tree: &Tree,
+    base: &str,
+    patterns: &[String],
+    is_member: &dyn Fn(&str) -> bool,
+) -> Vec<String> {
+    let mut includes = Vec::new();
+    let mut excludes = Vec::new();
+    for p in patterns {
+        match p.strip_prefix('!') {
+            Some(n) => excludes.push(n.to_owned()),
+            None => includes.push(p.clone()),
+        }
+    }
+    let mut found = BTreeSet::new();
+    for pattern in &includes {
+        let clean = pattern.trim_start_matches("./").trim_end_matches('/');
+        // The literal directories before the first wildcard, then a bounded walk below.
+        let fixed: Vec<&str> = clean.split('/').take_while(|s| !s.contains('*')).collect();
+        let fixed = fixed.join("/");
+        let rest = clean.split('/').count() - fixed.split('/').filter(|s| !s.is_empty()).count();
+        let depth = if clean.contains("**") { 6 } else { rest };
+        let mut candidates = vec![fixed.clone()];
+        let mut below = Vec::new();
+        tree.dirs_below(&join(base, &fixed), depth, &mut below);
+        candidates.extend(below.into_iter().map(|d| {
+            d.strip_prefix(base)
+                .map_or(d.clone(), |r| r.trim_start_matches('/').to_owned())
+        }));
+        for c in candidates {
+            if glob_match(clean, &c) && !excludes.iter().any(|e| glob_match(e, &c)) && is_member(&c)
+            {
+                found.insert(c);
+            }
+        }
+    }
+    found.into_iter().collect()
+}
+
+/// The members of the npm, yarn or pnpm workspace at `context` that the package at `dir` uses
+/// (both relative to the project root; the result is relative to `context`).
+pub fn node_members(tree: &Tree, context: &str, dir: &str) -> Result<Members, Box<Diagnostic>> {
+    let mut patterns = Vec::new();
+    let root_manifest = join(context, "package.json");
+    if let Some(file) = tree.read(&root_manifest)? {
+        patterns.extend(node::workspace_patterns(&file)?);
+    }
+    if let Some(file) = tree.read(&join(context, "pnpm-workspace.yaml"))? {
+        patterns.extend(pnpm_packages(&file.text));
+    }
+    if patterns.is_empty() {
+        return Err(Box::new(
+            Diagnostic::new(format!(
+                "{} declares no workspace (no `workspaces` in package.json, no pnpm-workspace.yaml)",
+                tree.shown(if context.is_empty() { "." } else { context }).display()
+            ))
+            .help("set `context` to the root of the workspace the service belongs to, or remove `context` to build the service from its own directory"),
+        ));
+    }
+    let all = expand(tree, context, &patterns, &|m| {
+        tree.exists(&join(&join(context, m), "package.json"))
+    });
+    let mut by_name: BTreeMap<String, String> = BTreeMap::new();
+    let mut deps: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for member in &all {
+        let Some(file) = tree.read(&join(&join(context, member), "package.json"))? else {
+            continue;
+        };
+        let (name, d) = node::name_and_dependencies(&file)?;
+        if let Some(name) = name {
+            by_name.insert(name, member.clone());
+        }
+        deps.insert(member.clone(), d);
+    }
+    let own = relative(context, dir);
+    if !all.contains(&own) {
+        return Err(Box::new(not_a_member(tree, context, dir, "package.json")));
+    }
+    let edges = |member: &str| -> Vec<String> {
+        deps.get(member)
+            .into_iter()
+            .flatten()
+            .filter_map(|name| by_name.get(name).cloned())
+            .collect()
+    };
+    Ok(Members {
+        used: dependency_order(&own, &edges),
+        all,
+    })
+}
+
+/// The modules of the `go.work` at `context` that the module at `dir` requires.
+pub fn go_members(tree: &Tree, context: &str, dir: &str) -> Result<Members, Box<Diagnostic>> {
+    let Some(work) = tree.read(&join(context, "go.work"))? else {
+        return Err(Box::new(
+            Diagnostic::new(format!(
+                "there is no go.work in {}",
+                tree.shown(if context.is_empty() { "." } else { context }).display()
+            ))
+            .help("set `context` to the directory of the go.work the module belongs to, or remove `context` to build the module from its own directory"),
+        ));
+    };
+    let mut all: Vec<String> = go_work_uses(&work)?
+        .into_iter()
+        .map(|u| {
+            let u = u.trim_start_matches("./").trim_end_matches('/');
+            if u == "." {
+                String::new()
+            } else {
+                u.to_owned()
+            }
+        })
+        .collect();
+    all.sort();
+    all.dedup();
+    let mut by_path: BTreeMap<String, String> = BTreeMap::new();
+    let mut requires: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for member in &all {
+        let Some(file) = tree.read(&join(&join(context, member), "go.mod"))? else {
+            return Err(Box::new(
+                Diagnostic::new(format!(
+                    "{} uses `{}`, which has no go.mod",
+                    work.path.display(),
+                    if member.is_empty() { "." } else { member }
+                ))
+                .help("fix go.work (`go work use` lists the modules)"),
+            ));
+        };
+        let m = GoMod::parse(&file)?;
+        by_path.insert(m.path.clone(), member.clone());
+        requires.insert(member.clone(), m.requires);
+    }
+    let own = relative(context, dir);
+    if !all.contains(&own) {
+        return Err(Box::new(not_a_member(tree, context, dir, "go.work")));
+    }
+    let edges = |member: &str| -> Vec<String> {
+        requires
+            .get(member)
+            .into_iter()
+            .flatten()
+            .filter_map(|path| by_path.get(path).cloned())
+            .collect()
+    };
+    Ok(Members {
+        used: dependency_order(&own, &edges),
+        all,
+    })
+}
+
+fn not_a_member(tree: &Tree, context: &str, dir: &str, file: &str) -> Diagnostic {
+    Diagnostic::new(format!(
+        "{} is not a member of the workspace declared in {}",
+        tree.shown(dir).display(),
+        tree.shown(&join(context, file)).display()
+    ))
+    .help("add it to the workspace, or remove `context` to build it from its own directory")
+}
+
+/// `dir` relative to `context` (which contains it).
+pub fn relative(context: &str, dir: &str) -> String {
+    if context.is_empty() {
+        return dir.to_owned();
+    }
+    if dir == context {
+        return String::new();
+    }
+    dir.strip_prefix(context)
+        .and_then(|r| r.strip_prefix('/'))
+        .unwrap_or(dir)
+        .to_owned()
+}
+
+/// Every member reachable from `start`, dependencies before dependents (depth first, in
+/// name order among siblings), `start` excluded. Cycles are cut.
+fn dependency_order(start: &str, edges: &dyn Fn(&str) -> Vec<String>) -> Vec<String> {
+    fn visit(
+        node: &str,
+        edges: &dyn Fn(&str) -> Vec<String>,
+        seen: &mut BTreeSet<String>,
+        out: &mut Vec<String>,
+    ) {
+        let mut next = edges(node);
+        next.sort();
+        for n in next {
+            if seen.insert(n.clone()) {
+                visit(&n, edges, seen, out);
+                out.push(n);
+            }
+        }
+    }
+    let mut seen = BTreeSet::from([start.to_owned()]);
+    let mut out = Vec::new();
+    visit(start, edges, &mut seen, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(files: &[(&str, &str)]) -> (tempfile::TempDir, Tree) {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let p = dir.path().join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        let t = Tree::new(dir.path(), Path::new(""));
+        (dir, t)
+    }
+
+    #[test]
+    fn npm_workspace_members_in_dependency_order() {
+        let (_d, t) = tree(&[
+            (
+                "package.json",
+                r#"{"workspaces": ["packages/*", "services/*"]}"#,
+            ),
+            ("packages/util/package.json", r#"{"name": "@acme/util"}"#),
+            (
+                "packages/ui/package.json",
+                r#"{"name": "@acme/ui", "dependencies": {"@acme/util": "*"}}"#,
+            ),
+            (
+                "packages/unused/package.json",
+                r#"{"name": "@acme/unused"}"#,
+            ),
+            ("packages/notes/README.md", "not a package"),
+            (
+                "services/web/package.json",
+                r#"{"name": "web", "devDependencies": {"@acme/ui": "*", "vite": "5"}}"#,
+            ),
+        ]);
+        let m = node_members(&t, "", "services/web").unwrap();
+        assert_eq!(m.used, ["packages/util", "packages/ui"]);
+        assert_eq!(
+            m.all,
+            [
+                "packages/ui",
+                "packages/unused",
+                "packages/util",
+                "services/web"
+            ]
+        );
+    }
+
+    #[test]
+    fn pnpm_workspace_file_and_exclusions() {
+        let (_d, t) = tree(&[
+            ("package.json", r#"{"name": "root"}"#),
+            (
+                "pnpm-workspace.yaml",
+                "packages:\n  - 'apps/*'\n  - '!apps/legacy'\n",
+            ),
+            ("apps/api/package.json", r#"{"name": "api"}"#),
+            ("apps/legacy/package.json", r#"{"name": "legacy"}"#),
+        ]);
+        let m = node_members(&t, "", "apps/api").unwrap();
+        assert_eq!(m.all, ["apps/api"]);
+        assert!(m.used.is_empty());
+    }
+
+    #[test]
+    fn not_a_workspace_or_not_a_member() {
+        let (_d, t) = tree(&[("package.json", r#"{"name": "solo"}"#)]);
+        let e = node_members(&t, "", "web").unwrap_err();
+        assert!(e.message.contains("declares no workspace"), "{}", e.message);
+        let (_d, t) = tree(&[
+            ("package.json", r#"{"workspaces": ["apps/*"]}"#),
+            ("tools/x/package.json", r#"{"name": "x"}"#),
+        ]);
+        let e = node_members(&t, "", "tools/x").unwrap_err();
+        assert!(e.message.contains("is not a member"), "{}", e.message);
+    }
+
+    #[test]
+    fn go_work_members() {
+        let (_d, t) = tree(&[
+            (
+                "go.work",
+                "go 1.24\n\nuse (\n\t./services/api\n\t./libs/log\n\t./libs/other\n)\n",
+            ),
+            (
+                "services/api/go.mod",
+                "module example.com/api\n\ngo 1.24\n\nrequire example.com/log v0.0.0\n",
+            ),
+            ("libs/log/go.mod", "module example.com/log\n\ngo 1.24\n"),
+            ("libs/other/go.mod", "module example.com/other\n\ngo 1.24\n"),
+        ]);
+        let m = go_members(&t, "", "services/api").unwrap();
+        assert_eq!(m.used, ["libs/log"]);
+        assert_eq!(m.all, ["libs/log", "libs/other", "services/api"]);
+    }
+
+    #[test]
+    fn cycles_are_cut() {
+        let edges = |n: &str| match n {
+            "a" => vec!["b".to_owned()],
+            "b" => vec!["a".to_owned(), "c".to_owned()],
+            _ => vec![],
+        };
+        assert_eq!(dependency_order("a", &edges), ["c", "b"]);
+    }
+}
