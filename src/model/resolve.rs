@@ -871,19 +871,38 @@ impl Resolver<'_> {
                 "name the directory the build writes, for example `dist`",
             );
         }
-        let build = spec
-            .build
-            .as_ref()
-            .map(ToString::to_string)
-            .or_else(|| (stack == NodeStatic).then(|| format!("{} run build", pm.as_str())));
+        let build = spec.build.as_ref().map(ToString::to_string).or_else(|| {
+            (stack == NodeStatic).then(|| default_node_build(pm, workspace.as_ref()))
+        });
+        // Paths the user wrote relative to `path` become relative to the build context.
+        let in_context = |p: String| match &workspace {
+            Some(ws) => join(&ws.dir, &p),
+            None => p,
+        };
+        let output_dir = in_context(output_dir);
+        let ca_certificates: Vec<String> = spec
+            .ca_certificates
+            .iter()
+            .map(|c| in_context(c.normalized()))
+            .collect();
+        if stack == Go && spec.vendor == Some(true) && workspace.is_some() {
+            self.error(
+                &["vendor"],
+                "`vendor = true` is not supported for a service built from its `go.work` root",
+                "remove `vendor` to download modules, or remove `context` to build the module alone",
+            );
+        }
 
+        let go_main = join(
+            workspace.as_ref().map_or("", |w| w.dir.as_str()),
+            &spec.main.as_ref().map(RelPath::normalized).unwrap_or_default(),
+        );
         let go = GoOptions {
-            main: spec
-                .main
-                .as_ref()
-                .map(RelPath::normalized)
-                .filter(|m| !m.is_empty())
-                .map_or_else(|| ".".to_owned(), |m| format!("./{m}")),
+            main: if go_main.is_empty() {
+                ".".to_owned()
+            } else {
+                format!("./{go_main}")
+            },
             vendor: spec.vendor.unwrap_or(false),
             cgo: spec.cgo.unwrap_or(false),
         };
@@ -971,11 +990,7 @@ impl Resolver<'_> {
                 .map(ToString::to_string)
                 .collect(),
             secrets,
-            ca_certificates: spec
-                .ca_certificates
-                .iter()
-                .map(RelPath::normalized)
-                .collect(),
+            ca_certificates,
             keep_ca_certificates,
             cache_mounts: spec.cache_mounts.unwrap_or(true),
             template: spec.template.as_ref().map_or_else(
@@ -986,6 +1001,24 @@ impl Resolver<'_> {
             instructions,
         })
     }
+}
+
+/// The default build command of `node-static`. From a workspace root with npm, the
+/// workspace packages the service uses are built first, where they have a `build` script.
+fn default_node_build(pm: PackageManager, workspace: Option<&WorkspaceBuild>) -> String {
+    let own = format!("{} run build", pm.as_str());
+    let Some(ws) = workspace.filter(|_| pm == PackageManager::Npm) else {
+        return own;
+    };
+    // The build runs in the service's directory, and npm takes `--workspace` relative to it.
+    let up = "../".repeat(ws.dir.split('/').filter(|s| !s.is_empty()).count());
+    let mut steps: Vec<String> = ws
+        .packages
+        .iter()
+        .map(|p| format!("npm run build --if-present --workspace={up}{p}"))
+        .collect();
+    steps.push(own);
+    steps.join(" && ")
 }
 
 /// The paths of a service.

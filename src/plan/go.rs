@@ -6,14 +6,21 @@
 
 use serde::Serialize;
 
-use super::common::{binary_name, cache_mount};
+use super::common::{binary_name, cache_mount, copy_same};
 use super::Run;
 use crate::model::{Runtime, Service};
 
 #[derive(Debug, Serialize)]
 pub struct GoSection {
-    /// `COPY` arguments for `go.mod` and `go.sum`.
+    /// `COPY` arguments for `go.mod` and `go.sum` (`go.work` and `go.work.sum`, for a service
+    /// built from the root of its `go.work`).
     pub manifests: String,
+    /// From a `go.work` root: more `COPY` arguments, one instruction each, for the `go.mod`
+    /// and `go.sum` of every module the `go.work` uses (the go command loads them all).
+    pub module_manifests: Vec<String>,
+    /// `COPY` arguments, one instruction each, for the sources: `. .`, or from a `go.work`
+    /// root the directories of the modules the service requires and then its own.
+    pub sources: Vec<String>,
     /// `go mod download`, absent with `vendor/`.
     pub download: Option<Run>,
     pub build: Run,
@@ -27,7 +34,9 @@ pub fn plan(service: &Service) -> GoSection {
     let modcache = cache_mount(service, "/go/pkg/mod");
     let buildcache = cache_mount(service, "/root/.cache/go-build");
     let lockfile = &service.lockfile;
-    let manifests = if lockfile.optional {
+    let manifests = if service.workspace.is_some() {
+        "go.work go.work.sum* ./".to_owned()
+    } else if lockfile.optional {
         // The glob lets a module without dependencies (and so without go.sum) build.
         format!("go.mod {}* ./", lockfile.path)
     } else {
@@ -64,8 +73,30 @@ pub fn plan(service: &Service) -> GoSection {
         )],
         ..Run::default()
     };
+    let (module_manifests, sources) = match &service.workspace {
+        None => (Vec::new(), vec![". .".to_owned()]),
+        Some(ws) => (
+            ws.members
+                .iter()
+                .map(|m| {
+                    if m.is_empty() {
+                        "go.mod go.sum* ./".to_owned()
+                    } else {
+                        format!("{m}/go.mod {m}/go.sum* {m}/")
+                    }
+                })
+                .collect(),
+            ws.packages
+                .iter()
+                .chain(std::iter::once(&ws.dir))
+                .map(|d| copy_same(d))
+                .collect(),
+        ),
+    };
     GoSection {
         manifests,
+        module_manifests,
+        sources,
         download,
         build,
         binary,

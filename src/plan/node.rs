@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use super::common::{cache_mount, secret_mounts};
+use super::common::{cache_mount, copy_same, secret_mounts};
 use super::Run;
 use crate::model::Service;
 use crate::spec::{PackageManager, Stack};
@@ -16,8 +16,23 @@ use crate::spec::{PackageManager, Stack};
 pub struct NodeSection {
     /// Enables corepack for yarn and pnpm.
     pub setup: Option<Run>,
-    /// `COPY` arguments for the manifests and lockfile.
+    /// `COPY` arguments for the manifests and lockfile (at the workspace root, for a service
+    /// built from there).
     pub manifests: String,
+    /// More `COPY` arguments, one instruction each, for the manifests of the service and of
+    /// the workspace packages it uses, when built from the workspace root.
+    pub member_manifests: Vec<String>,
+    /// `COPY` arguments, one instruction each, for the sources: `. .`, or from a workspace
+    /// root the directories of the workspace packages and then the service's.
+    pub sources: Vec<String>,
+    /// From a workspace root: the service's directory in the image, where the build runs and
+    /// the container starts.
+    pub app_dir: Option<String>,
+    /// `COPY --from=prod-deps` arguments for the production dependencies.
+    pub prod_deps: String,
+    /// `COPY --from=build` arguments, one instruction each, for the built workspace packages
+    /// in the final image (`node-server` with a build step, from a workspace root).
+    pub built_packages: Vec<String>,
     /// The full install (dev dependencies included) of the `deps` stage.
     pub install: Run,
     /// The production-only install of the `prod-deps` stage, run in parallel with `deps`.
@@ -26,7 +41,7 @@ pub struct NodeSection {
     pub prune: Option<Run>,
     /// The build command of the `build` stage.
     pub build: Option<Run>,
-    /// The build output, relative to the work directory.
+    /// The build output, relative to `/app`.
     pub output_dir: String,
 }
 
@@ -35,6 +50,27 @@ struct Commands {
     production: &'static str,
     prune: &'static str,
     cache: &'static str,
+}
+
+/// The install commands; from a workspace root, narrowed to the service and what it uses.
+fn install_commands(service: &Service) -> (String, String) {
+    let c = commands(service.package_manager);
+    let Some(ws) = &service.workspace else {
+        return (c.full.to_owned(), c.production.to_owned());
+    };
+    let dir = &ws.dir;
+    match service.package_manager {
+        // The root's own devDependencies (TypeScript, bundlers) serve every workspace's build.
+        PackageManager::Npm => (
+            format!("npm ci --workspace={dir} --include-workspace-root --no-audit --no-fund"),
+            format!("npm ci --workspace={dir} --omit=dev --no-audit --no-fund"),
+        ),
+        PackageManager::Pnpm => (
+            format!("pnpm install --frozen-lockfile --filter=./{dir}..."),
+            format!("pnpm install --frozen-lockfile --prod --filter=./{dir}..."),
+        ),
+        _ => (c.full.to_owned(), c.production.to_owned()),
+    }
 }
 
 fn commands(pm: PackageManager) -> Commands {
@@ -76,6 +112,23 @@ fn install_run(service: &Service, command: &str, comment: &str) -> Run {
     }
 }
 
+/// `COPY` arguments for the member manifests a workspace install reads: the service's and
+/// its workspace packages', or with yarn, whose frozen install checks the whole workspace
+/// against the lockfile, every member's.
+fn member_manifests(service: &Service) -> Vec<String> {
+    let Some(ws) = &service.workspace else {
+        return Vec::new();
+    };
+    let dirs: Vec<&String> = if service.package_manager == PackageManager::Yarn {
+        ws.members.iter().collect()
+    } else {
+        ws.packages.iter().chain(std::iter::once(&ws.dir)).collect()
+    };
+    dirs.into_iter()
+        .map(|d| format!("{d}/package.json {d}/"))
+        .collect()
+}
+
 /// `COPY` arguments for what the install reads: the manifest, the lockfile, and the package
 /// manager's configuration when there is one (a glob, so a missing file is fine).
 fn manifests(service: &Service) -> String {
@@ -89,6 +142,7 @@ fn manifests(service: &Service) -> String {
 
 pub fn plan(service: &Service) -> NodeSection {
     let c = commands(service.package_manager);
+    let (full, production) = install_commands(service);
     let custom = service.install.as_deref();
     let setup = (service.package_manager != PackageManager::Npm).then(|| Run {
         comments: vec![format!(
@@ -100,7 +154,7 @@ pub fn plan(service: &Service) -> NodeSection {
     });
     let install = install_run(
         service,
-        custom.unwrap_or(c.full),
+        custom.unwrap_or(&full),
         "Dependencies only: this layer is rebuilt when the manifests change, not the sources.",
     );
     let server = service.stack == Stack::NodeServer;
@@ -109,7 +163,7 @@ pub fn plan(service: &Service) -> NodeSection {
         (true, None) => (
             Some(install_run(
                 service,
-                c.production,
+                &production,
                 "Production dependencies only, for the final image.",
             )),
             None,
@@ -128,9 +182,41 @@ pub fn plan(service: &Service) -> NodeSection {
         commands: vec![command.clone()],
         ..Run::default()
     });
+    let (sources, app_dir, prod_deps, built_packages) = match &service.workspace {
+        None => (
+            vec![". .".to_owned()],
+            None,
+            "/app/node_modules ./node_modules".to_owned(),
+            Vec::new(),
+        ),
+        Some(ws) => {
+            let sources = ws
+                .packages
+                .iter()
+                .chain(std::iter::once(&ws.dir))
+                .map(|d| copy_same(d))
+                .collect();
+            let built = if server && service.build.is_some() {
+                ws.packages
+                    .iter()
+                    .map(|d| format!("/app/{d} ./{d}"))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            // The whole tree of the install: the root's node_modules and any a workspace
+            // keeps of its own, beside the manifests.
+            (sources, Some(format!("/app/{}", ws.dir)), "/app ./".to_owned(), built)
+        }
+    };
     NodeSection {
         setup,
         manifests: manifests(service),
+        member_manifests: member_manifests(service),
+        sources,
+        app_dir,
+        prod_deps,
+        built_packages,
         install,
         prod_install,
         prune,
