@@ -111,6 +111,24 @@ pub fn resolve(loaded: &LoadedConfig, tree: &Tree) -> Result<Project, Diagnostic
                 .help("name a directory of its own, for example `docker/templates`"),
         );
     }
+    let (bake, compose) = workspace_files(loaded, &services, &mut diagnostics);
+    diagnostics.into_result(Project {
+        config_name,
+        templates_dir,
+        templates_dir_set: loaded.spec.templates_dir.is_some(),
+        services,
+        bake,
+        compose,
+    })
+}
+
+/// Where the workspace's Bake and Compose files go, when there is a `[workspace]`.
+fn workspace_files(
+    loaded: &LoadedConfig,
+    services: &[Service],
+    diagnostics: &mut Diagnostics,
+) -> (Option<String>, Option<String>) {
+    let workspace = loaded.spec.workspace.as_ref();
     let output = |file: Option<&OutputFile>, default: &str| match file {
         None | Some(OutputFile::Enabled(true)) => Some(default.to_owned()),
         Some(OutputFile::Enabled(false)) => None,
@@ -144,14 +162,7 @@ pub fn resolve(loaded: &LoadedConfig, tree: &Tree) -> Result<Project, Diagnostic
             );
         }
     }
-    diagnostics.into_result(Project {
-        config_name,
-        templates_dir,
-        templates_dir_set: loaded.spec.templates_dir.is_some(),
-        services,
-        bake,
-        compose,
-    })
+    (bake, compose)
 }
 
 /// Joins two normalised relative paths.
@@ -183,13 +194,12 @@ impl Resolver<'_> {
     /// An error at a key of this service, or at the `[workspace]` default it inherited.
     fn error(&mut self, key: &[&str], message: impl Into<String>, help: impl Into<String>) {
         let inherited = key.first().and_then(|k| self.origins.get(k));
-        let path: Vec<&str> = match inherited {
-            Some(origin) => origin.iter().map(String::as_str).collect(),
-            None => {
-                let mut path = vec!["services", self.name];
-                path.extend_from_slice(key);
-                path
-            }
+        let path: Vec<&str> = if let Some(origin) = inherited {
+            origin.iter().map(String::as_str).collect()
+        } else {
+            let mut path = vec!["services", self.name];
+            path.extend_from_slice(key);
+            path
         };
         let mut message = message.into();
         if inherited.is_some() {
@@ -871,9 +881,10 @@ impl Resolver<'_> {
                 "name the directory the build writes, for example `dist`",
             );
         }
-        let build = spec.build.as_ref().map(ToString::to_string).or_else(|| {
-            (stack == NodeStatic).then(|| default_node_build(pm, workspace.as_ref()))
-        });
+        let build =
+            spec.build.as_ref().map(ToString::to_string).or_else(|| {
+                (stack == NodeStatic).then(|| default_node_build(pm, workspace.as_ref()))
+            });
         // Paths the user wrote relative to `path` become relative to the build context.
         let in_context = |p: String| match &workspace {
             Some(ws) => join(&ws.dir, &p),
@@ -895,7 +906,11 @@ impl Resolver<'_> {
 
         let go_main = join(
             workspace.as_ref().map_or("", |w| w.dir.as_str()),
-            &spec.main.as_ref().map(RelPath::normalized).unwrap_or_default(),
+            &spec
+                .main
+                .as_ref()
+                .map(RelPath::normalized)
+                .unwrap_or_default(),
         );
         let go = GoOptions {
             main: if go_main.is_empty() {

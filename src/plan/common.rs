@@ -196,7 +196,10 @@ pub fn base_context(project: &Project, service: &Service) -> DockerfileContext {
             crate::model::join(&service.context, &service.dockerfile)
         ));
         if !ws.packages.is_empty() {
-            header.push(format!("Workspace packages used: {}.", ws.packages.join(", ")));
+            header.push(format!(
+                "Workspace packages used: {}.",
+                ws.packages.join(", ")
+            ));
         }
     }
     header.push(format!(
@@ -407,18 +410,19 @@ pub fn copy_same(dir: &str) -> String {
 
 /// The files at a workspace root that a service's dependency step reads.
 fn workspace_root_files(service: &Service) -> Vec<String> {
-    let mut files = match service.stack {
-        Stack::Go => vec!["go.work".to_owned(), "go.work.sum".to_owned()],
-        _ => {
-            let mut f = vec!["package.json".to_owned(), service.lockfile.path.clone(), ".npmrc".to_owned()];
-            match service.package_manager {
-                PackageManager::Yarn => f.push(".yarnrc.yml".into()),
-                PackageManager::Pnpm => f.push("pnpm-workspace.yaml".into()),
-                _ => {}
-            }
-            f
-        }
-    };
+    if service.stack == Stack::Go {
+        return vec!["go.work".to_owned(), "go.work.sum".to_owned()];
+    }
+    let mut files = vec![
+        "package.json".to_owned(),
+        service.lockfile.path.clone(),
+        ".npmrc".to_owned(),
+    ];
+    match service.package_manager {
+        PackageManager::Yarn => files.push(".yarnrc.yml".into()),
+        PackageManager::Pnpm => files.push("pnpm-workspace.yaml".into()),
+        _ => {}
+    }
     files.dedup();
     files
 }
@@ -432,7 +436,9 @@ fn workspace_dockerignore(project: &Project, service: &Service, ws: &WorkspaceBu
         .map(|l| format!("# {l}"))
         .collect();
     lines.push(String::new());
-    lines.push("# The build context is the workspace root: only what this service's build reads".into());
+    lines.push(
+        "# The build context is the workspace root: only what this service's build reads".into(),
+    );
     lines.push("# is let in, so changes elsewhere in the workspace never reach its build.".into());
     lines.push("*".into());
     for f in workspace_root_files(service) {
@@ -457,29 +463,35 @@ fn workspace_dockerignore(project: &Project, service: &Service, ws: &WorkspaceBu
     for dir in ws.packages.iter().chain(std::iter::once(&ws.dir)) {
         lines.push(format!("!{dir}"));
     }
-    lines.push("# Version control, editors, local environment files (they may hold secrets)".into());
-    for p in [".git", ".idea", ".vscode", ".DS_Store", ".env", ".env.*", "*.log"] {
+    lines
+        .push("# Version control, editors, local environment files (they may hold secrets)".into());
+    for p in [
+        ".git",
+        ".idea",
+        ".vscode",
+        ".DS_Store",
+        ".env",
+        ".env.*",
+        "*.log",
+    ] {
         lines.push(format!("**/{p}"));
     }
     lines.push("# Docker and mbgen files: not needed inside the image".into());
     lines.push(service.dockerfile.clone());
     lines.push(service.dockerignore_file.clone());
     lines.push("# Dependencies and build output are made inside the build".into());
-    match service.stack {
-        Stack::Go => {
-            for dir in ws.packages.iter().chain(std::iter::once(&ws.dir)) {
-                for p in ["*.test", "*.out", "bin"] {
-                    lines.push(join_pattern(dir, p));
-                }
+    if service.stack == Stack::Go {
+        for dir in ws.packages.iter().chain(std::iter::once(&ws.dir)) {
+            for p in ["*.test", "*.out", "bin"] {
+                lines.push(join_pattern(dir, p));
             }
         }
-        _ => {
-            lines.push("**/node_modules".into());
-            lines.push("**/npm-debug.log*".into());
-            lines.push(join_pattern(&ws.dir, "coverage"));
-            if !service.output_dir.is_empty() {
-                lines.push(service.output_dir.clone());
-            }
+    } else {
+        lines.push("**/node_modules".into());
+        lines.push("**/npm-debug.log*".into());
+        lines.push(join_pattern(&ws.dir, "coverage"));
+        if !service.output_dir.is_empty() {
+            lines.push(service.output_dir.clone());
         }
     }
     if !service.dockerignore.is_empty() {

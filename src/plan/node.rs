@@ -196,7 +196,7 @@ pub fn plan(service: &Service) -> NodeSection {
                 .chain(std::iter::once(&ws.dir))
                 .map(|d| copy_same(d))
                 .collect();
-            let built = if server && service.build.is_some() {
+            let from_build = if server && service.build.is_some() {
                 ws.packages
                     .iter()
                     .map(|d| format!("/app/{d} ./{d}"))
@@ -206,7 +206,12 @@ pub fn plan(service: &Service) -> NodeSection {
             };
             // The whole tree of the install: the root's node_modules and any a workspace
             // keeps of its own, beside the manifests.
-            (sources, Some(format!("/app/{}", ws.dir)), "/app ./".to_owned(), built)
+            (
+                sources,
+                Some(format!("/app/{}", ws.dir)),
+                "/app ./".to_owned(),
+                from_build,
+            )
         }
     };
     NodeSection {

@@ -35,6 +35,7 @@
 mod docker;
 mod progress;
 mod report;
+mod workspace;
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs;
@@ -82,6 +83,9 @@ struct Case {
     /// The mbgen.toml comes from `mbgen init` on the example's sources, not from the
     /// committed one: proves that what init writes builds and serves.
     from_init: bool,
+    /// A workspace of several services (`[workspace]` in its mbgen.toml), checked as a whole
+    /// by [`workspace::run_case`].
+    workspace: bool,
 }
 
 /// Examples whose sources `mbgen init` must turn into a working build (case `init-<name>`).
@@ -154,6 +158,7 @@ fn run() -> Result<bool, String> {
                     container_name(&c.name, true),
                 ]
             })
+            .chain(workspace::container_names(&cases))
             .collect(),
     };
 
@@ -165,7 +170,11 @@ fn run() -> Result<bool, String> {
     };
     for case in &cases {
         println!("\ne2e: ==== {} ====", case.name);
-        let rep = run_case(&mut suite, case, &root);
+        let rep = if case.workspace {
+            workspace::run_case(&mut suite, case)
+        } else {
+            run_case(&mut suite, case, &root)
+        };
         if rep.passed {
             println!("e2e: {}: pass ({:.0} s)", rep.name, rep.total_s);
         } else {
@@ -288,6 +297,8 @@ fn load_cases(root: &Path) -> Result<Vec<Case>, String> {
             settings: settings.get(name).cloned(),
             name: name.clone(),
             from_init: false,
+            workspace: fs::read_to_string(examples.join(name).join("mbgen.toml"))
+                .is_ok_and(|t| t.lines().any(|l| l.trim() == "[workspace]")),
         })
         .collect();
     if std::env::var("MBGEN_E2E_INIT").as_deref() != Ok("0") {
@@ -298,6 +309,7 @@ fn load_cases(root: &Path) -> Result<Vec<Case>, String> {
                 settings: settings.get(name).cloned(),
                 name: format!("init-{name}"),
                 from_init: true,
+                workspace: false,
             });
         }
     }

@@ -1,0 +1,403 @@
+//! The workspace example: several services in one repository, some built from the workspace
+//! root, checked as a whole.
+//!
+//! In a scratch copy: the committed files are what mbgen renders; every service builds cold,
+//! serves on its port and runs unprivileged; a source edit in one service leaves the other
+//! services' builds fully CACHED and its own dependency install CACHED; an edit of the shared
+//! library rebuilds the services that use it (installs CACHED) and nobody else; a dependency
+//! change re-runs the install; and `docker-compose build` builds the workspace from the
+//! generated Compose file.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::fs;
+use std::io::Write as IoWrite;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+
+use super::docker::run_logged;
+use super::progress::{self, Step};
+use super::report::{round1, CaseReport};
+use super::{
+    container_name, describe, exposed_port, is_root_user, prune_layer_cache, run_mbgen,
+    scratch_copy, tail, BuildSpec, Case, Suite, DEPENDENCY_TIMEOUT, LOG_TAIL,
+};
+
+/// The service whose sources are edited, the library it shares, and the edits.
+const EDITED: &str = "api";
+const SOURCE_FILE: &str = "services/api/server.js";
+const LIBRARY_FILE: &str = "packages/greeting/index.js";
+const LIBRARY_USERS: &[&str] = &["api", "web"];
+const DEPENDENCY_COMMAND: &str = "npm install --package-lock-only --no-audit --no-fund \
+     --save-exact --workspace=services/api is-number@7.0.0";
+
+#[derive(Debug, Deserialize)]
+struct Config {
+    services: BTreeMap<String, ServiceConfig>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ServiceConfig {
+    path: Option<String>,
+    context: Option<String>,
+}
+
+/// One service as the suite builds it.
+struct Service {
+    name: String,
+    context: PathBuf,
+    dockerfile: PathBuf,
+    tag: String,
+    port: u16,
+}
+
+/// The containers the workspace cases may start, one per service.
+pub fn container_names(cases: &[Case]) -> Vec<String> {
+    let mut names = Vec::new();
+    for case in cases.iter().filter(|c| c.workspace) {
+        let Ok(text) = fs::read_to_string(case.example.join("mbgen.toml")) else {
+            continue;
+        };
+        if let Ok(config) = toml::from_str::<Config>(&text) {
+            for name in config.services.keys() {
+                names.push(container_name(&format!("{}-{name}", case.name), false));
+            }
+        }
+    }
+    names
+}
+
+pub fn run_case(suite: &mut Suite, case: &Case) -> CaseReport {
+    let started = Instant::now();
+    let mut rep = CaseReport {
+        name: case.name.clone(),
+        has_dependencies: true,
+        ..CaseReport::default()
+    };
+    if let Err(e) = run(suite, case, &mut rep) {
+        rep.failures.push(e);
+    }
+    rep.naive
+        .problems
+        .push("no naive build: the workspace is compared service by service".into());
+    rep.compute_ratios();
+    rep.passed = rep.failures.is_empty();
+    rep.total_s = round1(started.elapsed().as_secs_f64());
+    rep
+}
+
+fn services(case: &Case, dir: &Path) -> Result<Vec<Service>, String> {
+    let text =
+        fs::read_to_string(dir.join("mbgen.toml")).map_err(|e| format!("mbgen.toml: {e}"))?;
+    let config: Config = toml::from_str(&text).map_err(|e| format!("mbgen.toml: {e}"))?;
+    let mut out = Vec::new();
+    for (name, s) in config.services {
+        let path = s.path.unwrap_or_else(|| ".".into());
+        let context = dir.join(s.context.as_deref().unwrap_or(&path));
+        let dockerfile = dir.join(&path).join("Dockerfile");
+        let text = fs::read_to_string(&dockerfile)
+            .map_err(|e| format!("{}: {e}", dockerfile.display()))?;
+        out.push(Service {
+            tag: format!("mbgen-e2e/{}-{name}:mbgen", case.name),
+            port: exposed_port(&text),
+            name,
+            context,
+            dockerfile,
+        });
+    }
+    Ok(out)
+}
+
+fn build(
+    suite: &mut Suite,
+    case: &Case,
+    s: &Service,
+    step: &str,
+    no_cache: bool,
+) -> Result<Vec<Step>, String> {
+    let step = format!("{}-{step}", s.name);
+    let built = suite.build(&BuildSpec {
+        case: &case.name,
+        step: &step,
+        context: &s.context,
+        dockerfile: Some(&s.dockerfile),
+        tag: Some(&s.tag),
+        target: None,
+        no_cache,
+    })?;
+    Ok(built.steps)
+}
+
+fn append(dir: &Path, file: &str, line: &str) -> Result<(), String> {
+    let mut f = fs::OpenOptions::new()
+        .append(true)
+        .open(dir.join(file))
+        .map_err(|e| format!("{file}: {e}"))?;
+    IoWrite::write_fmt(&mut f, format_args!("{line}\n")).map_err(|e| format!("{file}: {e}"))
+}
+
+fn serve(suite: &Suite, rep: &mut CaseReport, case: &Case, s: &Service, step: &str) {
+    let container = container_name(&format!("{}-{}", case.name, s.name), false);
+    match suite.serve(
+        &container,
+        &s.tag,
+        s.port,
+        &format!("{}-{}-{step}", case.name, s.name),
+    ) {
+        Ok(secs) => {
+            rep.mbgen.served(true);
+            if rep.mbgen.ready_s.is_none() {
+                rep.mbgen.ready_s = Some(secs);
+            }
+        }
+        Err(e) => {
+            rep.mbgen.served(false);
+            rep.failures.push(format!("{} ({step}): {e}", s.name));
+        }
+    }
+}
+
+/// The dependency installs of a build, and those that ran instead of coming from the cache.
+fn installs(steps: &[Step]) -> (usize, Vec<&Step>) {
+    let deps: Vec<&Step> = steps.iter().filter(|s| s.is_dependency_install()).collect();
+    let ran = deps.iter().copied().filter(|s| !s.cached()).collect();
+    (deps.len(), ran)
+}
+
+fn run(suite: &mut Suite, case: &Case, rep: &mut CaseReport) -> Result<(), String> {
+    let (_tmp, dir) = scratch_copy(case, "mbgen")?;
+    prune_layer_cache(&suite.docker)?;
+
+    // 1. the committed files are what mbgen renders
+    run_mbgen("render", &case.example, "--check")
+        .map_err(|e| format!("the committed example is not what mbgen renders: {e}"))?;
+    let services = services(case, &dir)?;
+    rep.port = services
+        .iter()
+        .find(|s| s.name == EDITED)
+        .map_or(0, |s| s.port);
+
+    // 2. every service builds cold, serves and runs unprivileged
+    let mut cold = 0.0;
+    let mut size = 0.0;
+    for s in &services {
+        let t = Instant::now();
+        build(suite, case, s, "cold", true)?;
+        cold += t.elapsed().as_secs_f64();
+        serve(suite, rep, case, s, "cold");
+        let user = suite.image_user(&s.tag)?;
+        if is_root_user(&user) {
+            rep.failures
+                .push(format!("{}: the image runs as root ({user:?})", s.name));
+        }
+        size += suite.image_mb(&s.tag)?;
+    }
+    rep.mbgen.cold_s = Some(round1(cold));
+    rep.mbgen.image_mb = Some(round1(size));
+    rep.mbgen.user = Some("unprivileged".into());
+
+    source_edit(suite, case, &dir, &services, rep)?;
+    library_edit(suite, case, &dir, &services, rep)?;
+    dependency_change(suite, case, &dir, &services, rep)?;
+
+    // 6. the generated Compose file builds the workspace
+    compose_build(suite, case, &dir, &services, rep);
+    Ok(())
+}
+
+/// 3. A source edit in one service: the others are fully cached, its install is cached.
+fn source_edit(
+    suite: &mut Suite,
+    case: &Case,
+    dir: &Path,
+    services: &[Service],
+    rep: &mut CaseReport,
+) -> Result<(), String> {
+    append(dir, SOURCE_FILE, "// e2e: source change")?;
+    for s in services {
+        let t = Instant::now();
+        let steps = build(suite, case, s, "source", false)?;
+        let (cached, total) = progress::cached_of_total(&steps);
+        let (count, ran) = installs(&steps);
+        if s.name == EDITED {
+            rep.mbgen.source_s = Some(round1(t.elapsed().as_secs_f64()));
+            rep.mbgen.source_cached = Some(cached);
+            rep.mbgen.source_total = Some(total);
+            if count == 0 {
+                rep.failures
+                    .push(format!("{}: no dependency install step found", s.name));
+            }
+            if !ran.is_empty() {
+                rep.failures.push(format!(
+                    "{}: its source edit re-ran the dependency install: {}",
+                    s.name,
+                    describe(&ran)
+                ));
+            }
+            if cached == total {
+                rep.failures
+                    .push(format!("{}: its source edit rebuilt nothing", s.name));
+            }
+            serve(suite, rep, case, s, "source");
+        } else if cached != total {
+            let rebuilt: Vec<&Step> = steps
+                .iter()
+                .filter(|s| s.is_instruction() && !s.cached())
+                .collect();
+            rep.failures.push(format!(
+                "{}: a source edit in service {EDITED} rebuilt steps of {}: {}",
+                s.name,
+                s.name,
+                describe(&rebuilt)
+            ));
+        } else {
+            println!(
+                "e2e: {}: {}: fully CACHED after the edit in {EDITED} ({cached}/{total})",
+                case.name, s.name
+            );
+        }
+    }
+
+    Ok(())
+}
+
+/// 4. An edit of the shared library: its users rebuild (installs cached), nobody else.
+fn library_edit(
+    suite: &mut Suite,
+    case: &Case,
+    dir: &Path,
+    services: &[Service],
+    rep: &mut CaseReport,
+) -> Result<(), String> {
+    append(dir, LIBRARY_FILE, "// e2e: library change")?;
+    for s in services {
+        let steps = build(suite, case, s, "library", false)?;
+        let (cached, total) = progress::cached_of_total(&steps);
+        let (_, ran) = installs(&steps);
+        let user = LIBRARY_USERS.contains(&s.name.as_str());
+        if user && cached == total {
+            rep.failures.push(format!(
+                "{}: the library edit did not reach its build",
+                s.name
+            ));
+        }
+        if user && !ran.is_empty() {
+            rep.failures.push(format!(
+                "{}: the library edit re-ran the dependency install: {}",
+                s.name,
+                describe(&ran)
+            ));
+        }
+        if !user && cached != total {
+            rep.failures.push(format!(
+                "{}: the library edit rebuilt a service that does not use it",
+                s.name
+            ));
+        }
+        if user {
+            serve(suite, rep, case, s, "library");
+        }
+    }
+
+    Ok(())
+}
+
+/// 5. A dependency change of the edited service: its install runs again.
+fn dependency_change(
+    suite: &mut Suite,
+    case: &Case,
+    dir: &Path,
+    services: &[Service],
+    rep: &mut CaseReport,
+) -> Result<(), String> {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(DEPENDENCY_COMMAND).current_dir(dir);
+    let out = super::docker::run_captured(cmd, DEPENDENCY_TIMEOUT, "dependency change")?;
+    if !out.ok {
+        return Err(format!(
+            "`{DEPENDENCY_COMMAND}` failed:\n{}",
+            tail(&out.text(), 20)
+        ));
+    }
+    if let Some(s) = services.iter().find(|s| s.name == EDITED) {
+        let t = Instant::now();
+        let steps = build(suite, case, s, "deps", false)?;
+        let (cached, total) = progress::cached_of_total(&steps);
+        rep.mbgen.deps_s = Some(round1(t.elapsed().as_secs_f64()));
+        rep.mbgen.deps_cached = Some(cached);
+        rep.mbgen.deps_total = Some(total);
+        let (count, ran) = installs(&steps);
+        if count == 0 || ran.len() != count {
+            rep.failures.push(format!(
+                "{}: the dependency change did not re-run every install step ({} of {count} ran)",
+                s.name,
+                ran.len()
+            ));
+        }
+        serve(suite, rep, case, s, "deps");
+    }
+    Ok(())
+}
+
+/// `docker-compose build` with the generated Compose file, plus an override that builds on the
+/// host network as every build of the suite does.
+fn compose_build(
+    suite: &mut Suite,
+    case: &Case,
+    dir: &Path,
+    services: &[Service],
+    rep: &mut CaseReport,
+) {
+    let compose = dir.join("compose.yaml");
+    if !compose.is_file() {
+        rep.failures
+            .push("the workspace has no generated compose.yaml".into());
+        return;
+    }
+    let mut over = String::from(
+        "# The e2e suite's builds use the host network.\nversion: \"3.8\"\nservices:\n",
+    );
+    for s in services {
+        let _ = write!(over, "  {}:\n    build:\n      network: host\n", s.name);
+    }
+    let over_path = dir.join("compose.e2e.yaml");
+    if let Err(e) = fs::write(&over_path, over) {
+        rep.failures.push(format!("compose.e2e.yaml: {e}"));
+        return;
+    }
+    // The images Compose tags, removed with the suite's own at the end.
+    let text = fs::read_to_string(&compose).unwrap_or_default();
+    for line in text.lines() {
+        if let Some(image) = line.trim().strip_prefix("image:") {
+            suite.tags.push(image.trim().trim_matches('"').to_owned());
+        }
+    }
+    let log = suite.out.join(format!("{}-compose.log", case.name));
+    let mut cmd = Command::new("docker-compose");
+    cmd.current_dir(dir)
+        .args(["-f", "compose.yaml", "-f", "compose.e2e.yaml", "build"])
+        .env("COMPOSE_DOCKER_CLI_BUILD", "1")
+        .env("DOCKER_BUILDKIT", "1")
+        .env("DOCKER_HOST", &suite.docker.host);
+    println!("e2e: {}: docker-compose build ...", case.name);
+    let started = Instant::now();
+    match run_logged(cmd, &log, Duration::from_secs(900), "docker-compose build") {
+        Ok(true) => println!(
+            "e2e: {}: docker-compose build done in {:.1} s",
+            case.name,
+            started.elapsed().as_secs_f64()
+        ),
+        other => {
+            let text = fs::read_to_string(&log).unwrap_or_default();
+            rep.failures.push(format!(
+                "docker-compose build failed ({}; log {}):\n{}",
+                other.err().unwrap_or_else(|| "exit status not 0".into()),
+                log.display(),
+                tail(&text, LOG_TAIL)
+            ));
+        }
+    }
+}
