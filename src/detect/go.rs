@@ -46,6 +46,12 @@ impl Detector for Go {
         if let Some((version, source)) = module.version() {
             p.set_str("version", version, source);
         }
+        if let Some((root, work)) = go_work_root(dir)? {
+            // A go.work that uses this module decides how its imports of the other modules
+            // resolve, so the module is built from there.
+            let shown = if root.is_empty() { "." } else { root.as_str() };
+            p.set_str("context", shown, format!("{work} uses this module"));
+        }
         if !main.is_empty() {
             let source = if options.go_main.is_some() {
                 "chosen with --main".to_owned()
@@ -95,6 +101,30 @@ impl Detector for Go {
         }
         Ok(Outcome::Found(Box::new(p)))
     }
+}
+
+/// The nearest directory above `dir` whose `go.work` uses it, and that file's path.
+fn go_work_root(dir: Dir<'_>) -> Result<Option<(String, String)>, Box<Diagnostic>> {
+    let own = dir.base();
+    let mut base = own;
+    while !base.is_empty() {
+        base = parent(base);
+        let above = Dir::new(dir.fs(), base);
+        if let Some(file) = above.manifest("go.work")? {
+            let rel = own
+                .strip_prefix(base)
+                .map_or(own, |r| r.trim_start_matches('/'));
+            let uses = super::workspace::go_work_uses(&file)?;
+            if uses
+                .iter()
+                .any(|u| u.trim_start_matches("./").trim_end_matches('/') == rel)
+            {
+                return Ok(Some((base.to_owned(), above.path("go.work"))));
+            }
+            return Ok(None);
+        }
+    }
+    Ok(None)
 }
 
 /// What `go.mod` says.

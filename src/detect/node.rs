@@ -53,6 +53,14 @@ impl Detector for Node {
         if let Some(lockfile) = &pm.lockfile {
             p.evidence(lockfile);
         }
+        if let (Some(root), Some(lockfile)) = (&pm.workspace_root, &pm.lockfile) {
+            let shown = if root.is_empty() { "." } else { root.as_str() };
+            p.set_str(
+                "context",
+                shown,
+                format!("the workspace root, where {lockfile} is"),
+            );
+        }
         p.notes.extend(pm.notes.iter().cloned());
         let run_build = format!("{} run build", pm.manager.as_str());
         match kind {
@@ -270,6 +278,8 @@ struct Pm {
     manager: PackageManager,
     source: String,
     lockfile: Option<String>,
+    /// The directory of a lockfile found above the app's: the workspace root.
+    workspace_root: Option<String>,
     berry: bool,
     notes: Vec<String>,
 }
@@ -371,14 +381,11 @@ fn package_manager(dir: Dir<'_>, m: &Manifest, file: &SourceFile) -> Result<Pm, 
             others.join(", ")
         ));
     }
-    if let Some((path, _)) = &lockfile {
-        let inside = path.rsplit_once('/').map_or("", |(d, _)| d) == dir.base();
-        if !inside {
-            notes.push(format!(
-                "the lockfile {path} is at the workspace root, outside this service's `path`: the image's install step reads the lockfile from `path`, and mbgen does not build workspace members from the root yet"
-            ));
-        }
-    }
+    // A lockfile above the app's directory is a workspace root's: the app is built from there.
+    let workspace_root = lockfile.as_ref().and_then(|(path, _)| {
+        let at = path.rsplit_once('/').map_or("", |(d, _)| d);
+        (at != dir.base()).then(|| at.to_owned())
+    });
     let berry = pm == PackageManager::Yarn
         && match &declared {
             Some((_, field)) => !field.starts_with("yarn@1."),
@@ -391,6 +398,7 @@ fn package_manager(dir: Dir<'_>, m: &Manifest, file: &SourceFile) -> Result<Pm, 
         manager: pm,
         source,
         lockfile: lockfile.map(|(p, _)| p),
+        workspace_root,
         berry,
         notes,
     })

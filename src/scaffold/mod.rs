@@ -19,6 +19,7 @@ pub const DEFAULT_SCHEMA: &str = ".mbgen/mbgen.schema.json";
 /// The order keys are written in: the order of the spec's documentation.
 const KEY_ORDER: &[&str] = &[
     "path",
+    "context",
     "version",
     "package-manager",
     "lockfile",
@@ -44,6 +45,14 @@ const WIDTH: usize = 100;
 #[must_use]
 pub fn to_toml(report: &Report, schema: &str) -> String {
     let mut doc = DocumentMut::new();
+    if report.services.len() > 1 {
+        let mut workspace = Table::new();
+        workspace.decor_mut().set_prefix(
+            "\n# Defaults shared by every service (a service's own value wins), and the workspace's\n\
+             # build files: docker-bake.hcl and compose.yaml. `mbgen schema` lists the keys.\n",
+        );
+        doc.insert("workspace", Item::Table(workspace));
+    }
     let mut services = Table::new();
     services.set_implicit(true);
     for p in &report.services {
