@@ -130,16 +130,65 @@ fn expand(
     found.into_iter().collect()
 }
 
+/// A workspace's members and which members each depends on, read once per workspace root.
+#[derive(Debug, Clone)]
+pub struct Graph {
+    /// Every member directory, relative to the workspace root, sorted.
+    all: Vec<String>,
+    /// Member → the members it depends on.
+    edges: BTreeMap<String, Vec<String>>,
+    /// The file declaring the members, as shown to the user.
+    declared_in: PathBuf,
+}
+
+impl Graph {
+    /// What the member at `dir` (relative to the project root) uses; `context` is the root of
+    /// this workspace, relative to the project root.
+    pub fn members(&self, context: &str, dir: &str) -> Result<Members, Box<Diagnostic>> {
+        let own = relative(context, dir);
+        if !self.all.contains(&own) {
+            return Err(Box::new(
+                Diagnostic::new(format!(
+                    "{} is not a member of the workspace declared in {}",
+                    if dir.is_empty() { "." } else { dir },
+                    self.declared_in.display()
+                ))
+                .help("add it to the workspace, or remove `context` to build it from its own directory"),
+            ));
+        }
+        let edges = |m: &str| self.edges.get(m).cloned().unwrap_or_default();
+        Ok(Members {
+            used: dependency_order(&own, &edges),
+            all: self.all.clone(),
+        })
+    }
+}
+
 /// The members of the npm, yarn or pnpm workspace at `context` that the package at `dir` uses
 /// (both relative to the project root; the result is relative to `context`).
 pub fn node_members(tree: &Tree, context: &str, dir: &str) -> Result<Members, Box<Diagnostic>> {
+    node_graph(tree, context)?.members(context, dir)
+}
+
+/// The modules of the `go.work` at `context` that the module at `dir` requires.
+pub fn go_members(tree: &Tree, context: &str, dir: &str) -> Result<Members, Box<Diagnostic>> {
+    go_graph(tree, context)?.members(context, dir)
+}
+
+/// Reads the npm, yarn or pnpm workspace at `context`.
+pub fn node_graph(tree: &Tree, context: &str) -> Result<Graph, Box<Diagnostic>> {
     let mut patterns = Vec::new();
     let root_manifest = join(context, "package.json");
+    let mut declared_in = tree.shown(&root_manifest);
     if let Some(file) = tree.read(&root_manifest)? {
         patterns.extend(node::workspace_patterns(&file)?);
     }
     if let Some(file) = tree.read(&join(context, "pnpm-workspace.yaml"))? {
-        patterns.extend(pnpm_packages(&file.text));
+        let list = pnpm_packages(&file.text);
+        if !list.is_empty() {
+            declared_in = file.path.clone();
+        }
+        patterns.extend(list);
     }
     if patterns.is_empty() {
         return Err(Box::new(
@@ -165,25 +214,27 @@ pub fn node_members(tree: &Tree, context: &str, dir: &str) -> Result<Members, Bo
         }
         deps.insert(member.clone(), d);
     }
-    let own = relative(context, dir);
-    if !all.contains(&own) {
-        return Err(Box::new(not_a_member(tree, context, dir, "package.json")));
-    }
-    let edges = |member: &str| -> Vec<String> {
-        deps.get(member)
-            .into_iter()
-            .flatten()
-            .filter_map(|name| by_name.get(name).cloned())
-            .collect()
-    };
-    Ok(Members {
-        used: dependency_order(&own, &edges),
+    let edges = all
+        .iter()
+        .map(|m| {
+            let to = deps
+                .get(m)
+                .into_iter()
+                .flatten()
+                .filter_map(|name| by_name.get(name).cloned())
+                .collect();
+            (m.clone(), to)
+        })
+        .collect();
+    Ok(Graph {
         all,
+        edges,
+        declared_in,
     })
 }
 
-/// The modules of the `go.work` at `context` that the module at `dir` requires.
-pub fn go_members(tree: &Tree, context: &str, dir: &str) -> Result<Members, Box<Diagnostic>> {
+/// Reads the `go.work` at `context`.
+pub fn go_graph(tree: &Tree, context: &str) -> Result<Graph, Box<Diagnostic>> {
     let Some(work) = tree.read(&join(context, "go.work"))? else {
         return Err(Box::new(
             Diagnostic::new(format!(
@@ -223,31 +274,23 @@ pub fn go_members(tree: &Tree, context: &str, dir: &str) -> Result<Members, Box<
         by_path.insert(m.path.clone(), member.clone());
         requires.insert(member.clone(), m.requires);
     }
-    let own = relative(context, dir);
-    if !all.contains(&own) {
-        return Err(Box::new(not_a_member(tree, context, dir, "go.work")));
-    }
-    let edges = |member: &str| -> Vec<String> {
-        requires
-            .get(member)
-            .into_iter()
-            .flatten()
-            .filter_map(|path| by_path.get(path).cloned())
-            .collect()
-    };
-    Ok(Members {
-        used: dependency_order(&own, &edges),
+    let edges = all
+        .iter()
+        .map(|m| {
+            let to = requires
+                .get(m)
+                .into_iter()
+                .flatten()
+                .filter_map(|path| by_path.get(path).cloned())
+                .collect();
+            (m.clone(), to)
+        })
+        .collect();
+    Ok(Graph {
         all,
+        edges,
+        declared_in: work.path.clone(),
     })
-}
-
-fn not_a_member(tree: &Tree, context: &str, dir: &str, file: &str) -> Diagnostic {
-    Diagnostic::new(format!(
-        "{} is not a member of the workspace declared in {}",
-        tree.shown(dir).display(),
-        tree.shown(&join(context, file)).display()
-    ))
-    .help("add it to the workspace, or remove `context` to build it from its own directory")
 }
 
 /// `dir` relative to `context` (which contains it).

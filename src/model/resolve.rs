@@ -61,6 +61,7 @@ pub fn resolve(loaded: &LoadedConfig, tree: &Tree) -> Result<Project, Diagnostic
     }
     let mut services = Vec::new();
     let workspace = loaded.spec.workspace.as_ref();
+    let mut graphs = Graphs::new();
     for (name, spec) in &loaded.spec.services {
         let Inherited { spec, origins } = inherit(workspace, spec);
         let mut cx = Resolver {
@@ -69,6 +70,7 @@ pub fn resolve(loaded: &LoadedConfig, tree: &Tree) -> Result<Project, Diagnostic
             spec: &spec,
             origins: &origins,
             tree,
+            graphs: &mut graphs,
             diagnostics: &mut diagnostics,
         };
         if let Some(service) = cx.service() {
@@ -187,8 +189,13 @@ struct Resolver<'a> {
     /// Keys that came from `[workspace]`, and where they are written there.
     origins: &'a BTreeMap<&'static str, Vec<String>>,
     tree: &'a Tree,
+    /// Workspaces read so far, by kind (go or not) and root: each is read once.
+    graphs: &'a mut Graphs,
     diagnostics: &'a mut Diagnostics,
 }
+
+type Graphs =
+    BTreeMap<(bool, String), Result<workspace::Graph, Box<crate::diagnostic::Diagnostic>>>;
 
 impl Resolver<'_> {
     /// An error at a key of this service, or at the `[workspace]` default it inherited.
@@ -702,9 +709,9 @@ impl Resolver<'_> {
             );
             return None;
         }
-        let found = match stack {
-            NodeStatic | NodeServer => workspace::node_members(self.tree, context, path),
-            Go => workspace::go_members(self.tree, context, path),
+        let go = match stack {
+            NodeStatic | NodeServer => false,
+            Go => true,
             _ => {
                 self.error(
                     &["context"],
@@ -717,6 +724,21 @@ impl Resolver<'_> {
                 return None;
             }
         };
+        let tree = self.tree;
+        let graph = self
+            .graphs
+            .entry((go, context.to_owned()))
+            .or_insert_with(|| {
+                if go {
+                    workspace::go_graph(tree, context)
+                } else {
+                    workspace::node_graph(tree, context)
+                }
+            });
+        let found = match graph {
+            Ok(g) => g.members(context, path),
+            Err(e) => Err(e.clone()),
+        };
         let members = match found {
             Ok(m) => m,
             Err(e) => {
@@ -728,7 +750,10 @@ impl Resolver<'_> {
                 if d.location.is_none() && d.path.is_none() {
                     d.location = self.loaded.error_at(&path, "").location;
                 }
-                self.diagnostics.push(d);
+                // One broken workspace file is reported once, not per service.
+                if !self.diagnostics.0.contains(&d) {
+                    self.diagnostics.push(d);
+                }
                 return None;
             }
         };
