@@ -24,6 +24,54 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Print the services whose build inputs changed since a git revision
+    ///
+    /// For CI pipelines that rebuild only what changed: one service name per line, sorted,
+    /// as in `mbgen affected --since origin/main`. Exit code 0 whether or not a service is
+    /// affected; 1 when git fails, REV is unknown or mbgen.toml has errors.
+    ///
+    /// The changed files are those `git diff REV` lists (committed, staged and unstaged
+    /// changes; a rename counts as both of its paths) and the untracked files git does not
+    /// ignore. The project may be a subdirectory of the repository: files outside it do not
+    /// count. A service is affected when a changed file is
+    ///   - in its directory (`path`); a service at the project root reads every file;
+    ///   - for a build from the workspace root (`context`): any file directly in that root
+    ///     (the manifests, lockfile and workspace files are there), or in a workspace package
+    ///     the service uses;
+    ///   - its generated Dockerfile or .dockerignore, or its lockfile;
+    ///   - a project template its render loads; a template deleted from the templates
+    ///     directory affects every service.
+    ///
+    /// mbgen.toml, the templates directory and .mbgen/ are never files of a directory: the
+    /// generated .dockerignore keeps them out of every build. Nor are the Bake and Compose
+    /// files mbgen writes: they follow from mbgen.toml.
+    ///
+    /// mbgen.toml is compared by what it renders: a service is affected when it is new, or
+    /// when its Dockerfile, .dockerignore, build context, image name, tags or platforms differ
+    /// from those of the mbgen.toml at REV, rendered with today's templates. Both versions are
+    /// resolved against today's files (the workspace manifests, for instance). When the
+    /// mbgen.toml at REV did not exist or does not load, every service is affected. A new
+    /// version of mbgen (other built-in templates) affects nothing: `mbgen render --check`
+    /// tells that.
+    ///
+    /// --json prints one object instead:
+    ///   {
+    ///     "since": "origin/main",       REV as given
+    ///     "commit": "<full hash>",      the commit it names
+    ///     "services": [                 the affected services
+    ///       {"name": "api", "reasons": ["mbgen.toml: service `api` changed: Dockerfile",
+    ///                                   "services/api/main.go"]}
+    ///     ],
+    ///     "unaffected": ["web"],        the other services
+    ///     "removed": ["worker"]         services of the mbgen.toml at REV that are gone
+    ///   }                               (none when it did not load)
+    /// Services are sorted by name. A reason is a sentence about the configuration, starting
+    /// with its file name and `: `, or a changed path relative to the directory of mbgen.toml;
+    /// sentences come first, then paths, sorted.
+    #[command(verbatim_doc_comment)]
+    // The comment is help text printed as written, not rustdoc: `["web"]` is JSON.
+    #[allow(clippy::doc_link_with_quotes)]
+    Affected(AffectedArgs),
     /// Write an mbgen.toml for an existing project, from what its files show.
     ///
     /// init reads the project's own files (package.json and its lockfile, go.mod, pyproject.toml,
@@ -44,6 +92,23 @@ pub enum Command {
     /// built-in replaces it; `mbgen/<name>` always names the built-in. docs/templates.md
     /// describes the variables and blocks templates use.
     Templates(TemplatesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AffectedArgs {
+    /// The project directory holding mbgen.toml, or the path of the file itself.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+
+    /// The git revision to compare with: a commit, branch or tag, such as `origin/main`
+    /// or `HEAD~1`.
+    #[arg(long, value_name = "REV")]
+    pub since: String,
+
+    /// Print a JSON object with the affected services and why, the others, and the removed
+    /// ones; `mbgen affected --help` describes it.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@
 //! [`plan`] (the Docker expertise, as template contexts) → [`render`] (files) →
 //! [`output`] (written atomically, or compared for `--check`).
 
+pub mod affected;
 pub mod cli;
 pub mod commands;
 pub mod detect;

@@ -1,6 +1,7 @@
 //! One module per subcommand. Commands are the only code that prints.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod affected;
 mod init;
 mod render;
 mod schema;
@@ -20,6 +21,7 @@ use crate::Error;
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
+        Command::Affected(args) => affected::run(args),
         Command::Init(args) => init::run(args),
         Command::Render(args) => render::run(args),
         Command::Schema(args) => schema::run(args),

@@ -113,6 +113,17 @@ pub fn render_service(
     project: &Project,
     service: &Service,
 ) -> Result<Vec<GeneratedFile>, RenderError> {
+    render_service_traced(templates, project, service).map(|(files, _)| files)
+}
+
+/// Renders the Dockerfile and `.dockerignore` of one service, and names the project templates
+/// the render loaded (relative to the templates directory): the only ones whose edits can
+/// change this service's files.
+pub fn render_service_traced(
+    templates: &ProjectTemplates,
+    project: &Project,
+    service: &Service,
+) -> Result<(Vec<GeneratedFile>, BTreeSet<String>), RenderError> {
     // One environment per service, so that what it loaded tells whose templates took part.
     let (env, loaded) = environment_with(templates);
     let mut context = plan::plan(project, service);
@@ -125,9 +136,11 @@ pub fn render_service(
             })
     };
     let mut dockerfile = render(&context)?;
-    let used: Vec<String> = loaded
+    let loaded = loaded
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    let used: Vec<String> = loaded
         .iter()
         // Relative to mbgen.toml, like every path in generated files, whatever the working
         // directory.
@@ -147,7 +160,7 @@ pub fn render_service(
         dockerfile = render(&context)?;
     }
     let base = PathBuf::from(&service.context);
-    Ok(vec![
+    let files = vec![
         GeneratedFile {
             path: base.join(&service.dockerfile),
             contents: normalize(&dockerfile),
@@ -158,7 +171,8 @@ pub fn render_service(
             contents: normalize(&plan::dockerignore(project, service)),
             service: service.name.clone(),
         },
-    ])
+    ];
+    Ok((files, loaded))
 }
 
 /// Whose failure it is, and the error that says so.
@@ -350,6 +364,23 @@ mod tests {
             "{plain}"
         );
         assert!(!plain.contains("Rendered with"), "{plain}");
+    }
+
+    #[test]
+    fn a_traced_render_names_the_project_templates_it_loaded() {
+        let p = project(
+            "[services.a]\nstack = \"go\"\n\n[services.b]\nstack = \"rust\"\npath = \"b\"\n",
+        );
+        let t = ProjectTemplates::from_sources(
+            ".mbgen/templates",
+            [
+                (templates::GO, "{% extends \"mbgen/go.Dockerfile.j2\" %}\n"),
+                ("unused.j2", "x"),
+            ],
+        );
+        let loaded = |i: usize| render_service_traced(&t, &p, &p.services[i]).unwrap().1;
+        assert_eq!(loaded(0), BTreeSet::from([templates::GO.to_owned()]));
+        assert!(loaded(1).is_empty());
     }
 
     #[test]
