@@ -186,7 +186,7 @@ pub fn node_graph(tree: &Tree, context: &str) -> Result<Graph, Box<Diagnostic>> 
     if let Some(file) = tree.read(&join(context, "pnpm-workspace.yaml"))? {
         let list = pnpm_packages(&file.text);
         if !list.is_empty() {
-            declared_in = file.path.clone();
+            declared_in.clone_from(&file.path);
         }
         patterns.extend(list);
     }
