@@ -88,9 +88,8 @@ pub struct ServiceSpec {
 
     /// The workspace packages this service uses (directories relative to `mbgen.toml`), when
     /// `context` is a workspace root. Default: found from the manifests: the workspace
-    /// packages named in the service's `dependencies`, `devDependencies` and
-    /// `optionalDependencies` (node) or `require`d from the `go.work` modules (go), and
-    /// theirs in turn.
+    /// packages named in the service's `dependencies` and `devDependencies` (node) or
+    /// `require`d from the `go.work` modules (go), and theirs in turn.
     ///
     /// `workspace-packages = ["packages/ui", "packages/config"]`
     pub workspace_packages: Option<Vec<RelPath>>,
@@ -138,7 +137,8 @@ pub struct ServiceSpec {
     /// `package-manager = "pnpm"`
     pub package_manager: Option<PackageManager>,
 
-    /// The lockfile, relative to `path`, copied before the sources so that dependencies are
+    /// The lockfile, relative to the build context (`path`, or `context` when set), copied
+    /// before the sources so that dependencies are
     /// installed in their own cached layer. Defaults: `package-lock.json`, `yarn.lock` or
     /// `pnpm-lock.yaml` (per package manager), `requirements.txt` (pip), `uv.lock` (uv),
     /// `go.sum` (go, optional), `Cargo.lock` (rust).
@@ -252,7 +252,8 @@ pub struct ServiceSpec {
     #[serde(default)]
     pub labels: BTreeMap<LabelKey, LineValue>,
 
-    /// Extra `.dockerignore` patterns, after the stack's defaults.
+    /// Extra `.dockerignore` patterns, after the stack's defaults, relative to the build
+    /// context.
     ///
     /// `dockerignore = ["coverage/", "*.log"]`
     pub dockerignore: Option<Vec<IgnorePattern>>,
