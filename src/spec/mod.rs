@@ -138,8 +138,8 @@ pub struct ServiceSpec {
     pub package_manager: Option<PackageManager>,
 
     /// The lockfile, relative to the build context (`path`, or `context` when set), copied
-    /// before the sources so that dependencies are
-    /// installed in their own cached layer. Defaults: `package-lock.json`, `yarn.lock` or
+    /// before the sources so that dependencies are installed in their own cached layer.
+    /// Defaults: `package-lock.json`, `yarn.lock` or
     /// `pnpm-lock.yaml` (per package manager), `requirements.txt` (pip), `uv.lock` (uv),
     /// `go.sum` (go, optional), `Cargo.lock` (rust).
     ///
