@@ -251,6 +251,7 @@ fn not_a_member(tree: &Tree, context: &str, dir: &str, file: &str) -> Diagnostic
 }
 
 /// `dir` relative to `context` (which contains it).
+#[must_use]
 pub fn relative(context: &str, dir: &str) -> String {
     if context.is_empty() {
         return dir.to_owned();

@@ -161,7 +161,7 @@ stack = "static"
             .as_ref()
             .unwrap()
             .iter()
-            .map(|t| t.as_str())
+            .map(crate::spec::value::Tag::as_str)
             .collect();
         assert_eq!(tags, ["v1"]);
         // Tables merge key by key, the service winning.

@@ -183,13 +183,12 @@ impl Resolver<'_> {
     /// An error at a key of this service, or at the `[workspace]` default it inherited.
     fn error(&mut self, key: &[&str], message: impl Into<String>, help: impl Into<String>) {
         let inherited = key.first().and_then(|k| self.origins.get(k));
-        let path: Vec<&str> = match inherited {
-            Some(origin) => origin.iter().map(String::as_str).collect(),
-            None => {
-                let mut path = vec!["services", self.name];
-                path.extend_from_slice(key);
-                path
-            }
+        let path: Vec<&str> = if let Some(origin) = inherited {
+            origin.iter().map(String::as_str).collect()
+        } else {
+            let mut path = vec!["services", self.name];
+            path.extend_from_slice(key);
+            path
         };
         let mut message = message.into();
         if inherited.is_some() {
