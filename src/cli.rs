@@ -81,7 +81,8 @@ pub enum Command {
     /// sibling directories with their own manifests) each app becomes a service; libraries are left
     /// out. init asks no questions: it takes the proposal it reports.
     Init(InitArgs),
-    /// Write the Dockerfile and .dockerignore of every service in mbgen.toml.
+    /// Write the Dockerfile and .dockerignore of every service in mbgen.toml, and the Bake and
+    /// Compose files of its [workspace].
     Render(RenderArgs),
     /// Print the JSON Schema of mbgen.toml, for editors and validators.
     Schema(SchemaArgs),
@@ -166,7 +167,8 @@ pub struct RenderArgs {
     #[arg(default_value = ".")]
     pub path: PathBuf,
 
-    /// Render only this service.
+    /// Render only this service's Dockerfile and .dockerignore. The workspace's Bake and
+    /// Compose files, which cover every service, are left as they are.
     #[arg(long, value_name = "NAME")]
     pub service: Option<String>,
 

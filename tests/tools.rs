@@ -1,13 +1,21 @@
-//! The generated Dockerfiles as the tools around them see them: hadolint finds nothing,
-//! BuildKit's own parser reads the instructions mbgen meant, and taplo (the engine of the
+//! The generated files as the tools around them see them: hadolint finds nothing in the
+//! Dockerfiles, BuildKit's own parser reads the instructions mbgen meant, python-hcl2 reads
+//! the Bake files and Compose v1 the Compose files as intended, and taplo (the engine of the
 //! TOML editor extensions) validates every example against the JSON Schema.
 //!
-//! The tools come from `tests/run.sh` (a Python venv); point `MBGEN_TOOLS_BIN` at its `bin`
-//! directory. Without them these tests are skipped, except under `CI`, where they fail.
+//! The tools come from `tests/run.sh` (a Python venv, and Debian's docker-compose); point
+//! `MBGEN_TOOLS_BIN` at the venv's `bin` directory. Without them these tests are skipped,
+//! except under `CI`, where they fail.
 
 mod common;
 
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use mbgen::model::Project;
+use mbgen::render::FileKind;
+use serde_json::{json, Value};
 
 #[test]
 fn hadolint_finds_nothing() {
@@ -143,5 +151,167 @@ fn taplo_reports_typos_and_bad_enum_values() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "taplo accepted {name}");
         assert!(stderr.contains(expected), "{name}: {stderr}");
+    }
+}
+
+/// The workspace files of one kind in the variants, each written with every other file of its
+/// variant under `scratch/<variant>/`: the variant's project, that directory, and the file.
+fn workspace_files(scratch: &Path, kind: FileKind) -> Vec<(Project, PathBuf, PathBuf)> {
+    let mut out = Vec::new();
+    for variant in common::variants() {
+        let stem = variant.file_stem().unwrap().to_string_lossy().into_owned();
+        let project = common::resolve_config(&variant);
+        let files = mbgen::render::render_project(&project).expect("templates render");
+        let mut found = None;
+        for file in files {
+            let target = scratch.join(&stem).join(&file.path);
+            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+            std::fs::write(&target, &file.contents).unwrap();
+            if file.kind == kind {
+                found = Some(target);
+            }
+        }
+        if let Some(target) = found {
+            out.push((project, scratch.join(&stem), target));
+        }
+    }
+    assert!(!out.is_empty(), "no variant has a {kind:?} file");
+    out
+}
+
+/// A path relative to `dir` (relative to the project root), as a path from the root.
+fn from_root(dir: &str, relative: &str) -> String {
+    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+    for part in relative.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop().expect("the path stays in the project");
+            }
+            part => parts.push(part),
+        }
+    }
+    parts.join("/")
+}
+
+#[test]
+fn python_hcl2_reads_every_bake_file_as_intended() {
+    let scratch = tempfile::tempdir().unwrap();
+    let files = workspace_files(scratch.path(), FileKind::Bake);
+    let paths: Vec<PathBuf> = files.iter().map(|(_, _, p)| p.clone()).collect();
+    let Some(parsed) =
+        common::python_tool::<BTreeMap<String, Value>>("bake_targets.py", "python-hcl2", &paths)
+    else {
+        return;
+    };
+    for (project, _, path) in &files {
+        let bake = project.bake.as_deref().unwrap();
+        let dir = bake.rsplit_once('/').map_or("", |(d, _)| d);
+        let mut file = parsed[&path.display().to_string()].clone();
+        let names: Vec<&str> = project.services.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(
+            file["groups"],
+            json!({ "default": { "targets": names } }),
+            "{bake}"
+        );
+        let targets = file["targets"].as_object_mut().unwrap();
+        assert_eq!(
+            targets.keys().collect::<Vec<_>>(),
+            names,
+            "{bake}: a target per service"
+        );
+        for service in &project.services {
+            let target = targets[&service.name].as_object_mut().unwrap();
+            let context = target["context"].as_str().unwrap();
+            assert_eq!(
+                from_root(dir, context),
+                service.context,
+                "{bake}: the context of {} is relative to the Bake file",
+                service.name
+            );
+            target.remove("context");
+            let mut expected = json!({
+                "dockerfile": service.dockerfile,
+                "target": "runtime",
+                "tags": service
+                    .tags
+                    .iter()
+                    .map(|t| format!("{}:{t}", service.image))
+                    .collect::<Vec<_>>(),
+            });
+            for (key, list) in [
+                ("platforms", &service.platforms),
+                ("cache-from", &service.cache_from),
+                ("cache-to", &service.cache_to),
+            ] {
+                if !list.is_empty() {
+                    expected[key] = json!(list);
+                }
+            }
+            if !service.build_args.is_empty() {
+                expected["args"] = json!(service.build_args);
+            }
+            assert_eq!(Value::Object(target.clone()), expected, "{bake}");
+        }
+    }
+}
+
+#[test]
+fn docker_compose_config_accepts_every_compose_file() {
+    let Some(compose) = common::tool("docker-compose") else {
+        return;
+    };
+    let scratch = tempfile::tempdir().unwrap();
+    // A value that Compose interpolated would hold this home directory, or be reported as
+    // unset.
+    let home = scratch.path().join("home-INTERPOLATED");
+    std::fs::create_dir_all(&home).unwrap();
+    for (project, root, path) in workspace_files(scratch.path(), FileKind::Compose) {
+        let compose_file = project.compose.as_deref().unwrap();
+        let config = |args: &[&str]| {
+            let out = Command::new(&compose)
+                .arg("-f")
+                .arg(&path)
+                .args(args)
+                .env_clear()
+                .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+                .env("HOME", &home)
+                .output()
+                .unwrap();
+            let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                out.status.success() && stderr.trim().is_empty(),
+                "docker-compose config {compose_file}:\n{stdout}{stderr}"
+            );
+            assert!(
+                !stdout.contains("home-INTERPOLATED"),
+                "{compose_file}: Compose interpolated a value:\n{stdout}"
+            );
+            stdout
+        };
+        let names: Vec<String> = project.services.iter().map(|s| s.name.clone()).collect();
+        let mut listed: Vec<String> = config(&["config", "--services"])
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        listed.sort();
+        assert_eq!(listed, names, "{compose_file}");
+        let resolved = config(&["config"]);
+        for service in &project.services {
+            let context = root.join(&service.context);
+            let context = context.to_str().unwrap().trim_end_matches('/');
+            for line in [
+                format!("image: {}:{}", service.image, service.tags[0]),
+                format!("context: {context}"),
+                format!("dockerfile: {}", service.dockerfile),
+                "target: runtime".to_owned(),
+            ] {
+                assert!(
+                    resolved.contains(&format!("{line}\n")),
+                    "{compose_file}: no `{line}` in\n{resolved}"
+                );
+            }
+        }
     }
 }

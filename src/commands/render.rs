@@ -55,6 +55,10 @@ pub fn run(args: RenderArgs) -> Result<(), Error> {
                 .into());
         }
         project.services.retain(|s| &s.name == name);
+        // The workspace's files cover every service: one service alone would rewrite them
+        // wrong.
+        project.bake = None;
+        project.compose = None;
     }
     let files = render::render_with(&loaded.project, &loaded.templates)?;
     match settings.mode {

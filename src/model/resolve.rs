@@ -113,7 +113,7 @@ pub fn resolve(loaded: &LoadedConfig, tree: &Tree) -> Result<Project, Diagnostic
                 .help("name a directory of its own, for example `docker/templates`"),
         );
     }
-    let (bake, compose) = workspace_files(loaded, &services, &mut diagnostics);
+    let (bake, compose) = workspace_files(loaded, &services, &config_name, &mut diagnostics);
     diagnostics.into_result(Project {
         config_name,
         templates_dir,
@@ -124,18 +124,20 @@ pub fn resolve(loaded: &LoadedConfig, tree: &Tree) -> Result<Project, Diagnostic
     })
 }
 
-/// Where the workspace's Bake and Compose files go, when there is a `[workspace]`.
+/// Where the workspace's Bake and Compose files go, checked against each other, the
+/// configuration file and the files of the services.
 fn workspace_files(
     loaded: &LoadedConfig,
     services: &[Service],
+    config_name: &str,
     diagnostics: &mut Diagnostics,
 ) -> (Option<String>, Option<String>) {
-    let workspace = loaded.spec.workspace.as_ref();
     let output = |file: Option<&OutputFile>, default: &str| match file {
         None | Some(OutputFile::Enabled(true)) => Some(default.to_owned()),
         Some(OutputFile::Enabled(false)) => None,
         Some(OutputFile::Path(p)) => Some(p.normalized()),
     };
+    let workspace = loaded.spec.workspace.as_ref();
     let (bake, compose) = workspace.map_or((None, None), |ws| {
         (
             output(ws.bake.as_ref(), DEFAULT_BAKE_FILE),
@@ -144,7 +146,31 @@ fn workspace_files(
     });
     for (key, file) in [("bake", &bake), ("compose", &compose)] {
         let Some(file) = file else { continue };
-        if file.is_empty() {
+        if key == "compose" && bake.as_ref() == Some(file) {
+            // At the key written: a default names no line.
+            let written = if workspace.is_some_and(|ws| ws.compose.is_some()) {
+                "compose"
+            } else {
+                "bake"
+            };
+            diagnostics.push(
+                loaded
+                    .error_at_value(
+                        &["workspace", written],
+                        format!("`bake` and `compose` both name {file}"),
+                    )
+                    .help("give each its own file, such as `docker-bake.hcl` and `compose.yaml`"),
+            );
+        } else if file == config_name {
+            diagnostics.push(
+                loaded
+                    .error_at_value(
+                        &["workspace", key],
+                        format!("`{key}` names {config_name} itself"),
+                    )
+                    .help("name another file"),
+            );
+        } else if file.is_empty() {
             diagnostics.push(
                 loaded
                     .error_at_value(&["workspace", key], format!("`{key}` names a directory"))
@@ -948,6 +974,13 @@ impl Resolver<'_> {
         };
 
         let instructions = self.instructions();
+        if spec.tags.as_ref().is_some_and(Vec::is_empty) {
+            self.error(
+                &["tags"],
+                "`tags` is empty: the Bake and Compose files name the image by its tags",
+                "list at least one tag, such as `[\"latest\"]`, or remove `tags` for that default",
+            );
+        }
 
         if self.diagnostics.0.len() > before {
             return None;

@@ -539,6 +539,7 @@ pub fn dockerignore(project: &Project, service: &Service) -> String {
     lines.push(project.config_name.clone());
     lines.push("docker-compose*.yml".into());
     lines.push("compose*.yaml".into());
+    lines.push("docker-bake*.hcl".into());
     // mbgen's own directory (project templates, the schema copy `init` writes).
     if let Some(own) = inside(&service.context, ".mbgen") {
         lines.push(own);

@@ -3,7 +3,8 @@
 //! Each stack has a planner of the same shape (`plan(&Service) -> section`), beside the
 //! shared parts in `common`. Planners decide stage layout, copy order, cache and secret mounts, users and commands, and
 //! put every string the template prints into [`DockerfileContext`], already escaped. Templates
-//! only loop, branch on booleans and print.
+//! only loop, branch on booleans and print. [`workspace_files`] does the same for the files of
+//! the whole workspace, `docker-bake.hcl` and `compose.yaml`.
 
 mod common;
 mod go;
@@ -11,6 +12,7 @@ mod nginx;
 mod node;
 mod python;
 mod rust;
+pub mod workspace_files;
 
 use serde::Serialize;
 

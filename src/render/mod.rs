@@ -29,8 +29,20 @@ use templates::{Origin, BUILTIN_PREFIX};
 pub struct GeneratedFile {
     pub path: PathBuf,
     pub contents: String,
-    /// The service the file belongs to.
+    /// The service the file belongs to; empty for the files of the whole workspace.
     pub service: String,
+    pub kind: FileKind,
+}
+
+/// What a generated file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Dockerfile,
+    Dockerignore,
+    /// The workspace's `docker-bake.hcl`.
+    Bake,
+    /// The workspace's `compose.yaml`.
+    Compose,
 }
 
 /// A template failed to render.
@@ -95,7 +107,8 @@ pub fn render_project(project: &Project) -> Result<Vec<GeneratedFile>, RenderErr
     render_with(project, &ProjectTemplates::none())
 }
 
-/// Renders every file of every service, with the project's templates before the built-ins.
+/// Renders every file of every service, then the workspace's Bake and Compose files, with the
+/// project's templates before the built-ins.
 pub fn render_with(
     project: &Project,
     templates: &ProjectTemplates,
@@ -104,6 +117,7 @@ pub fn render_with(
     for service in &project.services {
         files.extend(render_service(templates, project, service)?);
     }
+    files.extend(render_workspace(templates, project)?);
     Ok(files)
 }
 
@@ -124,18 +138,100 @@ pub fn render_service_traced(
     project: &Project,
     service: &Service,
 ) -> Result<(Vec<GeneratedFile>, BTreeSet<String>), RenderError> {
-    // One environment per service, so that what it loaded tells whose templates took part.
+    let context = plan::plan(project, service);
+    let (dockerfile, loaded) = render_headed(templates, project, &Subject::from(service), context)?;
+    let base = PathBuf::from(&service.context);
+    let files = vec![
+        GeneratedFile {
+            path: base.join(&service.dockerfile),
+            contents: dockerfile,
+            service: service.name.clone(),
+            kind: FileKind::Dockerfile,
+        },
+        GeneratedFile {
+            path: base.join(&service.dockerignore_file),
+            contents: normalize(&plan::dockerignore(project, service)),
+            service: service.name.clone(),
+            kind: FileKind::Dockerignore,
+        },
+    ];
+    Ok((files, loaded))
+}
+
+/// The files of the whole workspace that `[workspace]` asks for: the Bake file, then the
+/// Compose file.
+pub fn render_workspace(
+    templates: &ProjectTemplates,
+    project: &Project,
+) -> Result<Vec<GeneratedFile>, RenderError> {
+    let mut files = Vec::new();
+    if let Some(path) = &project.bake {
+        let context = plan::workspace_files::bake(project, path);
+        let subject = Subject::workspace(templates::BAKE, "the Bake file");
+        files.push(GeneratedFile {
+            path: PathBuf::from(path),
+            contents: render_headed(templates, project, &subject, context)?.0,
+            service: String::new(),
+            kind: FileKind::Bake,
+        });
+    }
+    if let Some(path) = &project.compose {
+        let context = plan::workspace_files::compose(project, path);
+        let subject = Subject::workspace(templates::COMPOSE, "the Compose file");
+        files.push(GeneratedFile {
+            path: PathBuf::from(path),
+            contents: render_headed(templates, project, &subject, context)?.0,
+            service: String::new(),
+            kind: FileKind::Compose,
+        });
+    }
+    Ok(files)
+}
+
+/// A context whose header names the project's templates a render used.
+trait Headed: serde::Serialize {
+    fn header(&mut self) -> &mut Vec<String>;
+}
+
+impl Headed for plan::DockerfileContext {
+    fn header(&mut self) -> &mut Vec<String> {
+        &mut self.header
+    }
+}
+
+impl Headed for plan::workspace_files::BakeContext {
+    fn header(&mut self) -> &mut Vec<String> {
+        &mut self.header
+    }
+}
+
+impl Headed for plan::workspace_files::ComposeContext {
+    fn header(&mut self) -> &mut Vec<String> {
+        &mut self.header
+    }
+}
+
+/// Renders the subject's template with `context` and normalises the result. Only a render
+/// tells which of the project's templates it loads; when it loaded any, the header names
+/// them (after "Do not edit"), so that a reader of the file knows where its text comes from,
+/// and the file is rendered again.
+fn render_headed<C: Headed>(
+    templates: &ProjectTemplates,
+    project: &Project,
+    subject: &Subject<'_>,
+    mut context: C,
+) -> Result<(String, BTreeSet<String>), RenderError> {
+    // One environment per file, so that what it loaded tells whose templates took part.
     let (env, loaded) = environment_with(templates);
-    let mut context = plan::plan(project, service);
-    let render = |context: &plan::DockerfileContext| {
-        env.get_template(&service.template)
+    let render = |context: &C| {
+        env.get_template(subject.template)
             .and_then(|t| t.render(minijinja::value::Serde(context)))
             .map_err(|e| {
                 let loaded = loaded.lock().unwrap_or_else(PoisonError::into_inner);
-                classify(templates, service, &loaded, &e)
+                classify(templates, subject, &loaded, &e)
             })
     };
-    let mut dockerfile = render(&context)?;
+    let mut text = render(&context)?;
     let loaded = loaded
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
@@ -147,53 +243,70 @@ pub fn render_service_traced(
         .map(|name| format!("{}/{name}", project.templates_dir))
         .collect();
     if !used.is_empty() {
-        // Only a render tells which templates it loads; the header then names them, so that a
-        // reader of the Dockerfile knows where its text comes from.
-        let after_do_not_edit = context.header.len().min(2);
-        context.header.insert(
+        let header = context.header();
+        let after_do_not_edit = header.len().min(2);
+        header.insert(
             after_do_not_edit,
             format!(
                 "Rendered with the project's templates: {}.",
                 used.join(", ")
             ),
         );
-        dockerfile = render(&context)?;
+        text = render(&context)?;
     }
-    let base = PathBuf::from(&service.context);
-    let files = vec![
-        GeneratedFile {
-            path: base.join(&service.dockerfile),
-            contents: normalize(&dockerfile),
-            service: service.name.clone(),
-        },
-        GeneratedFile {
-            path: base.join(&service.dockerignore_file),
-            contents: normalize(&plan::dockerignore(project, service)),
-            service: service.name.clone(),
-        },
-    ];
-    Ok((files, loaded))
+    Ok((normalize(&text), loaded))
+}
+
+/// What a template renders, for the messages of its failures.
+struct Subject<'a> {
+    /// The template rendered first.
+    template: &'a str,
+    /// Whether `mbgen.toml` chose the template (a service's `template`).
+    chosen: bool,
+    /// What the template renders, such as "service `api`".
+    what: String,
+}
+
+impl<'a> Subject<'a> {
+    /// A built-in template for a file of the whole workspace.
+    fn workspace(template: &'a str, what: &str) -> Self {
+        Self {
+            template,
+            chosen: false,
+            what: what.to_owned(),
+        }
+    }
+}
+
+impl<'a> From<&'a Service> for Subject<'a> {
+    fn from(service: &'a Service) -> Self {
+        Self {
+            template: &service.template,
+            chosen: service.custom_template,
+            what: format!("service `{}`", service.name),
+        }
+    }
 }
 
 /// Whose failure it is, and the error that says so.
 fn classify(
     templates: &ProjectTemplates,
-    service: &Service,
+    subject: &Subject<'_>,
     loaded: &BTreeSet<String>,
     e: &minijinja::Error,
 ) -> RenderError {
-    let failed = e.name().unwrap_or(&service.template);
+    let failed = e.name().unwrap_or(subject.template);
     let what = match e.detail() {
         Some(detail) => format!("{}: {detail}", e.kind()),
         None => e.kind().to_string(),
     };
-    if !service.custom_template && loaded.is_empty() {
+    if !subject.chosen && loaded.is_empty() {
         let mut detail = what;
         if let Some(line) = e.line() {
             detail = format!("{detail} ({failed}, line {line})");
         }
         return RenderError::Internal {
-            template: service.template.clone(),
+            template: subject.template.to_owned(),
             detail,
         };
     }
@@ -220,23 +333,23 @@ fn classify(
         };
         (
             format!(
-                "the project's template `{failed}` failed for service `{}`: {what}",
-                service.name
+                "the project's template `{failed}` failed for {}: {what}",
+                subject.what
             ),
             resolved.map(|r| SourceFile::new(templates.path_of(failed), r.source)),
             format!("this is the project's template, not mbgen's: {hint}{restore}"),
         )
     } else if let Some(r) = resolved {
         let with = if loaded.is_empty() {
-            format!("`template = \"{}\"` in mbgen.toml", service.template)
+            format!("`template = \"{}\"` in mbgen.toml", subject.template)
         } else {
             let names: Vec<String> = loaded.iter().map(|n| format!("`{n}`")).collect();
             format!("the project's {}", names.join(", "))
         };
         (
             format!(
-                "the built-in template `{}` failed for service `{}`, rendered with {with}: {what}",
-                r.name, service.name
+                "the built-in template `{}` failed for {}, rendered with {with}: {what}",
+                r.name, subject.what
             ),
             Some(SourceFile::new(
                 format!("{BUILTIN_PREFIX}{}", r.name),
@@ -249,7 +362,7 @@ fn classify(
         )
     } else {
         (
-            format!("template `{failed}` for service `{}`: {what}", service.name),
+            format!("template `{failed}` for {}: {what}", subject.what),
             None,
             format!(
                 "templates are looked up in {}, then among the built-ins (`mbgen templates list`)",
@@ -388,14 +501,14 @@ mod tests {
         let p = project(GO);
         let e = minijinja::Error::new(ErrorKind::UndefinedError, "`x` is undefined");
         let none = ProjectTemplates::none();
-        let internal = classify(&none, &p.services[0], &BTreeSet::new(), &e);
+        let internal = classify(&none, &(&p.services[0]).into(), &BTreeSet::new(), &e);
         assert!(matches!(internal, RenderError::Internal { .. }));
         assert_eq!(
             crate::Error::from(internal).exit_code(),
             crate::error::exit::INTERNAL
         );
         let loaded: BTreeSet<String> = [templates::BASE.to_owned()].into();
-        let theirs = classify(&none, &p.services[0], &loaded, &e);
+        let theirs = classify(&none, &(&p.services[0]).into(), &loaded, &e);
         assert!(matches!(theirs, RenderError::User(_)));
         assert_eq!(
             crate::Error::from(theirs).exit_code(),

@@ -19,6 +19,10 @@ pub const GO: &str = "go.Dockerfile.j2";
 pub const PYTHON: &str = "python.Dockerfile.j2";
 pub const RUST: &str = "rust.Dockerfile.j2";
 pub const STATIC: &str = "static.Dockerfile.j2";
+/// The workspace's Bake file.
+pub const BAKE: &str = "docker-bake.hcl.j2";
+/// The workspace's Compose file.
+pub const COMPOSE: &str = "compose.yaml.j2";
 
 /// Template names starting with this always mean a built-in: `mbgen/go.Dockerfile.j2`.
 pub const BUILTIN_PREFIX: &str = "mbgen/";
@@ -39,6 +43,8 @@ pub const BUILTIN: &[(&str, &str)] = &[
     (PYTHON, include_str!("../../templates/python.Dockerfile.j2")),
     (RUST, include_str!("../../templates/rust.Dockerfile.j2")),
     (STATIC, include_str!("../../templates/static.Dockerfile.j2")),
+    (BAKE, include_str!("../../templates/docker-bake.hcl.j2")),
+    (COMPOSE, include_str!("../../templates/compose.yaml.j2")),
 ];
 
 /// The source of a built-in template, by its plain name (`go.Dockerfile.j2`).

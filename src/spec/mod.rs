@@ -304,10 +304,11 @@ pub struct ServiceSpec {
     /// `image = "ghcr.io/acme/storefront"`
     pub image: Option<ImageName>,
 
-    /// The image tags written in `docker-bake.hcl` and `compose.yaml`. Default: the
-    /// workspace's `tags`, otherwise `["latest"]`.
+    /// The image tags written in `docker-bake.hcl`; `compose.yaml` names the image by the
+    /// first. At least one. Default: the workspace's `tags`, otherwise `["latest"]`.
     ///
     /// `tags = ["latest", "1.4"]`
+    #[schemars(length(min = 1))]
     pub tags: Option<Vec<Tag>>,
 
     /// The platforms to build for in `docker-bake.hcl` (`docker buildx bake`). Default: the
@@ -545,9 +546,10 @@ pub struct WorkspaceSpec {
     /// `registry = "ghcr.io/acme"`
     pub registry: Option<ImageName>,
 
-    /// The image tags of every service. Default: `["latest"]`.
+    /// The image tags of every service, at least one. Default: `["latest"]`.
     ///
     /// `tags = ["latest"]`
+    #[schemars(length(min = 1))]
     pub tags: Option<Vec<Tag>>,
 
     /// The platforms every service is built for by `docker buildx bake`. Default: none (the
@@ -570,16 +572,20 @@ pub struct WorkspaceSpec {
     pub cache_to: Option<Vec<CacheOption>>,
 
     /// The Bake file written for the workspace, relative to `mbgen.toml`, or `false` for
-    /// none. It has a target per service and a `default` group with all of them: build
-    /// everything with `docker buildx bake`. Default: `docker-bake.hcl`.
+    /// none. It has a target per service (build context, Dockerfile, the final stage
+    /// `runtime`, tags, platforms, caches and build arguments) and a `default` group with all
+    /// of them. Its paths are relative to its own directory: `docker buildx bake` run there
+    /// builds every service. Default: `docker-bake.hcl`.
     ///
     /// `bake = "docker/docker-bake.hcl"`
     pub bake: Option<OutputFile>,
 
-    /// The Compose file written for the workspace (a `build` section per service), relative
-    /// to `mbgen.toml`, or `false` for none. Default: `compose.yaml`; name another file
-    /// (`compose.build.yaml`) to keep a hand-written `compose.yaml` and combine both with
-    /// `docker compose -f compose.yaml -f compose.build.yaml`.
+    /// The Compose file written for the workspace, relative to `mbgen.toml`, or `false` for
+    /// none. Each service gets its `image` (the first tag) and a `build` section (build
+    /// context, Dockerfile, the final stage `runtime`, build arguments, `cache-from`), with
+    /// paths relative to the file's own directory. Default: `compose.yaml`; name another file
+    /// (`compose.build.yaml`) to keep a hand-written `compose.yaml` beside it and combine
+    /// both with `docker compose -f compose.yaml -f compose.build.yaml`.
     ///
     /// `compose = "compose.build.yaml"`
     pub compose: Option<OutputFile>,
@@ -654,13 +660,36 @@ pub struct WorkspaceSpec {
 }
 
 /// A generated file of the workspace: a path, or `false` for none.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
+// For the schema only: the two forms, one beside the other. Deserialising says which form
+// was expected, and passes a bad path's own error on.
 #[serde(untagged)]
 pub enum OutputFile {
     /// Where to write the file, relative to `mbgen.toml`.
     Path(RelPath),
     /// `false`: do not write the file; `true`: write it under its default name.
     Enabled(bool),
+}
+
+impl<'de> Deserialize<'de> for OutputFile {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = OutputFile;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a file path relative to mbgen.toml, or `false` for no file")
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<OutputFile, E> {
+                Ok(OutputFile::Enabled(v))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<OutputFile, E> {
+                RelPath::try_from(v.to_owned())
+                    .map(OutputFile::Path)
+                    .map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 /// Toolchain versions per language.

@@ -40,15 +40,18 @@ pub fn examples() -> Vec<PathBuf> {
     dirs
 }
 
-/// Loads, resolves and renders an `mbgen.toml`.
-pub fn render_config(path: &Path) -> Vec<mbgen::render::GeneratedFile> {
+/// Loads and resolves an `mbgen.toml`.
+pub fn resolve_config(path: &Path) -> mbgen::model::Project {
     let loaded = mbgen::spec::load(path, Path::new("mbgen.toml"))
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let dir = path.parent().expect("a file in a directory");
     let tree = mbgen::workspace::Tree::new(dir, Path::new(""));
-    let project =
-        mbgen::model::resolve(&loaded, &tree).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    mbgen::render::render_project(&project).expect("templates render")
+    mbgen::model::resolve(&loaded, &tree).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Loads, resolves and renders an `mbgen.toml`.
+pub fn render_config(path: &Path) -> Vec<mbgen::render::GeneratedFile> {
+    mbgen::render::render_project(&resolve_config(path)).expect("templates render")
 }
 
 /// The variant configurations in tests/variants, sorted.
@@ -71,8 +74,9 @@ pub fn all_dockerfiles(scratch: &Path) -> Vec<PathBuf> {
     for variant in variants() {
         let stem = variant.file_stem().unwrap().to_string_lossy().into_owned();
         for file in render_config(&variant) {
-            if file.path.to_string_lossy().ends_with("Dockerfile") {
-                let target = scratch.join(format!("{stem}.Dockerfile"));
+            if file.kind == mbgen::render::FileKind::Dockerfile {
+                // A variant may have several services: one file each.
+                let target = scratch.join(format!("{stem}.{}.Dockerfile", file.service));
                 std::fs::write(&target, &file.contents).unwrap();
                 out.push(target);
             }
@@ -113,30 +117,41 @@ pub fn tool(name: &str) -> Option<PathBuf> {
 }
 
 /// The instructions of each Dockerfile as BuildKit's own parser reads them
-/// (`tests/tools/dockerfile_instructions.py`), keyed by path. Only the venv's Python has the
-/// parser, so it is looked up in `MBGEN_TOOLS_BIN` alone; `None` means skip, outside CI only.
+/// (`tests/tools/dockerfile_instructions.py`), keyed by path. `None` means skip, outside CI
+/// only.
 pub fn buildkit_instructions<T: serde::de::DeserializeOwned>(
     files: &[PathBuf],
 ) -> Option<std::collections::BTreeMap<String, Vec<T>>> {
+    python_tool("dockerfile_instructions.py", "BuildKit's parser", files)
+}
+
+/// What a script of `tests/tools` prints as JSON for `files`. Only the venv's Python has the
+/// libraries the scripts use, so it is looked up in `MBGEN_TOOLS_BIN` alone; `None` means
+/// skip, allowed outside CI only.
+pub fn python_tool<T: serde::de::DeserializeOwned>(
+    script: &str,
+    what: &str,
+    files: &[PathBuf],
+) -> Option<T> {
     let python = std::env::var_os("MBGEN_TOOLS_BIN")
         .map(|d| PathBuf::from(d).join("python3"))
         .filter(|p| p.is_file());
     let Some(python) = python else {
         assert!(
             std::env::var_os("CI").is_none(),
-            "BuildKit's parser is required under CI: run the tests through tests/run.sh"
+            "{what} is required under CI: run the tests through tests/run.sh"
         );
-        eprintln!("skipped: BuildKit's parser not found (run tests/run.sh to install it)");
+        eprintln!("skipped: {what} not found (run tests/run.sh to install it)");
         return None;
     };
     let out = Command::new(python)
-        .arg(root().join("tests/tools/dockerfile_instructions.py"))
+        .arg(root().join("tests/tools").join(script))
         .args(files)
         .output()
         .unwrap();
     assert!(
         out.status.success(),
-        "{}",
+        "{script}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     Some(serde_json::from_slice(&out.stdout).unwrap())
