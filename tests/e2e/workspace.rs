@@ -357,9 +357,7 @@ fn compose_build(
             .push("the workspace has no generated compose.yaml".into());
         return;
     }
-    let mut over = String::from(
-        "# The e2e suite's builds use the host network.\nversion: \"3.8\"\nservices:\n",
-    );
+    let mut over = String::from("# The e2e suite's builds use the host network.\nservices:\n");
     for s in services {
         let _ = write!(over, "  {}:\n    build:\n      network: host\n", s.name);
     }
