@@ -290,6 +290,24 @@ fn bun_unsupported(evidence: &str) -> Diagnostic {
     .help("mbgen builds Node apps with npm, yarn or pnpm: create their lockfile (for example `npm install` to write package-lock.json), remove bun's lockfile and `packageManager` entry, then run `mbgen init` again")
 }
 
+/// The lockfile a workspace member installs from, when it is in a directory above the
+/// package's own (the workspace root); `None` when the package has a lockfile of its own, or
+/// none at all.
+#[must_use]
+pub fn root_lockfile(dir: Dir<'_>) -> Option<String> {
+    let (path, _) = find_lockfile(dir).into_iter().next()?;
+    let inside = path.rsplit_once('/').map_or("", |(d, _)| d) == dir.base();
+    (!inside).then_some(path)
+}
+
+/// The note on a proposal whose lockfile is [`root_lockfile`], for a service built from its
+/// own directory.
+pub(crate) fn root_lockfile_note(path: &str) -> String {
+    format!(
+        "the lockfile {path} is at the workspace root, outside this service's `path`: the image's install step reads the lockfile from `path`, and mbgen does not build workspace members from the root yet"
+    )
+}
+
 /// Finds the lockfile in the directory or, for a workspace member, in a parent directory.
 fn find_lockfile(dir: Dir<'_>) -> Vec<(String, Option<PackageManager>)> {
     let mut base = dir.base().to_owned();
@@ -374,9 +392,7 @@ fn package_manager(dir: Dir<'_>, m: &Manifest, file: &SourceFile) -> Result<Pm, 
     if let Some((path, _)) = &lockfile {
         let inside = path.rsplit_once('/').map_or("", |(d, _)| d) == dir.base();
         if !inside {
-            notes.push(format!(
-                "the lockfile {path} is at the workspace root, outside this service's `path`: the image's install step reads the lockfile from `path`, and mbgen does not build workspace members from the root yet"
-            ));
+            notes.push(root_lockfile_note(path));
         }
     }
     let berry = pm == PackageManager::Yarn
