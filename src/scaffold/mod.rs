@@ -3,7 +3,10 @@
 //! The document is built with `toml_edit`, so every key carries a comment saying where its
 //! value came from, and the notes of a service sit above its table. [`add_service`] adds one
 //! service to an existing file and keeps everything else as written. [`verify`] runs the
-//! result through the render pipeline before anything is written.
+//! result through the render pipeline before anything is written; [`starter`] holds the apps
+//! `mbgen new` creates.
+
+pub mod starter;
 
 use std::path::Path;
 
