@@ -1,7 +1,10 @@
 //! One module per subcommand. Commands are the only code that prints.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod add;
+mod edit;
 mod init;
+mod new;
 mod render;
 mod schema;
 mod templates;
@@ -21,6 +24,8 @@ use crate::Error;
 pub fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Command::Init(args) => init::run(args),
+        Command::New(args) => new::run(args),
+        Command::Add(args) => add::run(args),
         Command::Render(args) => render::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Templates(args) => templates::run(args),
