@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Turn a short mbgen.toml into cache-friendly, multi-stage Dockerfiles.
 ///
@@ -24,6 +24,37 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Write an mbgen.toml for an existing project, from what its files show.
+    ///
+    /// init reads the project's own files (package.json and its lockfile, go.mod, pyproject.toml,
+    /// requirements files, Cargo.toml, version files such as .nvmrc) and never the tools installed
+    /// on this machine. Each key of the written mbgen.toml carries a comment saying where its value
+    /// came from. In a monorepo (npm, yarn or pnpm workspaces, go.work, a Cargo workspace, or
+    /// sibling directories with their own manifests) each app becomes a service; libraries are left
+    /// out. init asks no questions: it takes the proposal it reports.
+    Init(InitArgs),
+    /// Create a service from a starter app and add it to mbgen.toml.
+    ///
+    /// new writes a minimal app of the stack into an empty directory (default
+    /// `services/<NAME>`) and adds `[services.<NAME>]` to mbgen.toml, creating the file if
+    /// there is none; the comments and layout of an existing mbgen.toml are kept. Every
+    /// starter answers HTTP 200 at `/` and `/healthz` on its port (8080 unless --port says
+    /// otherwise) and builds with the Dockerfile `mbgen render` writes, with no dependency to
+    /// download except python's Flask and gunicorn, pinned. Nothing is written unless the new
+    /// mbgen.toml renders.
+    New(NewArgs),
+    /// Detect the app in a directory and add it to mbgen.toml as a service.
+    ///
+    /// add looks at one directory the way init looks at each app of a repository, and adds
+    /// `[services.<NAME>]` with a comment on every key saying where its value came from,
+    /// keeping the comments and layout of the rest of mbgen.toml (which is created if there is
+    /// none). A member of an npm, yarn or pnpm workspace whose lockfile is at the workspace root
+    /// is built from that root (`context`). Nothing is written unless the new mbgen.toml
+    /// renders.
+    Add(AddArgs),
+    /// Write the Dockerfile and .dockerignore of every service in mbgen.toml, and the Bake and
+    /// Compose files of its [workspace].
+    Render(RenderArgs),
     /// Print the services whose build inputs changed since a git revision
     ///
     /// For CI pipelines that rebuild only what changed: one service name per line, sorted,
@@ -72,18 +103,6 @@ pub enum Command {
     // The comment is help text printed as written, not rustdoc: `["web"]` is JSON.
     #[allow(clippy::doc_link_with_quotes)]
     Affected(AffectedArgs),
-    /// Write an mbgen.toml for an existing project, from what its files show.
-    ///
-    /// init reads the project's own files (package.json and its lockfile, go.mod, pyproject.toml,
-    /// requirements files, Cargo.toml, version files such as .nvmrc) and never the tools installed
-    /// on this machine. Each key of the written mbgen.toml carries a comment saying where its value
-    /// came from. In a monorepo (npm, yarn or pnpm workspaces, go.work, a Cargo workspace, or
-    /// sibling directories with their own manifests) each app becomes a service; libraries are left
-    /// out. init asks no questions: it takes the proposal it reports.
-    Init(InitArgs),
-    /// Write the Dockerfile and .dockerignore of every service in mbgen.toml, and the Bake and
-    /// Compose files of its [workspace].
-    Render(RenderArgs),
     /// Print the JSON Schema of mbgen.toml, for editors and validators.
     Schema(SchemaArgs),
     /// List and print the Dockerfile templates, or copy a built-in into the project to edit.
@@ -231,4 +250,78 @@ pub struct InitArgs {
     /// or without the flag; scripts may pass it.
     #[arg(long, short)]
     pub yes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The service name: lowercase letters, digits and `-`, starting with a letter. It also
+    /// names the starter's package, module or crate.
+    pub name: String,
+
+    /// The kind of app to start from.
+    #[arg(long, value_enum)]
+    pub stack: StackArg,
+
+    /// The directory to create, relative to mbgen.toml; it must not exist or be empty.
+    /// Default: `<dir>/<NAME>` when every service of mbgen.toml with a `path` is in `<dir>`
+    /// (such as `apps`), otherwise `services/<NAME>`.
+    #[arg(long, value_name = "DIR")]
+    pub path: Option<String>,
+
+    /// The port the app listens on, written as `port` in mbgen.toml. Default: 8080.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    pub port: Option<u16>,
+
+    /// The project directory holding mbgen.toml, or the path of the file itself.
+    #[arg(long, value_name = "PATH", default_value = ".")]
+    pub project: PathBuf,
+}
+
+/// A stack, as `mbgen new --stack` takes it.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum StackArg {
+    /// A static site built by `npm run build` (a script copying src/ to dist/), served by nginx.
+    NodeStatic,
+    /// A server on `node:http`, with no dependencies.
+    NodeServer,
+    /// A server on Go's standard library.
+    Go,
+    /// A Flask app served by gunicorn.
+    Python,
+    /// A server on Rust's standard library.
+    Rust,
+    /// Plain files served by nginx.
+    Static,
+}
+
+impl From<StackArg> for crate::spec::Stack {
+    fn from(stack: StackArg) -> Self {
+        match stack {
+            StackArg::NodeStatic => Self::NodeStatic,
+            StackArg::NodeServer => Self::NodeServer,
+            StackArg::Go => Self::Go,
+            StackArg::Python => Self::Python,
+            StackArg::Rust => Self::Rust,
+            StackArg::Static => Self::Static,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// The directory of the app, inside the project.
+    pub dir: PathBuf,
+
+    /// The service name. Default: the directory's name (the project's own name for the
+    /// project directory).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// Go: the main package to build when the module has several, such as `cmd/api`.
+    #[arg(long, value_name = "DIR")]
+    pub main: Option<String>,
+
+    /// The project directory holding mbgen.toml, or the path of the file itself.
+    #[arg(long, value_name = "PATH", default_value = ".")]
+    pub project: PathBuf,
 }

@@ -94,7 +94,7 @@ pub fn run(args: InitArgs) -> Result<(), Error> {
 
 /// Writes the schema where a relative `#:schema` path points, unless a file that is not
 /// mbgen's schema is there already.
-fn write_schema_copy(dir: &Path, schema: &str) -> Result<(), Error> {
+pub(super) fn write_schema_copy(dir: &Path, schema: &str) -> Result<(), Error> {
     if schema.contains("://") || Path::new(schema).is_absolute() {
         return Ok(());
     }

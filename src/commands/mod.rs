@@ -1,8 +1,11 @@
 //! One module per subcommand. Commands are the only code that prints.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod add;
 mod affected;
+mod edit;
 mod init;
+mod new;
 mod render;
 mod schema;
 mod templates;
@@ -23,6 +26,8 @@ pub fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Command::Affected(args) => affected::run(args),
         Command::Init(args) => init::run(args),
+        Command::New(args) => new::run(args),
+        Command::Add(args) => add::run(args),
         Command::Render(args) => render::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Templates(args) => templates::run(args),

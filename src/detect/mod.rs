@@ -1,4 +1,4 @@
-//! Detection, for `mbgen init` only: what a source tree holds, proposed as services.
+//! Detection, for `mbgen init` and `mbgen add`: what a source tree holds, proposed as services.
 //!
 //! Beside the render pipeline: each [`Detector`] looks at one directory through the [`fs`]
 //! facade and returns a [`Proposal`] with the evidence behind every value; [`workspace`]
@@ -21,7 +21,7 @@ use serde::Serialize;
 use crate::diagnostic::Diagnostic;
 use crate::spec::Stack;
 pub use fs::{Dir, DiskFs, Fs, MemFs};
-pub use workspace::discover;
+pub use workspace::{detect_dir, discover};
 
 /// Choices the user made on the command line.
 #[derive(Debug, Default, Clone)]

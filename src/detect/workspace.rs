@@ -86,7 +86,13 @@ pub fn discover(fs: &dyn Fs, options: &Options) -> Result<Report, Diagnostics> {
         return Err(errors);
     }
     if services.is_empty() {
-        return Err(nothing_found(&detectors, &skipped).into());
+        return Err(nothing_found(
+            "found no app to build a container image for",
+            &detectors,
+            &skipped,
+            "Run `mbgen init` in the directory of the app, or write mbgen.toml by hand (`mbgen schema` describes it).",
+        )
+        .into());
     }
     name_services(&mut services, options);
     Ok(Report {
@@ -104,7 +110,36 @@ fn display(dir: &str) -> String {
     }
 }
 
-fn nothing_found(detectors: &[Box<dyn Detector>], skipped: &[Skipped]) -> Diagnostic {
+/// Proposes a service for one directory of the tree (`dir`, relative to its root), for
+/// `mbgen add`: the first detector's proposal, named as [`discover`] names a service in that
+/// directory. A Node workspace member whose lockfile is at the workspace root gets that root
+/// as its `context`, which its install needs. Finding nothing is an error that says what each
+/// detector looked for.
+pub fn detect_dir(fs: &dyn Fs, dir: &str, options: &Options) -> Result<Proposal, Diagnostics> {
+    let detectors = detectors();
+    match evaluate(&detectors, Dir::new(fs, dir), options)? {
+        Found::App(p) => {
+            let mut found = [*p];
+            name_services(&mut found, options);
+            let [p] = found;
+            Ok(p)
+        }
+        Found::Nothing(skipped) => Err(nothing_found(
+            &format!("found no app in {} to build a container image for", display(dir)),
+            &detectors,
+            &skipped,
+            "Pass the directory of an app, or add the service to mbgen.toml by hand (`mbgen schema` describes it).",
+        )
+        .into()),
+    }
+}
+
+fn nothing_found(
+    message: &str,
+    detectors: &[Box<dyn Detector>],
+    skipped: &[Skipped],
+    advice: &str,
+) -> Diagnostic {
     let mut help = String::from("mbgen looked for:\n");
     for d in detectors {
         let _ = writeln!(help, "      {:<7} {}", d.name(), d.looks_for());
@@ -115,8 +150,9 @@ fn nothing_found(detectors: &[Box<dyn Detector>], skipped: &[Skipped]) -> Diagno
             let _ = writeln!(help, "      {}: {}", s.path, s.reason);
         }
     }
-    help.push_str("    Run `mbgen init` in the directory of the app, or write mbgen.toml by hand (`mbgen schema` describes it).");
-    Diagnostic::new("found no app to build a container image for").help(help)
+    help.push_str("    ");
+    help.push_str(advice);
+    Diagnostic::new(message).help(help)
 }
 
 /// What the detectors made of one directory.

@@ -1,8 +1,12 @@
-//! Proposals → `mbgen.toml`, for `mbgen init`.
+//! Proposals → `mbgen.toml`, for `mbgen init`, `mbgen new` and `mbgen add`.
 //!
 //! The document is built with `toml_edit`, so every key carries a comment saying where its
-//! value came from, and the notes of a service sit above its table. [`verify`] runs the
-//! result through the render pipeline before anything is written.
+//! value came from, and the notes of a service sit above its table. [`add_service`] adds one
+//! service to an existing file and keeps everything else as written. [`verify`] runs the
+//! result through the render pipeline before anything is written; [`starter`] holds the apps
+//! `mbgen new` creates.
+
+pub mod starter;
 
 use std::path::Path;
 
@@ -66,6 +70,118 @@ pub fn to_toml(report: &Report, schema: &str) -> String {
     );
     out.push_str(&doc.to_string());
     out
+}
+
+/// One service's `[services.<name>]` table, with its comments, ready to be added to a file.
+#[derive(Debug, Clone)]
+pub struct ServiceEntry {
+    name: String,
+    table: Table,
+}
+
+impl ServiceEntry {
+    /// The table `init` would write for a proposal: every key with the comment saying where
+    /// its value came from, the notes above the table.
+    #[must_use]
+    pub fn from_proposal(p: &Proposal) -> Self {
+        Self {
+            name: p.name.clone(),
+            table: service_table(p),
+        }
+    }
+
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// The start of an `mbgen.toml` that `mbgen new` or `mbgen add` creates, before its first
+/// service: the `#:schema` line and what the file is.
+#[must_use]
+pub fn new_file(schema: &str) -> String {
+    format!(
+        "#:schema {}\n\
+         # One table per service; `mbgen render` writes a Dockerfile and a .dockerignore for each.\n",
+        single_line(schema)
+    )
+}
+
+/// `text`, an `mbgen.toml`, with `entry` added as `[services.<name>]` after the last service
+/// table. What is already there keeps its comments, formatting and key order. Refuses a name
+/// that is taken, and `services` written as an inline table, which cannot take a table header.
+/// Errors name no file: the caller knows it.
+pub fn add_service(text: &str, entry: &ServiceEntry) -> Result<String, Box<Diagnostic>> {
+    let mut doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+        Diagnostic::new(format!("invalid TOML: {}", e.message().trim_end()))
+    })?;
+    let last_in_file = last_position(doc.as_table());
+    if doc.get("services").is_none() {
+        let mut services = Table::new();
+        services.set_implicit(true);
+        doc.insert("services", Item::Table(services));
+    }
+    let Some(services) = doc.get_mut("services").and_then(Item::as_table_mut) else {
+        return Err(Box::new(
+            Diagnostic::new(
+                "`services` is not written as tables, so no `[services.<name>]` table can be added to it",
+            )
+            .help("write each service as a `[services.<name>]` table, then run the command again"),
+        ));
+    };
+    if services.contains_key(entry.name()) {
+        return Err(Box::new(Diagnostic::new(format!(
+            "a service named `{}` exists already",
+            entry.name()
+        ))));
+    }
+    // Tables are written in the order of their positions: the new one goes right after the
+    // last table of a service, or at the end of a file with none.
+    let position = last_position(services)
+        .or(last_in_file.map(|p| p + 1))
+        .unwrap_or(0);
+    let mut table = entry.table.clone();
+    table.set_position(Some(position));
+    let is_last = last_in_file.is_none_or(|last| position >= last);
+    services.insert(entry.name(), Item::Table(table));
+    if is_last {
+        // Comments after the last key belong to the file's end, and would otherwise follow
+        // the new table: keep them where they were, above it.
+        let trailing = doc
+            .trailing()
+            .as_str()
+            .unwrap_or_default()
+            .trim_end()
+            .to_owned();
+        doc.set_trailing("");
+        if !trailing.is_empty() {
+            let table = doc["services"][entry.name()]
+                .as_table_mut()
+                .expect("the table was just inserted");
+            let prefix = table
+                .decor()
+                .prefix()
+                .and_then(|p| p.as_str())
+                .unwrap_or("");
+            let prefix = format!("{}\n{prefix}", trailing.trim_start_matches('\n'));
+            table.decor_mut().set_prefix(prefix);
+        }
+    }
+    Ok(doc.to_string())
+}
+
+/// The highest position of `table` and the tables inside it.
+fn last_position(table: &Table) -> Option<isize> {
+    let mut last = table.position();
+    for (_, item) in table {
+        let inner = match item {
+            Item::Table(t) => last_position(t),
+            Item::ArrayOfTables(a) => a.iter().filter_map(last_position).max(),
+            _ => None,
+        };
+        last = last.max(inner);
+    }
+    last
 }
 
 fn service_table(p: &Proposal) -> Table {
@@ -194,6 +310,7 @@ pub fn verify(text: &str, tree: &crate::workspace::Tree) -> Result<(), Diagnosti
 mod tests {
     use super::*;
     use crate::detect::{Layout, Setting};
+    use crate::spec::value::ServiceName;
     use crate::spec::Stack;
 
     #[test]
@@ -247,5 +364,110 @@ mod tests {
             block.lines().nth(1).unwrap().starts_with("#       word"),
             "{block}"
         );
+    }
+
+    fn go_entry(name: &str) -> ServiceEntry {
+        ServiceEntry::from_proposal(&Proposal {
+            name: name.into(),
+            path: format!("apps/{name}"),
+            stack: Stack::Go,
+            summary: "Go module".into(),
+            detector: "go",
+            name_hint: None,
+            evidence: vec![],
+            settings: vec![Setting {
+                key: "version",
+                value: Value::Str("1.24".into()),
+                source: "go.mod".into(),
+            }],
+            alternatives: vec![],
+            notes: vec![],
+        })
+    }
+
+    const ADDED: &str = "\n# Go module\n[services.new]\nstack = \"go\"\npath = \"apps/new\" # the app's directory\nversion = \"1.24\" # go.mod\n";
+
+    #[test]
+    fn a_service_is_added_after_the_last_and_the_rest_is_kept_as_written() {
+        let before = "\
+#:schema ./schema.json
+# header
+
+[services.web]   # the site
+path = 'apps/web'
+stack  =  \"static\"
+
+[services.api]
+port = 3000
+stack = \"go\"
+[services.api.env]
+A = \"1\"
+
+[[services.api.secrets]]
+id = \"npm\"
+# port = 4000
+";
+        let after = add_service(before, &go_entry("new")).unwrap();
+        assert_eq!(after, format!("{before}{ADDED}"));
+    }
+
+    #[test]
+    fn comments_at_the_end_stay_with_the_table_above_them() {
+        let before = "[services.api]\nstack = \"go\"\n# port = 4000\n\n\n";
+        let after = add_service(before, &go_entry("new")).unwrap();
+        assert_eq!(
+            after,
+            format!("[services.api]\nstack = \"go\"\n# port = 4000\n{ADDED}")
+        );
+    }
+
+    #[test]
+    fn tables_after_the_services_stay_after_the_new_one() {
+        let before = "[services.api]\nstack = \"go\"\n\n[workspace]\nregistry = \"ghcr.io/acme\"\n# the end\n";
+        let after = add_service(before, &go_entry("new")).unwrap();
+        assert_eq!(
+            after,
+            format!("[services.api]\nstack = \"go\"\n{ADDED}\n[workspace]\nregistry = \"ghcr.io/acme\"\n# the end\n")
+        );
+    }
+
+    #[test]
+    fn a_file_without_services_gets_the_table_at_its_end() {
+        let after = add_service(&new_file("s.json"), &go_entry("new")).unwrap();
+        assert_eq!(after, format!("{}{ADDED}", new_file("s.json")));
+        let after = add_service("", &go_entry("new")).unwrap();
+        assert_eq!(after, ADDED);
+        let before = "[workspace]\nregistry = \"ghcr.io/acme\"\n";
+        let after = add_service(before, &go_entry("new")).unwrap();
+        assert_eq!(after, format!("{before}{ADDED}"));
+    }
+
+    #[test]
+    fn other_ways_of_writing_services_are_kept() {
+        for before in [
+            "[services]\n\n[services.api]\nstack = \"go\"\n",
+            "services.api.stack = \"go\"\n",
+            "[services]\napi.stack = \"go\"\n",
+            "[services]\napi = { stack = \"go\" }\n",
+        ] {
+            let after = add_service(before, &go_entry("new")).unwrap();
+            assert!(after.starts_with(before), "{after}");
+            let parsed: ConfigSpec =
+                toml::from_str(&after).unwrap_or_else(|e| panic!("{e}\n{after}"));
+            let names: Vec<&str> = parsed.services.keys().map(ServiceName::as_str).collect();
+            assert_eq!(names, ["api", "new"], "{after}");
+        }
+    }
+
+    #[test]
+    fn a_taken_name_and_inline_services_are_refused() {
+        let e = add_service("[services.new]\nstack = \"go\"\n", &go_entry("new")).unwrap_err();
+        assert!(e.message.contains("`new` exists already"), "{e}");
+        let e = add_service(
+            "services = { api = { stack = \"go\" } }\n",
+            &go_entry("new"),
+        )
+        .unwrap_err();
+        assert!(e.message.contains("not written as tables"), "{e}");
     }
 }
