@@ -130,7 +130,7 @@ fn every_starter_renders_and_its_dockerfile_builds_what_the_starter_has() {
     };
     // npm creates no node_modules without dependencies; the final stage copies it.
     let node = dockerfile("node-server");
-    let mkdir = node.find("RUN mkdir -p node_modules").expect(&node);
+    let mkdir = node.find("&& mkdir -p node_modules").expect(&node);
     assert!(
         mkdir < node.find("COPY --from=prod-deps").unwrap(),
         "{node}"

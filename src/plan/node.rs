@@ -160,14 +160,17 @@ pub fn plan(service: &Service) -> NodeSection {
     let server = service.stack == Stack::NodeServer;
     let (prod_install, prune) = match (server, custom) {
         (false, _) => (None, None),
-        (true, None) => (
-            Some(install_run(
+        (true, None) => {
+            let mut run = install_run(
                 service,
                 &production,
                 "Production dependencies only, for the final image.",
-            )),
-            None,
-        ),
+            );
+            // npm makes no node_modules for a package without dependencies; the final stage
+            // copies it.
+            run.commands.push("mkdir -p node_modules".into());
+            (Some(run), None)
+        }
         (true, Some(_)) => (
             None,
             Some(Run {

@@ -7,7 +7,6 @@
 //! binary; each is named after the file it writes, plus `.j2`.
 
 use serde::Serialize;
-use toml_edit::{Array, InlineTable};
 
 use super::ServiceEntry;
 use crate::detect::{Proposal, Value};
@@ -131,10 +130,6 @@ const FILES: &[(Stack, &str, &str)] = &[
 /// The Go version a starter's `go.mod` asks for when the builder image does not tell.
 const GO_VERSION: &str = "1.24";
 
-/// npm installs nothing for a package without dependencies, and creates no `node_modules`,
-/// which the final stage of `node-server` copies.
-const NODE_MODULES_INSTRUCTION: &str = "RUN mkdir -p node_modules";
-
 /// What the starter templates read.
 #[derive(Debug, Serialize)]
 struct Context<'a> {
@@ -192,24 +187,7 @@ pub fn entry(stack: Stack, name: &str, path: &str, port: Option<u16>) -> Service
     if let Some(port) = port {
         p.set("port", Value::Int(port), "--port");
     }
-    let mut entry = ServiceEntry::from_proposal(&p);
-    if stack == Stack::NodeServer {
-        let mut instructions = InlineTable::new();
-        instructions.insert(
-            "after-install",
-            toml_edit::Value::Array(Array::from_iter([NODE_MODULES_INSTRUCTION])),
-        );
-        entry
-            .table
-            .insert("instructions", toml_edit::value(instructions));
-        if let Some(mut key) = entry.table.key_mut("instructions") {
-            key.leaf_decor_mut().set_prefix(
-                "# npm creates no node_modules for a package without dependencies, and the final\n\
-                 # stage copies it; harmless once package.json has dependencies.\n",
-            );
-        }
-    }
-    entry
+    ServiceEntry::from_proposal(&p)
 }
 
 /// The files of a starter, relative to the service directory, sorted, for the service as

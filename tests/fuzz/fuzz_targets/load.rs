@@ -13,7 +13,9 @@ fuzz_target!(|data: &[u8]| {
     let Ok(loaded) = mbgen::spec::parse(text, Path::new("mbgen.toml")) else {
         return;
     };
-    let Ok(project) = mbgen::model::resolve(&loaded) else {
+    // No workspace files exist there: a service built from a workspace root fails to resolve.
+    let tree = mbgen::workspace::Tree::new(Path::new("/nonexistent"), Path::new(""));
+    let Ok(project) = mbgen::model::resolve(&loaded, &tree) else {
         return;
     };
     let files = mbgen::render::render_project(&project)
