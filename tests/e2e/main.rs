@@ -35,6 +35,7 @@
 mod docker;
 mod progress;
 mod report;
+mod starters;
 mod workspace;
 
 use std::collections::{BTreeMap, HashSet};
@@ -86,6 +87,8 @@ struct Case {
     /// A workspace of several services (`[workspace]` in its mbgen.toml), checked as a whole
     /// by [`workspace::run_case`].
     workspace: bool,
+    /// The starter of this stack, made by `mbgen new` ([`starters::run_case`]).
+    starter: Option<&'static str>,
 }
 
 /// Examples whose sources `mbgen init` must turn into a working build (case `init-<name>`).
@@ -170,7 +173,9 @@ fn run() -> Result<bool, String> {
     };
     for case in &cases {
         println!("\ne2e: ==== {} ====", case.name);
-        let rep = if case.workspace {
+        let rep = if let Some(stack) = case.starter {
+            starters::run_case(&mut suite, case, stack)
+        } else if case.workspace {
             workspace::run_case(&mut suite, case)
         } else {
             run_case(&mut suite, case, &root)
@@ -261,23 +266,35 @@ fn load_cases(root: &Path) -> Result<Vec<Case>, String> {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    if let Ok(only) = std::env::var("MBGEN_E2E_ONLY") {
-        let wanted: Vec<&str> = only
-            .split(',')
+    // MBGEN_E2E_ONLY names examples and starter cases (`new-<stack>`).
+    let wanted_only: Option<Vec<String>> = std::env::var("MBGEN_E2E_ONLY").ok().map(|only| {
+        only.split(',')
             .map(str::trim)
             .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    });
+    if let Some(wanted) = &wanted_only {
+        let starters: Vec<String> = starters::STACKS
+            .iter()
+            .map(|s| format!("new-{s}"))
             .collect();
-        if let Some(unknown) = wanted.iter().find(|w| !names.iter().any(|n| n == *w)) {
+        if let Some(unknown) = wanted
+            .iter()
+            .find(|w| !names.contains(w) && !starters.contains(w))
+        {
             return Err(format!(
-                "MBGEN_E2E_ONLY names an unknown example `{unknown}`; examples: {}",
-                names.join(", ")
+                "MBGEN_E2E_ONLY names an unknown case `{unknown}`; examples: {}; starters: {}",
+                names.join(", "),
+                starters.join(", ")
             ));
         }
         if !wanted.is_empty() {
-            names.retain(|n| wanted.contains(&n.as_str()));
+            names.retain(|n| wanted.contains(n));
         }
     }
-    if names.is_empty() {
+    let wanted_only = wanted_only.filter(|w| !w.is_empty());
+    if names.is_empty() && wanted_only.is_none() {
         return Err(format!(
             "no examples with an mbgen.toml in {}",
             examples.display()
@@ -299,6 +316,7 @@ fn load_cases(root: &Path) -> Result<Vec<Case>, String> {
             from_init: false,
             workspace: fs::read_to_string(examples.join(name).join("mbgen.toml"))
                 .is_ok_and(|t| t.lines().any(|l| l.trim() == "[workspace]")),
+            starter: None,
         })
         .collect();
     if std::env::var("MBGEN_E2E_INIT").as_deref() != Ok("0") {
@@ -310,6 +328,24 @@ fn load_cases(root: &Path) -> Result<Vec<Case>, String> {
                 name: format!("init-{name}"),
                 from_init: true,
                 workspace: false,
+                starter: None,
+            });
+        }
+    }
+    if std::env::var("MBGEN_E2E_STARTERS").as_deref() != Ok("0") {
+        for stack in starters::STACKS {
+            let name = format!("new-{stack}");
+            if wanted_only.as_ref().is_some_and(|w| !w.contains(&name)) {
+                continue;
+            }
+            cases.push(Case {
+                example: PathBuf::new(),
+                naive: PathBuf::new(),
+                settings: None,
+                name,
+                from_init: false,
+                workspace: false,
+                starter: Some(stack),
             });
         }
     }

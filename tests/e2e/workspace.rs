@@ -46,7 +46,7 @@ struct ServiceConfig {
 }
 
 /// One service as the suite builds it.
-struct Service {
+pub(super) struct Service {
     name: String,
     context: PathBuf,
     dockerfile: PathBuf,
@@ -89,7 +89,7 @@ pub fn run_case(suite: &mut Suite, case: &Case) -> CaseReport {
     rep
 }
 
-fn services(case: &Case, dir: &Path) -> Result<Vec<Service>, String> {
+pub(super) fn services(case: &Case, dir: &Path) -> Result<Vec<Service>, String> {
     let text =
         fs::read_to_string(dir.join("mbgen.toml")).map_err(|e| format!("mbgen.toml: {e}"))?;
     let config: Config = toml::from_str(&text).map_err(|e| format!("mbgen.toml: {e}"))?;
@@ -181,9 +181,27 @@ fn run(suite: &mut Suite, case: &Case, rep: &mut CaseReport) -> Result<(), Strin
         .map_or(0, |s| s.port);
 
     // 2. every service builds cold, serves and runs unprivileged
+    build_all_cold(suite, case, &services, rep)?;
+
+    source_edit(suite, case, &dir, &services, rep)?;
+    library_edit(suite, case, &dir, &services, rep)?;
+    dependency_change(suite, case, &dir, &services, rep)?;
+
+    // 6. the generated Compose file builds the workspace
+    compose_build(suite, case, &dir, &services, rep);
+    Ok(())
+}
+
+/// Builds every service without cache, runs each and checks its user; sizes add up.
+pub(super) fn build_all_cold(
+    suite: &mut Suite,
+    case: &Case,
+    services: &[Service],
+    rep: &mut CaseReport,
+) -> Result<(), String> {
     let mut cold = 0.0;
     let mut size = 0.0;
-    for s in &services {
+    for s in services {
         let t = Instant::now();
         build(suite, case, s, "cold", true)?;
         cold += t.elapsed().as_secs_f64();
@@ -198,13 +216,6 @@ fn run(suite: &mut Suite, case: &Case, rep: &mut CaseReport) -> Result<(), Strin
     rep.mbgen.cold_s = Some(round1(cold));
     rep.mbgen.image_mb = Some(round1(size));
     rep.mbgen.user = Some("unprivileged".into());
-
-    source_edit(suite, case, &dir, &services, rep)?;
-    library_edit(suite, case, &dir, &services, rep)?;
-    dependency_change(suite, case, &dir, &services, rep)?;
-
-    // 6. the generated Compose file builds the workspace
-    compose_build(suite, case, &dir, &services, rep);
     Ok(())
 }
 
