@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::detect::go::GoMod;
 use crate::detect::node;
+use crate::detect::text::parse_toml;
 use crate::detect::workspace::{glob_match, go_work_uses, pnpm_packages};
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::model::join;
@@ -23,6 +24,11 @@ pub struct Members {
     /// The members the service uses, directly or through another member, relative to the
     /// workspace root: dependencies before their dependents, the service itself excluded.
     pub used: Vec<String>,
+    /// The service's package name, where the build names it (`cargo build -p`).
+    pub package: Option<String>,
+    /// Go: the modules outside the workspace that the service and the modules it uses
+    /// require, as `path@version`, sorted.
+    pub external: Vec<String>,
 }
 
 /// Reads files below the project root, naming them in errors as the user sees them.
@@ -139,6 +145,10 @@ pub struct Graph {
     edges: BTreeMap<String, Vec<String>>,
     /// The file declaring the members, as shown to the user.
     declared_in: PathBuf,
+    /// Member → its package name, where the build needs it (Cargo).
+    names: BTreeMap<String, String>,
+    /// Member → what it requires from outside the workspace (Go, `path@version`).
+    external: BTreeMap<String, Vec<String>>,
 }
 
 impl Graph {
@@ -157,9 +167,19 @@ impl Graph {
             ));
         }
         let edges = |m: &str| self.edges.get(m).cloned().unwrap_or_default();
+        let used = dependency_order(&own, &edges);
+        let mut external: Vec<String> = used
+            .iter()
+            .chain(std::iter::once(&own))
+            .flat_map(|m| self.external.get(m).into_iter().flatten().cloned())
+            .collect();
+        external.sort();
+        external.dedup();
         Ok(Members {
-            used: dependency_order(&own, &edges),
+            used,
             all: self.all.clone(),
+            package: self.names.get(&own).cloned(),
+            external,
         })
     }
 }
@@ -230,6 +250,8 @@ pub fn node_graph(tree: &Tree, context: &str) -> Result<Graph, Box<Diagnostic>> 
         all,
         edges,
         declared_in,
+        names: BTreeMap::new(),
+        external: BTreeMap::new(),
     })
 }
 
@@ -259,6 +281,7 @@ pub fn go_graph(tree: &Tree, context: &str) -> Result<Graph, Box<Diagnostic>> {
     all.dedup();
     let mut by_path: BTreeMap<String, String> = BTreeMap::new();
     let mut requires: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut versions: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for member in &all {
         let Some(file) = tree.read(&join(&join(context, member), "go.mod"))? else {
             return Err(Box::new(
@@ -273,6 +296,7 @@ pub fn go_graph(tree: &Tree, context: &str) -> Result<Graph, Box<Diagnostic>> {
         let m = GoMod::parse(&file)?;
         by_path.insert(m.path.clone(), member.clone());
         requires.insert(member.clone(), m.requires);
+        versions.insert(member.clone(), m.required_versions);
     }
     let edges = all
         .iter()
@@ -286,11 +310,150 @@ pub fn go_graph(tree: &Tree, context: &str) -> Result<Graph, Box<Diagnostic>> {
             (m.clone(), to)
         })
         .collect();
+    let external = versions
+        .into_iter()
+        .map(|(m, list)| {
+            let outside = list
+                .into_iter()
+                .filter(|pv| {
+                    let path = pv.split('@').next().unwrap_or_default();
+                    !by_path.contains_key(path)
+                })
+                .collect();
+            (m, outside)
+        })
+        .collect();
     Ok(Graph {
         all,
         edges,
         declared_in: work.path.clone(),
+        names: BTreeMap::new(),
+        external,
     })
+}
+
+/// Reads the Cargo workspace at `context`: its members (`members` globs, less `exclude`; the
+/// root package too when there is one) and the path dependencies between them.
+pub fn cargo_graph(tree: &Tree, context: &str) -> Result<Graph, Box<Diagnostic>> {
+    let manifest = join(context, "Cargo.toml");
+    let Some(file) = tree.read(&manifest)? else {
+        return Err(Box::new(
+            Diagnostic::new(format!(
+                "there is no Cargo.toml in {}",
+                tree.shown(if context.is_empty() { "." } else { context }).display()
+            ))
+            .help("set `context` to the directory of the Cargo workspace the crate belongs to, or remove `context` to build the crate alone"),
+        ));
+    };
+    let root = parse_toml(&file)?;
+    let Some(ws) = root.get("workspace").and_then(toml::Value::as_table) else {
+        return Err(Box::new(
+            Diagnostic::new(format!("{} has no [workspace] table", file.path.display()))
+                .in_file(&file.path)
+                .help("set `context` to the directory of the Cargo workspace the crate belongs to, or remove `context` to build the crate alone"),
+        ));
+    };
+    let strings = |key: &str| -> Vec<String> {
+        ws.get(key)
+            .and_then(toml::Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut patterns = strings("members");
+    patterns.extend(strings("exclude").into_iter().map(|e| format!("!{e}")));
+    let mut all = expand(tree, context, &patterns, &|m| {
+        tree.exists(&join(&join(context, m), "Cargo.toml"))
+    });
+    if root.contains_key("package") && !all.contains(&String::new()) {
+        all.insert(0, String::new());
+    }
+    // `{ workspace = true }` dependencies take their path from [workspace.dependencies].
+    let shared: BTreeMap<String, String> = ws
+        .get("dependencies")
+        .and_then(toml::Value::as_table)
+        .map(|t| {
+            t.iter()
+                .filter_map(|(name, v)| {
+                    let path = v.get("path")?.as_str()?;
+                    Some((name.clone(), normal(path)))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut edges = BTreeMap::new();
+    let mut names = BTreeMap::new();
+    for member in &all {
+        let table = if member.is_empty() {
+            root.clone()
+        } else {
+            let Some(file) = tree.read(&join(&join(context, member), "Cargo.toml"))? else {
+                continue;
+            };
+            parse_toml(&file)?
+        };
+        if let Some(name) = table
+            .get("package")
+            .and_then(|p| p.get("name"))
+            .and_then(toml::Value::as_str)
+        {
+            names.insert(member.clone(), name.to_owned());
+        }
+        let mut to = Vec::new();
+        let mut tables: Vec<&toml::Value> = ["dependencies", "build-dependencies"]
+            .iter()
+            .filter_map(|k| table.get(*k))
+            .collect();
+        if let Some(targets) = table.get("target").and_then(toml::Value::as_table) {
+            for t in targets.values() {
+                tables.extend(
+                    ["dependencies", "build-dependencies"]
+                        .iter()
+                        .filter_map(|k| t.get(*k)),
+                );
+            }
+        }
+        for deps in tables.iter().filter_map(|t| t.as_table()) {
+            for (name, dep) in deps {
+                let target = if let Some(path) = dep.get("path").and_then(toml::Value::as_str) {
+                    Some(normal(&format!("{member}/{path}")))
+                } else if dep.get("workspace").and_then(toml::Value::as_bool) == Some(true) {
+                    shared.get(name).cloned()
+                } else {
+                    None
+                };
+                if let Some(t) = target.filter(|t| all.contains(t)) {
+                    to.push(t);
+                }
+            }
+        }
+        edges.insert(member.clone(), to);
+    }
+    Ok(Graph {
+        all,
+        edges,
+        declared_in: file.path.clone(),
+        names,
+        external: BTreeMap::new(),
+    })
+}
+
+/// A relative path with `.` and `dir/..` folded: `crates/api/../core` → `crates/core`.
+fn normal(path: &str) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                out.pop();
+            }
+            p => out.push(p),
+        }
+    }
+    out.join("/")
 }
 
 /// `dir` relative to `context` (which contains it).
@@ -422,12 +585,38 @@ mod tests {
                 "services/api/go.mod",
                 "module example.com/api\n\ngo 1.24\n\nrequire example.com/log v0.0.0\n",
             ),
-            ("libs/log/go.mod", "module example.com/log\n\ngo 1.24\n"),
+            (
+                "libs/log/go.mod",
+                "module example.com/log\n\ngo 1.24\n\nrequire (\n\tgolang.org/x/text v0.14.0 // indirect\n)\n",
+            ),
             ("libs/other/go.mod", "module example.com/other\n\ngo 1.24\n"),
         ]);
         let m = go_members(&t, "", "services/api").unwrap();
         assert_eq!(m.used, ["libs/log"]);
         assert_eq!(m.all, ["libs/log", "libs/other", "services/api"]);
+        assert_eq!(m.external, ["golang.org/x/text@v0.14.0"]);
+    }
+
+    #[test]
+    fn cargo_workspace_members_and_package_names() {
+        let (_d, t) = tree(&[
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"crates/*\"]\nexclude = [\"crates/old\"]\n\n[workspace.dependencies]\nshop-core = { path = \"crates/core\" }\n",
+            ),
+            ("crates/core/Cargo.toml", "[package]\nname = \"shop-core\"\n"),
+            ("crates/util/Cargo.toml", "[package]\nname = \"shop-util\"\n"),
+            (
+                "crates/server/Cargo.toml",
+                "[package]\nname = \"shop-server\"\n\n[dependencies]\nshop-core.workspace = true\n[target.'cfg(unix)'.dependencies]\nshop-util = { path = \"../util\" }\n",
+            ),
+            ("crates/old/Cargo.toml", "[package]\nname = \"old\"\n"),
+        ]);
+        let g = cargo_graph(&t, "").unwrap();
+        let m = g.members("", "crates/server").unwrap();
+        assert_eq!(m.used, ["crates/core", "crates/util"]);
+        assert_eq!(m.all, ["crates/core", "crates/server", "crates/util"]);
+        assert_eq!(m.package.as_deref(), Some("shop-server"));
     }
 
     #[test]

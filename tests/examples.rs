@@ -28,7 +28,7 @@ fn example_snapshots() {
 #[test]
 fn variant_snapshots() {
     for path in common::variants() {
-        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let name = common::variant_name(&path);
         let files = common::render_config(&path);
         insta::assert_snapshot!(format!("variant_{name}"), common::combined(&files));
     }

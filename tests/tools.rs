@@ -159,7 +159,7 @@ fn taplo_reports_typos_and_bad_enum_values() {
 fn workspace_files(scratch: &Path, kind: FileKind) -> Vec<(Project, PathBuf, PathBuf)> {
     let mut out = Vec::new();
     for variant in common::variants() {
-        let stem = variant.file_stem().unwrap().to_string_lossy().into_owned();
+        let stem = common::variant_name(&variant);
         let project = common::resolve_config(&variant);
         let files = mbgen::render::render_project(&project).expect("templates render");
         let mut found = None;

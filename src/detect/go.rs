@@ -134,6 +134,8 @@ pub struct GoMod {
     pub go: Option<String>,
     pub toolchain: Option<String>,
     pub requires: Vec<String>,
+    /// `path@version` of each requirement, beside `requires`.
+    pub required_versions: Vec<String>,
 }
 
 const DIRECTIVES: &[&str] = &[
@@ -229,13 +231,11 @@ impl GoMod {
         for d in lines {
             if d.in_block {
                 if d.name == "require" {
-                    m.requires.push(
-                        d.text
-                            .split_whitespace()
-                            .next()
-                            .unwrap_or_default()
-                            .to_owned(),
-                    );
+                    let mut words = d.text.split_whitespace();
+                    let path = words.next().unwrap_or_default();
+                    m.requires.push(path.to_owned());
+                    m.required_versions
+                        .push(format!("{path}@{}", words.next().unwrap_or_default()));
                 }
                 continue;
             }
@@ -277,7 +277,15 @@ impl GoMod {
                     m.go = Some(version.to_owned());
                 }
                 "toolchain" => m.toolchain = rest.first().map(|t| (*t).to_owned()),
-                "require" => m.requires.extend(rest.first().map(|r| (*r).to_owned())),
+                "require" => {
+                    if let Some(path) = rest.first() {
+                        m.requires.push((*path).to_owned());
+                        m.required_versions.push(format!(
+                            "{path}@{}",
+                            rest.get(1).copied().unwrap_or_default()
+                        ));
+                    }
+                }
                 _ => {}
             }
         }

@@ -288,10 +288,14 @@ fn lockfile_notes(dir: Dir<'_>, p: &mut Proposal) {
             .map_or_else(String::new, |(b, _)| b.to_owned());
         let here = Dir::new(dir.fs(), &base);
         if here.exists("Cargo.lock") {
-            p.note(format!(
-                "Cargo.lock is at the workspace root ({}), outside this service's `path`: the image builds with `--locked` from `path`, and mbgen does not build workspace members from the root yet",
-                here.path("Cargo.lock")
-            ));
+            // The workspace root's lock: the crate is built from there.
+            let lock = here.path("Cargo.lock");
+            p.evidence(&lock);
+            p.set_str(
+                "context",
+                if base.is_empty() { "." } else { base.as_str() },
+                format!("the Cargo workspace root, where {lock} is"),
+            );
             return;
         }
     }

@@ -105,6 +105,10 @@ pub struct WorkspaceBuild {
     pub packages: Vec<String>,
     /// Every member of the workspace, relative to the context.
     pub members: Vec<String>,
+    /// The service's package name, for Cargo (`cargo build -p`).
+    pub package: Option<String>,
+    /// Go: the modules from outside the workspace that the build needs, `path@version`.
+    pub external: Vec<String>,
 }
 
 /// Extra Dockerfile lines at fixed points, one instruction each.

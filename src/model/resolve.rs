@@ -221,7 +221,7 @@ struct Resolver<'a> {
 }
 
 type Graphs =
-    BTreeMap<(bool, String), Result<workspace::Graph, Box<crate::diagnostic::Diagnostic>>>;
+    BTreeMap<(&'static str, String), Result<workspace::Graph, Box<crate::diagnostic::Diagnostic>>>;
 
 impl Resolver<'_> {
     /// An error at a key of this service, or at the `[workspace]` default it inherited.
@@ -735,14 +735,15 @@ impl Resolver<'_> {
             );
             return None;
         }
-        let go = match stack {
-            NodeStatic | NodeServer => false,
-            Go => true,
+        let kind = match stack {
+            NodeStatic | NodeServer => "node",
+            Go => "go",
+            Rust => "cargo",
             _ => {
                 self.error(
                     &["context"],
                     format!(
-                        "a build context above `path` is supported for node and go workspaces, not for stack `{}`",
+                        "a build context above `path` is supported for node, go and Cargo workspaces, not for stack `{}`",
                         stack.as_str()
                     ),
                     "remove `context`: the service is built from its own directory",
@@ -753,13 +754,11 @@ impl Resolver<'_> {
         let tree = self.tree;
         let graph = self
             .graphs
-            .entry((go, context.to_owned()))
-            .or_insert_with(|| {
-                if go {
-                    workspace::go_graph(tree, context)
-                } else {
-                    workspace::node_graph(tree, context)
-                }
+            .entry((kind, context.to_owned()))
+            .or_insert_with(|| match kind {
+                "go" => workspace::go_graph(tree, context),
+                "cargo" => workspace::cargo_graph(tree, context),
+                _ => workspace::node_graph(tree, context),
             });
         let found = match graph {
             Ok(g) => g.members(context, path),
@@ -818,6 +817,8 @@ impl Resolver<'_> {
             dir: workspace::relative(context, path),
             packages,
             members: members.all,
+            package: members.package,
+            external: members.external,
         })
     }
 
@@ -1008,6 +1009,16 @@ impl Resolver<'_> {
             || vec!["latest".to_owned()],
             |t| t.iter().map(ToString::to_string).collect(),
         );
+        // A crate's binary is named after its package unless it says otherwise.
+        let rust_bin = spec.bin.as_ref().map_or_else(
+            || {
+                workspace
+                    .as_ref()
+                    .and_then(|w| w.package.clone())
+                    .unwrap_or_else(|| self.name.to_owned())
+            },
+            ToString::to_string,
+        );
         Some(Service {
             name: self.name.to_owned(),
             stack,
@@ -1043,10 +1054,7 @@ impl Resolver<'_> {
             output_dir,
             spa: spec.spa.unwrap_or(false),
             go,
-            rust_bin: spec
-                .bin
-                .as_ref()
-                .map_or_else(|| self.name.to_owned(), ToString::to_string),
+            rust_bin,
             port,
             extra_ports,
             env: string_map(&spec.env),

@@ -259,7 +259,15 @@ pub fn stages(service: &Service) -> Vec<&'static str> {
             vec!["deps", "prod-deps", "build", "runtime"]
         }
         Stack::NodeServer => vec!["prod-deps", "runtime"],
-        Stack::Go if service.go.vendor => vec!["build", "runtime"],
+        Stack::Go
+            if service.go.vendor
+                || service
+                    .workspace
+                    .as_ref()
+                    .is_some_and(|w| w.external.is_empty()) =>
+        {
+            vec!["build", "runtime"]
+        }
         Stack::NodeStatic | Stack::Go | Stack::Rust => vec!["deps", "build", "runtime"],
         Stack::Python => vec!["build", "runtime"],
         Stack::Static => vec!["runtime"],
@@ -410,8 +418,10 @@ pub fn copy_same(dir: &str) -> String {
 
 /// The files at a workspace root that a service's dependency step reads.
 fn workspace_root_files(service: &Service) -> Vec<String> {
-    if service.stack == Stack::Go {
-        return vec!["go.work".to_owned(), "go.work.sum".to_owned()];
+    match service.stack {
+        Stack::Go => return vec!["go.work".to_owned(), "go.work.sum".to_owned()],
+        Stack::Rust => return vec!["Cargo.toml".to_owned(), service.lockfile.path.clone()],
+        _ => {}
     }
     let mut files = vec![
         "package.json".to_owned(),
@@ -445,6 +455,11 @@ fn workspace_dockerignore(project: &Project, service: &Service, ws: &WorkspaceBu
         lines.push(format!("!{f}"));
     }
     let manifests: Vec<String> = match (service.stack, service.package_manager) {
+        (Stack::Rust, _) => ws
+            .members
+            .iter()
+            .map(|m| join_pattern(m, "Cargo.toml"))
+            .collect(),
         (Stack::Go, _) => ws
             .members
             .iter()
@@ -480,7 +495,9 @@ fn workspace_dockerignore(project: &Project, service: &Service, ws: &WorkspaceBu
     lines.push(service.dockerfile.clone());
     lines.push(service.dockerignore_file.clone());
     lines.push("# Dependencies and build output are made inside the build".into());
-    if service.stack == Stack::Go {
+    if service.stack == Stack::Rust {
+        lines.push("**/target".into());
+    } else if service.stack == Stack::Go {
         for dir in ws.packages.iter().chain(std::iter::once(&ws.dir)) {
             for p in ["*.test", "*.out", "bin"] {
                 lines.push(join_pattern(dir, p));

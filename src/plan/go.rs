@@ -42,14 +42,23 @@ pub fn plan(service: &Service) -> GoSection {
     } else {
         format!("go.mod {} ./", lockfile.path)
     };
-    let download = (!service.go.vendor).then(|| Run {
-        comments: vec![
-            "Modules only: rebuilt when go.mod or go.sum change, not the sources.".into(),
-        ],
-        mounts: modcache.clone().into_iter().collect(),
-        commands: vec!["go mod download".into()],
-        ..Run::default()
-    });
+    // From a go.work root, `go mod download` would also fetch the versions the modules
+    // require of each other, which the workspace replaces: only outside modules are named.
+    let download_command = match &service.workspace {
+        None => Some("go mod download".to_owned()),
+        Some(ws) if ws.external.is_empty() => None,
+        Some(ws) => Some(format!("go mod download {}", ws.external.join(" "))),
+    };
+    let download = download_command
+        .filter(|_| !service.go.vendor)
+        .map(|command| Run {
+            comments: vec![
+                "Modules only: rebuilt when go.mod or go.sum change, not the sources.".into(),
+            ],
+            mounts: modcache.clone().into_iter().collect(),
+            commands: vec![command],
+            ..Run::default()
+        });
     let binary = format!("/usr/local/bin/{}", binary_name(service));
     let mut flags = vec!["-trimpath".to_owned()];
     if service.go.vendor {

@@ -4,14 +4,21 @@
 
 use serde::Serialize;
 
-use super::common::cache_mount;
+use super::common::{cache_mount, copy_same};
 use super::Run;
 use crate::model::Service;
 
 #[derive(Debug, Serialize)]
 pub struct RustSection {
-    /// `COPY` arguments for `Cargo.toml` and `Cargo.lock`.
+    /// `COPY` arguments for `Cargo.toml` and `Cargo.lock` (the workspace root's, for a crate
+    /// built from its Cargo workspace).
     pub manifests: String,
+    /// From a Cargo workspace root: more `COPY` arguments, one instruction each, for the
+    /// `Cargo.toml` of every member (cargo loads them all).
+    pub member_manifests: Vec<String>,
+    /// `COPY` arguments, one instruction each, for the sources: `. .`, or from a Cargo
+    /// workspace root the directories of the members the crate depends on, then its own.
+    pub sources: Vec<String>,
     pub skeleton: Run,
     pub build: Run,
     /// The binary's path in the build stage.
@@ -26,34 +33,116 @@ pub fn plan(service: &Service) -> RustSection {
         .chain(cache_mount(service, "/usr/local/cargo/git"))
         .collect();
     let bin = &service.rust_bin;
+    let Some(ws) = &service.workspace else {
+        return RustSection {
+            manifests: format!("Cargo.toml {} ./", service.lockfile.path),
+            member_manifests: Vec::new(),
+            sources: vec![". .".to_owned()],
+            skeleton: Run {
+                comments: vec![
+                    "Compile the dependencies against an empty main: this layer is rebuilt when"
+                        .into(),
+                    "Cargo.toml or Cargo.lock change, not the sources.".into(),
+                ],
+                mounts: registry.clone(),
+                commands: vec![
+                    "mkdir -p src".into(),
+                    "echo 'fn main() {}' > src/main.rs".into(),
+                    "cargo build --release --locked".into(),
+                    "rm -rf src".into(),
+                ],
+                ..Run::default()
+            },
+            build: Run {
+                comments: vec![
+                    "Sources are newer than the skeleton's build: touch them so cargo rebuilds the crate."
+                        .into(),
+                ],
+                mounts: registry,
+                commands: vec![
+                    "find src -name '*.rs' -exec touch {} +".into(),
+                    format!("cargo build --release --locked --bin {bin}"),
+                ],
+                ..Run::default()
+            },
+            built: format!("/src/target/release/{bin}"),
+            binary: format!("/usr/local/bin/{bin}"),
+        };
+    };
+    // From the workspace root: every member gets a stub library and main so that cargo can
+    // load the workspace, and the dependencies of this crate alone are compiled.
+    let package = ws.package.clone().unwrap_or_else(|| bin.clone());
+    let src_dirs: Vec<String> = ws
+        .members
+        .iter()
+        .map(|m| crate::model::join(m, "src"))
+        .collect();
+    let members: Vec<String> = ws
+        .members
+        .iter()
+        .map(|m| {
+            if m.is_empty() {
+                ".".to_owned()
+            } else {
+                m.clone()
+            }
+        })
+        .collect();
+    let own: Vec<&String> = ws.packages.iter().chain(std::iter::once(&ws.dir)).collect();
+    let own_src: Vec<String> = own.iter().map(|d| crate::model::join(d, "src")).collect();
     let skeleton = Run {
         comments: vec![
-            "Compile the dependencies against an empty main: this layer is rebuilt when".into(),
-            "Cargo.toml or Cargo.lock change, not the sources.".into(),
+            "Compile the dependencies against stub crates: this layer is rebuilt when a".into(),
+            "Cargo.toml or Cargo.lock changes, not the sources. Stubs of the crates copied".into(),
+            "below are removed; the other members keep theirs, for cargo to load the workspace."
+                .into(),
         ],
         mounts: registry.clone(),
         commands: vec![
-            "mkdir -p src".into(),
-            "echo 'fn main() {}' > src/main.rs".into(),
-            "cargo build --release --locked".into(),
-            "rm -rf src".into(),
+            format!("mkdir -p {}", src_dirs.join(" ")),
+            format!(
+                "for member in {}; do echo 'fn main() {{}}' > \"$member/src/main.rs\"; touch \"$member/src/lib.rs\"; done",
+                members.join(" ")
+            ),
+            format!("cargo build --release --locked -p {package}"),
+            format!("rm -rf {}", own_src.join(" ")),
         ],
         ..Run::default()
     };
+    let own_dirs: Vec<String> = own
+        .iter()
+        .map(|d| {
+            if d.is_empty() {
+                ".".to_owned()
+            } else {
+                (*d).clone()
+            }
+        })
+        .collect();
     let build = Run {
         comments: vec![
-            "Sources are newer than the skeleton's build: touch them so cargo rebuilds the crate."
+            "Sources are newer than the skeleton's build: touch them so cargo rebuilds the crates."
                 .into(),
         ],
         mounts: registry,
         commands: vec![
-            "find src -name '*.rs' -exec touch {} +".into(),
-            format!("cargo build --release --locked --bin {bin}"),
+            format!(
+                "find {} -name '*.rs' -exec touch {{}} +",
+                own_dirs.join(" ")
+            ),
+            format!("cargo build --release --locked -p {package} --bin {bin}"),
         ],
         ..Run::default()
     };
     RustSection {
         manifests: format!("Cargo.toml {} ./", service.lockfile.path),
+        member_manifests: ws
+            .members
+            .iter()
+            .filter(|m| !m.is_empty())
+            .map(|m| format!("{m}/Cargo.toml {m}/"))
+            .collect(),
+        sources: own.iter().map(|d| copy_same(d)).collect(),
         skeleton,
         build,
         built: format!("/src/target/release/{bin}"),

@@ -54,7 +54,23 @@ pub fn render_config(path: &Path) -> Vec<mbgen::render::GeneratedFile> {
     mbgen::render::render_project(&resolve_config(path)).expect("templates render")
 }
 
-/// The variant configurations in tests/variants, sorted.
+/// A variant's name: the file's stem, or for a workspace tree `workspace-<directory>`.
+pub fn variant_name(path: &Path) -> String {
+    if path.file_name().is_some_and(|n| n == "mbgen.toml") {
+        let dir = path
+            .parent()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_string_lossy();
+        format!("workspace-tree-{dir}")
+    } else {
+        path.file_stem().unwrap().to_string_lossy().into_owned()
+    }
+}
+
+/// The variant configurations in tests/variants, then the workspace trees in
+/// tests/workspaces (an `mbgen.toml` with the manifests it reads), sorted.
 pub fn variants() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("tests/variants"))
         .expect("tests/variants exists")
@@ -62,17 +78,28 @@ pub fn variants() -> Vec<PathBuf> {
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))
         .collect();
     files.sort();
+    let mut trees: Vec<PathBuf> = std::fs::read_dir(root().join("tests/workspaces"))
+        .expect("tests/workspaces exists")
+        .map(|e| e.expect("readable entry").path().join("mbgen.toml"))
+        .filter(|p| p.is_file())
+        .collect();
+    trees.sort();
+    files.extend(trees);
     files
 }
 
 /// Every generated Dockerfile: examples, and variants rendered into `scratch`.
 pub fn all_dockerfiles(scratch: &Path) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = examples()
-        .into_iter()
-        .map(|d| d.join("Dockerfile"))
-        .collect();
+    let mut out: Vec<PathBuf> = Vec::new();
+    for example in examples() {
+        for file in render_config(&example.join("mbgen.toml")) {
+            if file.kind == mbgen::render::FileKind::Dockerfile {
+                out.push(example.join(&file.path));
+            }
+        }
+    }
     for variant in variants() {
-        let stem = variant.file_stem().unwrap().to_string_lossy().into_owned();
+        let stem = variant_name(&variant);
         for file in render_config(&variant) {
             if file.kind == mbgen::render::FileKind::Dockerfile {
                 // A variant may have several services: one file each.

@@ -1,0 +1,3 @@
+fn main() {
+    println!("{}", shop_core::render(1));
+}
