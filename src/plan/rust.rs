@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::common::{cache_mount, copy_same};
 use super::Run;
-use crate::model::Service;
+use crate::model::{Service, WorkspaceBuild};
 
 #[derive(Debug, Serialize)]
 pub struct RustSection {
@@ -32,9 +32,16 @@ pub fn plan(service: &Service) -> RustSection {
         .into_iter()
         .chain(cache_mount(service, "/usr/local/cargo/git"))
         .collect();
+    match &service.workspace {
+        None => single(service, registry),
+        Some(ws) => workspace(service, ws, registry),
+    }
+}
+
+/// A crate built alone: its manifests, an empty main for the dependencies, then the crate.
+fn single(service: &Service, registry: Vec<String>) -> RustSection {
     let bin = &service.rust_bin;
-    let Some(ws) = &service.workspace else {
-        return RustSection {
+    RustSection {
             manifests: format!("Cargo.toml {} ./", service.lockfile.path),
             member_manifests: Vec::new(),
             sources: vec![". .".to_owned()],
@@ -67,8 +74,12 @@ pub fn plan(service: &Service) -> RustSection {
             },
             built: format!("/src/target/release/{bin}"),
             binary: format!("/usr/local/bin/{bin}"),
-        };
-    };
+    }
+}
+
+/// A crate built from its Cargo workspace root.
+fn workspace(service: &Service, ws: &WorkspaceBuild, registry: Vec<String>) -> RustSection {
+    let bin = &service.rust_bin;
     // From the workspace root: every member gets a stub library and main so that cargo can
     // load the workspace, and the dependencies of this crate alone are compiled.
     let package = ws.package.clone().unwrap_or_else(|| bin.clone());

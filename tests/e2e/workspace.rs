@@ -385,8 +385,21 @@ fn compose_build(
         }
     }
     let log = suite.out.join(format!("{}-compose.log", case.name));
+    // Compose runs `docker` from PATH: the suite's client comes first (another docker
+    // there may want the buildx plugin for BuildKit builds).
+    let client_dir = suite
+        .docker
+        .bin
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut paths = vec![client_dir];
+    paths.extend(std::env::split_paths(&path));
+    let path = std::env::join_paths(paths).unwrap_or(path);
     let mut cmd = Command::new("docker-compose");
     cmd.current_dir(dir)
+        .env("PATH", path)
         .args(["-f", "compose.yaml", "-f", "compose.e2e.yaml", "build"])
         .env("COMPOSE_DOCKER_CLI_BUILD", "1")
         .env("DOCKER_BUILDKIT", "1")
