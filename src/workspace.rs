@@ -402,34 +402,7 @@ pub fn cargo_graph(tree: &Tree, context: &str) -> Result<Graph, Box<Diagnostic>>
         {
             names.insert(member.clone(), name.to_owned());
         }
-        let mut to = Vec::new();
-        let mut tables: Vec<&toml::Value> = ["dependencies", "build-dependencies"]
-            .iter()
-            .filter_map(|k| table.get(*k))
-            .collect();
-        if let Some(targets) = table.get("target").and_then(toml::Value::as_table) {
-            for t in targets.values() {
-                tables.extend(
-                    ["dependencies", "build-dependencies"]
-                        .iter()
-                        .filter_map(|k| t.get(*k)),
-                );
-            }
-        }
-        for deps in tables.iter().filter_map(|t| t.as_table()) {
-            for (name, dep) in deps {
-                let target = if let Some(path) = dep.get("path").and_then(toml::Value::as_str) {
-                    Some(normal(&format!("{member}/{path}")))
-                } else if dep.get("workspace").and_then(toml::Value::as_bool) == Some(true) {
-                    shared.get(name).cloned()
-                } else {
-                    None
-                };
-                if let Some(t) = target.filter(|t| all.contains(t)) {
-                    to.push(t);
-                }
-            }
-        }
+        let to = path_dependencies(member, &table, &shared, &all);
         edges.insert(member.clone(), to);
     }
     Ok(Graph {
@@ -439,6 +412,46 @@ pub fn cargo_graph(tree: &Tree, context: &str) -> Result<Graph, Box<Diagnostic>>
         names,
         external: BTreeMap::new(),
     })
+}
+
+/// The members a member's manifest depends on by path (`path = "../core"`, or
+/// `workspace = true` with a path in `[workspace.dependencies]`), for building: normal and
+/// build dependencies, target-specific ones included.
+fn path_dependencies(
+    member: &str,
+    table: &toml::Table,
+    shared: &BTreeMap<String, String>,
+    all: &[String],
+) -> Vec<String> {
+    let mut tables: Vec<&toml::Value> = ["dependencies", "build-dependencies"]
+        .iter()
+        .filter_map(|k| table.get(*k))
+        .collect();
+    if let Some(targets) = table.get("target").and_then(toml::Value::as_table) {
+        for t in targets.values() {
+            tables.extend(
+                ["dependencies", "build-dependencies"]
+                    .iter()
+                    .filter_map(|k| t.get(*k)),
+            );
+        }
+    }
+    let mut to = Vec::new();
+    for deps in tables.iter().filter_map(|t| t.as_table()) {
+        for (name, dep) in deps {
+            let target = if let Some(path) = dep.get("path").and_then(toml::Value::as_str) {
+                Some(normal(&format!("{member}/{path}")))
+            } else if dep.get("workspace").and_then(toml::Value::as_bool) == Some(true) {
+                shared.get(name).cloned()
+            } else {
+                None
+            };
+            if let Some(t) = target.filter(|t| all.contains(t)) {
+                to.push(t);
+            }
+        }
+    }
+    to
 }
 
 /// A relative path with `.` and `dir/..` folded: `crates/api/../core` → `crates/core`.
