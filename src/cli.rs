@@ -31,7 +31,8 @@ pub enum Command {
     /// on this machine. Each key of the written mbgen.toml carries a comment saying where its value
     /// came from. In a monorepo (npm, yarn or pnpm workspaces, go.work, a Cargo workspace, or
     /// sibling directories with their own manifests) each app becomes a service; libraries are left
-    /// out. init asks no questions: it takes the proposal it reports.
+    /// out. At a terminal init asks which services to keep and what detection had to pick
+    /// among; elsewhere, or with --yes, it takes the proposal it reports.
     Init(InitArgs),
     /// Create a service from a starter app and add it to mbgen.toml.
     ///
@@ -246,8 +247,9 @@ pub struct InitArgs {
     #[arg(long, value_name = "DIR")]
     pub main: Option<String>,
 
-    /// Accept every proposal without asking. init never asks, so this is the behaviour with
-    /// or without the flag; scripts may pass it.
+    /// Accept every proposal without asking. init asks only when standard input and standard
+    /// error are a terminal (which services to keep, and what detection had to pick among,
+    /// such as a Go module's main package); without a terminal it never asks.
     #[arg(long, short)]
     pub yes: bool,
 }

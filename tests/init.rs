@@ -547,3 +547,75 @@ fn a_schema_url_writes_no_schema_file() {
     assert!(text.starts_with(&format!("#:schema {url}\n")), "{text}");
     assert!(!root.join(".mbgen").exists());
 }
+
+/// `mbgen init` at a terminal, answering its prompts; returns the session and the written
+/// mbgen.toml.
+fn init_at_terminal(tree: Tree, answers: &[&str]) -> (String, String) {
+    let (_tmp, root) = tree.build();
+    let script = common::root().join("tests/tools/pty_session.py");
+    let out = std::process::Command::new("python3")
+        .arg(script)
+        .arg(serde_json::to_string(answers).unwrap())
+        .arg(env!("CARGO_BIN_EXE_mbgen"))
+        .arg("init")
+        .arg(&root)
+        .output()
+        .expect("python3 runs");
+    let session = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{session}");
+    let written = fs::read_to_string(root.join("mbgen.toml")).unwrap();
+    (session, written)
+}
+
+fn two_apps_one_with_two_mains() -> Tree {
+    Tree::new()
+        .file("api/go.mod", "module example.com/api\n\ngo 1.24\n")
+        .file("api/cmd/api/main.go", "package main\n\nfunc main() {}\n")
+        .file(
+            "api/cmd/migrate/main.go",
+            "package main\n\nfunc main() {}\n",
+        )
+        .file("worker/go.mod", "module example.com/worker\n\ngo 1.24\n")
+        .file("worker/main.go", "package main\n\nfunc main() {}\n")
+}
+
+#[test]
+fn at_a_terminal_init_asks_which_services_and_which_main() {
+    let (session, written) = init_at_terminal(two_apps_one_with_two_mains(), &["", "n", "2"]);
+    assert!(
+        session.contains("keep service `api` (go, api)? [Y/n]"),
+        "{session}"
+    );
+    assert!(
+        session.contains("keep service `worker` (go, worker)? [Y/n]"),
+        "{session}"
+    );
+    assert!(session.contains("`main` of service `api`:"), "{session}");
+    assert!(!written.contains("[services.worker]"), "{written}");
+    assert!(
+        written.contains("main = \"cmd/migrate\" # chosen at the prompt"),
+        "{written}"
+    );
+    assert!(!written.contains("main packages:"), "{written}");
+}
+
+#[test]
+fn at_a_terminal_enter_takes_every_proposal_and_yes_asks_nothing() {
+    let (session, written) = init_at_terminal(two_apps_one_with_two_mains(), &[]);
+    assert!(session.contains("[Y/n]"), "{session}");
+    assert!(written.contains("[services.worker]"), "{written}");
+    assert!(written.contains("main = \"cmd/api\""), "{written}");
+
+    let (_tmp, root) = two_apps_one_with_two_mains().build();
+    let out = std::process::Command::new("python3")
+        .arg(common::root().join("tests/tools/pty_session.py"))
+        .arg("[]")
+        .arg(env!("CARGO_BIN_EXE_mbgen"))
+        .args(["init", "--yes"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    let session = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{session}");
+    assert!(!session.contains("[Y/n]"), "{session}");
+}

@@ -1,6 +1,6 @@
 //! `mbgen init`: detect the apps of a project and write, print or report an `mbgen.toml`.
 
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 
 use crate::cli::InitArgs;
@@ -35,9 +35,14 @@ pub fn run(args: InitArgs) -> Result<(), Error> {
         json,
         schema,
         main,
-        // init never asks, so accepting every default is what it always does.
-        yes: _,
+        yes,
     } = args;
+    // Questions only at a terminal, and only when the file is to be written.
+    let interactive = !yes
+        && !stdout
+        && !json
+        && std::io::stdin().is_terminal()
+        && std::io::stderr().is_terminal();
     let root_name = std::fs::canonicalize(&dir)
         .ok()
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()));
@@ -71,9 +76,13 @@ pub fn run(args: InitArgs) -> Result<(), Error> {
             .write_all(format!("{text}\n").as_bytes())
             .map_err(Error::io("write", "standard output"));
     }
+    print_summary(&report);
+    let mut report = report;
+    if interactive {
+        ask(&mut report, &mut std::io::stdin().lock())?;
+    }
     let text = scaffold::to_toml(&report, &settings.schema);
     scaffold::verify(&text, &Tree::new(&settings.dir, &settings.dir))?;
-    print_summary(&report);
     warn_hand_written_dockerfiles(&settings.dir, &report);
     match settings.mode {
         Mode::Stdout => std::io::stdout()
@@ -90,6 +99,92 @@ pub fn run(args: InitArgs) -> Result<(), Error> {
         }
         Mode::Json => unreachable!("handled above"),
     }
+}
+
+/// At a terminal: which services to keep (when there are several), and the value of each
+/// setting detection had to pick among several. An empty answer (or the end of input)
+/// takes the proposal.
+fn ask(report: &mut Report, input: &mut dyn std::io::BufRead) -> Result<(), Error> {
+    let mut line = String::new();
+    let mut read = |prompt: &str| -> Result<String, Error> {
+        eprint!("{prompt}");
+        let _ = std::io::stderr().flush();
+        line.clear();
+        input
+            .read_line(&mut line)
+            .map_err(Error::io("read", "standard input"))?;
+        Ok(line.trim().to_owned())
+    };
+    eprintln!("(press Enter to take a proposal; --yes takes them all without asking)");
+    if report.services.len() > 1 {
+        let mut kept = Vec::new();
+        for p in std::mem::take(&mut report.services) {
+            let path = if p.path.is_empty() {
+                "."
+            } else {
+                p.path.as_str()
+            };
+            loop {
+                let answer = read(&format!(
+                    "keep service `{}` ({}, {path})? [Y/n] ",
+                    p.name,
+                    p.stack.as_str()
+                ))?;
+                match answer.to_ascii_lowercase().as_str() {
+                    "" | "y" | "yes" => {
+                        kept.push(p);
+                        break;
+                    }
+                    "n" | "no" => break,
+                    _ => eprintln!("answer y or n"),
+                }
+            }
+        }
+        if kept.is_empty() {
+            return Err(
+                Diagnostic::new("every service was left out: nothing to write")
+                    .help("run `mbgen init` again and keep at least one")
+                    .into(),
+            );
+        }
+        report.services = kept;
+    }
+    for p in &mut report.services {
+        for choice in std::mem::take(&mut p.choices) {
+            eprintln!("`{}` of service `{}`:", choice.key, p.name);
+            for (i, v) in choice.values.iter().enumerate() {
+                let shown = if v.is_empty() { "." } else { v.as_str() };
+                eprintln!(
+                    "  {}) {shown}{}",
+                    i + 1,
+                    if i == 0 { "  (proposed)" } else { "" }
+                );
+            }
+            let picked = loop {
+                let answer = read(&format!("pick 1-{} [1] ", choice.values.len()))?;
+                if answer.is_empty() {
+                    break 0;
+                }
+                match answer.parse::<usize>() {
+                    Ok(n) if (1..=choice.values.len()).contains(&n) => break n - 1,
+                    _ => eprintln!("answer a number from 1 to {}", choice.values.len()),
+                }
+            };
+            if picked > 0 {
+                let value = choice.values[picked].clone();
+                p.notes.retain(|n| !choice.notes.contains(n));
+                p.alternatives
+                    .retain(|a| !a.contains(value.as_str()) || value.is_empty());
+                if value.is_empty() {
+                    // The module's own directory: the default, so no key.
+                    p.settings.retain(|s| s.key != choice.key);
+                } else {
+                    p.set_str(choice.key, &value, "chosen at the prompt");
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Writes the schema where a relative `#:schema` path points, unless a file that is not

@@ -435,12 +435,20 @@ fn choose_main(
     for other in &others {
         p.alternatives.push(format!("main package {other}"));
     }
-    p.note(format!(
+    let note = format!(
         "{} main packages: {} is built, not {}. Run `mbgen init --main <dir>` to build another, or copy this service with another `main` and `dockerfile`",
         mains.len(),
         display_main(&chosen),
         others.join(", ")
-    ));
+    );
+    p.note(note.clone());
+    p.choices.push(super::Choice {
+        key: "main",
+        values: std::iter::once(chosen.clone())
+            .chain(mains.iter().filter(|m| **m != chosen).cloned())
+            .collect(),
+        notes: vec![note],
+    });
     Ok(chosen)
 }
 

@@ -115,6 +115,20 @@ pub struct Proposal {
     pub alternatives: Vec<String>,
     /// What the user should check or do; written as comments above the service.
     pub notes: Vec<String>,
+    /// Values detection had to pick among, which `init` asks about at a terminal.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub choices: Vec<Choice>,
+}
+
+/// A setting detection picked among several possible values: the first is the pick.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Choice {
+    pub key: &'static str,
+    /// The values, the pick first.
+    pub values: Vec<String>,
+    /// Notes of the proposal that only hold for the pick, dropped when another is chosen.
+    #[serde(skip)]
+    pub notes: Vec<String>,
 }
 
 // Serde passes the field by reference; the signature is not ours to choose.
@@ -148,6 +162,7 @@ impl Proposal {
             settings: Vec::new(),
             alternatives: Vec::new(),
             notes: Vec::new(),
+            choices: Vec::new(),
         }
     }
 

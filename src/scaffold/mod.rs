@@ -339,6 +339,7 @@ mod tests {
                 ],
                 alternatives: vec![],
                 notes: vec!["the lockfile is elsewhere".into()],
+                choices: vec![],
             }],
             skipped: vec![],
         };
@@ -382,6 +383,7 @@ mod tests {
             }],
             alternatives: vec![],
             notes: vec![],
+            choices: vec![],
         })
     }
 

@@ -180,6 +180,7 @@ pub fn entry(stack: Stack, name: &str, path: &str, port: Option<u16>) -> Service
         settings: Vec::new(),
         alternatives: Vec::new(),
         notes: Vec::new(),
+        choices: Vec::new(),
     };
     for (key, value, source) in settings {
         p.set(key, value, source);
