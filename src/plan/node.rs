@@ -65,9 +65,10 @@ fn install_commands(service: &Service) -> (String, String) {
             format!("npm ci --workspace={dir} --include-workspace-root --no-audit --no-fund"),
             format!("npm ci --workspace={dir} --omit=dev --no-audit --no-fund"),
         ),
+        // `{dir}...`: the package in that directory and everything it depends on.
         PackageManager::Pnpm => (
-            format!("pnpm install --frozen-lockfile --filter=./{dir}..."),
-            format!("pnpm install --frozen-lockfile --prod --filter=./{dir}..."),
+            format!("pnpm install --frozen-lockfile --filter=\"{{./{dir}}}...\""),
+            format!("pnpm install --frozen-lockfile --prod --filter=\"{{./{dir}}}...\""),
         ),
         _ => (c.full.to_owned(), c.production.to_owned()),
     }
