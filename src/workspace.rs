@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::detect::go::GoMod;
 use crate::detect::node;
-use crate::detect::text::parse_toml;
+use crate::detect::text::{parse_toml, toml_strings};
 use crate::detect::workspace::{glob_match, go_work_uses, pnpm_packages};
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::model::join;
@@ -346,25 +346,19 @@ pub fn cargo_graph(tree: &Tree, context: &str) -> Result<Graph, Box<Diagnostic>>
         ));
     };
     let root = parse_toml(&file)?;
-    let Some(ws) = root.get("workspace").and_then(toml::Value::as_table) else {
+    let Some(ws) = root.get("workspace").filter(|w| w.is_table()) else {
         return Err(Box::new(
             Diagnostic::new(format!("{} has no [workspace] table", file.path.display()))
                 .in_file(&file.path)
                 .help("set `context` to the directory of the Cargo workspace the crate belongs to, or remove `context` to build the crate alone"),
         ));
     };
-    let strings = |key: &str| -> Vec<String> {
-        ws.get(key)
-            .and_then(toml::Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let mut patterns = strings("members");
-    patterns.extend(strings("exclude").into_iter().map(|e| format!("!{e}")));
+    let mut patterns = toml_strings(ws, "members");
+    patterns.extend(
+        toml_strings(ws, "exclude")
+            .into_iter()
+            .map(|e| format!("!{e}")),
+    );
     let mut all = expand(tree, context, &patterns, &|m| {
         tree.exists(&join(&join(context, m), "Cargo.toml"))
     });

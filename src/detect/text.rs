@@ -38,6 +38,21 @@ pub fn parse_toml(file: &SourceFile) -> Result<toml::Table, Box<Diagnostic>> {
     })
 }
 
+/// The strings of the array at `key` of a TOML table (other items are skipped); empty when
+/// there is no such array.
+#[must_use]
+pub fn toml_strings(table: &toml::Value, key: &str) -> Vec<String> {
+    table
+        .get(key)
+        .and_then(toml::Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// A manifest whose syntax is fine but whose `key` holds the wrong kind of value.
 #[must_use]
 pub fn wrong_type(file: &SourceFile, key: &str, expected: &str) -> Diagnostic {

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use super::text::parse_toml;
+use super::text::{parse_toml, toml_strings};
 use super::{
     detectors, node, service_name, Detector, Dir, Fs, Layout, Options, Outcome, Proposal, Report,
     Skipped,
@@ -258,16 +258,7 @@ fn members(root: Dir<'_>) -> Result<(Vec<String>, Vec<String>), Box<Diagnostic>>
     if let Some(file) = root.manifest("Cargo.toml")? {
         let table = parse_toml(&file)?;
         if let Some(ws) = table.get("workspace") {
-            let strings = |key: &str| -> Vec<String> {
-                ws.get(key)
-                    .and_then(toml::Value::as_array)
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|v| v.as_str().map(str::to_owned))
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            };
+            let strings = |key: &str| toml_strings(ws, key);
             let list = strings("members");
             if !list.is_empty() || table.contains_key("package") {
                 declared_by.push("Cargo.toml".to_owned());
