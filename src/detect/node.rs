@@ -710,7 +710,10 @@ fn classify(dir: Dir<'_>, m: &Manifest) -> Result<App, Box<Diagnostic>> {
         let files: Vec<String> = cfg.into_iter().map(|(p, _)| p).collect();
         return Ok(with_evidence(static_site("Vite", out, source, true), files));
     }
-    if m.scripts.contains_key("build") && dir.exists("index.html") {
+    let page = ["index.html", "src/index.html", "public/index.html"]
+        .into_iter()
+        .find(|p| dir.exists(p));
+    if let (true, Some(page)) = (m.scripts.contains_key("build"), page) {
         let mut app = static_site(
             "front-end",
             "dist",
@@ -718,7 +721,7 @@ fn classify(dir: Dir<'_>, m: &Manifest) -> Result<App, Box<Diagnostic>> {
             false,
         );
         if let App::Deployable(Kind::Static(s)) = &mut app {
-            s.evidence.push(dir.path("index.html"));
+            s.evidence.push(dir.path(page));
         }
         return Ok(app);
     }
