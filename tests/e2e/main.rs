@@ -101,6 +101,9 @@ const INIT_EXAMPLES: &[&str] = &[
     "static",
 ];
 
+/// The monorepo example, also run through `mbgen init` as a whole (case `init-workspace`).
+const WORKSPACE_EXAMPLE: &str = "workspace";
+
 fn main() -> ExitCode {
     if std::env::var("MBGEN_E2E").as_deref() != Ok("1") {
         println!("e2e: skipped (set MBGEN_E2E=1, or run tests/run.sh)");
@@ -320,6 +323,17 @@ fn load_cases(root: &Path) -> Result<Vec<Case>, String> {
         })
         .collect();
     if std::env::var("MBGEN_E2E_INIT").as_deref() != Ok("0") {
+        if names.iter().any(|n| n == WORKSPACE_EXAMPLE) {
+            cases.push(Case {
+                example: examples.join(WORKSPACE_EXAMPLE),
+                naive: PathBuf::new(),
+                settings: None,
+                name: format!("init-{WORKSPACE_EXAMPLE}"),
+                from_init: true,
+                workspace: true,
+                starter: None,
+            });
+        }
         for name in names.iter().filter(|n| INIT_EXAMPLES.contains(&n.as_str())) {
             cases.push(Case {
                 example: examples.join(name),
@@ -333,21 +347,7 @@ fn load_cases(root: &Path) -> Result<Vec<Case>, String> {
         }
     }
     if std::env::var("MBGEN_E2E_STARTERS").as_deref() != Ok("0") {
-        for stack in starters::STACKS {
-            let name = format!("new-{stack}");
-            if wanted_only.as_ref().is_some_and(|w| !w.contains(&name)) {
-                continue;
-            }
-            cases.push(Case {
-                example: PathBuf::new(),
-                naive: PathBuf::new(),
-                settings: None,
-                name,
-                from_init: false,
-                workspace: false,
-                starter: Some(stack),
-            });
-        }
+        cases.extend(starters::cases(wanted_only.as_deref()));
     }
     Ok(cases)
 }

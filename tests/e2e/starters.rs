@@ -1,6 +1,7 @@
 //! `mbgen new`: the starter app of every stack, created in an empty project, rendered, built,
 //! run and answering 200 as a non-root user (cases `new-<stack>`).
 
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -18,6 +19,24 @@ pub const STACKS: &[&str] = &[
     "rust",
     "static",
 ];
+
+/// The cases `new-<stack>`, those `wanted` names when given.
+pub fn cases(wanted: Option<&[String]>) -> Vec<Case> {
+    STACKS
+        .iter()
+        .map(|stack| (stack, format!("new-{stack}")))
+        .filter(|(_, name)| wanted.is_none_or(|w| w.contains(name)))
+        .map(|(stack, name)| Case {
+            example: PathBuf::new(),
+            naive: PathBuf::new(),
+            settings: None,
+            name,
+            from_init: false,
+            workspace: false,
+            starter: Some(stack),
+        })
+        .collect()
+}
 
 pub fn run_case(suite: &mut Suite, case: &Case, stack: &str) -> CaseReport {
     let started = Instant::now();
