@@ -282,15 +282,27 @@ fn python_poetry_needs_an_export() {
 }
 
 #[test]
-fn python_pipenv_needs_an_export() {
+fn python_pipenv_needs_a_lockfile() {
     let out = init_stdout(
         Tree::new()
             .file("Pipfile", "[packages]\nflask = \"*\"\ngunicorn = \"*\"\n")
             .file("app.py", "app = Flask(__name__)\n"),
     );
     assert!(out.starts_with("exit: 1"), "{out}");
+    assert!(out.contains("pipenv lock"), "{out}");
+}
+
+#[test]
+fn python_pipenv_with_its_lockfile() {
+    let out = init_stdout(
+        Tree::new()
+            .file("Pipfile", "[packages]\nflask = \"*\"\ngunicorn = \"*\"\n")
+            .file("Pipfile.lock", "{}\n")
+            .file("app.py", "from flask import Flask\napp = Flask(__name__)\n"),
+    );
+    assert!(out.starts_with("exit: 0"), "{out}");
     assert!(
-        out.contains("pipenv requirements > requirements.txt"),
+        out.contains("package-manager = \"pipenv\" # Pipfile.lock"),
         "{out}"
     );
 }

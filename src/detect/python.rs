@@ -290,6 +290,29 @@ fn dependencies(
         }
         return Ok(());
     }
+    // A committed lock of Poetry, PDM or Pipenv: its tool exports it at build time.
+    for (lock, manifest, pm) in [
+        ("poetry.lock", "pyproject.toml", "poetry"),
+        ("pdm.lock", "pyproject.toml", "pdm"),
+        ("Pipfile.lock", "Pipfile", "pipenv"),
+    ] {
+        if !dir.exists(lock) {
+            continue;
+        }
+        if !dir.exists(manifest) {
+            return Err(Box::new(
+                Diagnostic::new(format!("{} has no {manifest} beside it", dir.path(lock))).help(
+                    format!("{lock} is read together with {manifest}: commit both"),
+                ),
+            ));
+        }
+        p.evidence(dir.path(lock));
+        p.set_str("package-manager", pm, dir.path(lock));
+        if let Some(first) = requirements.first() {
+            p.alternatives.push(format!("pip with {}", dir.path(first)));
+        }
+        return Ok(());
+    }
     if let Some(first) = requirements.first() {
         p.evidence(dir.path(first));
         p.set_str("package-manager", "pip", dir.path(first));
@@ -313,23 +336,23 @@ fn dependencies(
         }
         return Ok(());
     }
-    let (what, file, export) = if tool("poetry") || dir.exists("poetry.lock") {
+    let (what, file, export) = if tool("poetry") {
         (
-            "Poetry",
+            "Poetry without a committed poetry.lock",
             "pyproject.toml",
-            "poetry export --format requirements.txt --output requirements.txt --without-hashes\n\n    (Poetry 2 needs its export plugin first: poetry self add poetry-plugin-export)",
+            "poetry lock",
         )
-    } else if tool("pdm") || dir.exists("pdm.lock") {
+    } else if tool("pdm") {
         (
-            "PDM",
+            "PDM without a committed pdm.lock",
             "pyproject.toml",
-            "pdm export --format requirements --output requirements.txt --without-hashes",
+            "pdm lock",
         )
     } else if pipfile {
         (
-            "Pipenv",
+            "Pipenv without a committed Pipfile.lock",
             "Pipfile",
-            "pipenv requirements > requirements.txt",
+            "pipenv lock",
         )
     } else if pyproject.is_some() {
         (
@@ -351,11 +374,11 @@ fn dependencies(
     };
     Err(Box::new(
         Diagnostic::new(format!(
-            "{who} uses {what}, and mbgen installs Python dependencies from a requirements file or uv.lock"
+            "{who} uses {what}, and mbgen installs Python dependencies from a lockfile (uv.lock, poetry.lock, pdm.lock, Pipfile.lock) or a requirements file"
         ))
         .in_file(std::path::Path::new(&dir.path(file)))
         .help(format!(
-            "export the locked dependencies and commit the file, then run `mbgen init` again:\n\n    {export}\n"
+            "lock the dependencies and commit the lockfile, then run `mbgen init` again:\n\n    {export}\n"
         )),
     ))
 }
@@ -744,7 +767,7 @@ mod tests {
     }
 
     #[test]
-    fn poetry_without_export_is_explained() {
+    fn poetry_without_a_lockfile_is_explained() {
         let e = run(&[
             (
                 "pyproject.toml",
@@ -754,7 +777,56 @@ mod tests {
         ])
         .unwrap_err();
         assert!(e.message.contains("Poetry"), "{}", e.message);
-        assert!(e.help.unwrap().contains("poetry export"));
+        assert!(e.help.unwrap().contains("poetry lock"));
+    }
+
+    #[test]
+    fn poetry_pdm_and_pipenv_locks_are_used() {
+        for (files, pm) in [
+            (
+                vec![
+                    (
+                        "pyproject.toml",
+                        "[tool.poetry]\nname = \"x\"\n[tool.poetry.dependencies]\nflask = \"^3\"\n",
+                    ),
+                    ("poetry.lock", "# poetry\n"),
+                ],
+                "poetry",
+            ),
+            (
+                vec![
+                    (
+                        "pyproject.toml",
+                        "[project]\nname = \"x\"\ndependencies = [\"flask\"]\n",
+                    ),
+                    ("pdm.lock", "# pdm\n"),
+                ],
+                "pdm",
+            ),
+            (
+                vec![
+                    ("Pipfile", "[packages]\nflask = \"*\"\n"),
+                    ("Pipfile.lock", "{}\n"),
+                ],
+                "pipenv",
+            ),
+        ] {
+            let mut files = files;
+            files.push(("app.py", "from flask import Flask\napp = Flask(__name__)\n"));
+            let p = found(&files);
+            assert_eq!(
+                p.get("package-manager"),
+                Some(&Value::Str(pm.into())),
+                "{pm}"
+            );
+        }
+        let e = run(&[
+            ("poetry.lock", "# poetry\n"),
+            ("app.py", "app = Flask(__name__)\n"),
+            ("requirements.txt", "flask\n"),
+        ])
+        .unwrap_err();
+        assert!(e.message.contains("no pyproject.toml"), "{}", e.message);
     }
 
     #[test]

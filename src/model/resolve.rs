@@ -374,7 +374,13 @@ impl Resolver<'_> {
                 PackageManager::Yarn,
                 PackageManager::Pnpm,
             ],
-            Python => &[PackageManager::Pip, PackageManager::Uv],
+            Python => &[
+                PackageManager::Pip,
+                PackageManager::Uv,
+                PackageManager::Poetry,
+                PackageManager::Pdm,
+                PackageManager::Pipenv,
+            ],
             Go => &[PackageManager::Go],
             Rust => &[PackageManager::Cargo],
             Static => &[PackageManager::Npm],
@@ -405,6 +411,9 @@ impl Resolver<'_> {
                 "yarn.lock" => Some(PackageManager::Yarn),
                 "pnpm-lock.yaml" => Some(PackageManager::Pnpm),
                 "uv.lock" => Some(PackageManager::Uv),
+                "poetry.lock" => Some(PackageManager::Poetry),
+                "pdm.lock" => Some(PackageManager::Pdm),
+                "Pipfile.lock" => Some(PackageManager::Pipenv),
                 f if Path::new(f)
                     .extension()
                     .is_some_and(|e| e.eq_ignore_ascii_case("txt")) =>
@@ -455,6 +464,9 @@ impl Resolver<'_> {
             PackageManager::Pnpm => ("pnpm-lock.yaml", false),
             PackageManager::Pip => ("requirements.txt", false),
             PackageManager::Uv => ("uv.lock", false),
+            PackageManager::Poetry => ("poetry.lock", false),
+            PackageManager::Pdm => ("pdm.lock", false),
+            PackageManager::Pipenv => ("Pipfile.lock", false),
             PackageManager::Go => ("go.sum", true),
             PackageManager::Cargo => ("Cargo.lock", false),
         };

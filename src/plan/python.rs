@@ -11,10 +11,57 @@ use crate::spec::PackageManager;
 
 /// The uv release used to read `uv.lock`.
 pub const UV_VERSION: &str = "0.9.7";
+/// The Poetry release (and its export plugin) used to read `poetry.lock`.
+pub const POETRY_VERSION: &str = "2.2.1";
+pub const POETRY_EXPORT_VERSION: &str = "1.9.0";
+/// The PDM release used to read `pdm.lock`.
+pub const PDM_VERSION: &str = "2.26.1";
+/// The Pipenv release used to read `Pipfile.lock`.
+pub const PIPENV_VERSION: &str = "2025.0.4";
+
+/// The tool that turns a lockfile into a requirements file: what to install, what to copy
+/// beside the lockfile, how to export, and the comment.
+struct Exporter {
+    install: String,
+    manifest: &'static str,
+    export: &'static str,
+    comment: &'static str,
+}
+
+fn exporter(pm: PackageManager) -> Option<Exporter> {
+    match pm {
+        PackageManager::Uv => Some(Exporter {
+            install: format!("uv=={UV_VERSION}"),
+            manifest: "pyproject.toml",
+            export: "uv export --frozen --no-dev --no-emit-project --no-hashes --output-file /tmp/requirements.txt",
+            comment: "uv reads uv.lock; pip builds the wheels.",
+        }),
+        PackageManager::Poetry => Some(Exporter {
+            install: format!("poetry=={POETRY_VERSION} poetry-plugin-export=={POETRY_EXPORT_VERSION}"),
+            manifest: "pyproject.toml",
+            export: "poetry export --only main --without-hashes --format requirements.txt --output /tmp/requirements.txt",
+            comment: "Poetry reads poetry.lock; pip builds the wheels.",
+        }),
+        PackageManager::Pdm => Some(Exporter {
+            install: format!("pdm=={PDM_VERSION}"),
+            manifest: "pyproject.toml",
+            export: "pdm export --prod --no-hashes --format requirements --output /tmp/requirements.txt",
+            comment: "PDM reads pdm.lock; pip builds the wheels.",
+        }),
+        PackageManager::Pipenv => Some(Exporter {
+            install: format!("pipenv=={PIPENV_VERSION}"),
+            manifest: "Pipfile",
+            export: "pipenv requirements > /tmp/requirements.txt",
+            comment: "Pipenv reads Pipfile.lock; pip builds the wheels.",
+        }),
+        _ => None,
+    }
+}
 
 #[derive(Debug, Serialize)]
 pub struct PythonSection {
-    /// Installs uv, for `uv.lock`.
+    /// Installs the tool that reads the lockfile (uv, Poetry, PDM, Pipenv), when it is not a
+    /// requirements file.
     pub setup: Option<Run>,
     /// `COPY` arguments for the requirement files.
     pub manifests: String,
@@ -28,24 +75,31 @@ pub fn plan(service: &Service) -> PythonSection {
     let pip_cache = cache_mount(service, "/root/.cache/pip");
     let (secrets, env_prefix) = secret_mounts(service);
     let lockfile = &service.lockfile.path;
-    let (setup, manifests, mut commands) = match service.package_manager {
-        PackageManager::Uv => (
+    let (setup, manifests, mut commands) = match exporter(service.package_manager) {
+        Some(e) => (
             Some(Run {
-                comments: vec!["uv reads uv.lock; pip builds the wheels.".into()],
+                comments: vec![e.comment.into()],
                 mounts: pip_cache.clone().into_iter().collect(),
-                commands: vec![format!("pip install --root-user-action=ignore uv=={UV_VERSION}")],
+                commands: vec![format!(
+                    "pip install --root-user-action=ignore {}",
+                    e.install
+                )],
                 ..Run::default()
             }),
-            format!("pyproject.toml {lockfile} ./"),
+            format!("{} {lockfile} ./", e.manifest),
             vec![
-                "uv export --frozen --no-dev --no-emit-project --no-hashes --output-file /tmp/requirements.txt".to_owned(),
-                format!("{env_prefix}pip wheel --wheel-dir /wheels --requirement /tmp/requirements.txt"),
+                e.export.to_owned(),
+                format!(
+                    "{env_prefix}pip wheel --wheel-dir /wheels --requirement /tmp/requirements.txt"
+                ),
             ],
         ),
-        _ => (
+        None => (
             None,
             format!("{lockfile} ./"),
-            vec![format!("{env_prefix}pip wheel --wheel-dir /wheels --requirement {lockfile}")],
+            vec![format!(
+                "{env_prefix}pip wheel --wheel-dir /wheels --requirement {lockfile}"
+            )],
         ),
     };
     if let Some(custom) = &service.install {

@@ -77,7 +77,8 @@ pub struct ServiceSpec {
     pub path: Option<RelPath>,
 
     /// The build context, relative to `mbgen.toml`, when it is not `path`: the root of the
-    /// npm, yarn or pnpm workspace or the `go.work` that `path` is a member of, usually `.`.
+    /// npm, yarn or pnpm workspace, the `go.work` or the Cargo workspace that `path` is a
+    /// member of, usually `.`.
     /// The dependency step then copies the root lockfile with only the manifests of this
     /// service and of the workspace packages it uses, the build copies only their sources,
     /// and the `.dockerignore` next to the Dockerfile keeps everything else out of the
@@ -131,8 +132,9 @@ pub struct ServiceSpec {
     pub runtime: Option<RuntimeBase>,
 
     /// The package manager. Default: inferred from `lockfile` (`package-lock.json` → npm,
-    /// `yarn.lock` → yarn, `pnpm-lock.yaml` → pnpm, `uv.lock` → uv, `requirements*.txt` →
-    /// pip), otherwise the stack's own (npm, pip, go, cargo).
+    /// `yarn.lock` → yarn, `pnpm-lock.yaml` → pnpm, `uv.lock` → uv, `poetry.lock` → poetry,
+    /// `pdm.lock` → pdm, `Pipfile.lock` → pipenv, `requirements*.txt` → pip), otherwise the
+    /// stack's own (npm, pip, go, cargo).
     ///
     /// `package-manager = "pnpm"`
     pub package_manager: Option<PackageManager>,
@@ -141,6 +143,7 @@ pub struct ServiceSpec {
     /// before the sources so that dependencies are installed in their own cached layer.
     /// Defaults: `package-lock.json`, `yarn.lock` or
     /// `pnpm-lock.yaml` (per package manager), `requirements.txt` (pip), `uv.lock` (uv),
+    /// `poetry.lock` (poetry), `pdm.lock` (pdm), `Pipfile.lock` (pipenv),
     /// `go.sum` (go, optional), `Cargo.lock` (rust).
     ///
     /// `lockfile = "requirements/prod.txt"`
@@ -407,6 +410,15 @@ pub enum PackageManager {
     Pip,
     /// uv, with `uv.lock`.
     Uv,
+    /// Poetry, with `poetry.lock`: the locked main dependencies are exported and built as
+    /// wheels.
+    Poetry,
+    /// PDM, with `pdm.lock`: the locked production dependencies are exported and built as
+    /// wheels.
+    Pdm,
+    /// Pipenv, with `Pipfile.lock`: the locked default packages are exported and built as
+    /// wheels.
+    Pipenv,
     /// Go modules.
     Go,
     /// Cargo.
@@ -422,6 +434,9 @@ impl PackageManager {
             Self::Pnpm => "pnpm",
             Self::Pip => "pip",
             Self::Uv => "uv",
+            Self::Poetry => "poetry",
+            Self::Pdm => "pdm",
+            Self::Pipenv => "pipenv",
             Self::Go => "go",
             Self::Cargo => "cargo",
         }
