@@ -259,6 +259,38 @@ fn pyproject_deps(
     Ok(())
 }
 
+/// A committed lock of Poetry, PDM or Pipenv, whose tool exports it at build time: sets
+/// `package-manager` and says whether there was one.
+fn locked_by_tool(
+    dir: Dir<'_>,
+    p: &mut Proposal,
+    requirements: &[String],
+) -> Result<bool, Box<Diagnostic>> {
+    for (lock, manifest, pm) in [
+        ("poetry.lock", "pyproject.toml", "poetry"),
+        ("pdm.lock", "pyproject.toml", "pdm"),
+        ("Pipfile.lock", "Pipfile", "pipenv"),
+    ] {
+        if !dir.exists(lock) {
+            continue;
+        }
+        if !dir.exists(manifest) {
+            return Err(Box::new(
+                Diagnostic::new(format!("{} has no {manifest} beside it", dir.path(lock))).help(
+                    format!("{lock} is read together with {manifest}: commit both"),
+                ),
+            ));
+        }
+        p.evidence(dir.path(lock));
+        p.set_str("package-manager", pm, dir.path(lock));
+        if let Some(first) = requirements.first() {
+            p.alternatives.push(format!("pip with {}", dir.path(first)));
+        }
+        return Ok(true);
+    }
+    Ok(false)
+}
+
 /// Writes `package-manager` and `lockfile`, or explains what mbgen needs.
 fn dependencies(
     dir: Dir<'_>,
@@ -290,27 +322,7 @@ fn dependencies(
         }
         return Ok(());
     }
-    // A committed lock of Poetry, PDM or Pipenv: its tool exports it at build time.
-    for (lock, manifest, pm) in [
-        ("poetry.lock", "pyproject.toml", "poetry"),
-        ("pdm.lock", "pyproject.toml", "pdm"),
-        ("Pipfile.lock", "Pipfile", "pipenv"),
-    ] {
-        if !dir.exists(lock) {
-            continue;
-        }
-        if !dir.exists(manifest) {
-            return Err(Box::new(
-                Diagnostic::new(format!("{} has no {manifest} beside it", dir.path(lock))).help(
-                    format!("{lock} is read together with {manifest}: commit both"),
-                ),
-            ));
-        }
-        p.evidence(dir.path(lock));
-        p.set_str("package-manager", pm, dir.path(lock));
-        if let Some(first) = requirements.first() {
-            p.alternatives.push(format!("pip with {}", dir.path(first)));
-        }
+    if locked_by_tool(dir, p, requirements)? {
         return Ok(());
     }
     if let Some(first) = requirements.first() {
