@@ -22,36 +22,45 @@ pub const PIPENV_VERSION: &str = "2025.0.4";
 /// The tool that turns a lockfile into a requirements file: what to install, what to copy
 /// beside the lockfile, how to export, and the comment.
 struct Exporter {
+    /// The shell command installing the tool.
     install: String,
     manifest: &'static str,
     export: &'static str,
     comment: &'static str,
 }
 
+/// Installs a lockfile tool into a virtual environment of its own, so that its dependencies
+/// never meet the application's (nor the image's own Python packages).
+fn tool_venv(packages: &str) -> String {
+    format!("python -m venv /opt/lock-tool && /opt/lock-tool/bin/pip install {packages}")
+}
+
 fn exporter(pm: PackageManager) -> Option<Exporter> {
     match pm {
         PackageManager::Uv => Some(Exporter {
-            install: format!("uv=={UV_VERSION}"),
+            install: format!("pip install --root-user-action=ignore uv=={UV_VERSION}"),
             manifest: "pyproject.toml",
             export: "uv export --frozen --no-dev --no-emit-project --no-hashes --output-file /tmp/requirements.txt",
             comment: "uv reads uv.lock; pip builds the wheels.",
         }),
         PackageManager::Poetry => Some(Exporter {
-            install: format!("poetry=={POETRY_VERSION} poetry-plugin-export=={POETRY_EXPORT_VERSION}"),
+            install: tool_venv(&format!(
+                "poetry=={POETRY_VERSION} poetry-plugin-export=={POETRY_EXPORT_VERSION}"
+            )),
             manifest: "pyproject.toml",
-            export: "poetry export --only main --without-hashes --format requirements.txt --output /tmp/requirements.txt",
+            export: "/opt/lock-tool/bin/poetry export --only main --without-hashes --format requirements.txt --output /tmp/requirements.txt",
             comment: "Poetry reads poetry.lock; pip builds the wheels.",
         }),
         PackageManager::Pdm => Some(Exporter {
-            install: format!("pdm=={PDM_VERSION}"),
+            install: tool_venv(&format!("pdm=={PDM_VERSION}")),
             manifest: "pyproject.toml",
-            export: "pdm export --prod --no-hashes --format requirements --output /tmp/requirements.txt",
+            export: "/opt/lock-tool/bin/pdm export --prod --no-hashes --format requirements --output /tmp/requirements.txt",
             comment: "PDM reads pdm.lock; pip builds the wheels.",
         }),
         PackageManager::Pipenv => Some(Exporter {
-            install: format!("pipenv=={PIPENV_VERSION}"),
+            install: tool_venv(&format!("pipenv=={PIPENV_VERSION}")),
             manifest: "Pipfile",
-            export: "pipenv requirements > /tmp/requirements.txt",
+            export: "/opt/lock-tool/bin/pipenv requirements > /tmp/requirements.txt",
             comment: "Pipenv reads Pipfile.lock; pip builds the wheels.",
         }),
         _ => None,
@@ -80,10 +89,7 @@ pub fn plan(service: &Service) -> PythonSection {
             Some(Run {
                 comments: vec![e.comment.into()],
                 mounts: pip_cache.clone().into_iter().collect(),
-                commands: vec![format!(
-                    "pip install --root-user-action=ignore {}",
-                    e.install
-                )],
+                commands: vec![e.install],
                 ..Run::default()
             }),
             format!("{} {lockfile} ./", e.manifest),
