@@ -5,11 +5,12 @@
 #   2. cargo fmt --check, cargo clippy -D warnings;
 #   3. cargo test: unit, snapshot, CLI, schema and tool tests;
 #   4. the end-to-end suite: a private Docker engine, local stand-ins of the base images,
-#      and every example built, run, rebuilt and compared with a naive Dockerfile.
+#      and every example built, run, rebuilt and compared with a naive Dockerfile, then
+#      what `mbgen init` writes for the examples and the realistic fixtures built and run.
 #
 # Usage: tests/run.sh [--fast]      --fast stops after step 3 (no Docker engine needed).
 # Environment: MBGEN_E2E_DIR (engine and image cache, default /var/tmp/mbgen-e2e),
-#              MBGEN_E2E_ONLY=go,python (a subset of the examples).
+#              MBGEN_E2E_ONLY=go,python,init-fixture-vite-react (a subset of the cases).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

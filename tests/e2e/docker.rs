@@ -177,8 +177,8 @@ pub fn port_open(port: u16) -> bool {
     TcpStream::connect_timeout(&local(port), Duration::from_millis(300)).is_ok()
 }
 
-/// `GET /` over HTTP/1.1 on 127.0.0.1:`port`; the response's status code.
-pub fn http_get_status(port: u16) -> Result<u16, String> {
+/// `GET <path>` over HTTP/1.1 on 127.0.0.1:`port`; the response's status code.
+pub fn http_get_status(port: u16, path: &str) -> Result<u16, String> {
     let mut stream = TcpStream::connect_timeout(&local(port), Duration::from_secs(1))
         .map_err(|e| format!("connect: {e}"))?;
     let limit = Some(Duration::from_secs(3));
@@ -187,7 +187,7 @@ pub fn http_get_status(port: u16) -> Result<u16, String> {
         .and_then(|()| stream.set_write_timeout(limit))
         .map_err(|e| format!("socket: {e}"))?;
     let request = format!(
-        "GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUser-Agent: mbgen-e2e\r\nAccept: */*\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUser-Agent: mbgen-e2e\r\nAccept: */*\r\nConnection: close\r\n\r\n"
     );
     stream
         .write_all(request.as_bytes())

@@ -11,9 +11,10 @@
 //! ```
 //!
 //! Environment: `MBGEN_E2E=1` enables the suite (it is skipped otherwise);
-//! `MBGEN_E2E_ONLY=go,python` picks examples; `DOCKER_HOST` defaults to the private engine's
-//! socket under `MBGEN_E2E_DIR` (default /var/tmp/mbgen-e2e); `MBGEN_E2E_DOCKER` is the client
-//! (default /usr/bin/docker); `MBGEN_E2E_BUILD_TIMEOUT` limits one build (seconds, default 900).
+//! `MBGEN_E2E_ONLY=go,python,new-go,init-fixture-vite-react` picks examples, starter and
+//! fixture cases; `DOCKER_HOST` defaults to the private engine's socket under `MBGEN_E2E_DIR`
+//! (default /var/tmp/mbgen-e2e); `MBGEN_E2E_DOCKER` is the client (default /usr/bin/docker);
+//! `MBGEN_E2E_BUILD_TIMEOUT` limits one build (seconds, default 900).
 //!
 //! Build logs go to target/e2e/<example>-<step>.log, the results to target/e2e/report.md and
 //! target/e2e/report.json.
@@ -29,10 +30,16 @@
 //! source change (dependency steps must be CACHED, something must run), rebuild after the
 //! dependency change (dependency steps must run), each rebuilt image must serve too. The naive
 //! Dockerfile is measured the same way; its problems are reported, they do not fail the suite.
+//!
+//! Then the same checks run on the mbgen.toml that `mbgen init` writes from some examples'
+//! sources (cases `init-<example>`), and the realistic repositories of tests/fixtures/init are
+//! built from theirs, every service cold, served and checked for its user (cases
+//! `init-fixture-<name>`, see [`fixtures`]). `MBGEN_E2E_INIT=0` skips both kinds.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod docker;
+mod fixtures;
 mod progress;
 mod report;
 mod starters;
@@ -89,6 +96,9 @@ struct Case {
     workspace: bool,
     /// The starter of this stack, made by `mbgen new` ([`starters::run_case`]).
     starter: Option<&'static str>,
+    /// A realistic repository of tests/fixtures/init (case `init-fixture-<name>`), built and
+    /// served by [`fixtures::run_case`] from what `mbgen init` writes.
+    fixture: Option<&'static fixtures::Fixture>,
 }
 
 /// Examples whose sources `mbgen init` must turn into a working build (case `init-<name>`).
@@ -133,7 +143,7 @@ fn run() -> Result<bool, String> {
     }
     let names: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
     println!(
-        "e2e: engine Docker {engine} at {}; examples: {}; logs in {}",
+        "e2e: engine Docker {engine} at {}; cases: {}; logs in {}",
         docker.host,
         names.join(", "),
         out.display()
@@ -178,6 +188,8 @@ fn run() -> Result<bool, String> {
         println!("\ne2e: ==== {} ====", case.name);
         let rep = if let Some(stack) = case.starter {
             starters::run_case(&mut suite, case, stack)
+        } else if let Some(fixture) = case.fixture {
+            fixtures::run_case(&mut suite, case, fixture, &root)
         } else if case.workspace {
             workspace::run_case(&mut suite, case)
         } else {
@@ -269,7 +281,8 @@ fn load_cases(root: &Path) -> Result<Vec<Case>, String> {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    // MBGEN_E2E_ONLY names examples and starter cases (`new-<stack>`).
+    // MBGEN_E2E_ONLY names examples, starter cases (`new-<stack>`) and fixture cases
+    // (`init-fixture-<name>`).
     let wanted_only: Option<Vec<String>> = std::env::var("MBGEN_E2E_ONLY").ok().map(|only| {
         only.split(',')
             .map(str::trim)
@@ -282,14 +295,17 @@ fn load_cases(root: &Path) -> Result<Vec<Case>, String> {
             .iter()
             .map(|s| format!("new-{s}"))
             .collect();
+        let fixtures: Vec<String> = fixtures::FIXTURES.iter().map(fixtures::case_name).collect();
         if let Some(unknown) = wanted
             .iter()
-            .find(|w| !names.contains(w) && !starters.contains(w))
+            .find(|w| !names.contains(w) && !starters.contains(w) && !fixtures.contains(w))
         {
             return Err(format!(
-                "MBGEN_E2E_ONLY names an unknown case `{unknown}`; examples: {}; starters: {}",
+                "MBGEN_E2E_ONLY names an unknown case `{unknown}`; examples: {}; starters: {}; \
+                 fixtures: {}",
                 names.join(", "),
-                starters.join(", ")
+                starters.join(", "),
+                fixtures.join(", ")
             ));
         }
         if !wanted.is_empty() {
@@ -320,6 +336,7 @@ fn load_cases(root: &Path) -> Result<Vec<Case>, String> {
             workspace: fs::read_to_string(examples.join(name).join("mbgen.toml"))
                 .is_ok_and(|t| t.lines().any(|l| l.trim() == "[workspace]")),
             starter: None,
+            fixture: None,
         })
         .collect();
     if std::env::var("MBGEN_E2E_INIT").as_deref() != Ok("0") {
@@ -332,6 +349,7 @@ fn load_cases(root: &Path) -> Result<Vec<Case>, String> {
                 from_init: true,
                 workspace: true,
                 starter: None,
+                fixture: None,
             });
         }
         for name in names.iter().filter(|n| INIT_EXAMPLES.contains(&n.as_str())) {
@@ -343,8 +361,10 @@ fn load_cases(root: &Path) -> Result<Vec<Case>, String> {
                 from_init: true,
                 workspace: false,
                 starter: None,
+                fixture: None,
             });
         }
+        cases.extend(fixtures::cases(root, wanted_only.as_deref()));
     }
     if std::env::var("MBGEN_E2E_STARTERS").as_deref() != Ok("0") {
         cases.extend(starters::cases(wanted_only.as_deref()));
@@ -735,6 +755,18 @@ impl Suite {
     /// Runs `image` as `container` and waits for `GET /` to answer 200; the container is
     /// removed on every path. Returns the seconds until the first 200.
     fn serve(&self, container: &str, image: &str, port: u16, label: &str) -> Result<f64, String> {
+        self.serve_at(container, image, port, "/", label)
+    }
+
+    /// [`Suite::serve`], probing `path` instead of `/`.
+    fn serve_at(
+        &self,
+        container: &str,
+        image: &str,
+        port: u16,
+        path: &str,
+        label: &str,
+    ) -> Result<f64, String> {
         self.ensure_port_free(port)?;
         self.docker.remove_container(container);
         let _guard = ContainerGuard {
@@ -754,10 +786,12 @@ impl Suite {
         let mut last = String::from("no answer");
         let mut exited = false;
         for i in 0..polls {
-            match http_get_status(port) {
+            match http_get_status(port, path) {
                 Ok(200) => {
                     let secs = round1(started.elapsed().as_secs_f64());
-                    println!("e2e: {label}: GET http://127.0.0.1:{port}/ -> 200 after {secs:.1} s");
+                    println!(
+                        "e2e: {label}: GET http://127.0.0.1:{port}{path} -> 200 after {secs:.1} s"
+                    );
                     return Ok(secs);
                 }
                 Ok(code) => last = format!("HTTP {code}"),
@@ -777,9 +811,11 @@ impl Suite {
             .output(&["logs", "--tail", "60", container], SHORT)
             .map_or_else(|e| e, |o| o.text());
         let _ = fs::write(self.out.join(format!("{label}-container.log")), &logs);
-        println!("e2e: {label}: no 200 from 127.0.0.1:{port}; docker logs {container}:\n{logs}");
+        println!(
+            "e2e: {label}: no 200 from 127.0.0.1:{port}{path}; docker logs {container}:\n{logs}"
+        );
         Err(format!(
-            "GET http://127.0.0.1:{port}/ gave no 200 {} (last: {last}); docker logs:\n{}",
+            "GET http://127.0.0.1:{port}{path} gave no 200 {} (last: {last}); docker logs:\n{}",
             if exited {
                 "and the container exited".to_string()
             } else {

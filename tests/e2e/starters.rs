@@ -34,6 +34,7 @@ pub fn cases(wanted: Option<&[String]>) -> Vec<Case> {
             from_init: false,
             workspace: false,
             starter: Some(stack),
+            fixture: None,
         })
         .collect()
 }
