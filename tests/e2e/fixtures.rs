@@ -4,8 +4,9 @@
 //! In a scratch copy: `mbgen init --yes` writes mbgen.toml, which must be the committed
 //! snapshot of tests/init.rs (`tests/snapshots/init__realistic_<name>.snap`); `mbgen render`
 //! writes the Dockerfiles; then every service in that mbgen.toml builds cold from its context,
-//! serves HTTP 200 on the port its Dockerfile exposes, at the path of [`FIXTURES`], and runs
-//! unprivileged. There is no source or dependency change: the examples' cases check caching.
+//! serves HTTP 200 on the port its Dockerfile exposes, at the path of [`FIXTURES`] (a
+//! command-line tool is only built), and runs unprivileged. There is no source or dependency
+//! change: the examples' cases check caching.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -26,6 +27,8 @@ pub struct Fixture {
     pub name: &'static str,
     /// `/` unless the app answers it with 404 (an API with only its own routes).
     pub path: &'static str,
+    /// Services that are built but not run: command-line tools, which exit at once.
+    pub build_only: &'static [&'static str],
 }
 
 /// The fixtures that are built, in the order they run. Left out (see the README's Tests
@@ -34,43 +37,57 @@ pub struct Fixture {
 /// pnpm or yarn through corepack, which checks registry signatures that the test machines' npm
 /// registry does not serve; `next-app` and `next-standalone`, whose `next build` fetches the
 /// Google Fonts of the scaffolded layout, and the test machines reach no other host than the
-/// package registries; `cargo-workspace`, whose server does not speak HTTP.
+/// package registries.
 pub const FIXTURES: &[Fixture] = &[
     Fixture {
         name: "angular-app",
         path: "/",
+        build_only: &[],
+    },
+    Fixture {
+        name: "cargo-workspace",
+        path: "/",
+        build_only: &["cli"],
     },
     Fixture {
         name: "express-app",
         path: "/",
+        build_only: &[],
     },
     Fixture {
         name: "fastapi-uv",
         path: "/healthz",
+        build_only: &[],
     },
     Fixture {
         name: "flask-gunicorn",
         path: "/",
+        build_only: &[],
     },
     Fixture {
         name: "go-cmd-layout",
         path: "/healthz",
+        build_only: &[],
     },
     Fixture {
         name: "nest-api",
         path: "/",
+        build_only: &[],
     },
     Fixture {
         name: "rust-axum",
         path: "/healthz",
+        build_only: &[],
     },
     Fixture {
         name: "static-site",
         path: "/",
+        build_only: &[],
     },
     Fixture {
         name: "vite-react",
         path: "/",
+        build_only: &[],
     },
 ];
 
@@ -189,21 +206,13 @@ fn run(
             no_cache: true,
         })?;
         cold += built.secs;
-        let port = exposed_port(&s.text);
-        let container = container_name(&format!("{}-{}", case.name, s.name), false);
-        if !suite.containers.contains(&container) {
-            suite.containers.push(container.clone());
-        }
-        let label = format!("{}-{}", case.name, s.name);
-        match suite.serve_at(&container, &tag, port, fixture.path, &label) {
-            Ok(secs) => {
-                rep.mbgen.served(true);
-                rep.mbgen.ready_s.get_or_insert(secs);
-            }
-            Err(e) => {
-                rep.mbgen.served(false);
-                rep.failures.push(format!("{}: {e}", s.name));
-            }
+        if fixture.build_only.contains(&s.name.as_str()) {
+            println!(
+                "e2e: {}: {} is a command-line tool: built, not run",
+                case.name, s.name
+            );
+        } else {
+            serve(suite, rep, case, fixture, s, &tag);
         }
         let user = suite.image_user(&tag)?;
         if is_root_user(&user) {
@@ -220,6 +229,33 @@ fn run(
     rep.mbgen.image_mb = Some(round1(size));
     rep.mbgen.user = Some(users.join(", "));
     Ok(())
+}
+
+/// Runs a service's image on the port its Dockerfile exposes; it must answer 200 at the
+/// fixture's path.
+fn serve(
+    suite: &mut Suite,
+    rep: &mut CaseReport,
+    case: &Case,
+    fixture: &Fixture,
+    s: &Service,
+    tag: &str,
+) {
+    let container = container_name(&format!("{}-{}", case.name, s.name), false);
+    if !suite.containers.contains(&container) {
+        suite.containers.push(container.clone());
+    }
+    let label = format!("{}-{}", case.name, s.name);
+    match suite.serve_at(&container, tag, exposed_port(&s.text), fixture.path, &label) {
+        Ok(secs) => {
+            rep.mbgen.served(true);
+            rep.mbgen.ready_s.get_or_insert(secs);
+        }
+        Err(e) => {
+            rep.mbgen.served(false);
+            rep.failures.push(format!("{}: {e}", s.name));
+        }
+    }
 }
 
 /// The written mbgen.toml must be the body of tests/init.rs's snapshot of the fixture, so the
