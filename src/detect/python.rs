@@ -340,10 +340,20 @@ fn dependencies(
             read_requirements(dir, first, &mut d, 0);
             d.includes
         };
-        if !deps_includes.is_empty() {
+        // The image copies the folder of a requirements file in a folder, so includes beside it
+        // come along; anything else is left behind.
+        let folder = first.rsplit_once('/').map(|(d, _)| format!("{d}/"));
+        let outside: Vec<&String> = deps_includes
+            .iter()
+            .filter(|i| folder.as_ref().is_none_or(|f| !i.starts_with(f.as_str())))
+            .collect();
+        if !outside.is_empty() {
+            let copied = folder
+                .as_ref()
+                .map_or_else(|| first.to_owned(), |f| format!("the folder {f}"));
             p.note(format!(
-                "{first} includes {} with `-r`; the dependency layer copies only {first}, so list every requirement in it (for example with `pip-compile`)",
-                deps_includes.join(", ")
+                "{first} includes {} with `-r`; the dependency layer copies only {copied}, so list every requirement in it (for example with `pip-compile`)",
+                outside.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
             ));
         }
         return Ok(());

@@ -100,9 +100,14 @@ pub fn plan(service: &Service) -> PythonSection {
                 ),
             ],
         ),
+        // A requirements file in a folder keeps its path, and its folder comes along: the
+        // files it names with `-r` or `-c` sit beside it.
         None => (
             None,
-            format!("{lockfile} ./"),
+            match lockfile.rsplit_once('/') {
+                Some((dir, _)) => format!("{dir}/ {dir}/"),
+                None => format!("{lockfile} ./"),
+            },
             vec![format!(
                 "{env_prefix}pip wheel --wheel-dir /wheels --requirement {lockfile}"
             )],

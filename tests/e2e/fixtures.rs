@@ -32,8 +32,7 @@ pub struct Fixture {
 }
 
 /// The fixtures that are built, in the order they run. Left out (see the README's Tests
-/// section): `django-gunicorn`, whose requirements file sits in a subfolder and includes
-/// another with `-r`; `pnpm-workspace`, `sveltekit-static` and `vue-app`, which install with
+/// section): `pnpm-workspace`, `sveltekit-static` and `vue-app`, which install with
 /// pnpm or yarn through corepack, which checks registry signatures that the test machines' npm
 /// registry does not serve; `next-app` and `next-standalone`, whose `next build` fetches the
 /// Google Fonts of the scaffolded layout, and the test machines reach no other host than the
@@ -48,6 +47,11 @@ pub const FIXTURES: &[Fixture] = &[
         name: "cargo-workspace",
         path: "/",
         build_only: &["cli"],
+    },
+    Fixture {
+        name: "django-gunicorn",
+        path: "/polls/",
+        build_only: &[],
     },
     Fixture {
         name: "express-app",
