@@ -259,7 +259,7 @@ fn pyproject_deps(
     Ok(())
 }
 
-/// A committed lock of Poetry, PDM or Pipenv, whose tool exports it at build time: sets
+/// A committed lock of uv, Poetry, PDM or Pipenv, whose tool exports it at build time: sets
 /// `package-manager` and says whether there was one.
 fn locked_by_tool(
     dir: Dir<'_>,
@@ -267,6 +267,7 @@ fn locked_by_tool(
     requirements: &[String],
 ) -> Result<bool, Box<Diagnostic>> {
     for (lock, manifest, pm) in [
+        ("uv.lock", "pyproject.toml", "uv"),
         ("poetry.lock", "pyproject.toml", "poetry"),
         ("pdm.lock", "pyproject.toml", "pdm"),
         ("Pipfile.lock", "Pipfile", "pipenv"),
@@ -305,23 +306,6 @@ fn dependencies(
             .and_then(|t| t.get(name))
             .is_some()
     };
-    if dir.exists("uv.lock") {
-        if pyproject.is_none() {
-            return Err(Box::new(
-                Diagnostic::new(format!(
-                    "{} has no pyproject.toml beside it",
-                    dir.path("uv.lock")
-                ))
-                .help("uv.lock is read together with pyproject.toml: commit both"),
-            ));
-        }
-        p.evidence(dir.path("uv.lock"));
-        p.set_str("package-manager", "uv", dir.path("uv.lock"));
-        if let Some(first) = requirements.first() {
-            p.alternatives.push(format!("pip with {}", dir.path(first)));
-        }
-        return Ok(());
-    }
     if locked_by_tool(dir, p, requirements)? {
         return Ok(());
     }
