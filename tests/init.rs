@@ -5,7 +5,7 @@
 mod common;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use common::{mbgen, run};
 
@@ -46,19 +46,6 @@ fn init_stdout(tree: Tree) -> String {
     run(mbgen(&root).args(["init", "--stdout"]))
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 fn fixtures() -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = fs::read_dir(common::root().join("tests/fixtures/init"))
         .unwrap()
@@ -79,7 +66,7 @@ fn realistic_repositories() {
         let name = fixture.file_name().unwrap().to_string_lossy().into_owned();
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path().join(&name);
-        copy_dir(&fixture, &root);
+        common::copy_dir(&fixture, &root);
         let out = mbgen(&root).arg("init").output().unwrap();
         assert!(
             out.status.success(),

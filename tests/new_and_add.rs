@@ -70,19 +70,6 @@ fn outcome(root: &Path, output: &str) -> String {
     out
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 fn fixture(name: &str) -> PathBuf {
     common::root().join("tests/fixtures/init").join(name)
 }
@@ -315,7 +302,7 @@ fn add_detects_an_app_and_writes_where_each_value_came_from() {
     .unwrap();
     fs::create_dir(root.join("web")).unwrap();
     fs::write(root.join("web/index.html"), "<p>hi</p>\n").unwrap();
-    copy_dir(&fixture("flask-gunicorn"), &root.join("services/shop"));
+    common::copy_dir(&fixture("flask-gunicorn"), &root.join("services/shop"));
     let out = run(mbgen(root).args(["add", "services/shop"]));
     insta::assert_snapshot!(outcome(root, &out));
     assert_renders(root);
@@ -325,7 +312,7 @@ fn add_detects_an_app_and_writes_where_each_value_came_from() {
 fn add_builds_a_workspace_member_from_the_workspace_root() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("repo");
-    copy_dir(&fixture("pnpm-workspace"), &root);
+    common::copy_dir(&fixture("pnpm-workspace"), &root);
     let out = run(mbgen(&root).args(["add", "apps/api", "--name", "backend"]));
     insta::assert_snapshot!(
         fs::read_to_string(root.join("mbgen.toml")).unwrap() + "--- output\n" + &out
@@ -354,7 +341,7 @@ fn add_refuses_a_name_or_a_directory_that_is_taken() {
     .unwrap();
     fs::create_dir(root.join("web")).unwrap();
     fs::write(root.join("web/index.html"), "<p>hi</p>\n").unwrap();
-    copy_dir(&fixture("flask-gunicorn"), &root.join("services/shop"));
+    common::copy_dir(&fixture("flask-gunicorn"), &root.join("services/shop"));
     let name = refused(root, &["add", "services/shop"]);
     let dir_taken = refused(root, &["add", "web", "--name", "site"]);
     let bad_name = refused(root, &["add", "services/shop", "--name", "Shop"]);
@@ -365,7 +352,7 @@ fn add_refuses_a_name_or_a_directory_that_is_taken() {
 fn add_refuses_a_directory_outside_the_project() {
     let dir = tempfile::tempdir().unwrap();
     let project = dir.path().join("project");
-    copy_dir(&fixture("flask-gunicorn"), &dir.path().join("elsewhere"));
+    common::copy_dir(&fixture("flask-gunicorn"), &dir.path().join("elsewhere"));
     fs::create_dir(&project).unwrap();
     let out = refused(&project, &["add", "../elsewhere"]);
     assert!(out.contains("is outside the project directory"), "{out}");
