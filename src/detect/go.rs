@@ -46,11 +46,27 @@ impl Detector for Go {
         if let Some((version, source)) = module.version() {
             p.set_str("version", version, source);
         }
-        if let Some((root, work)) = go_work_root(dir)? {
+        if let Some((root, work, work_go)) = go_work_root(dir)? {
             // A go.work that uses this module decides how its imports of the other modules
-            // resolve, so the module is built from there.
+            // resolve, so the module is built from there, with a Go the go.work accepts.
             let shown = if root.is_empty() { "." } else { root.as_str() };
             p.set_str("context", shown, format!("{work} uses this module"));
+            let own = module.version().map(|(v, _)| v);
+            if let Some(wanted) = work_go.as_deref().and_then(major_minor) {
+                if own
+                    .as_deref()
+                    .is_none_or(|o| version_key(&wanted) > version_key(o))
+                {
+                    p.set_str(
+                        "version",
+                        &wanted,
+                        format!(
+                            "the `go {}` directive in {work}, above the module's own",
+                            work_go.as_deref().unwrap_or_default()
+                        ),
+                    );
+                }
+            }
         }
         if !main.is_empty() {
             let source = if options.go_main.is_some() {
@@ -103,8 +119,16 @@ impl Detector for Go {
     }
 }
 
-/// The nearest directory above `dir` whose `go.work` uses it, and that file's path.
-fn go_work_root(dir: Dir<'_>) -> Result<Option<(String, String)>, Box<Diagnostic>> {
+/// A Go version as numbers, for comparing.
+fn version_key(v: &str) -> Vec<u32> {
+    v.split('.')
+        .map(|p| p.parse::<u32>().unwrap_or(0))
+        .collect()
+}
+
+/// The nearest directory above `dir` whose `go.work` uses it, that file's path, and its `go`
+/// directive.
+fn go_work_root(dir: Dir<'_>) -> Result<Option<(String, String, Option<String>)>, Box<Diagnostic>> {
     let own = dir.base();
     let mut base = own;
     while !base.is_empty() {
@@ -119,7 +143,12 @@ fn go_work_root(dir: Dir<'_>) -> Result<Option<(String, String)>, Box<Diagnostic
                 .iter()
                 .any(|u| u.trim_start_matches("./").trim_end_matches('/') == rel)
             {
-                return Ok(Some((base.to_owned(), above.path("go.work"))));
+                let (lines, _) = directive_lines(&file);
+                let go = lines
+                    .iter()
+                    .find(|d| d.name == "go" && !d.in_block)
+                    .map(|d| d.text.to_owned());
+                return Ok(Some((base.to_owned(), above.path("go.work"), go)));
             }
             return Ok(None);
         }
@@ -309,13 +338,8 @@ impl GoMod {
             .as_deref()
             .and_then(|t| t.strip_prefix("go"))
             .and_then(major_minor);
-        let key = |v: &str| {
-            v.split('.')
-                .map(|p| p.parse::<u32>().unwrap_or(0))
-                .collect::<Vec<_>>()
-        };
         match (go, toolchain) {
-            (Some(g), Some(t)) if key(&t) > key(&g) => Some((
+            (Some(g), Some(t)) if version_key(&t) > version_key(&g) => Some((
                 t,
                 format!(
                     "the `toolchain {}` directive in go.mod",
