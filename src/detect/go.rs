@@ -126,9 +126,12 @@ fn version_key(v: &str) -> Vec<u32> {
         .collect()
 }
 
-/// The nearest directory above `dir` whose `go.work` uses it, that file's path, and its `go`
-/// directive.
-fn go_work_root(dir: Dir<'_>) -> Result<Option<(String, String, Option<String>)>, Box<Diagnostic>> {
+/// The nearest directory above a module whose `go.work` uses it, that file's path, and its
+/// `go` directive.
+type WorkRoot = (String, String, Option<String>);
+
+/// The [`WorkRoot`] of the module in `dir`, if a go.work uses it.
+fn go_work_root(dir: Dir<'_>) -> Result<Option<WorkRoot>, Box<Diagnostic>> {
     let own = dir.base();
     let mut base = own;
     while !base.is_empty() {
