@@ -14,7 +14,7 @@ use crate::detect::node;
 use crate::detect::text::{parse_toml, toml_strings};
 use crate::detect::workspace::{glob_match, go_work_uses, pnpm_packages};
 use crate::diagnostic::{Diagnostic, SourceFile};
-use crate::model::join;
+use crate::model::{dir_or_dot, join};
 
 /// The members of a workspace and what the service at `dir` needs of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,7 +160,7 @@ impl Graph {
             return Err(Box::new(
                 Diagnostic::new(format!(
                     "{} is not a member of the workspace declared in {}",
-                    if dir.is_empty() { "." } else { dir },
+                    dir_or_dot(dir),
                     self.declared_in.display()
                 ))
                 .help("add it to the workspace, or remove `context` to build it from its own directory"),
@@ -214,7 +214,7 @@ pub fn node_graph(tree: &Tree, context: &str) -> Result<Graph, Box<Diagnostic>> 
         return Err(Box::new(
             Diagnostic::new(format!(
                 "{} declares no workspace (no `workspaces` in package.json, no pnpm-workspace.yaml)",
-                tree.shown(if context.is_empty() { "." } else { context }).display()
+                tree.shown(dir_or_dot(context)).display()
             ))
             .help("set `context` to the root of the workspace the service belongs to, or remove `context` to build the service from its own directory"),
         ));
@@ -261,7 +261,7 @@ pub fn go_graph(tree: &Tree, context: &str) -> Result<Graph, Box<Diagnostic>> {
         return Err(Box::new(
             Diagnostic::new(format!(
                 "there is no go.work in {}",
-                tree.shown(if context.is_empty() { "." } else { context }).display()
+                tree.shown(dir_or_dot(context)).display()
             ))
             .help("set `context` to the directory of the go.work the module belongs to, or remove `context` to build the module from its own directory"),
         ));
@@ -288,7 +288,7 @@ pub fn go_graph(tree: &Tree, context: &str) -> Result<Graph, Box<Diagnostic>> {
                 Diagnostic::new(format!(
                     "{} uses `{}`, which has no go.mod",
                     work.path.display(),
-                    if member.is_empty() { "." } else { member }
+                    dir_or_dot(member)
                 ))
                 .help("fix go.work (`go work use` lists the modules)"),
             ));
@@ -340,7 +340,7 @@ pub fn cargo_graph(tree: &Tree, context: &str) -> Result<Graph, Box<Diagnostic>>
         return Err(Box::new(
             Diagnostic::new(format!(
                 "there is no Cargo.toml in {}",
-                tree.shown(if context.is_empty() { "." } else { context }).display()
+                tree.shown(dir_or_dot(context)).display()
             ))
             .help("set `context` to the directory of the Cargo workspace the crate belongs to, or remove `context` to build the crate alone"),
         ));

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 pub use defaults::DEFAULT_TEMPLATES_DIR;
 pub use inherit::toolchain;
-pub(crate) use resolve::join;
+pub(crate) use resolve::{dir_or_dot, join};
 pub use resolve::{resolve, DEFAULT_BAKE_FILE, DEFAULT_COMPOSE_FILE};
 
 use crate::spec::{Family, PackageManager, Stack};
@@ -96,7 +96,8 @@ pub struct Service {
     pub cache_to: Vec<String>,
 }
 
-/// A service built from the root of its workspace (npm, yarn or pnpm workspace; `go.work`).
+/// A service built from the root of its workspace (npm, yarn or pnpm workspace; `go.work`;
+/// Cargo workspace).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkspaceBuild {
     /// The service's directory, relative to the context.
@@ -109,6 +110,14 @@ pub struct WorkspaceBuild {
     pub package: Option<String>,
     /// Go: the modules from outside the workspace that the build needs, `path@version`.
     pub external: Vec<String>,
+}
+
+impl WorkspaceBuild {
+    /// The directories whose sources the build copies: the workspace packages the service
+    /// uses, dependencies first, then the service's own.
+    pub fn source_dirs(&self) -> impl Iterator<Item = &String> {
+        self.packages.iter().chain(std::iter::once(&self.dir))
+    }
 }
 
 /// Extra Dockerfile lines at fixed points, one instruction each.

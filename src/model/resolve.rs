@@ -740,8 +740,8 @@ impl Resolver<'_> {
                 &["context"],
                 format!(
                     "the build context `{}` does not contain the service directory `{}`",
-                    display_dir(context),
-                    display_dir(path)
+                    dir_or_dot(context),
+                    dir_or_dot(path)
                 ),
                 "set `context` to the workspace root above `path`, or remove it",
             );
@@ -806,7 +806,7 @@ impl Resolver<'_> {
                             &["workspace-packages"],
                             format!(
                                 "`{}` is not another member of the workspace",
-                                display_dir(&p)
+                                dir_or_dot(&p)
                             ),
                             format!(
                                 "members: {}",
@@ -1123,7 +1123,8 @@ struct Paths {
     workspace: Option<WorkspaceBuild>,
 }
 
-fn display_dir(dir: &str) -> &str {
+/// A normalised relative directory as shown and as written in commands: `.` for the root.
+pub(crate) fn dir_or_dot(dir: &str) -> &str {
     if dir.is_empty() {
         "."
     } else {

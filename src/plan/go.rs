@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use super::common::{binary_name, cache_mount, copy_same};
+use super::common::{binary_name, cache_mount, copy_sources};
 use super::Run;
 use crate::model::{Runtime, Service};
 
@@ -82,30 +82,22 @@ pub fn plan(service: &Service) -> GoSection {
         )],
         ..Run::default()
     };
-    let (module_manifests, sources) = match &service.workspace {
-        None => (Vec::new(), vec![". .".to_owned()]),
-        Some(ws) => (
-            ws.members
-                .iter()
-                .map(|m| {
-                    if m.is_empty() {
-                        "go.mod go.sum* ./".to_owned()
-                    } else {
-                        format!("{m}/go.mod {m}/go.sum* {m}/")
-                    }
-                })
-                .collect(),
-            ws.packages
-                .iter()
-                .chain(std::iter::once(&ws.dir))
-                .map(|d| copy_same(d))
-                .collect(),
-        ),
-    };
+    let module_manifests = service.workspace.as_ref().map_or_else(Vec::new, |ws| {
+        ws.members
+            .iter()
+            .map(|m| {
+                if m.is_empty() {
+                    "go.mod go.sum* ./".to_owned()
+                } else {
+                    format!("{m}/go.mod {m}/go.sum* {m}/")
+                }
+            })
+            .collect()
+    });
     GoSection {
         manifests,
         module_manifests,
-        sources,
+        sources: copy_sources(service),
         download,
         build,
         binary,

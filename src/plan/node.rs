@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use super::common::{cache_mount, copy_same, secret_mounts};
+use super::common::{cache_mount, copy_sources, secret_mounts};
 use super::Run;
 use crate::model::Service;
 use crate::spec::{PackageManager, Stack};
@@ -123,7 +123,7 @@ fn member_manifests(service: &Service) -> Vec<String> {
     let dirs: Vec<&String> = if service.package_manager == PackageManager::Yarn {
         ws.members.iter().collect()
     } else {
-        ws.packages.iter().chain(std::iter::once(&ws.dir)).collect()
+        ws.source_dirs().collect()
     };
     dirs.into_iter()
         .map(|d| format!("{d}/package.json {d}/"))
@@ -186,20 +186,13 @@ pub fn plan(service: &Service) -> NodeSection {
         commands: vec![command.clone()],
         ..Run::default()
     });
-    let (sources, app_dir, prod_deps, built_packages) = match &service.workspace {
+    let (app_dir, prod_deps, built_packages) = match &service.workspace {
         None => (
-            vec![". .".to_owned()],
             None,
             "/app/node_modules ./node_modules".to_owned(),
             Vec::new(),
         ),
         Some(ws) => {
-            let sources = ws
-                .packages
-                .iter()
-                .chain(std::iter::once(&ws.dir))
-                .map(|d| copy_same(d))
-                .collect();
             let from_build = if server && service.build.is_some() {
                 ws.packages
                     .iter()
@@ -211,7 +204,6 @@ pub fn plan(service: &Service) -> NodeSection {
             // The whole tree of the install: the root's node_modules and any a workspace
             // keeps of its own, beside the manifests.
             (
-                sources,
                 Some(format!("/app/{}", ws.dir)),
                 "/app ./".to_owned(),
                 from_build,
@@ -222,7 +214,7 @@ pub fn plan(service: &Service) -> NodeSection {
         setup,
         manifests: manifests(service),
         member_manifests: member_manifests(service),
-        sources,
+        sources: copy_sources(service),
         app_dir,
         prod_deps,
         built_packages,

@@ -4,9 +4,9 @@
 
 use serde::Serialize;
 
-use super::common::{cache_mount, copy_same};
+use super::common::{cache_mount, copy_sources};
 use super::Run;
-use crate::model::{Service, WorkspaceBuild};
+use crate::model::{dir_or_dot, join, Service, WorkspaceBuild};
 
 #[derive(Debug, Serialize)]
 pub struct RustSection {
@@ -44,7 +44,7 @@ fn single(service: &Service, registry: Vec<String>) -> RustSection {
     RustSection {
             manifests: format!("Cargo.toml {} ./", service.lockfile.path),
             member_manifests: Vec::new(),
-            sources: vec![". .".to_owned()],
+            sources: copy_sources(service),
             skeleton: Run {
                 comments: vec![
                     "Compile the dependencies against an empty main: this layer is rebuilt when"
@@ -83,24 +83,10 @@ fn workspace(service: &Service, ws: &WorkspaceBuild, registry: Vec<String>) -> R
     // From the workspace root: every member gets a stub library and main so that cargo can
     // load the workspace, and the dependencies of this crate alone are compiled.
     let package = ws.package.clone().unwrap_or_else(|| bin.clone());
-    let src_dirs: Vec<String> = ws
-        .members
-        .iter()
-        .map(|m| crate::model::join(m, "src"))
-        .collect();
-    let members: Vec<String> = ws
-        .members
-        .iter()
-        .map(|m| {
-            if m.is_empty() {
-                ".".to_owned()
-            } else {
-                m.clone()
-            }
-        })
-        .collect();
-    let own: Vec<&String> = ws.packages.iter().chain(std::iter::once(&ws.dir)).collect();
-    let own_src: Vec<String> = own.iter().map(|d| crate::model::join(d, "src")).collect();
+    let src_dirs: Vec<String> = ws.members.iter().map(|m| join(m, "src")).collect();
+    let members: Vec<&str> = ws.members.iter().map(|m| dir_or_dot(m)).collect();
+    let own_src: Vec<String> = ws.source_dirs().map(|d| join(d, "src")).collect();
+    let own_dirs: Vec<&str> = ws.source_dirs().map(|d| dir_or_dot(d)).collect();
     let skeleton = Run {
         comments: vec![
             "Compile the dependencies against stub crates: this layer is rebuilt when a".into(),
@@ -120,16 +106,6 @@ fn workspace(service: &Service, ws: &WorkspaceBuild, registry: Vec<String>) -> R
         ],
         ..Run::default()
     };
-    let own_dirs: Vec<String> = own
-        .iter()
-        .map(|d| {
-            if d.is_empty() {
-                ".".to_owned()
-            } else {
-                (*d).clone()
-            }
-        })
-        .collect();
     let build = Run {
         comments: vec![
             "Sources are newer than the skeleton's build: touch them so cargo rebuilds the crates."
@@ -153,7 +129,7 @@ fn workspace(service: &Service, ws: &WorkspaceBuild, registry: Vec<String>) -> R
             .filter(|m| !m.is_empty())
             .map(|m| format!("{m}/Cargo.toml {m}/"))
             .collect(),
-        sources: own.iter().map(|d| copy_same(d)).collect(),
+        sources: copy_sources(service),
         skeleton,
         build,
         built: format!("/src/target/release/{bin}"),
