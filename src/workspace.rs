@@ -1,6 +1,6 @@
-//! Workspace builds: which packages of an npm, yarn or pnpm workspace, or of a `go.work`, a
-//! service uses, read from the manifests when the service's build context is the workspace
-//! root.
+//! Workspace builds: which packages of an npm, yarn or pnpm workspace, a `go.work` or a Cargo
+//! workspace a service uses, read from the manifests when the service's build context is the
+//! workspace root.
 //!
 //! Only the files named here are read: the root's workspace file, the members' manifests
 //! and the directories the member patterns name. Nothing walks the tree.
@@ -184,19 +184,50 @@ impl Graph {
     }
 }
 
-/// The members of the npm, yarn or pnpm workspace at `context` that the package at `dir` uses
-/// (both relative to the project root; the result is relative to `context`).
-pub fn node_members(tree: &Tree, context: &str, dir: &str) -> Result<Members, Box<Diagnostic>> {
-    node_graph(tree, context)?.members(context, dir)
+/// The kinds of workspace a service can be built from the root of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    /// npm, yarn or pnpm workspaces.
+    Node,
+    /// A `go.work`.
+    Go,
+    /// A Cargo workspace.
+    Cargo,
 }
 
-/// The modules of the `go.work` at `context` that the module at `dir` requires.
-pub fn go_members(tree: &Tree, context: &str, dir: &str) -> Result<Members, Box<Diagnostic>> {
-    go_graph(tree, context)?.members(context, dir)
+impl Kind {
+    /// Reads the workspace of this kind at `context` (relative to the project root).
+    pub fn read(self, tree: &Tree, context: &str) -> Result<Graph, Box<Diagnostic>> {
+        match self {
+            Self::Node => node_graph(tree, context),
+            Self::Go => go_graph(tree, context),
+            Self::Cargo => cargo_graph(tree, context),
+        }
+    }
+}
+
+/// Member → the members it refers to: each member's references (package names, module
+/// paths), kept where `index` maps them to a member.
+fn link(
+    all: &[String],
+    references: &BTreeMap<String, Vec<String>>,
+    index: &BTreeMap<String, String>,
+) -> BTreeMap<String, Vec<String>> {
+    all.iter()
+        .map(|m| {
+            let to = references
+                .get(m)
+                .into_iter()
+                .flatten()
+                .filter_map(|r| index.get(r).cloned())
+                .collect();
+            (m.clone(), to)
+        })
+        .collect()
 }
 
 /// Reads the npm, yarn or pnpm workspace at `context`.
-pub fn node_graph(tree: &Tree, context: &str) -> Result<Graph, Box<Diagnostic>> {
+fn node_graph(tree: &Tree, context: &str) -> Result<Graph, Box<Diagnostic>> {
     let mut patterns = Vec::new();
     let root_manifest = join(context, "package.json");
     let mut declared_in = tree.shown(&root_manifest);
@@ -223,7 +254,7 @@ pub fn node_graph(tree: &Tree, context: &str) -> Result<Graph, Box<Diagnostic>> 
         tree.exists(&join(&join(context, m), "package.json"))
     });
     let mut by_name: BTreeMap<String, String> = BTreeMap::new();
-    let mut deps: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut deps: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for member in &all {
         let Some(file) = tree.read(&join(&join(context, member), "package.json"))? else {
             continue;
@@ -232,20 +263,9 @@ pub fn node_graph(tree: &Tree, context: &str) -> Result<Graph, Box<Diagnostic>> 
         if let Some(name) = name {
             by_name.insert(name, member.clone());
         }
-        deps.insert(member.clone(), d);
+        deps.insert(member.clone(), d.into_iter().collect());
     }
-    let edges = all
-        .iter()
-        .map(|m| {
-            let to = deps
-                .get(m)
-                .into_iter()
-                .flatten()
-                .filter_map(|name| by_name.get(name).cloned())
-                .collect();
-            (m.clone(), to)
-        })
-        .collect();
+    let edges = link(&all, &deps, &by_name);
     Ok(Graph {
         all,
         edges,
@@ -256,7 +276,7 @@ pub fn node_graph(tree: &Tree, context: &str) -> Result<Graph, Box<Diagnostic>> 
 }
 
 /// Reads the `go.work` at `context`.
-pub fn go_graph(tree: &Tree, context: &str) -> Result<Graph, Box<Diagnostic>> {
+fn go_graph(tree: &Tree, context: &str) -> Result<Graph, Box<Diagnostic>> {
     let Some(work) = tree.read(&join(context, "go.work"))? else {
         return Err(Box::new(
             Diagnostic::new(format!(
@@ -298,18 +318,7 @@ pub fn go_graph(tree: &Tree, context: &str) -> Result<Graph, Box<Diagnostic>> {
         requires.insert(member.clone(), m.requires);
         versions.insert(member.clone(), m.required_versions);
     }
-    let edges = all
-        .iter()
-        .map(|m| {
-            let to = requires
-                .get(m)
-                .into_iter()
-                .flatten()
-                .filter_map(|path| by_path.get(path).cloned())
-                .collect();
-            (m.clone(), to)
-        })
-        .collect();
+    let edges = link(&all, &requires, &by_path);
     let external = versions
         .into_iter()
         .map(|(m, list)| {
@@ -334,7 +343,7 @@ pub fn go_graph(tree: &Tree, context: &str) -> Result<Graph, Box<Diagnostic>> {
 
 /// Reads the Cargo workspace at `context`: its members (`members` globs, less `exclude`; the
 /// root package too when there is one) and the path dependencies between them.
-pub fn cargo_graph(tree: &Tree, context: &str) -> Result<Graph, Box<Diagnostic>> {
+fn cargo_graph(tree: &Tree, context: &str) -> Result<Graph, Box<Diagnostic>> {
     let manifest = join(context, "Cargo.toml");
     let Some(file) = tree.read(&manifest)? else {
         return Err(Box::new(
@@ -539,7 +548,10 @@ mod tests {
                 r#"{"name": "web", "devDependencies": {"@acme/ui": "*", "vite": "5"}}"#,
             ),
         ]);
-        let m = node_members(&t, "", "services/web").unwrap();
+        let m = node_graph(&t, "")
+            .unwrap()
+            .members("", "services/web")
+            .unwrap();
         assert_eq!(m.used, ["packages/util", "packages/ui"]);
         assert_eq!(
             m.all,
@@ -563,7 +575,7 @@ mod tests {
             ("apps/api/package.json", r#"{"name": "api"}"#),
             ("apps/legacy/package.json", r#"{"name": "legacy"}"#),
         ]);
-        let m = node_members(&t, "", "apps/api").unwrap();
+        let m = node_graph(&t, "").unwrap().members("", "apps/api").unwrap();
         assert_eq!(m.all, ["apps/api"]);
         assert!(m.used.is_empty());
     }
@@ -571,13 +583,16 @@ mod tests {
     #[test]
     fn not_a_workspace_or_not_a_member() {
         let (_d, t) = tree(&[("package.json", r#"{"name": "solo"}"#)]);
-        let e = node_members(&t, "", "web").unwrap_err();
+        let e = node_graph(&t, "").unwrap_err();
         assert!(e.message.contains("declares no workspace"), "{}", e.message);
         let (_d, t) = tree(&[
             ("package.json", r#"{"workspaces": ["apps/*"]}"#),
             ("tools/x/package.json", r#"{"name": "x"}"#),
         ]);
-        let e = node_members(&t, "", "tools/x").unwrap_err();
+        let e = node_graph(&t, "")
+            .unwrap()
+            .members("", "tools/x")
+            .unwrap_err();
         assert!(e.message.contains("is not a member"), "{}", e.message);
     }
 
@@ -598,7 +613,10 @@ mod tests {
             ),
             ("libs/other/go.mod", "module example.com/other\n\ngo 1.24\n"),
         ]);
-        let m = go_members(&t, "", "services/api").unwrap();
+        let m = go_graph(&t, "")
+            .unwrap()
+            .members("", "services/api")
+            .unwrap();
         assert_eq!(m.used, ["libs/log"]);
         assert_eq!(m.all, ["libs/log", "libs/other", "services/api"]);
         assert_eq!(m.external, ["golang.org/x/text@v0.14.0"]);

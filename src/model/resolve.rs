@@ -220,8 +220,10 @@ struct Resolver<'a> {
     diagnostics: &'a mut Diagnostics,
 }
 
-type Graphs =
-    BTreeMap<(&'static str, String), Result<workspace::Graph, Box<crate::diagnostic::Diagnostic>>>;
+type Graphs = BTreeMap<
+    (workspace::Kind, String),
+    Result<workspace::Graph, Box<crate::diagnostic::Diagnostic>>,
+>;
 
 impl Resolver<'_> {
     /// An error at a key of this service, or at the `[workspace]` default it inherited.
@@ -748,9 +750,9 @@ impl Resolver<'_> {
             return None;
         }
         let kind = match stack {
-            NodeStatic | NodeServer => "node",
-            Go => "go",
-            Rust => "cargo",
+            NodeStatic | NodeServer => workspace::Kind::Node,
+            Go => workspace::Kind::Go,
+            Rust => workspace::Kind::Cargo,
             _ => {
                 self.error(
                     &["context"],
@@ -767,11 +769,7 @@ impl Resolver<'_> {
         let graph = self
             .graphs
             .entry((kind, context.to_owned()))
-            .or_insert_with(|| match kind {
-                "go" => workspace::go_graph(tree, context),
-                "cargo" => workspace::cargo_graph(tree, context),
-                _ => workspace::node_graph(tree, context),
-            });
+            .or_insert_with(|| kind.read(tree, context));
         let found = match graph {
             Ok(g) => g.members(context, path),
             Err(e) => Err(e.clone()),
@@ -779,10 +777,8 @@ impl Resolver<'_> {
         let members = match found {
             Ok(m) => m,
             Err(e) => {
-                let mut path = vec!["services", self.name, "context"];
-                if self.spec.context.is_none() {
-                    path.truncate(2);
-                }
+                // `context` differs from `path` only when it is written.
+                let path = ["services", self.name, "context"];
                 let mut d = *e;
                 if d.location.is_none() && d.path.is_none() {
                     d.location = self.loaded.error_at(&path, "").location;
