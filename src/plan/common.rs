@@ -6,7 +6,7 @@ use super::{
     BuilderSetup, CaTrust, DockerfileContext, ExtraInstructions, InstructionLines, Run,
     RuntimeStage, TEMPLATE_API,
 };
-use crate::model::{dir_or_dot, Project, Service, WorkspaceBuild};
+use crate::model::{dir_or_dot, join, Project, Service, WorkspaceBuild};
 use crate::spec::{Family, PackageManager, Stack};
 
 /// Quotes a value for `ENV`, `LABEL` or `ARG`: inside double quotes, `\`, `"` and `$` are
@@ -188,7 +188,7 @@ pub fn base_context(project: &Project, service: &Service) -> DockerfileContext {
     if let Some(ws) = &service.workspace {
         header.push(format!(
             "Built from the workspace root: `docker build -f {} {}` (in the project directory).",
-            crate::model::join(&service.context, &service.dockerfile),
+            join(&service.context, &service.dockerfile),
             dir_or_dot(&service.context)
         ));
         if !ws.packages.is_empty() {
@@ -418,6 +418,60 @@ pub fn copy_sources(service: &Service) -> Vec<String> {
     }
 }
 
+/// The member manifests a dependency step from a workspace root copies.
+struct MemberManifests<'a> {
+    dirs: Vec<&'a String>,
+    /// The manifests' names; one ending in `*` is a glob that may match nothing.
+    names: &'static [&'static str],
+    /// Whether `dirs` is every member, not just the directories whose sources are copied.
+    every_member: bool,
+}
+
+/// From a workspace root: the manifests of the service and of its workspace packages, or with
+/// yarn, go.work and Cargo, whose tools check or load the whole workspace, every member's.
+fn member_manifests(service: &Service) -> Option<MemberManifests<'_>> {
+    let ws = service.workspace.as_ref()?;
+    let names: &'static [&'static str] = match service.stack {
+        Stack::Go => &["go.mod", "go.sum*"],
+        Stack::Rust => &["Cargo.toml"],
+        _ => &["package.json"],
+    };
+    let every_member = matches!(service.stack, Stack::Go | Stack::Rust)
+        || service.package_manager == PackageManager::Yarn;
+    let dirs = if every_member {
+        ws.members.iter().collect()
+    } else {
+        ws.source_dirs().collect()
+    };
+    Some(MemberManifests {
+        dirs,
+        names,
+        every_member,
+    })
+}
+
+/// `COPY` arguments, one instruction each, for the member manifests of
+/// [`member_manifests`]; none outside a workspace build. A member at the root itself is left
+/// to the root's own `COPY` when `root_copied` holds.
+#[must_use]
+pub fn copy_member_manifests(service: &Service, root_copied: bool) -> Vec<String> {
+    let Some(MemberManifests { dirs, names, .. }) = member_manifests(service) else {
+        return Vec::new();
+    };
+    dirs.into_iter()
+        .filter(|d| !(root_copied && d.is_empty()))
+        .map(|d| {
+            let files: Vec<String> = names.iter().map(|n| join(d, n)).collect();
+            let to = if d.is_empty() {
+                "./".to_owned()
+            } else {
+                format!("{d}/")
+            };
+            format!("{} {to}", files.join(" "))
+        })
+        .collect()
+}
+
 /// The files at a workspace root that a service's dependency step reads.
 fn workspace_root_files(service: &Service) -> Vec<String> {
     match service.stack {
@@ -456,26 +510,13 @@ fn workspace_dockerignore(project: &Project, service: &Service, ws: &WorkspaceBu
     for f in workspace_root_files(service) {
         lines.push(format!("!{f}"));
     }
-    let manifests: Vec<String> = match (service.stack, service.package_manager) {
-        (Stack::Rust, _) => ws
-            .members
-            .iter()
-            .map(|m| join_pattern(m, "Cargo.toml"))
-            .collect(),
-        (Stack::Go, _) => ws
-            .members
-            .iter()
-            .flat_map(|m| [join_pattern(m, "go.mod"), join_pattern(m, "go.sum")])
-            .collect(),
-        (_, PackageManager::Yarn) => ws
-            .members
-            .iter()
-            .map(|m| join_pattern(m, "package.json"))
-            .collect(),
-        _ => Vec::new(),
-    };
-    for m in manifests {
-        lines.push(format!("!{m}"));
+    // Otherwise the manifests are those of the directories let in whole below.
+    if let Some(m) = member_manifests(service).filter(|m| m.every_member) {
+        for dir in m.dirs {
+            for name in m.names {
+                lines.push(format!("!{}", join(dir, name.trim_end_matches('*'))));
+            }
+        }
     }
     for dir in ws.source_dirs() {
         lines.push(format!("!{dir}"));
@@ -502,13 +543,13 @@ fn workspace_dockerignore(project: &Project, service: &Service, ws: &WorkspaceBu
     } else if service.stack == Stack::Go {
         for dir in ws.source_dirs() {
             for p in ["*.test", "*.out", "bin"] {
-                lines.push(join_pattern(dir, p));
+                lines.push(join(dir, p));
             }
         }
     } else {
         lines.push("**/node_modules".into());
         lines.push("**/npm-debug.log*".into());
-        lines.push(join_pattern(&ws.dir, "coverage"));
+        lines.push(join(&ws.dir, "coverage"));
         if !service.output_dir.is_empty() {
             lines.push(service.output_dir.clone());
         }
@@ -520,10 +561,6 @@ fn workspace_dockerignore(project: &Project, service: &Service, ws: &WorkspaceBu
     let mut out = lines.join("\n");
     out.push('\n');
     out
-}
-
-fn join_pattern(dir: &str, rest: &str) -> String {
-    crate::model::join(dir, rest)
 }
 
 /// The `.dockerignore` of a service: the stack's defaults, then the user's patterns.

@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use super::common::{binary_name, cache_mount, copy_sources};
+use super::common::{binary_name, cache_mount, copy_member_manifests, copy_sources};
 use super::Run;
 use crate::model::{Runtime, Service};
 
@@ -82,21 +82,10 @@ pub fn plan(service: &Service) -> GoSection {
         )],
         ..Run::default()
     };
-    let module_manifests = service.workspace.as_ref().map_or_else(Vec::new, |ws| {
-        ws.members
-            .iter()
-            .map(|m| {
-                if m.is_empty() {
-                    "go.mod go.sum* ./".to_owned()
-                } else {
-                    format!("{m}/go.mod {m}/go.sum* {m}/")
-                }
-            })
-            .collect()
-    });
     GoSection {
         manifests,
-        module_manifests,
+        // go.work is at the root; a module there has its go.mod copied here too.
+        module_manifests: copy_member_manifests(service, false),
         sources: copy_sources(service),
         download,
         build,

@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use super::common::{cache_mount, copy_sources, secret_mounts};
+use super::common::{cache_mount, copy_member_manifests, copy_sources, secret_mounts};
 use super::Run;
 use crate::model::Service;
 use crate::spec::{PackageManager, Stack};
@@ -113,23 +113,6 @@ fn install_run(service: &Service, command: &str, comment: &str) -> Run {
     }
 }
 
-/// `COPY` arguments for the member manifests a workspace install reads: the service's and
-/// its workspace packages', or with yarn, whose frozen install checks the whole workspace
-/// against the lockfile, every member's.
-fn member_manifests(service: &Service) -> Vec<String> {
-    let Some(ws) = &service.workspace else {
-        return Vec::new();
-    };
-    let dirs: Vec<&String> = if service.package_manager == PackageManager::Yarn {
-        ws.members.iter().collect()
-    } else {
-        ws.source_dirs().collect()
-    };
-    dirs.into_iter()
-        .map(|d| format!("{d}/package.json {d}/"))
-        .collect()
-}
-
 /// `COPY` arguments for what the install reads: the manifest, the lockfile, and the package
 /// manager's configuration when there is one (a glob, so a missing file is fine).
 fn manifests(service: &Service) -> String {
@@ -213,7 +196,7 @@ pub fn plan(service: &Service) -> NodeSection {
     NodeSection {
         setup,
         manifests: manifests(service),
-        member_manifests: member_manifests(service),
+        member_manifests: copy_member_manifests(service, true),
         sources: copy_sources(service),
         app_dir,
         prod_deps,

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::common::{cache_mount, copy_sources};
+use super::common::{cache_mount, copy_member_manifests, copy_sources};
 use super::Run;
 use crate::model::{dir_or_dot, join, Service, WorkspaceBuild};
 
@@ -123,12 +123,8 @@ fn workspace(service: &Service, ws: &WorkspaceBuild, registry: Vec<String>) -> R
     };
     RustSection {
         manifests: format!("Cargo.toml {} ./", service.lockfile.path),
-        member_manifests: ws
-            .members
-            .iter()
-            .filter(|m| !m.is_empty())
-            .map(|m| format!("{m}/Cargo.toml {m}/"))
-            .collect(),
+        // The root Cargo.toml, a package's own when the root is a member, is copied above.
+        member_manifests: copy_member_manifests(service, true),
         sources: copy_sources(service),
         skeleton,
         build,
