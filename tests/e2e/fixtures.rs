@@ -8,17 +8,15 @@
 //! command-line tool is only built), and runs unprivileged. There is no source or dependency
 //! change: the examples' cases check caching.
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use serde::Deserialize;
-
 use super::report::{round1, CaseReport};
+use super::services::{self, build_all_cold, Probe};
 use super::{
-    base_images, builder_stage, container_name, copy_tree, exposed_port, first_difference,
-    from_lines, is_root_user, prune_layer_cache, run_mbgen, BuildSpec, Case, Suite, SHORT,
+    builder_stage, copy_tree, first_difference, from_lines, prune_layer_cache, run_mbgen, Case,
+    Suite,
 };
 
 /// A fixture that the suite builds, and the path its services answer 200 at.
@@ -119,26 +117,6 @@ pub fn cases(root: &Path, wanted: Option<&[String]>) -> Vec<Case> {
         .collect()
 }
 
-#[derive(Debug, Deserialize)]
-struct Config {
-    services: BTreeMap<String, ServiceConfig>,
-}
-
-#[derive(Debug, Deserialize)]
-struct ServiceConfig {
-    path: Option<String>,
-    context: Option<String>,
-    dockerfile: Option<String>,
-}
-
-/// One service of the written mbgen.toml, as the suite builds it.
-struct Service {
-    name: String,
-    context: PathBuf,
-    dockerfile: PathBuf,
-    text: String,
-}
-
 pub fn run_case(suite: &mut Suite, case: &Case, fixture: &Fixture, root: &Path) -> CaseReport {
     let started = Instant::now();
     let mut rep = CaseReport {
@@ -182,9 +160,9 @@ fn run(
     }
     run_mbgen("render", &dir, "--quiet")
         .map_err(|e| format!("{e} (on the mbgen.toml init wrote)"))?;
-    let services = services(&dir, &written)?;
+    let services = services::read(&case.name, &dir)?;
     if let Some(first) = services.first() {
-        rep.port = exposed_port(&first.text);
+        rep.port = first.port;
         rep.stages = from_lines(&first.text)
             .into_iter()
             .filter_map(|(_, stage)| stage)
@@ -193,73 +171,11 @@ fn run(
     }
 
     // 2. every service builds cold, serves and runs unprivileged
-    let mut cold = 0.0;
-    let mut size = 0.0;
-    let mut users = Vec::new();
-    for s in &services {
-        check_base_images(suite, s)?;
-        let tag = format!("mbgen-e2e/{}-{}:mbgen", case.name, s.name);
-        let step = format!("{}-cold", s.name);
-        let built = suite.build(&BuildSpec {
-            case: &case.name,
-            step: &step,
-            context: &s.context,
-            dockerfile: Some(&s.dockerfile),
-            tag: Some(&tag),
-            target: None,
-            no_cache: true,
-        })?;
-        cold += built.secs;
-        if fixture.build_only.contains(&s.name.as_str()) {
-            println!(
-                "e2e: {}: {} is a command-line tool: built, not run",
-                case.name, s.name
-            );
-        } else {
-            serve(suite, rep, case, fixture, s, &tag);
-        }
-        let user = suite.image_user(&tag)?;
-        if is_root_user(&user) {
-            rep.failures.push(format!(
-                "{}: the image runs as root (Config.User = {user:?}); expected an unprivileged \
-                 user",
-                s.name
-            ));
-        }
-        users.push(if user.is_empty() { "root".into() } else { user });
-        size += suite.image_mb(&tag)?;
-    }
-    rep.mbgen.cold_s = Some(round1(cold));
-    rep.mbgen.image_mb = Some(round1(size));
-    rep.mbgen.user = Some(users.join(", "));
-    Ok(())
-}
-
-/// Runs a service's image on the port its Dockerfile exposes; it must answer 200 at the
-/// fixture's path.
-fn serve(
-    suite: &mut Suite,
-    rep: &mut CaseReport,
-    case: &Case,
-    fixture: &Fixture,
-    s: &Service,
-    tag: &str,
-) {
-    let container = container_name(&format!("{}-{}", case.name, s.name), false);
-    if !suite.containers.contains(&container) {
-        suite.containers.push(container.clone());
-    }
-    let label = format!("{}-{}", case.name, s.name);
-    match suite.serve_at(&container, tag, exposed_port(&s.text), fixture.path, &label) {
-        Ok(secs) => {
-            rep.mbgen.served(true);
-            rep.mbgen.ready_s.get_or_insert(secs);
-        }
-        Err(e) => {
-            rep.mbgen.served(false);
-            rep.failures.push(format!("{}: {e}", s.name));
-        }
-    }
+    let probe = Probe {
+        path: fixture.path,
+        build_only: fixture.build_only,
+    };
+    build_all_cold(suite, &case.name, &services, rep, probe)
 }
 
 /// The written mbgen.toml must be the body of tests/init.rs's snapshot of the fixture, so the
@@ -282,51 +198,4 @@ fn compare_snapshot(root: &Path, name: &str, written: &str) -> Result<(), String
             first_difference(body.trim_end(), written.trim_end())
         ))
     }
-}
-
-/// The services of the written mbgen.toml, each with its build context and Dockerfile.
-fn services(dir: &Path, written: &str) -> Result<Vec<Service>, String> {
-    let config: Config = toml::from_str(written).map_err(|e| format!("mbgen.toml: {e}"))?;
-    let mut out = Vec::new();
-    for (name, s) in config.services {
-        let path = s.path.unwrap_or_else(|| ".".into());
-        let dockerfile = dir
-            .join(&path)
-            .join(s.dockerfile.as_deref().unwrap_or("Dockerfile"));
-        let text = fs::read_to_string(&dockerfile)
-            .map_err(|e| format!("mbgen render wrote no {}: {e}", dockerfile.display()))?;
-        out.push(Service {
-            context: dir.join(s.context.as_deref().unwrap_or(&path)),
-            name,
-            dockerfile,
-            text,
-        });
-    }
-    if out.is_empty() {
-        return Err("the mbgen.toml that init wrote has no service".into());
-    }
-    Ok(out)
-}
-
-/// The images a service's Dockerfile starts from must be stand-ins in the engine: a version
-/// that a fixture pins (`.python-version`, go.mod, rust-toolchain.toml...) picks the tag.
-fn check_base_images(suite: &mut Suite, s: &Service) -> Result<(), String> {
-    for image in base_images(&s.text) {
-        match suite
-            .docker
-            .ok(&["image", "inspect", "-f", "{{.Id}}", &image], SHORT)
-        {
-            Ok(id) => {
-                suite.base_ids.insert(id);
-            }
-            Err(_) => {
-                return Err(format!(
-                    "{}: its Dockerfile starts from {image}, which is not one of the stand-in \
-                     base images (tests/e2e/images.sh --list): the engine cannot pull it",
-                    s.name
-                ))
-            }
-        }
-    }
-    Ok(())
 }

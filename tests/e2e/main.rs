@@ -42,6 +42,7 @@ mod docker;
 mod fixtures;
 mod progress;
 mod report;
+mod services;
 mod starters;
 mod workspace;
 

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::docker::run_captured;
 use super::report::{round1, CaseReport};
-use super::workspace::{build_all_cold, services};
+use super::services::{self, build_all_cold, Probe};
 use super::{run_mbgen, Case, Suite, MBGEN};
 
 /// The stacks `mbgen new` has starters for.
@@ -72,6 +72,6 @@ fn run(suite: &mut Suite, case: &Case, stack: &str, rep: &mut CaseReport) -> Res
         return Err(format!("mbgen new failed: {}", out.text()));
     }
     run_mbgen("render", dir, "--quiet")?;
-    let services = services(case, dir)?;
-    build_all_cold(suite, case, &services, rep)
+    let services = services::read(&case.name, dir)?;
+    build_all_cold(suite, &case.name, &services, rep, Probe::default())
 }

@@ -8,22 +8,20 @@
 //! change re-runs the install; and `docker-compose build` builds the workspace from the
 //! generated Compose file.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::fs;
 use std::io::Write as IoWrite;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
-
-use serde::Deserialize;
 
 use super::docker::run_logged;
 use super::progress::{self, Step};
 use super::report::{round1, CaseReport};
+use super::services::{self, build_all_cold, Probe, Service};
 use super::{
-    container_name, describe, exposed_port, is_root_user, prune_layer_cache, run_mbgen,
-    scratch_copy, tail, BuildSpec, Case, Suite, DEPENDENCY_TIMEOUT, LOG_TAIL,
+    container_name, describe, prune_layer_cache, run_mbgen, scratch_copy, tail, Case, Suite,
+    DEPENDENCY_TIMEOUT, LOG_TAIL,
 };
 
 /// The service whose sources are edited, the library it shares, and the edits.
@@ -34,26 +32,6 @@ const LIBRARY_USERS: &[&str] = &["api", "web"];
 const DEPENDENCY_COMMAND: &str = "npm install --package-lock-only --no-audit --no-fund \
      --save-exact --workspace=services/api is-number@7.0.0";
 
-#[derive(Debug, Deserialize)]
-struct Config {
-    services: BTreeMap<String, ServiceConfig>,
-}
-
-#[derive(Debug, Deserialize)]
-struct ServiceConfig {
-    path: Option<String>,
-    context: Option<String>,
-}
-
-/// One service as the suite builds it.
-pub(super) struct Service {
-    name: String,
-    context: PathBuf,
-    dockerfile: PathBuf,
-    tag: String,
-    port: u16,
-}
-
 /// The containers the workspace cases may start, one per service.
 pub fn container_names(cases: &[Case]) -> Vec<String> {
     let mut names = Vec::new();
@@ -61,10 +39,8 @@ pub fn container_names(cases: &[Case]) -> Vec<String> {
         let Ok(text) = fs::read_to_string(case.example.join("mbgen.toml")) else {
             continue;
         };
-        if let Ok(config) = toml::from_str::<Config>(&text) {
-            for name in config.services.keys() {
-                names.push(container_name(&format!("{}-{name}", case.name), false));
-            }
+        for name in services::names(&text) {
+            names.push(container_name(&format!("{}-{name}", case.name), false));
         }
     }
     names
@@ -94,75 +70,12 @@ pub fn run_case(suite: &mut Suite, case: &Case) -> CaseReport {
     rep
 }
 
-pub(super) fn services(case: &Case, dir: &Path) -> Result<Vec<Service>, String> {
-    let text =
-        fs::read_to_string(dir.join("mbgen.toml")).map_err(|e| format!("mbgen.toml: {e}"))?;
-    let config: Config = toml::from_str(&text).map_err(|e| format!("mbgen.toml: {e}"))?;
-    let mut out = Vec::new();
-    for (name, s) in config.services {
-        let path = s.path.unwrap_or_else(|| ".".into());
-        let context = dir.join(s.context.as_deref().unwrap_or(&path));
-        let dockerfile = dir.join(&path).join("Dockerfile");
-        let text = fs::read_to_string(&dockerfile)
-            .map_err(|e| format!("{}: {e}", dockerfile.display()))?;
-        out.push(Service {
-            tag: format!("mbgen-e2e/{}-{name}:mbgen", case.name),
-            port: exposed_port(&text),
-            name,
-            context,
-            dockerfile,
-        });
-    }
-    Ok(out)
-}
-
-fn build(
-    suite: &mut Suite,
-    case: &Case,
-    s: &Service,
-    step: &str,
-    no_cache: bool,
-) -> Result<Vec<Step>, String> {
-    let step = format!("{}-{step}", s.name);
-    let built = suite.build(&BuildSpec {
-        case: &case.name,
-        step: &step,
-        context: &s.context,
-        dockerfile: Some(&s.dockerfile),
-        tag: Some(&s.tag),
-        target: None,
-        no_cache,
-    })?;
-    Ok(built.steps)
-}
-
 fn append(dir: &Path, file: &str, line: &str) -> Result<(), String> {
     let mut f = fs::OpenOptions::new()
         .append(true)
         .open(dir.join(file))
         .map_err(|e| format!("{file}: {e}"))?;
     IoWrite::write_fmt(&mut f, format_args!("{line}\n")).map_err(|e| format!("{file}: {e}"))
-}
-
-fn serve(suite: &Suite, rep: &mut CaseReport, case: &Case, s: &Service, step: &str) {
-    let container = container_name(&format!("{}-{}", case.name, s.name), false);
-    match suite.serve(
-        &container,
-        &s.tag,
-        s.port,
-        &format!("{}-{}-{step}", case.name, s.name),
-    ) {
-        Ok(secs) => {
-            rep.mbgen.served(true);
-            if rep.mbgen.ready_s.is_none() {
-                rep.mbgen.ready_s = Some(secs);
-            }
-        }
-        Err(e) => {
-            rep.mbgen.served(false);
-            rep.failures.push(format!("{} ({step}): {e}", s.name));
-        }
-    }
 }
 
 /// The dependency installs of a build, and those that ran instead of coming from the cache.
@@ -179,14 +92,14 @@ fn run(suite: &mut Suite, case: &Case, rep: &mut CaseReport) -> Result<(), Strin
     // 1. the committed files are what mbgen renders
     run_mbgen("render", &case.example, "--check")
         .map_err(|e| format!("the committed example is not what mbgen renders: {e}"))?;
-    let services = services(case, &dir)?;
+    let services = services::read(&case.name, &dir)?;
     rep.port = services
         .iter()
         .find(|s| s.name == EDITED)
         .map_or(0, |s| s.port);
 
     // 2. every service builds cold, serves and runs unprivileged
-    build_all_cold(suite, case, &services, rep)?;
+    build_all_cold(suite, &case.name, &services, rep, Probe::default())?;
 
     source_edit(suite, case, &dir, &services, rep)?;
     library_edit(suite, case, &dir, &services, rep)?;
@@ -207,10 +120,10 @@ fn run_from_init(suite: &mut Suite, case: &Case, rep: &mut CaseReport) -> Result
     run_mbgen("init", &dir, "--yes")?;
     run_mbgen("render", &dir, "--quiet")
         .map_err(|e| format!("{e} (on the mbgen.toml init wrote)"))?;
-    let services = services(case, &dir)?;
+    let services = services::read(&case.name, &dir)?;
     let names: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
     println!("e2e: {}: init proposed {}", case.name, names.join(", "));
-    build_all_cold(suite, case, &services, rep)
+    build_all_cold(suite, &case.name, &services, rep, Probe::default())
 }
 
 /// Deletes every file mbgen generated below `dir` (its header names mbgen).
@@ -230,33 +143,6 @@ fn remove_generated(dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Builds every service without cache, runs each and checks its user; sizes add up.
-pub(super) fn build_all_cold(
-    suite: &mut Suite,
-    case: &Case,
-    services: &[Service],
-    rep: &mut CaseReport,
-) -> Result<(), String> {
-    let mut cold = 0.0;
-    let mut size = 0.0;
-    for s in services {
-        let t = Instant::now();
-        build(suite, case, s, "cold", true)?;
-        cold += t.elapsed().as_secs_f64();
-        serve(suite, rep, case, s, "cold");
-        let user = suite.image_user(&s.tag)?;
-        if is_root_user(&user) {
-            rep.failures
-                .push(format!("{}: the image runs as root ({user:?})", s.name));
-        }
-        size += suite.image_mb(&s.tag)?;
-    }
-    rep.mbgen.cold_s = Some(round1(cold));
-    rep.mbgen.image_mb = Some(round1(size));
-    rep.mbgen.user = Some("unprivileged".into());
-    Ok(())
-}
-
 /// 3. A source edit in one service: the others are fully cached, its install is cached.
 fn source_edit(
     suite: &mut Suite,
@@ -268,7 +154,7 @@ fn source_edit(
     append(dir, SOURCE_FILE, "// e2e: source change")?;
     for s in services {
         let t = Instant::now();
-        let steps = build(suite, case, s, "source", false)?;
+        let steps = services::build(suite, &case.name, s, "source", false)?;
         let (cached, total) = progress::cached_of_total(&steps);
         let (count, ran) = installs(&steps);
         if s.name == EDITED {
@@ -290,7 +176,7 @@ fn source_edit(
                 rep.failures
                     .push(format!("{}: its source edit rebuilt nothing", s.name));
             }
-            serve(suite, rep, case, s, "source");
+            services::serve(suite, rep, &case.name, s, "/", "source");
         } else if cached != total {
             let rebuilt: Vec<&Step> = steps
                 .iter()
@@ -323,7 +209,7 @@ fn library_edit(
 ) -> Result<(), String> {
     append(dir, LIBRARY_FILE, "// e2e: library change")?;
     for s in services {
-        let steps = build(suite, case, s, "library", false)?;
+        let steps = services::build(suite, &case.name, s, "library", false)?;
         let (cached, total) = progress::cached_of_total(&steps);
         let (_, ran) = installs(&steps);
         let user = LIBRARY_USERS.contains(&s.name.as_str());
@@ -347,7 +233,7 @@ fn library_edit(
             ));
         }
         if user {
-            serve(suite, rep, case, s, "library");
+            services::serve(suite, rep, &case.name, s, "/", "library");
         }
     }
 
@@ -373,7 +259,7 @@ fn dependency_change(
     }
     if let Some(s) = services.iter().find(|s| s.name == EDITED) {
         let t = Instant::now();
-        let steps = build(suite, case, s, "deps", false)?;
+        let steps = services::build(suite, &case.name, s, "deps", false)?;
         let (cached, total) = progress::cached_of_total(&steps);
         rep.mbgen.deps_s = Some(round1(t.elapsed().as_secs_f64()));
         rep.mbgen.deps_cached = Some(cached);
@@ -386,7 +272,7 @@ fn dependency_change(
                 ran.len()
             ));
         }
-        serve(suite, rep, case, s, "deps");
+        services::serve(suite, rep, &case.name, s, "/", "deps");
     }
     Ok(())
 }

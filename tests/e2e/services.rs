@@ -1,0 +1,204 @@
+//! The services of a project's mbgen.toml as the suite builds them: read from the file,
+//! built from their own context, run on the port their Dockerfile exposes, and checked for an
+//! unprivileged user. Shared by the cases that build several services (the workspace, the
+//! realistic fixtures, the starters).
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::progress::Step;
+use super::report::{round1, CaseReport};
+use super::{base_images, container_name, exposed_port, is_root_user, BuildSpec, Suite, SHORT};
+
+#[derive(Debug, Deserialize)]
+struct Config {
+    services: BTreeMap<String, ServiceConfig>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ServiceConfig {
+    path: Option<String>,
+    context: Option<String>,
+    dockerfile: Option<String>,
+}
+
+/// One service, as the suite builds it.
+pub struct Service {
+    pub name: String,
+    pub context: PathBuf,
+    pub dockerfile: PathBuf,
+    /// The rendered Dockerfile.
+    pub text: String,
+    /// The tag its builds get: `mbgen-e2e/<case>-<service>:mbgen`.
+    pub tag: String,
+    /// The port its Dockerfile exposes.
+    pub port: u16,
+}
+
+/// How a case probes its services.
+#[derive(Clone, Copy)]
+pub struct Probe<'a> {
+    /// The path that must answer 200.
+    pub path: &'a str,
+    /// Services that are built but not run: command-line tools, which exit at once.
+    pub build_only: &'a [&'a str],
+}
+
+impl Default for Probe<'_> {
+    fn default() -> Self {
+        Self {
+            path: "/",
+            build_only: &[],
+        }
+    }
+}
+
+/// The names of the services of an mbgen.toml text.
+pub fn names(text: &str) -> Vec<String> {
+    toml::from_str::<Config>(text)
+        .map(|c| c.services.into_keys().collect())
+        .unwrap_or_default()
+}
+
+/// The services of `dir/mbgen.toml`, each with its context and rendered Dockerfile.
+pub fn read(case: &str, dir: &Path) -> Result<Vec<Service>, String> {
+    let text =
+        fs::read_to_string(dir.join("mbgen.toml")).map_err(|e| format!("mbgen.toml: {e}"))?;
+    let config: Config = toml::from_str(&text).map_err(|e| format!("mbgen.toml: {e}"))?;
+    let mut out = Vec::new();
+    for (name, s) in config.services {
+        let path = s.path.unwrap_or_else(|| ".".into());
+        let dockerfile = dir
+            .join(&path)
+            .join(s.dockerfile.as_deref().unwrap_or("Dockerfile"));
+        let text = fs::read_to_string(&dockerfile)
+            .map_err(|e| format!("mbgen render wrote no {}: {e}", dockerfile.display()))?;
+        out.push(Service {
+            context: dir.join(s.context.as_deref().unwrap_or(&path)),
+            tag: format!("mbgen-e2e/{case}-{name}:mbgen"),
+            port: exposed_port(&text),
+            name,
+            dockerfile,
+            text,
+        });
+    }
+    if out.is_empty() {
+        return Err("mbgen.toml has no service".into());
+    }
+    Ok(out)
+}
+
+/// Builds a service (log `<case>-<service>-<step>.log`) and returns its steps.
+pub fn build(
+    suite: &mut Suite,
+    case: &str,
+    s: &Service,
+    step: &str,
+    no_cache: bool,
+) -> Result<Vec<Step>, String> {
+    let step = format!("{}-{step}", s.name);
+    let built = suite.build(&BuildSpec {
+        case,
+        step: &step,
+        context: &s.context,
+        dockerfile: Some(&s.dockerfile),
+        tag: Some(&s.tag),
+        target: None,
+        no_cache,
+    })?;
+    Ok(built.steps)
+}
+
+/// Runs a service's image: it must answer 200 at the probe's path; a failure fails the case.
+pub fn serve(
+    suite: &mut Suite,
+    rep: &mut CaseReport,
+    case: &str,
+    s: &Service,
+    path: &str,
+    step: &str,
+) {
+    let container = container_name(&format!("{case}-{}", s.name), false);
+    if !suite.containers.contains(&container) {
+        suite.containers.push(container.clone());
+    }
+    let label = format!("{case}-{}-{step}", s.name);
+    match suite.serve_at(&container, &s.tag, s.port, path, &label) {
+        Ok(secs) => {
+            rep.mbgen.served(true);
+            rep.mbgen.ready_s.get_or_insert(secs);
+        }
+        Err(e) => {
+            rep.mbgen.served(false);
+            rep.failures.push(format!("{} ({step}): {e}", s.name));
+        }
+    }
+}
+
+/// Builds every service without cache, runs each (unless the probe says it is only built) and
+/// checks its user; the report gets the summed build time and size.
+pub fn build_all_cold(
+    suite: &mut Suite,
+    case: &str,
+    services: &[Service],
+    rep: &mut CaseReport,
+    probe: Probe<'_>,
+) -> Result<(), String> {
+    let mut cold = 0.0;
+    let mut size = 0.0;
+    let mut users = Vec::new();
+    for s in services {
+        check_base_images(suite, s)?;
+        let started = std::time::Instant::now();
+        build(suite, case, s, "cold", true)?;
+        cold += started.elapsed().as_secs_f64();
+        if probe.build_only.contains(&s.name.as_str()) {
+            println!(
+                "e2e: {case}: {} is a command-line tool: built, not run",
+                s.name
+            );
+        } else {
+            serve(suite, rep, case, s, probe.path, "cold");
+        }
+        let user = suite.image_user(&s.tag)?;
+        if is_root_user(&user) {
+            rep.failures.push(format!(
+                "{}: the image runs as root (Config.User = {user:?}); expected an unprivileged \
+                 user",
+                s.name
+            ));
+        }
+        users.push(if user.is_empty() { "root".into() } else { user });
+        size += suite.image_mb(&s.tag)?;
+    }
+    rep.mbgen.cold_s = Some(round1(cold));
+    rep.mbgen.image_mb = Some(round1(size));
+    rep.mbgen.user = Some(users.join(", "));
+    Ok(())
+}
+
+/// The images a service's Dockerfile starts from must be stand-ins in the engine: a version
+/// that a project pins (`.python-version`, go.mod, rust-toolchain.toml...) picks the tag.
+fn check_base_images(suite: &mut Suite, s: &Service) -> Result<(), String> {
+    for image in base_images(&s.text) {
+        match suite
+            .docker
+            .ok(&["image", "inspect", "-f", "{{.Id}}", &image], SHORT)
+        {
+            Ok(id) => {
+                suite.base_ids.insert(id);
+            }
+            Err(_) => {
+                return Err(format!(
+                    "{}: its Dockerfile starts from {image}, which is not one of the stand-in \
+                     base images (tests/e2e/images.sh --list): the engine cannot pull it",
+                    s.name
+                ))
+            }
+        }
+    }
+    Ok(())
+}
