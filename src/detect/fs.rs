@@ -203,6 +203,15 @@ impl<'a> Dir<'a> {
         self.fs
     }
 
+    /// The directories above this one, the nearest first and the root last.
+    pub fn parents(&self) -> impl Iterator<Item = Dir<'a>> + 'a {
+        let fs = self.fs;
+        let up = |b: &&'a str| {
+            (!b.is_empty()).then(|| b.rsplit_once('/').map_or("", |(parent, _)| parent))
+        };
+        std::iter::successors(up(&self.base), up).map(move |base| Dir::new(fs, base))
+    }
+
     /// `rel` as a path from the root, for messages and reads.
     #[must_use]
     pub fn path(&self, rel: &str) -> String {

@@ -49,8 +49,11 @@ impl Detector for Go {
         if let Some((root, work, work_go)) = go_work_root(dir)? {
             // A go.work that uses this module decides how its imports of the other modules
             // resolve, so the module is built from there, with a Go the go.work accepts.
-            let shown = if root.is_empty() { "." } else { root.as_str() };
-            p.set_str("context", shown, format!("{work} uses this module"));
+            p.set_str(
+                "context",
+                crate::model::dir_or_dot(&root),
+                format!("{work} uses this module"),
+            );
             let own = module.version().map(|(v, _)| v);
             if let Some(wanted) = work_go.as_deref().and_then(major_minor) {
                 if own
@@ -133,10 +136,8 @@ type WorkRoot = (String, String, Option<String>);
 /// The [`WorkRoot`] of the module in `dir`, if a go.work uses it.
 fn go_work_root(dir: Dir<'_>) -> Result<Option<WorkRoot>, Box<Diagnostic>> {
     let own = dir.base();
-    let mut base = own;
-    while !base.is_empty() {
-        base = parent(base);
-        let above = Dir::new(dir.fs(), base);
+    for above in dir.parents() {
+        let base = above.base();
         if let Some(file) = above.manifest("go.work")? {
             let rel = own
                 .strip_prefix(base)

@@ -54,10 +54,9 @@ impl Detector for Node {
             p.evidence(lockfile);
         }
         if let (Some(root), Some(lockfile)) = (&pm.workspace_root, &pm.lockfile) {
-            let shown = if root.is_empty() { "." } else { root.as_str() };
             p.set_str(
                 "context",
-                shown,
+                crate::model::dir_or_dot(root),
                 format!("the workspace root, where {lockfile} is"),
             );
         }
@@ -302,24 +301,17 @@ fn bun_unsupported(evidence: &str) -> Diagnostic {
 
 /// Finds the lockfile in the directory or, for a workspace member, in a parent directory.
 fn find_lockfile(dir: Dir<'_>) -> Vec<(String, Option<PackageManager>)> {
-    let mut base = dir.base().to_owned();
-    loop {
-        let here = Dir::new(dir.fs(), &base);
-        let found: Vec<(String, Option<PackageManager>)> = LOCKFILES
-            .iter()
-            .filter(|(name, _)| here.exists(name))
-            .map(|(name, pm)| (here.path(name), *pm))
-            .collect();
-        if !found.is_empty() {
-            return found;
-        }
-        if base.is_empty() {
-            return Vec::new();
-        }
-        base = base
-            .rsplit_once('/')
-            .map_or_else(String::new, |(b, _)| b.to_owned());
-    }
+    std::iter::once(dir)
+        .chain(dir.parents())
+        .map(|here| {
+            LOCKFILES
+                .iter()
+                .filter(|(name, _)| here.exists(name))
+                .map(|(name, pm)| (here.path(name), *pm))
+                .collect::<Vec<_>>()
+        })
+        .find(|found| !found.is_empty())
+        .unwrap_or_default()
 }
 
 fn package_manager(dir: Dir<'_>, m: &Manifest, file: &SourceFile) -> Result<Pm, Box<Diagnostic>> {

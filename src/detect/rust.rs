@@ -281,19 +281,14 @@ fn lockfile_notes(dir: Dir<'_>, p: &mut Proposal) {
         p.evidence(dir.path("Cargo.lock"));
         return;
     }
-    let mut base = dir.base().to_owned();
-    while !base.is_empty() {
-        base = base
-            .rsplit_once('/')
-            .map_or_else(String::new, |(b, _)| b.to_owned());
-        let here = Dir::new(dir.fs(), &base);
+    for here in dir.parents() {
         if here.exists("Cargo.lock") {
             // The workspace root's lock: the crate is built from there.
             let lock = here.path("Cargo.lock");
             p.evidence(&lock);
             p.set_str(
                 "context",
-                if base.is_empty() { "." } else { base.as_str() },
+                crate::model::dir_or_dot(here.base()),
                 format!("the Cargo workspace root, where {lock} is"),
             );
             return;
