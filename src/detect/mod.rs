@@ -134,7 +134,7 @@ pub struct Choice {
 // Serde passes the field by reference; the signature is not ours to choose.
 #[allow(clippy::ptr_arg)]
 fn dir_name<S: serde::Serializer>(path: &String, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(if path.is_empty() { "." } else { path })
+    s.serialize_str(crate::model::dir_or_dot(path))
 }
 
 // serde passes the field by reference.

@@ -11,6 +11,7 @@ use super::{
     Skipped,
 };
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
+use crate::model::dir_or_dot;
 
 /// Directories never taken for apps when looking at siblings.
 const NOT_APP_DIRS: &[&str] = &[
@@ -69,7 +70,7 @@ pub fn discover(fs: &dyn Fs, options: &Options) -> Result<Report, Diagnostics> {
                 Ok(Found::Nothing(skips)) => {
                     if skips.is_empty() {
                         skipped.push(Skipped {
-                            path: display(dir),
+                            path: dir_or_dot(dir).to_owned(),
                             detector: "workspace",
                             reason: "a workspace member in which no detector found a project"
                                 .to_owned(),
@@ -102,14 +103,6 @@ pub fn discover(fs: &dyn Fs, options: &Options) -> Result<Report, Diagnostics> {
     })
 }
 
-fn display(dir: &str) -> String {
-    if dir.is_empty() {
-        ".".to_owned()
-    } else {
-        dir.to_owned()
-    }
-}
-
 /// Proposes a service for one directory of the tree (`dir`, relative to its root), for
 /// `mbgen add`: the first detector's proposal, named as [`discover`] names a service in that
 /// directory. A Node workspace member whose lockfile is at the workspace root gets that root
@@ -125,7 +118,7 @@ pub fn detect_dir(fs: &dyn Fs, dir: &str, options: &Options) -> Result<Proposal,
             Ok(p)
         }
         Found::Nothing(skipped) => Err(nothing_found(
-            &format!("found no app in {} to build a container image for", display(dir)),
+            &format!("found no app in {} to build a container image for", dir_or_dot(dir)),
             &detectors,
             &skipped,
             "Pass the directory of an app, or add the service to mbgen.toml by hand (`mbgen schema` describes it).",
