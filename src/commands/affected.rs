@@ -8,7 +8,6 @@ use crate::affected::{self, Before, Snapshot};
 use crate::cli::AffectedArgs;
 use crate::diagnostic::Diagnostics;
 use crate::render::RenderError;
-use crate::workspace::Tree;
 use crate::{model, spec, Error};
 
 /// What `affected` does, from the command line.
@@ -70,7 +69,7 @@ fn before(
         Ok(loaded) => loaded,
         Err(d) => return Ok(Before::Broken(first(&d))),
     };
-    let project = match model::resolve(&loaded, &Tree::new(root, &super::shown(root))) {
+    let project = match model::resolve(&loaded, &super::tree(root)) {
         Ok(project) => project,
         Err(d) => return Ok(Before::Broken(first(&d))),
     };

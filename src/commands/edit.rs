@@ -11,7 +11,6 @@ use crate::output::write_atomic;
 use crate::scaffold::{self, ServiceEntry, DEFAULT_SCHEMA};
 use crate::spec::value::{RelPath, ServiceName};
 use crate::spec::{self, LoadedConfig};
-use crate::workspace::Tree;
 use crate::Error;
 
 /// A project's `mbgen.toml`, as it is before a service is added.
@@ -166,7 +165,7 @@ impl ConfigFile {
         };
         let text = scaffold::add_service(&before, entry).map_err(|d| d.in_file(&self.display))?;
         let config = spec::parse(&text, &self.display)?;
-        let project = model::resolve(&config, &Tree::new(&self.root, &shown(&self.root)))?;
+        let project = model::resolve(&config, &super::tree(&self.root))?;
         let templates = load_templates(&self.root, &config, &project)?;
         crate::render::render_with(&project, &templates)?;
         Ok(Edited { text, project })

@@ -9,7 +9,6 @@ use crate::diagnostic::Diagnostic;
 use crate::output::write_atomic;
 use crate::scaffold;
 use crate::spec::CONFIG_FILE;
-use crate::workspace::Tree;
 use crate::Error;
 
 /// What `init` does, from the command line.
@@ -82,7 +81,7 @@ pub fn run(args: InitArgs) -> Result<(), Error> {
         ask(&mut report, &mut std::io::stdin().lock())?;
     }
     let text = scaffold::to_toml(&report, &settings.schema);
-    scaffold::verify(&text, &Tree::new(&settings.dir, &settings.dir))?;
+    scaffold::verify(&text, &super::tree(&settings.dir))?;
     warn_hand_written_dockerfiles(&settings.dir, &report);
     match settings.mode {
         Mode::Stdout => std::io::stdout()

@@ -65,12 +65,17 @@ fn shown(path: &Path) -> PathBuf {
     path.strip_prefix(".").unwrap_or(path).to_owned()
 }
 
+/// The project directory, for reading the workspaces services are built from.
+fn tree(root: &Path) -> Tree {
+    Tree::new(root, &shown(root))
+}
+
 /// Finds `mbgen.toml` from a directory or file argument, loads and resolves it, and reads the
 /// project's templates.
 pub fn load_project(path: &Path) -> Result<Loaded, Error> {
     let (root, file, display) = locate(path);
     let config = spec::load(&file, &display)?;
-    let project = model::resolve(&config, &Tree::new(&root, &shown(&root)))?;
+    let project = model::resolve(&config, &tree(&root))?;
     let templates = load_templates(&root, &config, &project)?;
     Ok(Loaded {
         root,
