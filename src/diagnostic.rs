@@ -188,7 +188,10 @@ impl fmt::Display for Diagnostics {
 
 /// The closest candidate to `name`, if one is close enough to be a likely typo.
 #[must_use]
-pub fn suggest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (strsim::damerau_levenshtein(name, c), c))

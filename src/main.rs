@@ -3,9 +3,9 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = mbgen::cli::Cli::parse();
-    match mbgen::commands::run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+    let cli = mbgen::Cli::parse();
+    match mbgen::run(cli) {
+        Ok(()) => ExitCode::from(mbgen::exit::OK),
         Err(e) => {
             #[allow(clippy::print_stderr)]
             {

@@ -16,7 +16,7 @@ use crate::Error;
 
 /// What writing a file did, or would do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Change {
+pub(crate) enum Change {
     Created,
     Updated,
     Unchanged,
@@ -24,7 +24,7 @@ pub enum Change {
 
 /// A generated file with its target on disk and its current state.
 #[derive(Debug)]
-pub struct Planned {
+pub(crate) struct Planned {
     pub file: GeneratedFile,
     pub target: PathBuf,
     pub current: Option<String>,
@@ -32,7 +32,7 @@ pub struct Planned {
 
 impl Planned {
     #[must_use]
-    pub fn change(&self) -> Change {
+    pub(crate) fn change(&self) -> Change {
         match &self.current {
             None => Change::Created,
             Some(current) if *current == self.file.contents => Change::Unchanged,
@@ -42,7 +42,7 @@ impl Planned {
 
     /// A unified diff from what is on disk to what mbgen generates.
     #[must_use]
-    pub fn diff(&self) -> String {
+    pub(crate) fn diff(&self) -> String {
         let old = self.current.as_deref().unwrap_or_default();
         let path = self.file.path.display().to_string();
         let old_name = if self.current.is_some() {
@@ -60,12 +60,12 @@ impl Planned {
 
 /// Whether a file was written by mbgen: its header names mbgen.
 #[must_use]
-pub fn is_generated(contents: &str) -> bool {
+pub(crate) fn is_generated(contents: &str) -> bool {
     contents.lines().take(3).any(|l| l.contains(HEADER_MARK))
 }
 
 /// Reads the current state of every target under `root`.
-pub fn plan_writes(root: &Path, files: Vec<GeneratedFile>) -> Result<Vec<Planned>, Error> {
+pub(crate) fn plan_writes(root: &Path, files: Vec<GeneratedFile>) -> Result<Vec<Planned>, Error> {
     files
         .into_iter()
         .map(|file| {
@@ -85,7 +85,7 @@ pub fn plan_writes(root: &Path, files: Vec<GeneratedFile>) -> Result<Vec<Planned
 }
 
 /// Refuses to overwrite files mbgen did not write, unless forced.
-pub fn check_ownership(planned: &[Planned], force: bool) -> Result<(), Error> {
+pub(crate) fn check_ownership(planned: &[Planned], force: bool) -> Result<(), Error> {
     if force {
         return Ok(());
     }
@@ -127,7 +127,7 @@ fn ownership_help(kind: FileKind) -> &'static str {
 }
 
 /// Writes every changed file, each atomically.
-pub fn write_all(planned: &[Planned]) -> Result<(), Error> {
+pub(crate) fn write_all(planned: &[Planned]) -> Result<(), Error> {
     for p in planned.iter().filter(|p| p.change() != Change::Unchanged) {
         write_atomic(&p.target, &p.file.contents)?;
     }
@@ -135,7 +135,7 @@ pub fn write_all(planned: &[Planned]) -> Result<(), Error> {
 }
 
 /// Writes `contents` to a temporary file next to `path`, then renames it over `path`.
-pub fn write_atomic(path: &Path, contents: &str) -> Result<(), Error> {
+pub(crate) fn write_atomic(path: &Path, contents: &str) -> Result<(), Error> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())

@@ -5,13 +5,10 @@ mod common;
 
 use std::path::Path;
 
-use mbgen::render;
-
 /// Renders an example as `mbgen render` does: with its own templates directory.
-fn render_example(dir: &Path) -> Vec<render::GeneratedFile> {
-    let loaded =
-        mbgen::commands::load_project(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    render::render_with(&loaded.project, &loaded.templates).expect("templates render")
+fn render_example(dir: &Path) -> Vec<mbgen::GeneratedFile> {
+    let loaded = mbgen::load_project(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    loaded.render().expect("templates render")
 }
 
 #[test]

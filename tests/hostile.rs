@@ -187,11 +187,8 @@ fn hostile_specs_never_break_out() {
     for case in 0..cases {
         let text = random_spec(&mut rng);
         let result = std::panic::catch_unwind(|| {
-            let loaded = mbgen::spec::parse(&text, Path::new("mbgen.toml"));
-            let Ok(loaded) = loaded else { return None };
-            let tree = mbgen::workspace::Tree::new(Path::new("/nonexistent"), Path::new(""));
-            let project = mbgen::model::resolve(&loaded, &tree).ok()?;
-            Some(mbgen::render::render_project(&project).expect("templates render"))
+            let project = mbgen::Project::from_text(&text, Path::new("/nonexistent")).ok()?;
+            Some(project.render().expect("templates render"))
         });
         let files = result.unwrap_or_else(|_| panic!("mbgen panicked on case {case}:\n{text}"));
         let Some(files) = files else { continue };

@@ -529,7 +529,7 @@ fn directory_argument_and_first_line() {
     assert!(text.contains("[services.project]"), "{text}");
     // The schema the first line names is written too, so editors work offline.
     let schema = fs::read_to_string(root.join(".mbgen/mbgen.schema.json")).unwrap();
-    assert_eq!(schema, mbgen::schema::schema_json());
+    assert_eq!(schema, mbgen::schema_json());
     let rendered = run(mbgen(&root).arg("render"));
     assert!(rendered.starts_with("exit: 0"), "{rendered}");
     let ignore = fs::read_to_string(root.join(".dockerignore")).unwrap();

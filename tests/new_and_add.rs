@@ -94,7 +94,7 @@ fn new_in_an_empty_directory_writes_the_starter_and_mbgen_toml() {
     insta::assert_snapshot!(outcome(dir.path(), &out));
     assert_renders(dir.path());
     let schema = fs::read_to_string(dir.path().join(".mbgen/mbgen.schema.json")).unwrap();
-    assert_eq!(schema, mbgen::schema::schema_json());
+    assert_eq!(schema, mbgen::schema_json());
 }
 
 #[test]

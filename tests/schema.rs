@@ -4,8 +4,8 @@ mod common;
 
 #[test]
 fn committed_schema_is_current() {
-    let path = common::root().join(mbgen::schema::SCHEMA_PATH);
-    let generated = mbgen::schema::schema_json();
+    let path = common::root().join(mbgen::SCHEMA_PATH);
+    let generated = mbgen::schema_json();
     if std::env::var_os("MBGEN_UPDATE_SCHEMA").is_some() {
         std::fs::write(&path, &generated).unwrap();
         return;
@@ -18,14 +18,14 @@ fn committed_schema_is_current() {
             .to_string();
         panic!(
             "{} is stale; run `MBGEN_UPDATE_SCHEMA=1 cargo test --test schema`\n{diff}",
-            mbgen::schema::SCHEMA_PATH
+            mbgen::SCHEMA_PATH
         );
     }
 }
 
 #[test]
 fn schema_is_draft_07_and_strict() {
-    let schema: serde_json::Value = serde_json::from_str(&mbgen::schema::schema_json()).unwrap();
+    let schema: serde_json::Value = serde_json::from_str(&mbgen::schema_json()).unwrap();
     assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
     assert_eq!(schema["additionalProperties"], false);
     let service = schema["properties"]["services"]["patternProperties"]

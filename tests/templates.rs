@@ -305,7 +305,7 @@ fn broken_user_templates() {
 
 /// Every variable of the contexts (Dockerfile, Bake, Compose), in every example and variant,
 /// is described in docs/templates.md: as `path.to.key` from the top (the items of a list of
-/// objects under the list's path), or as `Type.key` for the shared object types (`Run`,
+/// objects under the list's path), or as `Type.key` for the shared object types (`Run`, `Stage`,
 /// `CaTrust`, `InstructionLines`, `Entry`).
 #[test]
 fn the_context_is_documented() {
@@ -313,38 +313,17 @@ fn the_context_is_documented() {
     assert!(
         doc.starts_with(&format!(
             "# Templates: customising the generated Dockerfiles\n\n**Template API {}.**",
-            mbgen::plan::TEMPLATE_API
+            mbgen::TEMPLATE_API
         )),
-        "docs/templates.md names another template API than mbgen::plan::TEMPLATE_API"
+        "docs/templates.md names another template API than mbgen::TEMPLATE_API"
     );
     let mut configs: Vec<_> = common::variants();
     configs.extend(common::examples().iter().map(|d| d.join("mbgen.toml")));
     let mut missing = std::collections::BTreeSet::new();
     for config in configs {
-        let loaded = mbgen::spec::load(&config, Path::new("mbgen.toml")).unwrap();
-        let tree = mbgen::workspace::Tree::new(config.parent().unwrap(), Path::new(""));
-        let project = mbgen::model::resolve(&loaded, &tree).unwrap();
-        for service in &project.services {
-            let context = serde_json::to_value(mbgen::plan::plan(&project, service)).unwrap();
+        let project = common::resolve_config(&config);
+        for context in project.template_contexts() {
             walk(&context, "", &doc, &mut missing);
-        }
-        if let Some(path) = &project.bake {
-            let context = mbgen::plan::workspace_files::bake(&project, path);
-            walk(
-                &serde_json::to_value(context).unwrap(),
-                "",
-                &doc,
-                &mut missing,
-            );
-        }
-        if let Some(path) = &project.compose {
-            let context = mbgen::plan::workspace_files::compose(&project, path);
-            walk(
-                &serde_json::to_value(context).unwrap(),
-                "",
-                &doc,
-                &mut missing,
-            );
         }
     }
     assert!(
@@ -361,6 +340,7 @@ fn object_type(object: &serde_json::Map<String, serde_json::Value>) -> Option<&'
         ["copies", "env", "run"] => Some("CaTrust"),
         ["comments", "lines"] => Some("InstructionLines"),
         ["key", "value"] => Some("Entry"),
+        ["from", "name", "title"] => Some("Stage"),
         _ => None,
     }
 }

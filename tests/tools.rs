@@ -13,8 +13,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use mbgen::model::Project;
-use mbgen::render::FileKind;
+use mbgen::{FileKind, Project};
 use serde_json::{json, Value};
 
 #[test]
@@ -161,7 +160,7 @@ fn workspace_files(scratch: &Path, kind: FileKind) -> Vec<(Project, PathBuf, Pat
     for variant in common::variants() {
         let stem = common::variant_name(&variant);
         let project = common::resolve_config(&variant);
-        let files = mbgen::render::render_project(&project).expect("templates render");
+        let files = project.render().expect("templates render");
         let mut found = None;
         for file in files {
             let target = scratch.join(&stem).join(&file.path);
@@ -205,10 +204,11 @@ fn python_hcl2_reads_every_bake_file_as_intended() {
         return;
     };
     for (project, _, path) in &files {
-        let bake = project.bake.as_deref().unwrap();
+        let bake = project.bake_file().unwrap();
         let dir = bake.rsplit_once('/').map_or("", |(d, _)| d);
         let mut file = parsed[&path.display().to_string()].clone();
-        let names: Vec<&str> = project.services.iter().map(|s| s.name.as_str()).collect();
+        let builds = project.builds();
+        let names: Vec<&str> = builds.iter().map(|s| s.service.as_str()).collect();
         assert_eq!(
             file["groups"],
             json!({ "default": { "targets": names } }),
@@ -220,19 +220,24 @@ fn python_hcl2_reads_every_bake_file_as_intended() {
             names,
             "{bake}: a target per service"
         );
-        for service in &project.services {
-            let target = targets[&service.name].as_object_mut().unwrap();
+        for service in &builds {
+            let target = targets[&service.service].as_object_mut().unwrap();
             let context = target["context"].as_str().unwrap();
+            let root_context = if service.context == "." {
+                ""
+            } else {
+                &service.context
+            };
             assert_eq!(
                 from_root(dir, context),
-                service.context,
+                root_context,
                 "{bake}: the context of {} is relative to the Bake file",
-                service.name
+                service.service
             );
             target.remove("context");
             let mut expected = json!({
                 "dockerfile": service.dockerfile,
-                "target": "runtime",
+                "target": service.stages.last().unwrap(),
                 "tags": service
                     .tags
                     .iter()
@@ -267,7 +272,7 @@ fn docker_compose_config_accepts_every_compose_file() {
     let home = scratch.path().join("home-INTERPOLATED");
     std::fs::create_dir_all(&home).unwrap();
     for (project, root, path) in workspace_files(scratch.path(), FileKind::Compose) {
-        let compose_file = project.compose.as_deref().unwrap();
+        let compose_file = project.compose_file().unwrap();
         let config = |args: &[&str]| {
             let out = Command::new(&compose)
                 .arg("-f")
@@ -290,7 +295,8 @@ fn docker_compose_config_accepts_every_compose_file() {
             );
             stdout
         };
-        let names: Vec<String> = project.services.iter().map(|s| s.name.clone()).collect();
+        let builds = project.builds();
+        let names: Vec<String> = builds.iter().map(|s| s.service.clone()).collect();
         let mut listed: Vec<String> = config(&["config", "--services"])
             .lines()
             .map(str::to_owned)
@@ -298,14 +304,17 @@ fn docker_compose_config_accepts_every_compose_file() {
         listed.sort();
         assert_eq!(listed, names, "{compose_file}");
         let resolved = config(&["config"]);
-        for service in &project.services {
-            let context = root.join(&service.context);
+        for service in &builds {
+            let context = match service.context.as_str() {
+                "." => root.clone(),
+                dir => root.join(dir),
+            };
             let context = context.to_str().unwrap().trim_end_matches('/');
             for line in [
                 format!("image: {}:{}", service.image, service.tags[0]),
                 format!("context: {context}"),
                 format!("dockerfile: {}", service.dockerfile),
-                "target: runtime".to_owned(),
+                format!("target: {}", service.stages.last().unwrap()),
             ] {
                 assert!(
                     resolved.contains(&format!("{line}\n")),

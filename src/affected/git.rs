@@ -13,7 +13,7 @@ use crate::diagnostic::Diagnostic;
 
 /// The repository a project directory is in.
 #[derive(Debug, Clone)]
-pub struct Repo {
+pub(crate) struct Repo {
     dir: PathBuf,
     /// The project directory relative to the top of the repository, `/`-separated and ending
     /// in `/`, or empty at the top.
@@ -22,7 +22,7 @@ pub struct Repo {
 
 impl Repo {
     /// The repository holding `dir` (shown to the user as `shown`).
-    pub fn open(dir: &Path, shown: &Path) -> Result<Self, Box<Diagnostic>> {
+    pub(crate) fn open(dir: &Path, shown: &Path) -> Result<Self, Box<Diagnostic>> {
         let out = git(dir, ["rev-parse", "--show-prefix"])?;
         if !out.status.success() {
             let said = first_line(&out.stderr);
@@ -45,7 +45,7 @@ impl Repo {
     }
 
     /// The full hash of the commit `rev` names.
-    pub fn commit(&self, rev: &str) -> Result<String, Box<Diagnostic>> {
+    pub(crate) fn commit(&self, rev: &str) -> Result<String, Box<Diagnostic>> {
         let unknown = |what: &str, said: &str| {
             let said = if said.is_empty() {
                 String::new()
@@ -91,7 +91,7 @@ impl Repo {
     /// The files that differ between `commit` and the working tree (committed, staged and
     /// unstaged changes; a rename counts as both of its paths) and the untracked files git does
     /// not ignore, relative to the project directory, sorted; files outside it are left out.
-    pub fn changed_since(&self, commit: &str) -> Result<Vec<String>, Box<Diagnostic>> {
+    pub(crate) fn changed_since(&self, commit: &str) -> Result<Vec<String>, Box<Diagnostic>> {
         // `diff.relative` in the user's configuration would make the paths relative to the
         // project directory; they are mapped from the top of the repository instead.
         let diff = self.run(
@@ -133,7 +133,11 @@ impl Repo {
 
     /// The contents of `path` (relative to the project directory) at `commit`, or `None` when
     /// it was not a file there.
-    pub fn file_at(&self, commit: &str, path: &str) -> Result<Option<Vec<u8>>, Box<Diagnostic>> {
+    pub(crate) fn file_at(
+        &self,
+        commit: &str,
+        path: &str,
+    ) -> Result<Option<Vec<u8>>, Box<Diagnostic>> {
         let object = format!("{commit}:{}{path}", self.prefix);
         let kind = git(&self.dir, ["cat-file", "-t", &object])?;
         if !kind.status.success() || kind.stdout.trim_ascii() != b"blob" {
@@ -204,7 +208,7 @@ fn dir_name(shown: &Path) -> String {
 /// A path relative to the top of the repository as a path relative to the project directory
 /// (`prefix` is that directory from the top, ending in `/`, or empty); `None` outside it.
 #[must_use]
-pub fn project_relative(prefix: &str, path: &str) -> Option<String> {
+pub(crate) fn project_relative(prefix: &str, path: &str) -> Option<String> {
     let rest = path.strip_prefix(prefix)?;
     (!rest.is_empty()).then(|| rest.to_owned())
 }

@@ -1,26 +1,27 @@
 //! The files a service's build reads, as rules on paths relative to the project root.
 
-use crate::model::{join, Project, Service};
+use crate::model::{Project, Service};
+use crate::relpath::RelPath;
 
 /// mbgen's own directory; the generated `.dockerignore` keeps it out of every build context.
 const OWN_DIR: &str = ".mbgen";
 
 /// Which changed files reach one service's build.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Inputs {
+pub(crate) struct Inputs {
     /// Files that count whatever else holds: the generated Dockerfile and `.dockerignore`, and
     /// the lockfile.
-    files: Vec<String>,
-    /// Directories every file below which counts; `""` is the whole project.
-    trees: Vec<String>,
+    files: Vec<RelPath>,
+    /// Directories every file below which counts; the root is the whole project.
+    trees: Vec<RelPath>,
     /// Directories whose own files count, and not those of their subdirectories.
-    roots: Vec<String>,
+    roots: Vec<RelPath>,
     /// What never counts as a file of a directory: `mbgen.toml`, mbgen's own directory and the
     /// templates directory, which the generated `.dockerignore` keeps out of every build
     /// (`affected` compares the configuration and the templates on their own), and the Bake
     /// and Compose files, which follow from `mbgen.toml`.
-    excluded_files: Vec<String>,
-    excluded_dirs: Vec<String>,
+    excluded_files: Vec<RelPath>,
+    excluded_dirs: Vec<RelPath>,
 }
 
 impl Inputs {
@@ -28,67 +29,55 @@ impl Inputs {
     /// files directly in that root and the directories of the workspace packages it uses; its
     /// generated files and its lockfile.
     #[must_use]
-    pub fn of(project: &Project, service: &Service) -> Self {
-        let mut trees = vec![service.path.clone()];
+    pub(crate) fn of(project: &Project, service: &Service) -> Self {
+        let mut trees = vec![service.dir.clone()];
         let mut roots = Vec::new();
         if let Some(workspace) = &service.workspace {
             roots.push(service.context.clone());
-            trees.extend(workspace.packages.iter().map(|p| join(&service.context, p)));
+            trees.extend(workspace.packages.iter().map(|p| service.context.join(p)));
         }
         let files = [
-            &service.dockerfile,
-            &service.dockerignore_file,
-            &service.lockfile.path,
+            Some(&service.dockerfile),
+            Some(&service.dockerignore_file),
+            service.lockfile().map(|l| &l.path),
         ]
         .into_iter()
-        .filter(|f| !f.is_empty())
-        .map(|f| join(&service.context, f))
+        .flatten()
+        .filter(|f| !f.is_root())
+        .map(|f| service.context.join(f))
         .collect();
         Self {
             files,
             trees,
             roots,
             excluded_files: [
-                Some(&project.config_name),
-                project.bake.as_ref(),
-                project.compose.as_ref(),
+                RelPath::normalize(&project.config_name),
+                project.bake.clone(),
+                project.compose.clone(),
             ]
             .into_iter()
             .flatten()
-            .cloned()
             .collect(),
-            excluded_dirs: vec![OWN_DIR.to_owned(), project.templates_dir.clone()],
+            excluded_dirs: vec![RelPath::from_normal(OWN_DIR), project.templates_dir.clone()],
         }
     }
 
     /// Whether a changed file, relative to the project root, is one of these inputs.
     #[must_use]
-    pub fn matches(&self, file: &str) -> bool {
-        if self.files.iter().any(|f| f == file) {
+    pub(crate) fn matches(&self, file: &str) -> bool {
+        let Some(file) = RelPath::normalize(file).filter(|f| !f.is_root()) else {
+            return false;
+        };
+        if self.files.contains(&file) {
             return true;
         }
-        if self.excluded_files.iter().any(|f| f == file)
-            || self.excluded_dirs.iter().any(|d| is_below(file, d))
-        {
+        let below = |dir: &RelPath| !dir.is_root() && file != *dir && file.starts_with(dir);
+        if self.excluded_files.contains(&file) || self.excluded_dirs.iter().any(below) {
             return false;
         }
-        self.trees.iter().any(|d| d.is_empty() || is_below(file, d))
-            || self.roots.iter().any(|d| parent(file) == d)
+        self.trees.iter().any(|d| d.is_root() || below(d))
+            || self.roots.iter().any(|d| file.parent() == *d)
     }
-}
-
-/// Whether `file` is below the directory `dir` (both relative to the same root; `dir` not
-/// empty).
-fn is_below(file: &str, dir: &str) -> bool {
-    !dir.is_empty()
-        && file
-            .strip_prefix(dir)
-            .is_some_and(|rest| rest.starts_with('/'))
-}
-
-/// The directory of a relative path; `""` for a file at the root.
-fn parent(file: &str) -> &str {
-    file.rsplit_once('/').map_or("", |(dir, _)| dir)
 }
 
 #[cfg(test)]
@@ -97,7 +86,7 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::workspace::Tree;
+    use crate::model::Tree;
 
     fn project(dir: &Path, toml: &str) -> Project {
         let loaded = crate::spec::parse(toml, Path::new("mbgen.toml")).unwrap();
@@ -205,16 +194,5 @@ mod tests {
         let web = inputs(&p, "web");
         assert!(web.matches("package-lock.json"));
         assert!(!web.matches("packages/shared/index.js"));
-    }
-
-    #[test]
-    fn directories_and_parents() {
-        assert!(is_below("a/b", "a"));
-        assert!(is_below("a/b/c", "a/b"));
-        assert!(!is_below("ab/c", "a"));
-        assert!(!is_below("a", "a"));
-        assert!(!is_below("a/b", ""));
-        assert_eq!(parent("a/b/c"), "a/b");
-        assert_eq!(parent("c"), "");
     }
 }

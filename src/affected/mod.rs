@@ -4,14 +4,14 @@
 //! the project as it is and the `mbgen.toml` of the revision ([`Snapshot`]); [`analyse`] then
 //! decides, without I/O, which services the changes reach.
 
-pub mod git;
+pub(crate) mod git;
 mod inputs;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-pub use inputs::Inputs;
+pub(crate) use inputs::Inputs;
 
 use crate::model::{Project, Service};
 use crate::render::templates::BUILTIN_PREFIX;
@@ -20,7 +20,7 @@ use crate::spec::value::TemplateName;
 
 /// A resolved project with every service rendered.
 #[derive(Debug)]
-pub struct Snapshot {
+pub(crate) struct Snapshot {
     pub project: Project,
     /// By service name.
     rendered: BTreeMap<String, Rendered>,
@@ -37,7 +37,10 @@ struct Rendered {
 
 impl Snapshot {
     /// Renders every service of `project` with `templates` before the built-ins.
-    pub fn render(project: Project, templates: &ProjectTemplates) -> Result<Self, RenderError> {
+    pub(crate) fn render(
+        project: Project,
+        templates: &ProjectTemplates,
+    ) -> Result<Self, RenderError> {
         let mut rendered = BTreeMap::new();
         for service in &project.services {
             let (files, loaded) = render::render_service_traced(templates, &project, service)?;
@@ -68,7 +71,7 @@ impl Snapshot {
         let Some(name) = file
             .strip_prefix(dir.as_str())
             .and_then(|rest| rest.strip_prefix('/'))
-            .filter(|_| !dir.is_empty())
+            .filter(|_| !dir.is_root())
         else {
             return Some(BTreeSet::new());
         };
@@ -94,7 +97,7 @@ impl Snapshot {
 
 /// The `mbgen.toml` at the revision.
 #[derive(Debug)]
-pub enum Before {
+pub(crate) enum Before {
     /// It is not among the changed files.
     Same,
     /// It did not exist at the revision.
@@ -107,7 +110,7 @@ pub enum Before {
 
 /// The answer of `mbgen affected --json`.
 #[derive(Debug, Serialize)]
-pub struct Report {
+pub(crate) struct Report {
     /// The revision as given.
     pub since: String,
     /// The full hash of the commit it names.
@@ -122,7 +125,7 @@ pub struct Report {
 
 /// An affected service and why.
 #[derive(Debug, Serialize)]
-pub struct Affected {
+pub(crate) struct Affected {
     pub name: String,
     /// Changed paths relative to the directory of `mbgen.toml`, after sentences about the
     /// configuration that start with its file name and `: `.
@@ -132,7 +135,7 @@ pub struct Affected {
 /// Which services of `now` are affected by the change of configuration `before` and by the
 /// `changed` files (relative to the project root, sorted).
 #[must_use]
-pub fn analyse(
+pub(crate) fn analyse(
     now: &Snapshot,
     before: &Before,
     changed: &[String],
@@ -250,9 +253,9 @@ fn differences(before: (&Service, &Rendered), now: (&Service, &Rendered)) -> Vec
     }
     for (differs, what) in [
         (was.context != is.context, "build context"),
-        (was.image != is.image, "image name"),
-        (was.tags != is.tags, "tags"),
-        (was.platforms != is.platforms, "platforms"),
+        (was.publish.image != is.publish.image, "image name"),
+        (was.publish.tags != is.publish.tags, "tags"),
+        (was.publish.platforms != is.publish.platforms, "platforms"),
     ] {
         if differs {
             out.push(what.to_owned());

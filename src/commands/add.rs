@@ -20,7 +20,7 @@ struct Settings {
     project: PathBuf,
 }
 
-pub fn run(args: AddArgs) -> Result<(), Error> {
+pub(super) fn run(args: AddArgs) -> Result<(), Error> {
     let AddArgs {
         dir,
         name,

@@ -16,12 +16,12 @@ struct Settings {
     json: bool,
 }
 
-pub fn run(args: AffectedArgs) -> Result<(), Error> {
+pub(super) fn run(args: AffectedArgs) -> Result<(), Error> {
     let AffectedArgs { path, since, json } = args;
     let settings = Settings { since, json };
-    let (root, _, display) = super::locate(&path);
-    let loaded = super::load_project(&path)?;
-    let repo = Repo::open(&root, &super::shown(&root)).map_err(|d| Error::from(*d))?;
+    let (root, _, display) = crate::project::locate(&path);
+    let loaded = crate::project::load_project(&path)?;
+    let repo = Repo::open(&root, &crate::project::shown(&root)).map_err(|d| Error::from(*d))?;
     let commit = repo.commit(&settings.since).map_err(|d| Error::from(*d))?;
     let changed = repo.changed_since(&commit).map_err(|d| Error::from(*d))?;
     let config = loaded.project.config_name.clone();
@@ -69,11 +69,11 @@ fn before(
         Ok(loaded) => loaded,
         Err(d) => return Ok(Before::Broken(first(&d))),
     };
-    let project = match model::resolve(&loaded, &super::tree(root)) {
+    let project = match model::resolve(&loaded, &crate::project::tree(root)) {
         Ok(project) => project,
         Err(d) => return Ok(Before::Broken(first(&d))),
     };
-    let templates = match super::load_templates(root, &loaded, &project) {
+    let templates = match crate::project::load_templates(root, &loaded, &project) {
         Ok(templates) => templates,
         Err(Error::User(d)) => return Ok(Before::Broken(first(&d))),
         Err(e) => return Err(e),

@@ -4,12 +4,13 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{load_templates, locate, shown};
 use crate::diagnostic::Diagnostic;
 use crate::model::{self, Project};
 use crate::output::write_atomic;
+use crate::project::{load_templates, locate, shown};
+use crate::relpath::RelPath;
 use crate::scaffold::{self, ServiceEntry, DEFAULT_SCHEMA};
-use crate::spec::value::{RelPath, ServiceName};
+use crate::spec::value::ServiceName;
 use crate::spec::{self, LoadedConfig};
 use crate::Error;
 
@@ -36,7 +37,7 @@ pub(super) struct Edited {
 impl ConfigFile {
     /// Finds and loads `mbgen.toml` from a `--project` argument: a directory, or the file
     /// itself, which may not exist yet.
-    pub fn open(project: &Path) -> Result<Self, Error> {
+    pub(super) fn open(project: &Path) -> Result<Self, Error> {
         let creatable_file = project.extension().is_some_and(|e| e == "toml")
             && !project.exists()
             && project
@@ -75,7 +76,7 @@ impl ConfigFile {
     }
 
     /// Whether `mbgen.toml` exists yet.
-    pub fn exists(&self) -> bool {
+    pub(super) fn exists(&self) -> bool {
         self.existing.is_some()
     }
 
@@ -84,7 +85,7 @@ impl ConfigFile {
     }
 
     /// The `path` of every service, normalised (empty for the project directory).
-    pub fn service_paths(&self) -> Vec<(&str, String)> {
+    pub(super) fn service_paths(&self) -> Vec<(&str, String)> {
         self.loaded()
             .map(|l| {
                 l.spec
@@ -93,7 +94,10 @@ impl ConfigFile {
                     .map(|(name, s)| {
                         (
                             name.as_str(),
-                            s.path.as_ref().map(RelPath::normalized).unwrap_or_default(),
+                            s.path
+                                .as_ref()
+                                .map(|p| p.as_str().to_owned())
+                                .unwrap_or_default(),
                         )
                     })
                     .collect()
@@ -103,7 +107,7 @@ impl ConfigFile {
 
     /// Refuses a name that is not a valid service name, and one the file has already.
     /// `other` says how to pick another name.
-    pub fn check_name(&self, name: &str, other: &str) -> Result<(), Error> {
+    pub(super) fn check_name(&self, name: &str, other: &str) -> Result<(), Error> {
         if let Err(why) = ServiceName::try_from(name.to_owned()) {
             return Err(Diagnostic::new(why).help(other.to_owned()).into());
         }
@@ -122,7 +126,7 @@ impl ConfigFile {
     }
 
     /// Refuses a directory that is already the `path` of a service.
-    pub fn check_path_is_free(&self, path: &str) -> Result<(), Error> {
+    pub(super) fn check_path_is_free(&self, path: &str) -> Result<(), Error> {
         let Some(loaded) = self.loaded() else {
             return Ok(());
         };
@@ -131,7 +135,7 @@ impl ConfigFile {
             let taken = service
                 .path
                 .as_ref()
-                .map(RelPath::normalized)
+                .map(|p| p.as_str().to_owned())
                 .unwrap_or_default();
             if taken != path {
                 continue;
@@ -156,7 +160,7 @@ impl ConfigFile {
 
     /// The file with `entry` added, loaded, resolved and rendered in memory: what would be
     /// written, known to work.
-    pub fn with_service(&self, entry: &ServiceEntry) -> Result<Edited, Error> {
+    pub(super) fn with_service(&self, entry: &ServiceEntry) -> Result<Edited, Error> {
         let before = if let Some((text, _)) = &self.existing {
             text.clone()
         } else {
@@ -165,7 +169,7 @@ impl ConfigFile {
         };
         let text = scaffold::add_service(&before, entry).map_err(|d| d.in_file(&self.display))?;
         let config = spec::parse(&text, &self.display)?;
-        let project = model::resolve(&config, &super::tree(&self.root))?;
+        let project = model::resolve(&config, &crate::project::tree(&self.root))?;
         let templates = load_templates(&self.root, &config, &project)?;
         crate::render::render_with(&project, &templates)?;
         Ok(Edited { text, project })
@@ -194,7 +198,7 @@ impl ConfigFile {
 
     /// Writes the edited file atomically, with the schema its `#:schema` line names when the
     /// file is new.
-    pub fn write(&self, edited: &Edited) -> Result<(), Error> {
+    pub(super) fn write(&self, edited: &Edited) -> Result<(), Error> {
         if self.existing.is_none() {
             super::init::write_schema_copy(&self.root, DEFAULT_SCHEMA)?;
         }
@@ -202,7 +206,7 @@ impl ConfigFile {
     }
 
     /// Says what [`ConfigFile::write`] did.
-    pub fn written_message(&self, name: &str) -> String {
+    pub(super) fn written_message(&self, name: &str) -> String {
         if self.exists() {
             format!("added [services.{name}] to {}", self.display.display())
         } else {
@@ -211,7 +215,7 @@ impl ConfigFile {
     }
 
     /// What the user runs next: `mbgen render`, with the project when it is not here.
-    pub fn render_command(&self) -> String {
+    pub(super) fn render_command(&self) -> String {
         if self.display == Path::new(spec::CONFIG_FILE) {
             "mbgen render".to_owned()
         } else if self.display.file_name() == Some(spec::CONFIG_FILE.as_ref()) {
@@ -226,7 +230,7 @@ impl ConfigFile {
 /// project, checked like a `path` of mbgen.toml and normalised (empty for the project).
 pub(super) fn relative_path(raw: &str) -> Result<String, Error> {
     let trimmed = raw.trim_end_matches('/');
-    let path = RelPath::try_from(if trimmed.is_empty() { raw } else { trimmed }.to_owned())
+    let path = RelPath::parse(if trimmed.is_empty() { raw } else { trimmed })
         .map_err(|why| Diagnostic::new(why).help("pass a directory inside the project"))?;
-    Ok(path.normalized())
+    Ok(path.as_str().to_owned())
 }

@@ -26,7 +26,7 @@ enum Mode {
     Json,
 }
 
-pub fn run(args: InitArgs) -> Result<(), Error> {
+pub(super) fn run(args: InitArgs) -> Result<(), Error> {
     let InitArgs {
         dir,
         force,
@@ -81,7 +81,7 @@ pub fn run(args: InitArgs) -> Result<(), Error> {
         ask(&mut report, &mut std::io::stdin().lock())?;
     }
     let text = scaffold::to_toml(&report, &settings.schema);
-    scaffold::verify(&text, &super::tree(&settings.dir))?;
+    scaffold::verify(&text, &crate::project::tree(&settings.dir))?;
     warn_hand_written_dockerfiles(&settings.dir, &report);
     match settings.mode {
         Mode::Stdout => std::io::stdout()
@@ -118,11 +118,7 @@ fn ask(report: &mut Report, input: &mut dyn std::io::BufRead) -> Result<(), Erro
     if report.services.len() > 1 {
         let mut kept = Vec::new();
         for p in std::mem::take(&mut report.services) {
-            let path = if p.path.is_empty() {
-                "."
-            } else {
-                p.path.as_str()
-            };
+            let path = p.path.clone();
             loop {
                 let answer = read(&format!(
                     "keep service `{}` ({}, {path})? [Y/n] ",
@@ -237,7 +233,7 @@ fn print_summary(report: &Report) {
         .max()
         .unwrap_or(0);
     for p in &report.services {
-        let path = if p.path.is_empty() { "." } else { &p.path };
+        let path = &p.path;
         eprintln!(
             "  {:<width$}  {:<11}  {path}  ({})",
             p.name,
@@ -261,16 +257,15 @@ fn print_summary(report: &Report) {
 /// `render` refuses to replace a Dockerfile it did not write: say so now rather than then.
 fn warn_hand_written_dockerfiles(dir: &Path, report: &Report) {
     for p in &report.services {
-        let dockerfile = dir.join(&p.path).join("Dockerfile");
+        let dockerfile = dir.join(p.path.as_str()).join("Dockerfile");
         let Ok(text) = std::fs::read_to_string(&dockerfile) else {
             continue;
         };
         if !crate::output::is_generated(&text) {
-            let shown = Path::new(&p.path).join("Dockerfile");
+            let shown = p.path.join_str("Dockerfile");
             eprintln!(
-                "note ({}): {} exists and was not written by mbgen: `mbgen render` will not replace it unless passed --force; set `dockerfile` to write elsewhere",
+                "note ({}): {shown} exists and was not written by mbgen: `mbgen render` will not replace it unless passed --force; set `dockerfile` to write elsewhere",
                 p.name,
-                shown.display()
             );
         }
     }

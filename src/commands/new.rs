@@ -5,9 +5,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::edit::{relative_path, ConfigFile};
-use super::shown;
 use crate::cli::NewArgs;
 use crate::diagnostic::Diagnostic;
+use crate::project::shown;
 use crate::scaffold::starter;
 use crate::spec::Stack;
 use crate::Error;
@@ -24,7 +24,7 @@ struct Settings {
     project: PathBuf,
 }
 
-pub fn run(args: NewArgs) -> Result<(), Error> {
+pub(super) fn run(args: NewArgs) -> Result<(), Error> {
     let NewArgs {
         name,
         stack,

@@ -22,7 +22,7 @@ enum Mode {
     Check,
 }
 
-pub fn run(args: RenderArgs) -> Result<(), Error> {
+pub(super) fn run(args: RenderArgs) -> Result<(), Error> {
     let RenderArgs {
         path,
         service,
@@ -41,7 +41,7 @@ pub fn run(args: RenderArgs) -> Result<(), Error> {
         force,
         quiet,
     };
-    let mut loaded = super::load_project(&path)?;
+    let mut loaded = crate::project::load_project(&path)?;
     if let Some(name) = &settings.service {
         let project = &mut loaded.project;
         if !project.services.iter().any(|s| &s.name == name) {

@@ -6,7 +6,7 @@ use crate::cli::SchemaArgs;
 use crate::output::write_atomic;
 use crate::Error;
 
-pub fn run(args: SchemaArgs) -> Result<(), Error> {
+pub(super) fn run(args: SchemaArgs) -> Result<(), Error> {
     let SchemaArgs { output } = args;
     let schema = crate::schema::schema_json();
     match output {

@@ -5,7 +5,6 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use super::{locate, shown};
 use crate::cli::{
     TemplatesArgs, TemplatesCommand, TemplatesEjectArgs, TemplatesListArgs, TemplatesShowArgs,
 };
@@ -13,6 +12,7 @@ use crate::diagnostic::{suggest, Diagnostic};
 use crate::model::DEFAULT_TEMPLATES_DIR;
 use crate::output::write_atomic;
 use crate::plan::TEMPLATE_API;
+use crate::project::{locate, shown};
 use crate::render::templates::{builtin, Origin, BUILTIN, BUILTIN_PREFIX};
 use crate::render::ProjectTemplates;
 use crate::spec::{self, value::TemplateName};
@@ -34,7 +34,7 @@ enum Settings {
     },
 }
 
-pub fn run(args: TemplatesArgs) -> Result<(), Error> {
+pub(super) fn run(args: TemplatesArgs) -> Result<(), Error> {
     let TemplatesArgs { command } = args;
     let settings = match command {
         TemplatesCommand::List(TemplatesListArgs { project }) => Settings::List { project },
@@ -79,7 +79,7 @@ fn open(path: &Path) -> Result<Project, Error> {
         let config = spec::load(&file, &display)?;
         match &config.spec.templates_dir {
             None => DEFAULT_TEMPLATES_DIR.to_owned(),
-            Some(dir) if dir.normalized().is_empty() => {
+            Some(dir) if dir.is_root() => {
                 return Err(config
                     .error_at_value(
                         &["templates-dir"],
@@ -88,7 +88,7 @@ fn open(path: &Path) -> Result<Project, Error> {
                     .help("name a directory of its own, for example `docker/templates`")
                     .into())
             }
-            Some(dir) => dir.normalized(),
+            Some(dir) => dir.as_str().to_owned(),
         }
     };
     let dir = root.join(relative);

@@ -1,53 +1,24 @@
 //! The filesystem as detection sees it: a list of files and a way to read them.
 //!
 //! [`DiskFs`] walks a directory once, honouring `.gitignore` and leaving out dependency and
-//! build directories; [`MemFs`] holds a tree in memory for tests. Detectors only ever see a
+//! build directories; `MemFs` holds a tree in memory for tests. Detectors only ever see a
 //! [`Dir`], a view of one directory of either.
 
+#[cfg(test)]
 use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, SourceFile};
-
-/// Directories never walked: installed dependencies, build output, caches, tool state.
-/// Their files can still be read by name (`vendor/modules.txt`).
-pub const SKIPPED_DIRS: &[&str] = &[
-    ".angular",
-    ".git",
-    ".hg",
-    ".mypy_cache",
-    ".next",
-    ".nuxt",
-    ".output",
-    ".pytest_cache",
-    ".svelte-kit",
-    ".tox",
-    ".turbo",
-    ".venv",
-    ".yarn",
-    "__pycache__",
-    "coverage",
-    "dist",
-    "node_modules",
-    "target",
-    "vendor",
-    "venv",
-];
+pub(crate) use crate::manifest::is_skipped_dir;
 
 /// How deep the walk goes; manifests of deployable apps sit far above this.
 const MAX_DEPTH: usize = 8;
 /// A bound on the files listed, so a huge tree cannot stall `init`.
 const MAX_FILES: usize = 50_000;
 
-/// Whether a directory name is one the walk leaves out.
-#[must_use]
-pub fn is_skipped_dir(name: &str) -> bool {
-    SKIPPED_DIRS.contains(&name)
-}
-
 /// A source tree: its walkable files, and reads by relative path.
-pub trait Fs {
+pub(crate) trait Fs {
     /// Every file of the walk, as `/`-separated paths relative to the root, sorted.
     fn files(&self) -> &[String];
     /// The text of a file, whether or not the walk lists it.
@@ -58,7 +29,7 @@ pub trait Fs {
 
 /// A directory on disk, walked once.
 #[derive(Debug)]
-pub struct DiskFs {
+pub(crate) struct DiskFs {
     root: PathBuf,
     files: Vec<String>,
 }
@@ -66,7 +37,7 @@ pub struct DiskFs {
 impl DiskFs {
     /// Walks `root`, honouring `.gitignore` files (inside a Git repository or not) and
     /// leaving out [`SKIPPED_DIRS`].
-    pub fn new(root: &Path) -> Result<Self, Box<Diagnostic>> {
+    pub(crate) fn new(root: &Path) -> Result<Self, Box<Diagnostic>> {
         if !root.is_dir() {
             return Err(Box::new(
                 Diagnostic::new(format!("{} is not a directory", root.display()))
@@ -127,17 +98,19 @@ impl Fs for DiskFs {
 }
 
 /// A tree held in memory, for tests.
+#[cfg(test)]
 #[derive(Debug, Default)]
-pub struct MemFs {
+pub(crate) struct MemFs {
     contents: BTreeMap<String, String>,
     files: Vec<String>,
 }
 
+#[cfg(test)]
 impl MemFs {
-    /// A tree of `(path, text)` pairs. Files under [`SKIPPED_DIRS`] can be read but are not
+    /// A tree of `(path, text)` pairs. Files under skipped directories can be read but are not
     /// listed, as on disk.
     #[must_use]
-    pub fn new<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+    pub(crate) fn new<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         let contents: BTreeMap<String, String> = entries
             .into_iter()
             .map(|(p, t)| (p.to_owned(), t.to_owned()))
@@ -154,6 +127,7 @@ impl MemFs {
     }
 }
 
+#[cfg(test)]
 impl Fs for MemFs {
     fn files(&self) -> &[String] {
         &self.files
@@ -173,7 +147,7 @@ impl Fs for MemFs {
 
 /// One directory of a tree: what a detector looks at.
 #[derive(Clone, Copy)]
-pub struct Dir<'a> {
+pub(crate) struct Dir<'a> {
     fs: &'a dyn Fs,
     /// The directory, relative to the root; empty for the root.
     base: &'a str,
@@ -187,24 +161,24 @@ impl std::fmt::Debug for Dir<'_> {
 
 impl<'a> Dir<'a> {
     #[must_use]
-    pub fn new(fs: &'a dyn Fs, base: &'a str) -> Self {
+    pub(crate) fn new(fs: &'a dyn Fs, base: &'a str) -> Self {
         Self { fs, base }
     }
 
     /// The directory, relative to the root; empty for the root.
     #[must_use]
-    pub fn base(&self) -> &'a str {
+    pub(crate) fn base(&self) -> &'a str {
         self.base
     }
 
     /// The tree this directory belongs to.
     #[must_use]
-    pub fn fs(&self) -> &'a dyn Fs {
+    pub(crate) fn fs(&self) -> &'a dyn Fs {
         self.fs
     }
 
     /// The directories above this one, the nearest first and the root last.
-    pub fn parents(&self) -> impl Iterator<Item = Dir<'a>> + 'a {
+    pub(crate) fn parents(&self) -> impl Iterator<Item = Dir<'a>> + 'a {
         let fs = self.fs;
         let up = |b: &&'a str| {
             (!b.is_empty()).then(|| b.rsplit_once('/').map_or("", |(parent, _)| parent))
@@ -214,7 +188,7 @@ impl<'a> Dir<'a> {
 
     /// `rel` as a path from the root, for messages and reads.
     #[must_use]
-    pub fn path(&self, rel: &str) -> String {
+    pub(crate) fn path(&self, rel: &str) -> String {
         if self.base.is_empty() {
             rel.to_owned()
         } else {
@@ -223,25 +197,25 @@ impl<'a> Dir<'a> {
     }
 
     #[must_use]
-    pub fn exists(&self, rel: &str) -> bool {
+    pub(crate) fn exists(&self, rel: &str) -> bool {
         self.fs.is_file(&self.path(rel))
     }
 
     /// The first of `names` that exists.
     #[must_use]
-    pub fn first_of<'n>(&self, names: &[&'n str]) -> Option<&'n str> {
+    pub(crate) fn first_of<'n>(&self, names: &[&'n str]) -> Option<&'n str> {
         names.iter().copied().find(|n| self.exists(n))
     }
 
     /// The text of a file, or `None` when it is missing or unreadable. For files that are
     /// only scanned for hints; manifests go through [`Dir::manifest`].
     #[must_use]
-    pub fn read(&self, rel: &str) -> Option<String> {
+    pub(crate) fn read(&self, rel: &str) -> Option<String> {
         self.fs.read(&self.path(rel)).ok()
     }
 
     /// A manifest: `None` when missing, an error naming the file when unreadable.
-    pub fn manifest(&self, rel: &str) -> Result<Option<SourceFile>, Box<Diagnostic>> {
+    pub(crate) fn manifest(&self, rel: &str) -> Result<Option<SourceFile>, Box<Diagnostic>> {
         let path = self.path(rel);
         match self.fs.read(&path) {
             Ok(text) => Ok(Some(SourceFile::new(path, text))),
@@ -253,7 +227,7 @@ impl<'a> Dir<'a> {
     }
 
     /// The walked files under this directory, relative to it, sorted.
-    pub fn files(&self) -> impl Iterator<Item = &'a str> + 'a {
+    pub(crate) fn files(&self) -> impl Iterator<Item = &'a str> + 'a {
         let base = self.base;
         self.fs.files().iter().filter_map(move |p| {
             if base.is_empty() {
@@ -267,7 +241,7 @@ impl<'a> Dir<'a> {
     /// The walked files under this directory with one of `extensions`, shallowest first,
     /// leaving out tests.
     #[must_use]
-    pub fn sources(&self, extensions: &[&str]) -> Vec<&'a str> {
+    pub(crate) fn sources(&self, extensions: &[&str]) -> Vec<&'a str> {
         let mut found: Vec<&str> = self
             .files()
             .filter(|p| {
@@ -284,7 +258,7 @@ impl<'a> Dir<'a> {
 
     /// The directories that hold walked files, directly under this one.
     #[must_use]
-    pub fn subdirs(&self) -> Vec<&'a str> {
+    pub(crate) fn subdirs(&self) -> Vec<&'a str> {
         let mut dirs: Vec<&str> = self
             .files()
             .filter_map(|p| p.split_once('/').map(|(d, _)| d))

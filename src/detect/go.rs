@@ -1,13 +1,15 @@
 //! Go: `go.mod` (module, Go version, requirements), the main package to build, `vendor/`,
 //! and cgo.
 
-use super::text::{at_line, find_port, major_minor};
+use super::text::{find_port, major_minor};
 use super::{clean_rel_path, Detector, Dir, Options, Outcome, Proposal, Value};
-use crate::diagnostic::{Diagnostic, SourceFile};
-use crate::spec::Stack;
+use crate::diagnostic::Diagnostic;
+use crate::manifest::go_mod::{GoMod, GoWork};
+use crate::relpath::RelPath;
+use crate::spec::{ServiceKey, Stack};
 
 #[derive(Debug)]
-pub struct Go;
+pub(crate) struct Go;
 
 impl Detector for Go {
     fn name(&self) -> &'static str {
@@ -43,25 +45,25 @@ impl Detector for Go {
                 .unwrap_or(&module.path)
                 .to_owned(),
         });
-        if let Some((version, source)) = module.version() {
-            p.set_str("version", version, source);
+        if let Some((version, source)) = module_version(&module) {
+            p.set_str(ServiceKey::Version, version, source);
         }
         if let Some((root, work, work_go)) = go_work_root(dir)? {
             // A go.work that uses this module decides how its imports of the other modules
             // resolve, so the module is built from there, with a Go the go.work accepts.
             p.set_str(
-                "context",
-                crate::model::dir_or_dot(&root),
+                ServiceKey::Context,
+                RelPath::from_normal(&root).to_string(),
                 format!("{work} uses this module"),
             );
-            let own = module.version().map(|(v, _)| v);
+            let own = module_version(&module).map(|(v, _)| v);
             if let Some(wanted) = work_go.as_deref().and_then(major_minor) {
                 if own
                     .as_deref()
                     .is_none_or(|o| version_key(&wanted) > version_key(o))
                 {
                     p.set_str(
-                        "version",
+                        ServiceKey::Version,
                         &wanted,
                         format!(
                             "the `go {}` directive in {work}, above the module's own",
@@ -79,20 +81,20 @@ impl Detector for Go {
             } else {
                 format!("one of {} main packages; see the note", mains.len())
             };
-            p.set_str("main", &main, source);
+            p.set_str(ServiceKey::Main, &main, source);
         }
         if dir.exists("vendor/modules.txt") {
             p.evidence(dir.path("vendor/modules.txt"));
             p.set(
-                "vendor",
+                ServiceKey::Vendor,
                 Value::Bool(true),
                 "vendor/modules.txt: the modules are vendored",
             );
         }
         if let Some(why) = cgo(dir, &module, &sources) {
-            p.set("cgo", Value::Bool(true), why);
+            p.set(ServiceKey::Cgo, Value::Bool(true), why);
             p.set_str(
-                "runtime",
+                ServiceKey::Runtime,
                 "slim",
                 "a cgo binary needs the C library, which distroless/static lacks",
             );
@@ -111,7 +113,7 @@ impl Detector for Go {
             if let Some((port, line)) = dir.read(path).filter(serves).and_then(|t| find_port(&t)) {
                 p.evidence(dir.path(path));
                 p.set(
-                    "port",
+                    ServiceKey::Port,
                     Value::Int(port),
                     format!("`{line}` in {}", dir.path(path)),
                 );
@@ -142,16 +144,9 @@ fn go_work_root(dir: Dir<'_>) -> Result<Option<WorkRoot>, Box<Diagnostic>> {
             let rel = own
                 .strip_prefix(base)
                 .map_or(own, |r| r.trim_start_matches('/'));
-            let uses = super::workspace::go_work_uses(&file)?;
-            if uses
-                .iter()
-                .any(|u| u.trim_start_matches("./").trim_end_matches('/') == rel)
-            {
-                let (lines, _) = directive_lines(&file);
-                let go = lines
-                    .iter()
-                    .find(|d| d.name == "go" && !d.in_block)
-                    .map(|d| d.text.to_owned());
+            let work = GoWork::parse(&file)?;
+            if work.members().iter().any(|m| m.as_str() == rel) {
+                let go = work.go;
                 return Ok(Some((base.to_owned(), above.path("go.work"), go)));
             }
             return Ok(None);
@@ -160,216 +155,32 @@ fn go_work_root(dir: Dir<'_>) -> Result<Option<WorkRoot>, Box<Diagnostic>> {
     Ok(None)
 }
 
-/// What `go.mod` says.
-#[derive(Debug, Default)]
-pub struct GoMod {
-    pub path: String,
-    pub go: Option<String>,
-    pub toolchain: Option<String>,
-    pub requires: Vec<String>,
-    /// `path@version` of each requirement, beside `requires`.
-    pub required_versions: Vec<String>,
-}
-
-const DIRECTIVES: &[&str] = &[
-    "module",
-    "go",
-    "toolchain",
-    "godebug",
-    "require",
-    "replace",
-    "exclude",
-    "retract",
-    "tool",
-    "ignore",
-];
-
-/// One line of a `go.mod` or `go.work` file, its comment removed. Inside a `name (` … `)`
-/// block every line is a directive of the block's name.
-pub(super) struct DirectiveLine<'a> {
-    pub name: &'a str,
-    /// The rest of the line after the name; inside a block, the whole line.
-    pub text: &'a str,
-    /// 1-based.
-    pub line: usize,
-    pub in_block: bool,
-    /// The line is `name (`, opening a block.
-    pub opens_block: bool,
-}
-
-/// The directive lines of a `go.mod`-style file, and the block left open at its end (name
-/// and line), which the caller reports.
-pub(super) fn directive_lines(
-    file: &SourceFile,
-) -> (Vec<DirectiveLine<'_>>, Option<(&str, usize)>) {
-    let mut out = Vec::new();
-    let mut block: Option<(&str, usize)> = None;
-    for (i, raw) in file.text.lines().enumerate() {
-        let line = raw.split("//").next().unwrap_or_default().trim();
-        if line.is_empty() {
-            continue;
-        }
-        if let Some((name, _)) = block {
-            if line == ")" {
-                block = None;
-            } else {
-                out.push(DirectiveLine {
-                    name,
-                    text: line,
-                    line: i + 1,
-                    in_block: true,
-                    opens_block: false,
-                });
-            }
-            continue;
-        }
-        let (name, text) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
-        let text = text.trim();
-        let opens_block = text.split_whitespace().next() == Some("(");
-        if opens_block {
-            block = Some((name, i + 1));
-        }
-        out.push(DirectiveLine {
-            name,
-            text,
-            line: i + 1,
-            in_block: false,
-            opens_block,
-        });
+/// `major.minor` of the newer of the `go` and `toolchain` directives: the image must
+/// hold a toolchain that builds the module without downloading another.
+fn module_version(m: &GoMod) -> Option<(String, String)> {
+    let go = m.go.as_deref().and_then(major_minor);
+    let toolchain = m
+        .toolchain
+        .as_deref()
+        .and_then(|t| t.strip_prefix("go"))
+        .and_then(major_minor);
+    match (go, toolchain) {
+        (Some(g), Some(t)) if version_key(&t) > version_key(&g) => Some((
+            t,
+            format!(
+                "the `toolchain {}` directive in go.mod",
+                m.toolchain.as_deref().unwrap_or_default()
+            ),
+        )),
+        (Some(g), _) => Some((
+            g,
+            format!(
+                "the `go {}` directive in go.mod",
+                m.go.as_deref().unwrap_or_default()
+            ),
+        )),
+        _ => None,
     }
-    (out, block)
-}
-
-/// The error for a `name (` block that is never closed.
-pub(super) fn unclosed_block(file: &SourceFile, name: &str, line: usize, help: &str) -> Diagnostic {
-    at_line(
-        file,
-        line,
-        format!(
-            "the `{name} (` block of {} is never closed",
-            file.path.display()
-        ),
-    )
-    .help(help)
-}
-
-impl GoMod {
-    /// Parses `go.mod` as the go command does, strictly enough to name the line of a mistake.
-    pub fn parse(file: &SourceFile) -> Result<Self, Box<Diagnostic>> {
-        let mut m = Self::default();
-        let help =
-            "fix go.mod (`go mod tidy` reports the same problem), then run `mbgen init` again";
-        let path = file.path.display().to_string();
-        let (lines, unclosed) = directive_lines(file);
-        for d in lines {
-            if d.in_block {
-                if d.name == "require" {
-                    let mut words = d.text.split_whitespace();
-                    let path = words.next().unwrap_or_default();
-                    m.requires.push(path.to_owned());
-                    m.required_versions
-                        .push(format!("{path}@{}", words.next().unwrap_or_default()));
-                }
-                continue;
-            }
-            if !DIRECTIVES.contains(&d.name) {
-                let message = if d.name == ")" {
-                    "`)` closes no block".to_owned()
-                } else {
-                    format!("unknown directive `{}` in {path}", d.name)
-                };
-                return Err(Box::new(at_line(file, d.line, message).help(help)));
-            }
-            if d.opens_block {
-                continue;
-            }
-            let rest: Vec<&str> = d.text.split_whitespace().collect();
-            match d.name {
-                "module" => {
-                    let Some(name) = rest.first() else {
-                        return Err(Box::new(
-                            at_line(
-                                file,
-                                d.line,
-                                format!("`module` in {path} needs the module path"),
-                            )
-                            .help(help),
-                        ));
-                    };
-                    name.trim_matches('"').clone_into(&mut m.path);
-                }
-                "go" => {
-                    let version = rest.first().copied().unwrap_or_default();
-                    if !valid_go_version(version) || rest.len() != 1 {
-                        return Err(Box::new(at_line(file, d.line, format!(
-                            "invalid go version `{}` in {path}: expected a version such as `1.24` or `1.24.1`",
-                            rest.join(" ")
-                        ))
-                        .help(help)));
-                    }
-                    m.go = Some(version.to_owned());
-                }
-                "toolchain" => m.toolchain = rest.first().map(|t| (*t).to_owned()),
-                "require" => {
-                    if let Some(path) = rest.first() {
-                        m.requires.push((*path).to_owned());
-                        m.required_versions.push(format!(
-                            "{path}@{}",
-                            rest.get(1).copied().unwrap_or_default()
-                        ));
-                    }
-                }
-                _ => {}
-            }
-        }
-        if let Some((name, line)) = unclosed {
-            return Err(Box::new(unclosed_block(file, name, line, help)));
-        }
-        if m.path.is_empty() {
-            return Err(Box::new(Diagnostic::new(format!("{path} has no `module` directive"))
-                .in_file(&file.path)
-                .help("add `module example.com/yourapp` as its first line, then run `mbgen init` again")));
-        }
-        Ok(m)
-    }
-
-    /// `major.minor` of the newer of the `go` and `toolchain` directives: the image must
-    /// hold a toolchain that builds the module without downloading another.
-    fn version(&self) -> Option<(String, String)> {
-        let go = self.go.as_deref().and_then(major_minor);
-        let toolchain = self
-            .toolchain
-            .as_deref()
-            .and_then(|t| t.strip_prefix("go"))
-            .and_then(major_minor);
-        match (go, toolchain) {
-            (Some(g), Some(t)) if version_key(&t) > version_key(&g) => Some((
-                t,
-                format!(
-                    "the `toolchain {}` directive in go.mod",
-                    self.toolchain.as_deref().unwrap_or_default()
-                ),
-            )),
-            (Some(g), _) => Some((
-                g,
-                format!(
-                    "the `go {}` directive in go.mod",
-                    self.go.as_deref().unwrap_or_default()
-                ),
-            )),
-            _ => None,
-        }
-    }
-}
-
-fn valid_go_version(v: &str) -> bool {
-    let v = v.split(['r', 'b']).next().unwrap_or_default();
-    let parts: Vec<&str> = v.split('.').collect();
-    (2..=3).contains(&parts.len())
-        && parts[0] == "1"
-        && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
 }
 
 fn parent(path: &str) -> &str {
@@ -471,7 +282,7 @@ fn choose_main(
     );
     p.note(note.clone());
     p.choices.push(super::Choice {
-        key: "main",
+        key: ServiceKey::Main,
         values: std::iter::once(chosen.clone())
             .chain(mains.iter().filter(|m| **m != chosen).cloned())
             .collect(),
@@ -520,7 +331,7 @@ fn cgo(dir: Dir<'_>, module: &GoMod, sources: &[&str]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::MemFs;
+    use crate::detect::fs::MemFs;
 
     const MAIN: &str = "package main\n\nfunc main() {}\n";
 
@@ -549,12 +360,15 @@ mod tests {
             ("internal/store/store.go", "package store\n"),
         ];
         let p = found(&files, None);
-        assert_eq!(p.get("main"), Some(&Value::Str("cmd/api".into())));
-        assert_eq!(p.get("version"), Some(&Value::Str("1.23".into())));
-        assert_eq!(p.get("port"), Some(&Value::Int(9000)));
+        assert_eq!(p.get(ServiceKey::Main), Some(&Value::Str("cmd/api".into())));
+        assert_eq!(p.get(ServiceKey::Version), Some(&Value::Str("1.23".into())));
+        assert_eq!(p.get(ServiceKey::Port), Some(&Value::Int(9000)));
         assert!(p.notes[0].contains("cmd/worker"), "{:?}", p.notes);
         let p = found(&files, Some("./cmd/worker"));
-        assert_eq!(p.get("main"), Some(&Value::Str("cmd/worker".into())));
+        assert_eq!(
+            p.get(ServiceKey::Main),
+            Some(&Value::Str("cmd/worker".into()))
+        );
         assert!(run(&files, Some("cmd/nope")).is_err());
     }
 
@@ -571,10 +385,10 @@ mod tests {
             ],
             None,
         );
-        assert_eq!(p.get("vendor"), Some(&Value::Bool(true)));
-        assert_eq!(p.get("cgo"), Some(&Value::Bool(true)));
-        assert_eq!(p.get("runtime"), Some(&Value::Str("slim".into())));
-        assert_eq!(p.get("main"), None);
+        assert_eq!(p.get(ServiceKey::Vendor), Some(&Value::Bool(true)));
+        assert_eq!(p.get(ServiceKey::Cgo), Some(&Value::Bool(true)));
+        assert_eq!(p.get(ServiceKey::Runtime), Some(&Value::Str("slim".into())));
+        assert_eq!(p.get(ServiceKey::Main), None);
     }
 
     #[test]

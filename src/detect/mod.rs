@@ -5,27 +5,28 @@
 //! decides which directories are apps. [`crate::scaffold`] turns the proposals into
 //! `mbgen.toml`. `render` never detects.
 
-pub mod fs;
-pub mod go;
-pub mod node;
-pub mod python;
-pub mod rust;
-pub mod static_site;
-pub mod text;
-pub mod workspace;
+pub(crate) mod fs;
+pub(crate) mod go;
+pub(crate) mod node;
+pub(crate) mod python;
+pub(crate) mod rust;
+pub(crate) mod static_site;
+pub(crate) mod text;
+pub(crate) mod workspace;
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use crate::diagnostic::Diagnostic;
-use crate::spec::Stack;
-pub use fs::{Dir, DiskFs, Fs, MemFs};
-pub use workspace::{detect_dir, discover};
+use crate::relpath::RelPath;
+use crate::spec::{ServiceKey, Stack};
+pub(crate) use fs::{Dir, DiskFs, Fs};
+pub(crate) use workspace::{detect_dir, discover};
 
 /// Choices the user made on the command line.
 #[derive(Debug, Default, Clone)]
-pub struct Options {
+pub(crate) struct Options {
     /// The Go main package to build, relative to the module (`cmd/api`).
     pub go_main: Option<String>,
     /// The name of the project directory, the service name of last resort.
@@ -33,7 +34,7 @@ pub struct Options {
 }
 
 /// Looks at one directory for one kind of application.
-pub trait Detector {
+pub(crate) trait Detector {
     /// A short name: `node`, `go`...
     fn name(&self) -> &'static str;
     /// What it looks for, said when nothing matches anywhere.
@@ -45,7 +46,7 @@ pub trait Detector {
 
 /// What a detector found in a directory.
 #[derive(Debug)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// Nothing of its kind.
     Absent,
     /// A project of its kind with nothing to deploy, such as a library.
@@ -61,7 +62,7 @@ pub enum Outcome {
 /// wins and the others are reported as alternatives: a Go or Python app often carries a
 /// `package.json` for its front-end tooling, rarely the other way round.
 #[must_use]
-pub fn detectors() -> Vec<Box<dyn Detector>> {
+pub(crate) fn detectors() -> Vec<Box<dyn Detector>> {
     vec![
         Box::new(go::Go),
         Box::new(rust::Rust),
@@ -74,7 +75,7 @@ pub fn detectors() -> Vec<Box<dyn Detector>> {
 /// A value proposed for a key of `mbgen.toml`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
-pub enum Value {
+pub(crate) enum Value {
     Bool(bool),
     Int(u16),
     Str(String),
@@ -84,8 +85,8 @@ pub enum Value {
 
 /// One key of a proposed service, with where its value came from.
 #[derive(Debug, Clone, Serialize)]
-pub struct Setting {
-    pub key: &'static str,
+pub(crate) struct Setting {
+    pub key: ServiceKey,
     pub value: Value,
     /// Where the value came from, written as the key's comment: `engines.node in package.json`.
     pub source: String,
@@ -93,12 +94,11 @@ pub struct Setting {
 
 /// A proposed service: a stack, its settings, and the evidence for them.
 #[derive(Debug, Clone, Serialize)]
-pub struct Proposal {
+pub(crate) struct Proposal {
     /// The service name; set by [`discover`], from [`Proposal::name_hint`] or the directory.
     pub name: String,
-    /// The directory, relative to the project root; empty for the root (`.` in the report).
-    #[serde(serialize_with = "dir_name")]
-    pub path: String,
+    /// The directory, relative to the project root (`.` in the report for the root).
+    pub path: RelPath,
     #[serde(serialize_with = "stack_name")]
     pub stack: Stack,
     /// What was recognised, in a few words: `Vite app`, `Go module`.
@@ -122,19 +122,13 @@ pub struct Proposal {
 
 /// A setting detection picked among several possible values: the first is the pick.
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct Choice {
-    pub key: &'static str,
+pub(crate) struct Choice {
+    pub key: ServiceKey,
     /// The values, the pick first.
     pub values: Vec<String>,
     /// Notes of the proposal that only hold for the pick, dropped when another is chosen.
     #[serde(skip)]
     pub notes: Vec<String>,
-}
-
-// Serde passes the field by reference; the signature is not ours to choose.
-#[allow(clippy::ptr_arg)]
-fn dir_name<S: serde::Serializer>(path: &String, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(crate::model::dir_or_dot(path))
 }
 
 // serde passes the field by reference.
@@ -145,7 +139,7 @@ fn stack_name<S: serde::Serializer>(stack: &Stack, s: S) -> Result<S::Ok, S::Err
 
 impl Proposal {
     #[must_use]
-    pub fn new(
+    pub(crate) fn new(
         detector: &'static str,
         dir: Dir<'_>,
         stack: Stack,
@@ -153,7 +147,7 @@ impl Proposal {
     ) -> Self {
         Self {
             name: String::new(),
-            path: dir.base().to_owned(),
+            path: RelPath::from_normal(dir.base()),
             stack,
             summary: summary.into(),
             detector,
@@ -167,7 +161,7 @@ impl Proposal {
     }
 
     /// Sets a key, replacing an earlier value.
-    pub fn set(&mut self, key: &'static str, value: Value, source: impl Into<String>) {
+    pub(crate) fn set(&mut self, key: ServiceKey, value: Value, source: impl Into<String>) {
         let source = source.into();
         if let Some(existing) = self.settings.iter_mut().find(|s| s.key == key) {
             existing.value = value;
@@ -177,9 +171,9 @@ impl Proposal {
         }
     }
 
-    pub fn set_str(
+    pub(crate) fn set_str(
         &mut self,
-        key: &'static str,
+        key: ServiceKey,
         value: impl Into<String>,
         source: impl Into<String>,
     ) {
@@ -187,19 +181,19 @@ impl Proposal {
     }
 
     /// Records a file as evidence (a path from the project root), once.
-    pub fn evidence(&mut self, path: impl Into<String>) {
+    pub(crate) fn evidence(&mut self, path: impl Into<String>) {
         let path = path.into();
         if !self.evidence.contains(&path) {
             self.evidence.push(path);
         }
     }
 
-    pub fn note(&mut self, note: impl Into<String>) {
+    pub(crate) fn note(&mut self, note: impl Into<String>) {
         self.notes.push(note.into());
     }
 
     #[must_use]
-    pub fn get(&self, key: &str) -> Option<&Value> {
+    pub(crate) fn get(&self, key: ServiceKey) -> Option<&Value> {
         self.settings
             .iter()
             .find(|s| s.key == key)
@@ -209,7 +203,7 @@ impl Proposal {
 
 /// A directory that holds a project but was left out, and why.
 #[derive(Debug, Clone, Serialize)]
-pub struct Skipped {
+pub(crate) struct Skipped {
     pub path: String,
     pub detector: &'static str,
     pub reason: String,
@@ -218,7 +212,7 @@ pub struct Skipped {
 /// How the services were found.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum Layout {
+pub(crate) enum Layout {
     /// One app at the root.
     Single,
     /// Members declared by a workspace file.
@@ -232,7 +226,7 @@ pub enum Layout {
 
 /// Everything `init` found: the proposed services and what was left out.
 #[derive(Debug, Clone, Serialize)]
-pub struct Report {
+pub(crate) struct Report {
     pub layout: Layout,
     pub services: Vec<Proposal>,
     pub skipped: Vec<Skipped>,
@@ -241,7 +235,7 @@ pub struct Report {
 /// Turns a project's own name into a service name: lowercase letters, digits and `-`,
 /// starting with a letter. `@acme/Web_App` → `web-app`.
 #[must_use]
-pub fn service_name(raw: &str) -> Option<String> {
+pub(crate) fn service_name(raw: &str) -> Option<String> {
     let raw = raw.rsplit('/').next().unwrap_or(raw);
     let mut name = String::new();
     for c in raw.chars() {
@@ -260,24 +254,14 @@ pub fn service_name(raw: &str) -> Option<String> {
     (!name.is_empty()).then_some(name)
 }
 
-/// `./dist/` → `dist`; `None` for paths mbgen cannot take as a relative path.
+/// `./dist/` → `dist`: a directory below, read from a project file; `None` for the
+/// directory itself and for paths mbgen cannot take as a relative path.
 #[must_use]
-pub fn clean_rel_path(raw: &str) -> Option<String> {
-    let mut parts = Vec::new();
-    for part in raw.trim().split('/') {
-        match part {
-            "" | "." => {}
-            ".." => return None,
-            p => parts.push(p),
-        }
-    }
-    let path = parts.join("/");
-    if path.is_empty() || raw.trim().starts_with('/') {
-        return None;
-    }
-    crate::spec::value::RelPath::try_from(path.clone())
+pub(crate) fn clean_rel_path(raw: &str) -> Option<String> {
+    RelPath::parse(raw.trim())
         .ok()
-        .map(|_| path)
+        .filter(|p| !p.is_root())
+        .map(|p| p.as_str().to_owned())
 }
 
 #[cfg(test)]

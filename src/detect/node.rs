@@ -1,19 +1,20 @@
 //! Node: `package.json`, its lockfile, and the framework, which decides between a static
 //! site served by nginx (`node-static`) and a server (`node-server`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
-use super::text::{
-    config_string, find_port, node_major, parse_json, strip_js_comments, wrong_type,
-};
+use super::text::{config_string, find_port, node_major, strip_js_comments};
 use super::{clean_rel_path, Detector, Dir, Options, Outcome, Proposal, Value};
 use crate::diagnostic::{Diagnostic, SourceFile};
-use crate::spec::{PackageManager, Stack};
+use crate::manifest::package_json::PackageJson;
+use crate::manifest::source::{parse_json, wrong_type};
+use crate::relpath::RelPath;
+use crate::spec::{PackageManager, ServiceKey, Stack};
 
 #[derive(Debug)]
-pub struct Node;
+pub(crate) struct Node;
 
 impl Detector for Node {
     fn name(&self) -> &'static str {
@@ -28,7 +29,7 @@ impl Detector for Node {
         let Some(file) = dir.manifest("package.json")? else {
             return Ok(Outcome::Absent);
         };
-        let manifest = Manifest::parse(&file)?;
+        let manifest = PackageJson::parse(&file)?;
         let kind = match classify(dir, &manifest)? {
             App::Deployable(kind) => kind,
             App::NotAnApp(reason) => {
@@ -47,16 +48,20 @@ impl Detector for Node {
         p.name_hint.clone_from(&manifest.name);
         p.evidence(dir.path("package.json"));
         if let Some((version, source)) = version(dir, &manifest) {
-            p.set_str("version", version, source);
+            p.set_str(ServiceKey::Version, version, source);
         }
-        p.set_str("package-manager", pm.manager.as_str(), pm.source.clone());
+        p.set_str(
+            ServiceKey::PackageManager,
+            pm.manager.as_str(),
+            pm.source.clone(),
+        );
         if let Some(lockfile) = &pm.lockfile {
             p.evidence(lockfile);
         }
         if let (Some(root), Some(lockfile)) = (&pm.workspace_root, &pm.lockfile) {
             p.set_str(
-                "context",
-                crate::model::dir_or_dot(root),
+                ServiceKey::Context,
+                RelPath::from_normal(root).to_string(),
                 format!("the workspace root, where {lockfile} is"),
             );
         }
@@ -66,16 +71,20 @@ impl Detector for Node {
             Kind::Static(s) => {
                 p.evidence.extend(s.evidence);
                 if manifest.scripts.contains_key("build") {
-                    p.set_str("build", &run_build, "the `build` script of package.json");
+                    p.set_str(
+                        ServiceKey::Build,
+                        &run_build,
+                        "the `build` script of package.json",
+                    );
                 } else {
                     p.note(format!(
                         "package.json has no `build` script: add one that runs the {} build, since the image runs `{run_build}`",
                         s.framework
                     ));
                 }
-                p.set_str("output-dir", s.output_dir, s.output_source);
+                p.set_str(ServiceKey::OutputDir, s.output_dir, s.output_source);
                 if s.spa {
-                    p.set("spa", Value::Bool(true), s.spa_source);
+                    p.set(ServiceKey::Spa, Value::Bool(true), s.spa_source);
                 }
             }
             Kind::Server(s) => server_settings(&mut p, dir, &manifest, &pm, s, &run_build),
@@ -87,7 +96,7 @@ impl Detector for Node {
 fn server_settings(
     p: &mut Proposal,
     dir: Dir<'_>,
-    manifest: &Manifest,
+    manifest: &PackageJson,
     pm: &Pm,
     s: Server,
     run_build: &str,
@@ -97,16 +106,20 @@ fn server_settings(
     p.notes.extend(s.notes);
     let has_build = manifest.scripts.contains_key("build");
     match (&s.build, has_build) {
-        (Some((build, source)), _) => p.set_str("build", build, source.clone()),
-        (None, true) => p.set_str("build", run_build, "the `build` script of package.json"),
+        (Some((build, source)), _) => p.set_str(ServiceKey::Build, build, source.clone()),
+        (None, true) => p.set_str(
+            ServiceKey::Build,
+            run_build,
+            "the `build` script of package.json",
+        ),
         (None, false) => {}
     }
     let start = Value::List(s.start.clone());
-    p.set("start", start, s.start_source);
-    if p.get("build").is_some() {
+    p.set(ServiceKey::Start, start, s.start_source);
+    if p.get(ServiceKey::Build).is_some() {
         let (dir_out, source) = s.output_dir.unwrap_or_else(|| output_dir(dir, &s.start));
         if dir_out != "dist" || source != DEFAULT_OUTPUT {
-            p.set_str("output-dir", dir_out, source);
+            p.set_str(ServiceKey::OutputDir, dir_out, source);
         }
     } else if let Some(entry) = entry_path(&s.start) {
         if ["dist/", "build/", "out/", ".next/"]
@@ -134,7 +147,7 @@ fn server_settings(
             false,
         )
     });
-    p.set("port", Value::Int(port), source);
+    p.set(ServiceKey::Port, Value::Int(port), source);
     let mut env = s.env;
     let mut env_source: Vec<String> = s
         .env_source
@@ -146,7 +159,7 @@ fn server_settings(
         env_source.push("PORT: the code reads process.env.PORT".to_owned());
     }
     if !env.is_empty() {
-        p.set("env", Value::Map(env), env_source.join("; "));
+        p.set(ServiceKey::Env, Value::Map(env), env_source.join("; "));
     }
     if pm.berry {
         p.note("Yarn berry: mbgen's production install runs `yarn install --production`, which only Yarn classic has; check the generated Dockerfile's prod-deps stage");
@@ -154,122 +167,6 @@ fn server_settings(
 }
 
 const DEFAULT_OUTPUT: &str = "the default output of the build";
-
-/// What package.json says, with its types checked.
-#[derive(Debug, Default)]
-struct Manifest {
-    name: Option<String>,
-    scripts: BTreeMap<String, String>,
-    dependencies: BTreeSet<String>,
-    dev_dependencies: BTreeSet<String>,
-    main: Option<String>,
-    engines_node: Option<String>,
-    volta_node: Option<String>,
-    package_manager: Option<String>,
-    /// The workspace member patterns, when this is a workspace root.
-    workspaces: Vec<String>,
-}
-
-impl Manifest {
-    fn parse(file: &SourceFile) -> Result<Self, Box<Diagnostic>> {
-        let json = parse_json(file)?;
-        let Json::Object(root) = &json else {
-            return Err(Box::new(wrong_type(file, "package.json", "a JSON object")));
-        };
-        let string = |key: &str| -> Result<Option<String>, Box<Diagnostic>> {
-            match root.get(key) {
-                None | Some(Json::Null) => Ok(None),
-                Some(Json::String(s)) => Ok(Some(s.clone())),
-                Some(_) => Err(Box::new(wrong_type(file, key, "a string"))),
-            }
-        };
-        let object =
-            |key: &str| -> Result<Option<&serde_json::Map<String, Json>>, Box<Diagnostic>> {
-                match root.get(key) {
-                    None | Some(Json::Null) => Ok(None),
-                    Some(Json::Object(o)) => Ok(Some(o)),
-                    Some(_) => Err(Box::new(wrong_type(file, key, "an object"))),
-                }
-            };
-        let mut m = Self {
-            name: string("name")?,
-            main: string("main")?,
-            package_manager: string("packageManager")?,
-            ..Self::default()
-        };
-        if let Some(scripts) = object("scripts")? {
-            for (name, script) in scripts {
-                let Json::String(script) = script else {
-                    return Err(Box::new(wrong_type(file, name, "a string (a script)")));
-                };
-                m.scripts.insert(name.clone(), script.clone());
-            }
-        }
-        for (key, set) in [
-            ("dependencies", &mut m.dependencies),
-            ("devDependencies", &mut m.dev_dependencies),
-        ] {
-            if let Some(deps) = object(key)? {
-                set.extend(deps.keys().cloned());
-            }
-        }
-        if let Some(Json::String(node)) = object("engines")?.and_then(|e| e.get("node")) {
-            m.engines_node = Some(node.clone());
-        }
-        if let Some(Json::String(node)) = object("volta")?.and_then(|e| e.get("node")) {
-            m.volta_node = Some(node.clone());
-        }
-        m.workspaces = match root.get("workspaces") {
-            None | Some(Json::Null) => Vec::new(),
-            Some(Json::Array(list)) => strings(list),
-            Some(Json::Object(o)) => match o.get("packages") {
-                Some(Json::Array(list)) => strings(list),
-                _ => return Err(Box::new(wrong_type(file, "packages", "an array of paths"))),
-            },
-            Some(_) => {
-                return Err(Box::new(wrong_type(
-                    file,
-                    "workspaces",
-                    "an array of paths",
-                )))
-            }
-        };
-        Ok(m)
-    }
-
-    fn has(&self, dep: &str) -> bool {
-        self.dependencies.contains(dep) || self.dev_dependencies.contains(dep)
-    }
-
-    fn has_prefix(&self, prefix: &str) -> bool {
-        self.dependencies
-            .iter()
-            .chain(&self.dev_dependencies)
-            .any(|d| d.starts_with(prefix))
-    }
-}
-
-fn strings(list: &[Json]) -> Vec<String> {
-    list.iter()
-        .filter_map(|v| v.as_str().map(str::to_owned))
-        .collect()
-}
-
-/// The package name of a `package.json` and every package it depends on (runtime, dev and
-/// optional), for finding the workspace packages a service uses.
-pub fn name_and_dependencies(
-    file: &SourceFile,
-) -> Result<(Option<String>, BTreeSet<String>), Box<Diagnostic>> {
-    let m = Manifest::parse(file)?;
-    let mut all = m.dependencies;
-    all.extend(m.dev_dependencies);
-    Ok((m.name, all))
-}
-
-/// The workspace member patterns of a `package.json`, for [`super::workspace`].
-pub fn workspace_patterns(file: &SourceFile) -> Result<Vec<String>, Box<Diagnostic>> {
-    Manifest::parse(file).map(|m| m.workspaces)
-}
 
 /// The package manager, its source, and where its lockfile is.
 #[derive(Debug)]
@@ -314,7 +211,11 @@ fn find_lockfile(dir: Dir<'_>) -> Vec<(String, Option<PackageManager>)> {
         .unwrap_or_default()
 }
 
-fn package_manager(dir: Dir<'_>, m: &Manifest, file: &SourceFile) -> Result<Pm, Box<Diagnostic>> {
+fn package_manager(
+    dir: Dir<'_>,
+    m: &PackageJson,
+    file: &SourceFile,
+) -> Result<Pm, Box<Diagnostic>> {
     let lockfiles = find_lockfile(dir);
     let mut notes = Vec::new();
     let declared = match &m.package_manager {
@@ -398,7 +299,7 @@ fn package_manager(dir: Dir<'_>, m: &Manifest, file: &SourceFile) -> Result<Pm, 
 
 /// The Node major version: version files and package.json of the app, then of the
 /// directories above it (a workspace root). `None` keeps mbgen's default.
-fn version(dir: Dir<'_>, m: &Manifest) -> Option<(String, String)> {
+fn version(dir: Dir<'_>, m: &PackageJson) -> Option<(String, String)> {
     let mut base = dir.base().to_owned();
     loop {
         let here = Dir::new(dir.fs(), &base);
@@ -541,7 +442,7 @@ const SERVER_FRAMEWORKS: &[(&str, &str)] = &[
     ("@adonisjs/core", "AdonisJS"),
 ];
 
-fn server_framework(m: &Manifest) -> Option<&'static str> {
+fn server_framework(m: &PackageJson) -> Option<&'static str> {
     SERVER_FRAMEWORKS
         .iter()
         .find(|(dep, _)| m.dependencies.contains(*dep))
@@ -562,7 +463,7 @@ fn with_evidence(mut app: App, files: impl IntoIterator<Item = String>) -> App {
 /// bare front-end build.
 // One short arm per framework; split up, the order would no longer be visible.
 #[allow(clippy::too_many_lines)]
-fn classify(dir: Dir<'_>, m: &Manifest) -> Result<App, Box<Diagnostic>> {
+fn classify(dir: Dir<'_>, m: &PackageJson) -> Result<App, Box<Diagnostic>> {
     if m.has("next") {
         return Ok(nextjs(dir, m));
     }
@@ -721,7 +622,7 @@ fn classify(dir: Dir<'_>, m: &Manifest) -> Result<App, Box<Diagnostic>> {
 }
 
 /// Next.js: a static export, the standalone server, or `next start`.
-fn nextjs(dir: Dir<'_>, m: &Manifest) -> App {
+fn nextjs(dir: Dir<'_>, m: &PackageJson) -> App {
     let cfg = config(dir, "next.config", JS_CONFIG);
     let output = cfg.as_ref().and_then(|(_, t)| config_string(t, "output"));
     let files: Vec<String> = cfg.iter().map(|(p, _)| p.clone()).collect();
@@ -783,7 +684,7 @@ fn nextjs(dir: Dir<'_>, m: &Manifest) -> App {
     }
 }
 
-fn package_manager_name(dir: Dir<'_>, m: &Manifest) -> &'static str {
+fn package_manager_name(dir: Dir<'_>, m: &PackageJson) -> &'static str {
     if let Some(field) = &m.package_manager {
         for pm in ["pnpm", "yarn"] {
             if field.starts_with(pm) {
@@ -798,7 +699,7 @@ fn package_manager_name(dir: Dir<'_>, m: &Manifest) -> &'static str {
     }
 }
 
-fn sveltekit(dir: Dir<'_>, m: &Manifest) -> App {
+fn sveltekit(dir: Dir<'_>, m: &PackageJson) -> App {
     let mut cfg = config(dir, "svelte.config", &["js", "mjs", "ts"]);
     if cfg.as_ref().is_none_or(|(_, t)| !t.contains("adapter-")) {
         cfg = config(dir, "vite.config", JS_CONFIG).or(cfg);
@@ -928,7 +829,7 @@ const START_SCRIPTS: &[&str] = &["start:prod", "start:production", "serve:prod",
 
 fn generic_server(
     dir: Dir<'_>,
-    m: &Manifest,
+    m: &PackageJson,
     framework: &'static str,
     default_port: Option<u16>,
 ) -> App {
@@ -980,7 +881,7 @@ const CONVENTIONAL_ENTRIES: &[&str] = &[
 
 /// A server started by one of `names` among the scripts.
 fn server_from_scripts(
-    m: &Manifest,
+    m: &PackageJson,
     framework: &'static str,
     names: &[&str],
     default_port: Option<u16>,
@@ -1061,7 +962,7 @@ const BIN_PACKAGES: &[(&str, &str)] = &[
     ("tsc", "typescript"),
 ];
 
-fn exec_from_script(m: &Manifest, script: &str, depth: usize) -> Result<Exec, String> {
+fn exec_from_script(m: &PackageJson, script: &str, depth: usize) -> Result<Exec, String> {
     let mut notes = Vec::new();
     let segments: Vec<&str> = script.split("&&").map(str::trim).collect();
     let last = segments.last().copied().unwrap_or_default();
@@ -1167,7 +1068,7 @@ fn split_env(words: Vec<String>) -> (BTreeMap<String, String>, Vec<String>) {
 }
 
 /// The script that `npm run x`, `npm start`, `yarn x` or `pnpm x` runs.
-fn called_script<'m>(m: &'m Manifest, args: &[String]) -> Result<&'m str, String> {
+fn called_script<'m>(m: &'m PackageJson, args: &[String]) -> Result<&'m str, String> {
     let program = args[0].as_str();
     let target = match args.get(1).map(String::as_str) {
         Some("run" | "run-script") => args.get(2),
@@ -1285,7 +1186,7 @@ fn reads_port_env(dir: Dir<'_>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::MemFs;
+    use crate::detect::fs::MemFs;
 
     fn detect(files: &[(&str, &str)]) -> Outcome {
         let fs = MemFs::new(files.iter().copied());
@@ -1300,7 +1201,10 @@ mod tests {
     }
 
     fn setting(p: &Proposal, key: &str) -> Option<Value> {
-        p.get(key).cloned()
+        p.settings
+            .iter()
+            .find(|s| s.key.as_str() == key)
+            .map(|s| s.value.clone())
     }
 
     fn s(v: &str) -> Value {
@@ -1309,7 +1213,7 @@ mod tests {
 
     #[test]
     fn scripts_become_exec_form() {
-        let m = Manifest {
+        let m = PackageJson {
             scripts: [
                 ("start".to_owned(), "npm run serve".to_owned()),
                 (
@@ -1319,7 +1223,7 @@ mod tests {
                 ),
             ]
             .into(),
-            ..Manifest::default()
+            ..PackageJson::default()
         };
         let exec = exec_from_script(&m, "npm start", 0).unwrap();
         assert_eq!(exec.args, ["node", "dist/server.js", "--port", "4000"]);
@@ -1332,10 +1236,10 @@ mod tests {
 
     #[test]
     fn dev_dependency_bins_are_refused() {
-        let m = Manifest {
+        let m = PackageJson {
             dev_dependencies: ["@nestjs/cli".to_owned()].into(),
             dependencies: ["next".to_owned()].into(),
-            ..Manifest::default()
+            ..PackageJson::default()
         };
         assert!(exec_from_script(&m, "nest start", 0)
             .unwrap_err()

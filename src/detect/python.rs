@@ -3,13 +3,14 @@
 
 use std::collections::BTreeSet;
 
-use super::text::{find_port, major_minor, parse_toml, python_lower_bound, wrong_type};
+use super::text::{find_port, major_minor, python_lower_bound};
 use super::{Detector, Dir, Options, Outcome, Proposal, Value};
 use crate::diagnostic::{Diagnostic, SourceFile};
-use crate::spec::Stack;
+use crate::manifest::source::{parse_toml, wrong_type};
+use crate::spec::{ServiceKey, Stack};
 
 #[derive(Debug)]
-pub struct Python;
+pub(crate) struct Python;
 
 const MARKERS: &[&str] = &[
     "pyproject.toml",
@@ -91,7 +92,7 @@ impl Detector for Python {
             .map(str::to_owned);
 
         if let Some((version, source)) = version(dir, pyproject.as_ref().map(|(t, _)| t)) {
-            p.set_str("version", version, source);
+            p.set_str(ServiceKey::Version, version, source);
         }
         dependencies(
             dir,
@@ -101,9 +102,9 @@ impl Detector for Python {
             pipfile.is_some(),
         )?;
         let (start, source, port) = start_command(dir, &app, &deps, &mut p);
-        p.set("start", Value::List(start), source);
+        p.set(ServiceKey::Start, Value::List(start), source);
         if let Some((port, source)) = port {
-            p.set("port", Value::Int(port), source);
+            p.set(ServiceKey::Port, Value::Int(port), source);
         }
         Ok(Outcome::Found(Box::new(p)))
     }
@@ -283,7 +284,7 @@ fn locked_by_tool(
             ));
         }
         p.evidence(dir.path(lock));
-        p.set_str("package-manager", pm, dir.path(lock));
+        p.set_str(ServiceKey::PackageManager, pm, dir.path(lock));
         if let Some(first) = requirements.first() {
             p.alternatives.push(format!("pip with {}", dir.path(first)));
         }
@@ -311,13 +312,13 @@ fn dependencies(
     }
     if let Some(first) = requirements.first() {
         p.evidence(dir.path(first));
-        p.set_str("package-manager", "pip", dir.path(first));
+        p.set_str(ServiceKey::PackageManager, "pip", dir.path(first));
         if first != "requirements.txt" {
             let mut source = "the requirements file for production".to_owned();
             if requirements.len() > 1 {
                 source = format!("{source}; also found: {}", requirements[1..].join(", "));
             }
-            p.set_str("lockfile", first, source);
+            p.set_str(ServiceKey::Lockfile, first, source);
         }
         let deps_includes = {
             let mut d = Deps::default();
@@ -691,7 +692,7 @@ fn asgi_command(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::MemFs;
+    use crate::detect::fs::MemFs;
 
     fn run(files: &[(&str, &str)]) -> Result<Outcome, Box<Diagnostic>> {
         let fs = MemFs::new(files.iter().copied());
@@ -706,7 +707,7 @@ mod tests {
     }
 
     fn start(p: &Proposal) -> Vec<String> {
-        match p.get("start") {
+        match p.get(ServiceKey::Start) {
             Some(Value::List(l)) => l.clone(),
             other => panic!("{other:?}"),
         }
@@ -719,7 +720,10 @@ mod tests {
             ("app.py", "from flask import Flask\napp = Flask(__name__)\n"),
         ]);
         assert_eq!(start(&p), ["gunicorn", "--bind", "0.0.0.0:8080", "app:app"]);
-        assert_eq!(p.get("package-manager"), Some(&Value::Str("pip".into())));
+        assert_eq!(
+            p.get(ServiceKey::PackageManager),
+            Some(&Value::Str("pip".into()))
+        );
     }
 
     #[test]
@@ -742,8 +746,11 @@ mod tests {
                 "src"
             ]
         );
-        assert_eq!(p.get("version"), Some(&Value::Str("3.12".into())));
-        assert_eq!(p.get("package-manager"), Some(&Value::Str("uv".into())));
+        assert_eq!(p.get(ServiceKey::Version), Some(&Value::Str("3.12".into())));
+        assert_eq!(
+            p.get(ServiceKey::PackageManager),
+            Some(&Value::Str("uv".into()))
+        );
     }
 
     #[test]
@@ -767,7 +774,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            p.get("lockfile"),
+            p.get(ServiceKey::Lockfile),
             Some(&Value::Str("requirements/prod.txt".into()))
         );
     }
@@ -821,7 +828,7 @@ mod tests {
             files.push(("app.py", "from flask import Flask\napp = Flask(__name__)\n"));
             let p = found(&files);
             assert_eq!(
-                p.get("package-manager"),
+                p.get(ServiceKey::PackageManager),
                 Some(&Value::Str(pm.into())),
                 "{pm}"
             );

@@ -1,13 +1,15 @@
 //! Rust: `Cargo.toml`, its binary targets, the toolchain pin, and `Cargo.lock`.
 
-use super::text::{find_port, major_minor, parse_toml, wrong_type};
+use super::text::{find_port, major_minor};
 use super::{Detector, Dir, Options, Outcome, Proposal};
 use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::manifest::source::{parse_toml, wrong_type};
+use crate::relpath::RelPath;
 use crate::spec::value::Ident;
-use crate::spec::Stack;
+use crate::spec::{ServiceKey, Stack};
 
 #[derive(Debug)]
-pub struct Rust;
+pub(crate) struct Rust;
 
 impl Detector for Rust {
     fn name(&self) -> &'static str {
@@ -76,9 +78,9 @@ impl Detector for Rust {
                     .join(" or ")
             ));
         }
-        p.set_str("bin", &bin, source);
+        p.set_str(ServiceKey::Bin, &bin, source);
         if let Some((version, source)) = version(dir) {
-            p.set_str("version", version, source);
+            p.set_str(ServiceKey::Version, version, source);
         }
         lockfile_notes(dir, &mut p);
         let chosen_path = bins
@@ -90,7 +92,7 @@ impl Detector for Rust {
         }
         if let Some((port, source, file)) = port(dir, chosen_path) {
             p.evidence(file);
-            p.set("port", super::Value::Int(port), source);
+            p.set(ServiceKey::Port, super::Value::Int(port), source);
         }
         Ok(Outcome::Found(Box::new(p)))
     }
@@ -287,8 +289,8 @@ fn lockfile_notes(dir: Dir<'_>, p: &mut Proposal) {
             let lock = here.path("Cargo.lock");
             p.evidence(&lock);
             p.set_str(
-                "context",
-                crate::model::dir_or_dot(here.base()),
+                ServiceKey::Context,
+                RelPath::from_normal(here.base()).to_string(),
                 format!("the Cargo workspace root, where {lock} is"),
             );
             return;
@@ -300,7 +302,8 @@ fn lockfile_notes(dir: Dir<'_>, p: &mut Proposal) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::{MemFs, Value};
+    use crate::detect::fs::MemFs;
+    use crate::detect::Value;
 
     fn run(files: &[(&str, &str)]) -> Result<Outcome, Box<Diagnostic>> {
         let fs = MemFs::new(files.iter().copied());
@@ -325,9 +328,9 @@ mod tests {
         .unwrap() else {
             panic!()
         };
-        assert_eq!(p.get("bin"), Some(&Value::Str("web_api".into())));
-        assert_eq!(p.get("version"), Some(&Value::Str("1.86".into())));
-        assert_eq!(p.get("port"), Some(&Value::Int(3000)));
+        assert_eq!(p.get(ServiceKey::Bin), Some(&Value::Str("web_api".into())));
+        assert_eq!(p.get(ServiceKey::Version), Some(&Value::Str("1.86".into())));
+        assert_eq!(p.get(ServiceKey::Port), Some(&Value::Int(3000)));
         assert!(p.notes[0].contains("migrate"), "{:?}", p.notes);
     }
 

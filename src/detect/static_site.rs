@@ -2,10 +2,10 @@
 
 use super::{Detector, Dir, Options, Outcome, Proposal};
 use crate::diagnostic::Diagnostic;
-use crate::spec::Stack;
+use crate::spec::{ServiceKey, Stack};
 
 #[derive(Debug)]
-pub struct StaticSite;
+pub(crate) struct StaticSite;
 
 /// Where a site's files usually live, when not at the root.
 const SITE_DIRS: &[&str] = &["public", "site", "www", "html"];
@@ -47,7 +47,7 @@ impl Detector for StaticSite {
             p.evidence(dir.path("index.html"));
         } else {
             p.evidence(dir.path(&format!("{site}/index.html")));
-            p.set_str("output-dir", site, format!("{site}/index.html"));
+            p.set_str(ServiceKey::OutputDir, site, format!("{site}/index.html"));
         }
         Ok(Outcome::Found(Box::new(p)))
     }
@@ -56,7 +56,8 @@ impl Detector for StaticSite {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::{MemFs, Value};
+    use crate::detect::fs::MemFs;
+    use crate::detect::Value;
 
     fn run(files: &[(&str, &str)]) -> Outcome {
         let fs = MemFs::new(files.iter().copied());
@@ -70,7 +71,10 @@ mod tests {
         let Outcome::Found(p) = run(&[("public/index.html", "<html>")]) else {
             panic!()
         };
-        assert_eq!(p.get("output-dir"), Some(&Value::Str("public".into())));
+        assert_eq!(
+            p.get(ServiceKey::OutputDir),
+            Some(&Value::Str("public".into()))
+        );
         assert!(matches!(
             run(&[("index.html", "<html>")]),
             Outcome::Found(_)

@@ -1,115 +1,5 @@
-//! Reading what detectors need out of manifests and sources: strict parsing of manifests with
-//! errors at a line and column, and small scanners for versions, ports and config values.
-
-use std::ops::Range;
-
-use crate::diagnostic::{Diagnostic, SourceFile};
-
-/// Parses a JSON manifest; a syntax error points at its line and column.
-pub fn parse_json(file: &SourceFile) -> Result<serde_json::Value, Box<Diagnostic>> {
-    serde_json::from_str(&file.text).map_err(|e| {
-        let message = e.to_string();
-        let message = message
-            .rsplit_once(" at line ")
-            .map_or(message.as_str(), |(m, _)| m);
-        let offset = offset_of(&file.text, e.line(), e.column());
-        Diagnostic::new(format!(
-            "{} is not valid JSON: {message}",
-            file.path.display()
-        ))
-        .at(file, offset..offset + 1)
-        .help("fix the file (the project's own tools would fail on it too), then run `mbgen init` again")
-        .into()
-    })
-}
-
-/// Parses a TOML manifest; a syntax error points at its line and column.
-pub fn parse_toml(file: &SourceFile) -> Result<toml::Table, Box<Diagnostic>> {
-    file.text.parse::<toml::Table>().map_err(|e| {
-        let span = e.span().unwrap_or(0..0);
-        Diagnostic::new(format!(
-            "{} is not valid TOML: {}",
-            file.path.display(),
-            e.message().trim_end()
-        ))
-        .at(file, span)
-        .help("fix the file (the project's own tools would fail on it too), then run `mbgen init` again")
-        .into()
-    })
-}
-
-/// The strings of the array at `key` of a TOML table (other items are skipped); empty when
-/// there is no such array.
-#[must_use]
-pub fn toml_strings(table: &toml::Value, key: &str) -> Vec<String> {
-    table
-        .get(key)
-        .and_then(toml::Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// A manifest whose syntax is fine but whose `key` holds the wrong kind of value.
-#[must_use]
-pub fn wrong_type(file: &SourceFile, key: &str, expected: &str) -> Diagnostic {
-    let d = Diagnostic::new(format!(
-        "`{key}` in {} should be {expected}",
-        file.path.display()
-    ))
-    .help("fix the file, then run `mbgen init` again");
-    match key_span(&file.text, key) {
-        Some(span) => d.at(file, span),
-        None => d.in_file(&file.path),
-    }
-}
-
-/// A diagnostic at 1-based `line` of a file.
-#[must_use]
-pub fn at_line(file: &SourceFile, line: usize, message: impl Into<String>) -> Diagnostic {
-    let start: usize = file
-        .text
-        .split_inclusive('\n')
-        .take(line.saturating_sub(1))
-        .map(str::len)
-        .sum();
-    let len = file.text[start..]
-        .find('\n')
-        .unwrap_or(file.text.len() - start);
-    let lead =
-        file.text[start..start + len].len() - file.text[start..start + len].trim_start().len();
-    Diagnostic::new(message).at(file, start + lead..start + len.max(lead + 1))
-}
-
-/// The span of the first `"key"` (JSON) or `key =` (TOML) in a text.
-fn key_span(text: &str, key: &str) -> Option<Range<usize>> {
-    let quoted = format!("\"{key}\"");
-    if let Some(i) = text.find(&quoted) {
-        return Some(i..i + quoted.len());
-    }
-    text.match_indices(key)
-        .find(|(i, _)| {
-            text[i + key.len()..].trim_start().starts_with('=')
-                && text[..*i]
-                    .chars()
-                    .next_back()
-                    .is_none_or(|c| c == '\n' || c == ' ')
-        })
-        .map(|(i, _)| i..i + key.len())
-}
-
-/// The byte offset of a 1-based line and column.
-fn offset_of(text: &str, line: usize, column: usize) -> usize {
-    let start: usize = text
-        .split_inclusive('\n')
-        .take(line.saturating_sub(1))
-        .map(str::len)
-        .sum();
-    (start + column.saturating_sub(1)).min(text.len().saturating_sub(1))
-}
+//! Small scanners for what detectors read out of sources and manifests: versions, ports and
+//! config values.
 
 /// The first run of digits in `s`, as a number.
 fn leading_number(s: &str) -> Option<u32> {
@@ -125,7 +15,7 @@ fn leading_number(s: &str) -> Option<u32> {
 /// `v18.19.0` → `18`, `^18 || ^20` → `20`, `lts/iron` → `20`. `None` for `lts/*`, `node`,
 /// `latest` and other moving targets, which mbgen's default serves.
 #[must_use]
-pub fn node_major(spec: &str) -> Option<String> {
+pub(crate) fn node_major(spec: &str) -> Option<String> {
     let spec = spec.trim();
     if let Some(name) = spec.strip_prefix("lts/") {
         let major = match name.to_ascii_lowercase().as_str() {
@@ -153,7 +43,7 @@ pub fn node_major(spec: &str) -> Option<String> {
 
 /// `major.minor` of the first version in `s`: `3.12.1` → `3.12`, `python-3.11.4` → `3.11`.
 #[must_use]
-pub fn major_minor(s: &str) -> Option<String> {
+pub(crate) fn major_minor(s: &str) -> Option<String> {
     let start = s.find(|c: char| c.is_ascii_digit())?;
     let mut parts = s[start..].split('.');
     let major: String = parts
@@ -172,7 +62,7 @@ pub fn major_minor(s: &str) -> Option<String> {
 /// The lowest Python version a PEP 440 specifier allows, as `major.minor`:
 /// `>=3.11` → `3.11`, `~=3.10.2` → `3.10`, `<3.13,>=3.10` → `3.10`, `^3.12` (Poetry) → `3.12`.
 #[must_use]
-pub fn python_lower_bound(spec: &str) -> Option<String> {
+pub(crate) fn python_lower_bound(spec: &str) -> Option<String> {
     spec.split(',')
         .map(str::trim)
         .find(|s| {
@@ -189,7 +79,7 @@ pub fn python_lower_bound(spec: &str) -> Option<String> {
 /// A string value assigned to `key` in a JavaScript, TypeScript or JSON config:
 /// `outDir: 'build'`, `"outDir": "build"`, `output = "standalone"`.
 #[must_use]
-pub fn config_string(text: &str, key: &str) -> Option<String> {
+pub(crate) fn config_string(text: &str, key: &str) -> Option<String> {
     for (i, _) in text.match_indices(key) {
         let before = text[..i].chars().next_back();
         if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$') {
@@ -222,7 +112,7 @@ pub fn config_string(text: &str, key: &str) -> Option<String> {
 /// The text with `//` line comments and `/* */` block comments removed (roughly: a `//`
 /// inside a string such as a URL ends the line early, which is harmless for the scanners).
 #[must_use]
-pub fn strip_js_comments(text: &str) -> String {
+pub(crate) fn strip_js_comments(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while !rest.is_empty() {
@@ -245,7 +135,7 @@ const NOT_APP_PORTS: &[u16] = &[3306, 5432, 6379, 11211, 27017];
 /// A port the code listens on, and the text that shows it: `listen(3000)`,
 /// `process.env.PORT || 3000`, `os.environ.get("PORT", 8000)`, `":8080"`, `port = 5000`.
 #[must_use]
-pub fn find_port(text: &str) -> Option<(u16, String)> {
+pub(crate) fn find_port(text: &str) -> Option<(u16, String)> {
     let text = strip_js_comments(text);
     // Strongest evidence first: a listen call beats a variable named `port`.
     let patterns = [
@@ -459,16 +349,5 @@ mod tests {
             find_port(long).unwrap().1,
             "...::TcpListener::bind(\"0.0.0.0:3000\").await.unwrap();"
         );
-    }
-
-    #[test]
-    fn json_errors_point_at_the_line() {
-        let file = SourceFile::new(
-            "package.json",
-            "{\n  \"name\": \"x\",\n  \"scripts\": {,}\n}\n",
-        );
-        let d = parse_json(&file).unwrap_err();
-        let (f, span) = d.location.unwrap();
-        assert_eq!(f.line_col(span.start).0, 3);
     }
 }

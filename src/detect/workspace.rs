@@ -5,13 +5,16 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use super::text::{parse_toml, toml_strings};
 use super::{
-    detectors, node, service_name, Detector, Dir, Fs, Layout, Options, Outcome, Proposal, Report,
-    Skipped,
+    detectors, service_name, Detector, Dir, Fs, Layout, Options, Outcome, Proposal, Report, Skipped,
 };
-use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
-use crate::model::dir_or_dot;
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::manifest::glob::MemberPatterns;
+use crate::manifest::go_mod::GoWork;
+use crate::manifest::package_json::PackageJson;
+use crate::manifest::pnpm;
+use crate::manifest::source::{parse_toml, toml_strings};
+use crate::relpath::RelPath;
 
 /// Directories never taken for apps when looking at siblings.
 const NOT_APP_DIRS: &[&str] = &[
@@ -20,7 +23,7 @@ const NOT_APP_DIRS: &[&str] = &[
 ];
 
 /// Finds the apps of a tree and proposes a service for each.
-pub fn discover(fs: &dyn Fs, options: &Options) -> Result<Report, Diagnostics> {
+pub(crate) fn discover(fs: &dyn Fs, options: &Options) -> Result<Report, Diagnostics> {
     let detectors = detectors();
     let root = Dir::new(fs, "");
     let mut errors = Diagnostics::default();
@@ -70,7 +73,7 @@ pub fn discover(fs: &dyn Fs, options: &Options) -> Result<Report, Diagnostics> {
                 Ok(Found::Nothing(skips)) => {
                     if skips.is_empty() {
                         skipped.push(Skipped {
-                            path: dir_or_dot(dir).to_owned(),
+                            path: RelPath::from_normal(dir).to_string(),
                             detector: "workspace",
                             reason: "a workspace member in which no detector found a project"
                                 .to_owned(),
@@ -108,7 +111,11 @@ pub fn discover(fs: &dyn Fs, options: &Options) -> Result<Report, Diagnostics> {
 /// directory. A Node workspace member whose lockfile is at the workspace root gets that root
 /// as its `context`, which its install needs. Finding nothing is an error that says what each
 /// detector looked for.
-pub fn detect_dir(fs: &dyn Fs, dir: &str, options: &Options) -> Result<Proposal, Diagnostics> {
+pub(crate) fn detect_dir(
+    fs: &dyn Fs,
+    dir: &str,
+    options: &Options,
+) -> Result<Proposal, Diagnostics> {
     let detectors = detectors();
     match evaluate(&detectors, Dir::new(fs, dir), options)? {
         Found::App(p) => {
@@ -118,7 +125,7 @@ pub fn detect_dir(fs: &dyn Fs, dir: &str, options: &Options) -> Result<Proposal,
             Ok(p)
         }
         Found::Nothing(skipped) => Err(nothing_found(
-            &format!("found no app in {} to build a container image for", dir_or_dot(dir)),
+            &format!("found no app in {} to build a container image for", RelPath::from_normal(dir)),
             &detectors,
             &skipped,
             "Pass the directory of an app, or add the service to mbgen.toml by hand (`mbgen schema` describes it).",
@@ -228,24 +235,24 @@ fn members(root: Dir<'_>) -> Result<(Vec<String>, Vec<String>), Box<Diagnostic>>
     let mut literal: Vec<String> = Vec::new();
     let mut declared_by = Vec::new();
     if let Some(file) = root.manifest("package.json")? {
-        let list = node::workspace_patterns(&file)?;
+        let list = PackageJson::parse(&file)?.workspaces;
         if !list.is_empty() {
             declared_by.push("package.json".to_owned());
             patterns.extend(list);
         }
     }
     if let Some(text) = root.read("pnpm-workspace.yaml") {
-        let list = pnpm_packages(&text);
+        let list = pnpm::packages(&text);
         if !list.is_empty() {
             declared_by.push("pnpm-workspace.yaml".to_owned());
             patterns.extend(list);
         }
     }
     if let Some(file) = root.manifest("go.work")? {
-        let list = go_work_uses(&file)?;
+        let list = GoWork::parse(&file)?.members();
         if !list.is_empty() {
             declared_by.push("go.work".to_owned());
-            literal.extend(list);
+            literal.extend(list.iter().map(|m| m.as_str().to_owned()));
         }
     }
     if let Some(file) = root.manifest("Cargo.toml")? {
@@ -272,126 +279,26 @@ fn members(root: Dir<'_>) -> Result<(Vec<String>, Vec<String>), Box<Diagnostic>>
             (1..parts.len()).map(move |n| parts[..n].join("/"))
         })
         .collect();
-    let mut out: BTreeSet<String> = BTreeSet::new();
-    for pattern in &patterns {
-        if let Some(negated) = pattern.strip_prefix('!') {
-            excludes.push(negated.to_owned());
-            continue;
-        }
-        for d in dirs.iter().filter(|d| glob_match(pattern, d)) {
-            out.insert(d.clone());
-        }
-    }
-    for l in literal {
-        let clean = l.trim_start_matches("./").trim_end_matches('/').to_owned();
-        let clean = if clean == "." { String::new() } else { clean };
-        out.insert(clean);
-    }
+    patterns.extend(excludes.iter().map(|e| format!("!{e}")));
+    let patterns = MemberPatterns::new(&patterns);
+    let mut out: BTreeSet<String> = dirs.into_iter().filter(|d| patterns.matches(d)).collect();
+    out.extend(literal);
     let members = out
         .into_iter()
-        .filter(|d| !excludes.iter().any(|e| glob_match(e, d)))
+        .filter(|d| !patterns.excluded(d))
         .filter(|d| d.split('/').all(|c| !super::fs::is_skipped_dir(c)))
         .collect();
     Ok((members, declared_by))
 }
 
-/// The `packages` list of `pnpm-workspace.yaml`, block or flow style.
-pub(crate) fn pnpm_packages(text: &str) -> Vec<String> {
-    let unquote = |s: &str| s.trim().trim_matches(['"', '\'']).to_owned();
-    let mut out = Vec::new();
-    let mut in_packages = false;
-    for line in text.lines() {
-        let content = line.split(" #").next().unwrap_or_default().trim_end();
-        if content.trim().is_empty() || content.trim_start().starts_with('#') {
-            continue;
-        }
-        if !line.starts_with([' ', '\t', '-']) {
-            in_packages = false;
-            if let Some(rest) = content.strip_prefix("packages:") {
-                let rest = rest.trim();
-                if let Some(flow) = rest.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
-                    out.extend(flow.split(',').map(unquote).filter(|s| !s.is_empty()));
-                } else {
-                    in_packages = true;
-                }
-            }
-            continue;
-        }
-        if in_packages {
-            if let Some(item) = content.trim_start().strip_prefix("- ") {
-                out.push(unquote(item));
-            }
-        }
-    }
-    out
-}
-
-/// The `use` directives of `go.work`.
-pub(crate) fn go_work_uses(file: &SourceFile) -> Result<Vec<String>, Box<Diagnostic>> {
-    let (lines, unclosed) = super::go::directive_lines(file);
-    if let Some((name, line)) = unclosed {
-        return Err(Box::new(super::go::unclosed_block(
-            file,
-            name,
-            line,
-            "fix go.work (`go work sync` reports the same problem), then run `mbgen init` again",
-        )));
-    }
-    Ok(lines
-        .into_iter()
-        .filter(|d| d.name == "use" && !d.opens_block)
-        .filter_map(|d| {
-            if d.in_block {
-                Some(d.text)
-            } else {
-                d.text.split_whitespace().next()
-            }
-        })
-        .map(|path| path.trim_matches('"').to_owned())
-        .collect())
-}
-
-/// Matches a workspace pattern (`apps/*`, `packages/**`, `services/api`) against a
-/// directory: `*` within one path segment, `**` across any number of them.
-pub(crate) fn glob_match(pattern: &str, path: &str) -> bool {
-    let pattern = pattern.trim_start_matches("./").trim_end_matches('/');
-    let wanted: Vec<&str> = pattern.split('/').filter(|s| !s.is_empty()).collect();
-    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    match_segments(&wanted, &segments)
-}
-
-fn match_segments(wanted: &[&str], segments: &[&str]) -> bool {
-    match wanted.split_first() {
-        None => segments.is_empty(),
-        Some((&"**", rest)) => (0..=segments.len()).any(|n| match_segments(rest, &segments[n..])),
-        Some((w, rest)) => segments
-            .split_first()
-            .is_some_and(|(s, tail)| segment_match(w, s) && match_segments(rest, tail)),
-    }
-}
-
-fn segment_match(pattern: &str, text: &str) -> bool {
-    match pattern.split_once('*') {
-        None => pattern == text,
-        Some((head, tail)) => {
-            let Some(rest) = text.strip_prefix(head) else {
-                return false;
-            };
-            (0..=rest.len())
-                .filter(|i| rest.is_char_boundary(*i))
-                .any(|i| segment_match(tail, &rest[i..]))
-        }
-    }
-}
-
 /// Gives every proposal a distinct service name: the project's own name for a single app,
 /// the directory name in a monorepo.
 fn name_services(services: &mut [Proposal], options: &Options) {
-    let single = services.len() == 1 && services[0].path.is_empty();
+    let single = services.len() == 1 && services[0].path.is_root();
     let mut taken: BTreeSet<String> = BTreeSet::new();
     for p in services.iter_mut() {
-        let last = p.path.rsplit('/').next().unwrap_or_default();
-        let candidates: Vec<Option<String>> = if single || p.path.is_empty() {
+        let last = p.path.file_name();
+        let candidates: Vec<Option<String>> = if single || p.path.is_root() {
             vec![
                 p.name_hint.as_deref().and_then(service_name),
                 options.root_name.as_deref().and_then(service_name),
@@ -400,7 +307,7 @@ fn name_services(services: &mut [Proposal], options: &Options) {
             vec![
                 service_name(last),
                 p.name_hint.as_deref().and_then(service_name),
-                service_name(&p.path.replace('/', "-")),
+                service_name(&p.path.as_str().replace('/', "-")),
             ]
         };
         let base = candidates
@@ -422,26 +329,8 @@ fn name_services(services: &mut [Proposal], options: &Options) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::MemFs;
+    use crate::detect::fs::MemFs;
     use crate::spec::Stack;
-
-    #[test]
-    fn globs() {
-        assert!(glob_match("apps/*", "apps/web"));
-        assert!(!glob_match("apps/*", "apps/web/src"));
-        assert!(glob_match("packages/**", "packages/a/b"));
-        assert!(glob_match("./services/api/", "services/api"));
-        assert!(glob_match("app-*", "app-web"));
-        assert!(!glob_match("app-*", "lib-web"));
-    }
-
-    #[test]
-    fn pnpm_workspace_file() {
-        let text =
-            "packages:\n  - 'apps/*'\n  - \"packages/*\"\n  # - 'old/*'\ncatalog:\n  react: ^18\n";
-        assert_eq!(pnpm_packages(text), ["apps/*", "packages/*"]);
-        assert_eq!(pnpm_packages("packages: ['a/*', b]\n"), ["a/*", "b"]);
-    }
 
     #[test]
     fn workspace_members_become_services_and_libraries_are_left_out() {

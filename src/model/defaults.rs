@@ -1,29 +1,53 @@
-//! Default toolchain versions and base images.
+//! Every default of the model: toolchain versions, base images, users, and the values a key
+//! takes when `mbgen.toml` does not set it. Nothing else in the pipeline picks a default.
 //!
 //! Tags are pinned to a release line of the official images (never `latest`); Debian images
 //! follow Debian 13 "trixie".
 
+use super::{BinaryRuntime, NodePm, PythonPm, Runtime, User, WorkspaceBuild};
+use crate::relpath::RelPath;
 use crate::spec::{Family, Stack};
 
-use super::Runtime;
-
-pub const DEFAULT_PORT: u16 = 8080;
+pub(crate) const DEFAULT_PORT: u16 = 8080;
 /// The project's templates directory when `templates-dir` is not set.
-pub const DEFAULT_TEMPLATES_DIR: &str = ".mbgen/templates";
+pub(crate) const DEFAULT_TEMPLATES_DIR: &str = ".mbgen/templates";
+/// The Bake file a `[workspace]` gets unless `bake` names another.
+pub(crate) const DEFAULT_BAKE_FILE: &str = "docker-bake.hcl";
+/// The Compose file a `[workspace]` gets unless `compose` names another.
+pub(crate) const DEFAULT_COMPOSE_FILE: &str = "compose.yaml";
+/// The Dockerfile's name unless `dockerfile` names another.
+pub(crate) const DEFAULT_DOCKERFILE: &str = "Dockerfile";
+/// The `.dockerignore` of a Dockerfile named [`DEFAULT_DOCKERFILE`].
+pub(crate) const DEFAULT_DOCKERIGNORE: &str = ".dockerignore";
+/// Where node builds write, unless `output-dir` says otherwise.
+pub(crate) const DEFAULT_NODE_OUTPUT: &str = "dist";
+/// The tags of an image unless `tags` lists others.
+pub(crate) const DEFAULT_TAG: &str = "latest";
+/// Package-manager caches are kept in BuildKit cache mounts unless `cache-mounts = false`.
+pub(crate) const DEFAULT_CACHE_MOUNTS: bool = true;
+
+/// The health check's timing unless `healthcheck` says otherwise.
+pub(crate) const HEALTHCHECK_INTERVAL: &str = "30s";
+pub(crate) const HEALTHCHECK_TIMEOUT: &str = "5s";
+pub(crate) const HEALTHCHECK_START_PERIOD: &str = "10s";
+pub(crate) const HEALTHCHECK_RETRIES: u8 = 3;
+
 /// The uid of the user mbgen creates when the runtime image has no unprivileged user.
-pub const APP_UID: u32 = 10001;
+pub(crate) const APP_UID: u32 = 10001;
+/// The name of that user.
+pub(crate) const APP_USER: &str = "app";
 /// The uid of distroless' `nonroot` user, used on `scratch` too.
-pub const NONROOT_UID: u32 = 65532;
+pub(crate) const NONROOT_UID: u32 = 65532;
 /// The uid of the `node` user of the official Node images.
-pub const NODE_UID: u32 = 1000;
+pub(crate) const NODE_UID: u32 = 1000;
 /// The uid of the `nginx` user of the official nginx images.
-pub const NGINX_UID: u32 = 101;
+pub(crate) const NGINX_UID: u32 = 101;
 
 const ALPINE: &str = "3.22";
 const NGINX: &str = "1.29";
 
 /// The toolchain version used when `version` is not set.
-pub fn version(stack: Stack) -> &'static str {
+pub(crate) fn version(stack: Stack) -> &'static str {
     match stack {
         Stack::NodeStatic | Stack::NodeServer => "22",
         Stack::Python => "3.13",
@@ -33,8 +57,17 @@ pub fn version(stack: Stack) -> &'static str {
     }
 }
 
+/// The final image of a compiled stack unless `runtime` says otherwise.
+pub(crate) fn binary_runtime(stack: Stack) -> BinaryRuntime {
+    if stack == Stack::Go {
+        BinaryRuntime::Distroless
+    } else {
+        BinaryRuntime::Slim
+    }
+}
+
 /// The image of the dependency and build stages.
-pub fn builder_image(stack: Stack, family: Family, version: &str) -> String {
+pub(crate) fn builder_image(stack: Stack, family: Family, version: &str) -> String {
     match (stack, family) {
         (Stack::NodeStatic | Stack::NodeServer, Family::Debian) => {
             format!("node:{version}-trixie-slim")
@@ -53,7 +86,12 @@ pub fn builder_image(stack: Stack, family: Family, version: &str) -> String {
 }
 
 /// The image of the final stage.
-pub fn runtime_image(stack: Stack, family: Family, runtime: Runtime, builder: &str) -> String {
+pub(crate) fn runtime_image(
+    stack: Stack,
+    family: Family,
+    runtime: Runtime,
+    builder: &str,
+) -> String {
     match runtime {
         Runtime::Language => builder.to_owned(),
         Runtime::Nginx => nginx_image(family),
@@ -74,4 +112,63 @@ fn nginx_image(family: Family) -> String {
         Family::Debian => format!("nginx:{NGINX}-trixie"),
         Family::Alpine => format!("nginx:{NGINX}-alpine{ALPINE}"),
     }
+}
+
+/// The lockfile of a node package manager, unless `lockfile` names another.
+pub(crate) fn node_lockfile(pm: NodePm) -> RelPath {
+    RelPath::from_normal(match pm {
+        NodePm::Npm => "package-lock.json",
+        NodePm::Yarn => "yarn.lock",
+        NodePm::Pnpm => "pnpm-lock.yaml",
+    })
+}
+
+/// The lockfile of a python package manager, unless `lockfile` names another.
+pub(crate) fn python_lockfile(pm: PythonPm) -> RelPath {
+    RelPath::from_normal(match pm {
+        PythonPm::Pip => "requirements.txt",
+        PythonPm::Uv => "uv.lock",
+        PythonPm::Poetry => "poetry.lock",
+        PythonPm::Pdm => "pdm.lock",
+        PythonPm::Pipenv => "Pipfile.lock",
+    })
+}
+
+/// `go.sum`: optional, as a module without dependencies has none.
+pub(crate) const GO_LOCKFILE: &str = "go.sum";
+pub(crate) const CARGO_LOCKFILE: &str = "Cargo.lock";
+
+/// The user of the final image unless `user` names another: the image's own unprivileged
+/// user, or one mbgen creates.
+pub(crate) fn user(stack: Stack, runtime: Runtime) -> User {
+    let user = |name: &str, uid: u32, create: bool| User {
+        name: name.to_owned(),
+        uid,
+        create,
+    };
+    match (stack, runtime) {
+        (Stack::NodeServer, _) => user("node", NODE_UID, false),
+        (_, Runtime::Nginx) => user("nginx", NGINX_UID, false),
+        (_, Runtime::Distroless | Runtime::Scratch) => user("nonroot", NONROOT_UID, false),
+        _ => user(APP_USER, APP_UID, true),
+    }
+}
+
+/// The build command of `node-static` unless `build` says otherwise. From a workspace root
+/// with npm, the workspace packages the service uses are built first, where they have a
+/// `build` script.
+pub(crate) fn node_build(pm: NodePm, workspace: Option<&WorkspaceBuild>) -> String {
+    let own = format!("{} run build", pm.as_str());
+    let Some(ws) = workspace.filter(|_| pm == NodePm::Npm) else {
+        return own;
+    };
+    // The build runs in the service's directory, and npm takes `--workspace` relative to it.
+    let up = "../".repeat(ws.dir.depth());
+    let mut steps: Vec<String> = ws
+        .packages
+        .iter()
+        .map(|p| format!("npm run build --if-present --workspace={up}{}", p.as_str()))
+        .collect();
+    steps.push(own);
+    steps.join(" && ")
 }

@@ -5,19 +5,19 @@
 
 use std::collections::BTreeMap;
 
-use crate::spec::{ImagesSpec, ServiceSpec, Stack, WorkspaceSpec};
+use crate::spec::{ImagesSpec, ServiceKey, ServiceSpec, Stack, WorkspaceSpec};
 
 /// A service with the workspace defaults filled in, and where each inherited key was
 /// written: service key → its path under `workspace`, for error messages.
 #[derive(Debug)]
-pub struct Inherited {
+pub(super) struct Inherited {
     pub spec: ServiceSpec,
-    pub origins: BTreeMap<&'static str, Vec<String>>,
+    pub origins: BTreeMap<ServiceKey, Vec<String>>,
 }
 
 /// The toolchain a stack's `version` is the version of, as `[workspace.versions]` names it.
 #[must_use]
-pub const fn toolchain(stack: Stack) -> Option<&'static str> {
+const fn toolchain(stack: Stack) -> Option<&'static str> {
     match stack {
         Stack::NodeStatic | Stack::NodeServer => Some("node"),
         Stack::Python => Some("python"),
@@ -29,36 +29,36 @@ pub const fn toolchain(stack: Stack) -> Option<&'static str> {
 
 /// Fills in the workspace defaults of one service.
 #[must_use]
-pub fn inherit(workspace: Option<&WorkspaceSpec>, service: &ServiceSpec) -> Inherited {
+pub(super) fn inherit(workspace: Option<&WorkspaceSpec>, service: &ServiceSpec) -> Inherited {
     let mut spec = service.clone();
     let mut origins = BTreeMap::new();
     let Some(ws) = workspace else {
         return Inherited { spec, origins };
     };
     let stack = spec.stack;
-    let mut from = |key: &'static str, path: &[&str]| {
+    let mut from = |key: ServiceKey, path: &[&str]| {
         origins.insert(key, path.iter().map(|s| (*s).to_owned()).collect());
     };
 
     macro_rules! scalar {
-        ($field:ident, $key:literal) => {
+        ($field:ident, $key:expr) => {
             if spec.$field.is_none() && ws.$field.is_some() {
                 spec.$field = ws.$field.clone();
-                from($key, &["workspace", $key]);
+                from($key, &["workspace", $key.as_str()]);
             }
         };
     }
-    scalar!(family, "family");
-    scalar!(user, "user");
-    scalar!(cache_mounts, "cache-mounts");
-    scalar!(healthcheck, "healthcheck");
-    scalar!(dockerignore, "dockerignore");
-    scalar!(tags, "tags");
-    scalar!(platforms, "platforms");
-    scalar!(cache_from, "cache-from");
-    scalar!(cache_to, "cache-to");
-    if stack != Stack::Static {
-        scalar!(secrets, "secrets");
+    scalar!(family, ServiceKey::Family);
+    scalar!(user, ServiceKey::User);
+    scalar!(cache_mounts, ServiceKey::CacheMounts);
+    scalar!(healthcheck, ServiceKey::Healthcheck);
+    scalar!(dockerignore, ServiceKey::Dockerignore);
+    scalar!(tags, ServiceKey::Tags);
+    scalar!(platforms, ServiceKey::Platforms);
+    scalar!(cache_from, ServiceKey::CacheFrom);
+    scalar!(cache_to, ServiceKey::CacheTo);
+    if ServiceKey::Secrets.applies_to(stack) {
+        scalar!(secrets, ServiceKey::Secrets);
     }
 
     if let (None, Some(tool), Some(versions)) = (&spec.version, toolchain(stack), &ws.versions) {
@@ -70,7 +70,7 @@ pub fn inherit(workspace: Option<&WorkspaceSpec>, service: &ServiceSpec) -> Inhe
         };
         if version.is_some() {
             spec.version.clone_from(version);
-            from("version", &["workspace", "versions", tool]);
+            from(ServiceKey::Version, &["workspace", "versions", tool]);
         }
     }
 
@@ -89,11 +89,11 @@ pub fn inherit(workspace: Option<&WorkspaceSpec>, service: &ServiceSpec) -> Inhe
         });
         if own.builder.is_none() && defaults.builder.is_some() {
             own.builder.clone_from(&defaults.builder);
-            from("images", &["workspace", "images", stack.as_str()]);
+            from(ServiceKey::Images, &["workspace", "images", stack.as_str()]);
         }
         if own.runtime.is_none() && defaults.runtime.is_some() {
             own.runtime.clone_from(&defaults.runtime);
-            from("images", &["workspace", "images", stack.as_str()]);
+            from(ServiceKey::Images, &["workspace", "images", stack.as_str()]);
         }
     }
 
@@ -186,8 +186,11 @@ stack = "static"
             images.runtime.as_ref().unwrap().as_str(),
             "gcr.io/distroless/static-debian13:nonroot"
         );
-        assert_eq!(api.origins["version"], ["workspace", "versions", "go"]);
-        assert!(!api.origins.contains_key("tags"));
+        assert_eq!(
+            api.origins[&ServiceKey::Version],
+            ["workspace", "versions", "go"]
+        );
+        assert!(!api.origins.contains_key(&ServiceKey::Tags));
     }
 
     #[test]

@@ -2,19 +2,22 @@
 //!
 //! [`resolve`] turns the spec into the model, checking what one key cannot check alone
 //! (options that conflict, keys that do not apply to the stack) and collecting every problem
-//! with its location. Nothing in the model is "unset": the planners read final values.
+//! with its location. A service is a common part plus a [`StackModel`] with only what its
+//! stack has; nothing in the model is "unset", so the planners read final values.
 
 mod defaults;
 mod inherit;
 mod resolve;
+mod stacks;
+pub(crate) mod workspace;
 
 use std::collections::BTreeMap;
 
-pub use defaults::DEFAULT_TEMPLATES_DIR;
-pub use inherit::toolchain;
-pub(crate) use resolve::{dir_or_dot, join};
-pub use resolve::{resolve, DEFAULT_BAKE_FILE, DEFAULT_COMPOSE_FILE};
+pub(crate) use defaults::DEFAULT_TEMPLATES_DIR;
+pub(crate) use resolve::resolve;
+pub(crate) use workspace::Tree;
 
+use crate::relpath::RelPath;
 use crate::spec::{Family, PackageManager, Stack};
 
 /// A resolved `mbgen.toml`.
@@ -22,110 +25,292 @@ use crate::spec::{Family, PackageManager, Stack};
 pub struct Project {
     /// How the configuration file is named in generated headers (`mbgen.toml`).
     pub config_name: String,
-    /// The project's templates directory, relative to the project root and `/`-separated.
-    pub templates_dir: String,
+    /// The project's templates directory, relative to the project root.
+    pub templates_dir: RelPath,
     /// Whether `templates-dir` named it; the default directory may be absent, a named one not.
     pub templates_dir_set: bool,
     /// Services in name order.
     pub services: Vec<Service>,
     /// Where to write the workspace's Bake file, relative to the project root.
-    pub bake: Option<String>,
+    pub bake: Option<RelPath>,
     /// Where to write the workspace's Compose file, relative to the project root.
-    pub compose: Option<String>,
+    pub compose: Option<RelPath>,
 }
 
-/// One service, ready to plan.
+/// One service, ready to plan: what every stack has, and its [`StackModel`].
 #[derive(Debug, Clone)]
 pub struct Service {
     pub name: String,
-    pub stack: Stack,
-    /// The service's directory relative to the project root, `/`-separated; empty for the
-    /// root.
-    pub path: String,
-    /// The build context relative to the project root: `path`, or the workspace root above
+    /// The service's directory relative to the project root.
+    pub dir: RelPath,
+    /// The build context relative to the project root: `dir`, or the workspace root above
     /// it.
-    pub context: String,
+    pub context: RelPath,
     /// With the workspace root as context: what the build needs of the workspace.
     pub workspace: Option<WorkspaceBuild>,
     /// The Dockerfile's path relative to the context.
-    pub dockerfile: String,
+    pub dockerfile: RelPath,
     /// The `.dockerignore` path relative to the context.
-    pub dockerignore_file: String,
+    pub dockerignore_file: RelPath,
     pub family: Family,
-    pub builder_image: String,
     pub runtime_image: String,
-    pub runtime: Runtime,
-    pub package_manager: PackageManager,
-    /// The lockfile relative to the context, and whether the build may go without it.
-    pub lockfile: Lockfile,
-    pub install: Option<String>,
-    pub build: Option<String>,
-    /// The container command in exec form; empty where the stack supplies it.
-    pub start: Vec<String>,
-    pub output_dir: String,
-    pub spa: bool,
-    pub go: GoOptions,
-    pub rust_bin: String,
     pub port: u16,
     pub extra_ports: Vec<u16>,
     pub env: BTreeMap<String, String>,
     pub build_args: BTreeMap<String, String>,
-    pub build_packages: Vec<String>,
-    pub runtime_packages: Vec<String>,
+    pub system_packages: SystemPackages,
     pub user: User,
     pub healthcheck: Option<Healthcheck>,
     pub labels: BTreeMap<String, String>,
+    /// Extra `.dockerignore` patterns, as written.
     pub dockerignore: Vec<String>,
     pub secrets: Vec<Secret>,
-    pub ca_certificates: Vec<String>,
-    /// Whether the final image trusts `ca_certificates` too.
-    pub keep_ca_certificates: bool,
+    pub ca: CaCertificates,
     pub cache_mounts: bool,
-    /// The template that renders the Dockerfile: the stack's built-in, or `template`.
-    pub template: String,
-    /// Whether `template` chose it: a failure of a chosen template is the user's to fix.
-    pub custom_template: bool,
+    pub template: Template,
     /// Extra instructions from `instructions`, as written.
     pub instructions: Instructions,
-    /// The image name, without tag, for Bake and Compose.
-    pub image: String,
-    pub tags: Vec<String>,
-    pub platforms: Vec<String>,
-    /// BuildKit cache options, `{service}` replaced.
-    pub cache_from: Vec<String>,
-    pub cache_to: Vec<String>,
+    pub publish: Publish,
+    pub stack: StackModel,
 }
 
-/// A service built from the root of its workspace (npm, yarn or pnpm workspace; `go.work`;
-/// Cargo workspace).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WorkspaceBuild {
-    /// The service's directory, relative to the context.
-    pub dir: String,
-    /// The workspace packages it uses, relative to the context, dependencies first.
-    pub packages: Vec<String>,
-    /// Every member of the workspace, relative to the context.
-    pub members: Vec<String>,
-    /// The service's package name, for Cargo (`cargo build -p`).
-    pub package: Option<String>,
-    /// Go: the modules from outside the workspace that the build needs, `path@version`.
-    pub external: Vec<String>,
-}
+impl Service {
+    /// The stack's name in `mbgen.toml`.
+    #[must_use]
+    pub fn stack_name(&self) -> Stack {
+        match &self.stack {
+            StackModel::NodeStatic(_) => Stack::NodeStatic,
+            StackModel::NodeServer(_) => Stack::NodeServer,
+            StackModel::Go(_) => Stack::Go,
+            StackModel::Python(_) => Stack::Python,
+            StackModel::Rust(_) => Stack::Rust,
+            StackModel::Static(_) => Stack::Static,
+        }
+    }
 
-impl WorkspaceBuild {
-    /// The directories whose sources the build copies: the workspace packages the service
-    /// uses, dependencies first, then the service's own.
-    pub fn source_dirs(&self) -> impl Iterator<Item = &String> {
-        self.packages.iter().chain(std::iter::once(&self.dir))
+    /// The kind of final image.
+    #[must_use]
+    pub fn runtime(&self) -> Runtime {
+        match &self.stack {
+            StackModel::NodeStatic(_) | StackModel::Static(_) => Runtime::Nginx,
+            StackModel::NodeServer(_) | StackModel::Python(_) => Runtime::Language,
+            StackModel::Go(go) => go.runtime.into(),
+            StackModel::Rust(rust) => rust.runtime.into(),
+        }
+    }
+
+    /// The image of the dependency and build stages; none for `static`.
+    #[must_use]
+    pub fn builder_image(&self) -> Option<&str> {
+        match &self.stack {
+            StackModel::NodeStatic(s) => Some(&s.builder_image),
+            StackModel::NodeServer(s) => Some(&s.builder_image),
+            StackModel::Go(s) => Some(&s.builder_image),
+            StackModel::Python(s) => Some(&s.builder_image),
+            StackModel::Rust(s) => Some(&s.builder_image),
+            StackModel::Static(_) => None,
+        }
+    }
+
+    /// The lockfile relative to the context; none for `static`.
+    #[must_use]
+    pub fn lockfile(&self) -> Option<&Lockfile> {
+        match &self.stack {
+            StackModel::NodeStatic(s) => Some(&s.deps.lockfile),
+            StackModel::NodeServer(s) => Some(&s.deps.lockfile),
+            StackModel::Go(s) => Some(&s.lockfile),
+            StackModel::Python(s) => Some(&s.lockfile),
+            StackModel::Rust(s) => Some(&s.lockfile),
+            StackModel::Static(_) => None,
+        }
+    }
+
+    /// The node package manager, for the node stacks.
+    #[must_use]
+    pub fn node_deps(&self) -> Option<&NodeDeps> {
+        match &self.stack {
+            StackModel::NodeStatic(s) => Some(&s.deps),
+            StackModel::NodeServer(s) => Some(&s.deps),
+            _ => None,
+        }
+    }
+
+    /// The Dockerfile's path relative to the project root.
+    #[must_use]
+    pub fn dockerfile_path(&self) -> RelPath {
+        self.context.join(&self.dockerfile)
+    }
+
+    /// The `.dockerignore`'s path relative to the project root.
+    #[must_use]
+    pub fn dockerignore_path(&self) -> RelPath {
+        self.context.join(&self.dockerignore_file)
     }
 }
 
-/// Extra Dockerfile lines at fixed points, one instruction each.
-#[derive(Debug, Clone, Default)]
-pub struct Instructions {
-    pub before_install: Vec<String>,
-    pub after_install: Vec<String>,
-    pub runtime: Vec<String>,
+/// What only one stack has.
+#[derive(Debug, Clone)]
+pub enum StackModel {
+    NodeStatic(NodeStatic),
+    NodeServer(NodeServer),
+    Go(Go),
+    Python(Python),
+    Rust(Rust),
+    Static(StaticSite),
+}
+
+/// A front end built with Node and served by nginx.
+#[derive(Debug, Clone)]
+pub struct NodeStatic {
+    pub builder_image: String,
+    pub deps: NodeDeps,
+    /// The build command.
+    pub build: String,
+    /// The directory the build writes, relative to the context.
+    pub output_dir: RelPath,
+    pub spa: bool,
+}
+
+/// A Node.js server.
+#[derive(Debug, Clone)]
+pub struct NodeServer {
+    pub builder_image: String,
+    pub deps: NodeDeps,
+    /// The build command, when there is one.
+    pub build: Option<String>,
+    /// The directory the build writes, relative to the context: copied into the final image
+    /// when there is a build step, and kept out of the build context.
+    pub output_dir: RelPath,
+    /// The container command in exec form.
+    pub start: Vec<String>,
+}
+
+/// How a node service installs its dependencies.
+#[derive(Debug, Clone)]
+pub struct NodeDeps {
+    pub pm: NodePm,
+    pub lockfile: Lockfile,
+    /// A custom install command replacing the frozen-lockfile default.
+    pub install: Option<String>,
+}
+
+/// A Go program.
+#[derive(Debug, Clone)]
+pub struct Go {
+    pub builder_image: String,
+    /// `go.sum`, absent in a module without dependencies.
+    pub lockfile: Lockfile,
+    /// The main package, relative to the context, as `./cmd/api` or `.`.
+    pub main: String,
+    pub vendor: bool,
+    pub cgo: bool,
+    pub runtime: BinaryRuntime,
+}
+
+/// A Python web application.
+#[derive(Debug, Clone)]
+pub struct Python {
+    pub builder_image: String,
+    pub pm: PythonPm,
+    pub lockfile: Lockfile,
+    pub install: Option<String>,
+    /// The container command in exec form.
+    pub start: Vec<String>,
+}
+
+/// A Rust binary.
+#[derive(Debug, Clone)]
+pub struct Rust {
+    pub builder_image: String,
+    pub lockfile: Lockfile,
+    /// The binary target to build and run.
+    pub bin: String,
+    pub runtime: BinaryRuntime,
+}
+
+/// Plain files served by nginx.
+#[derive(Debug, Clone)]
+pub struct StaticSite {
+    /// The directory to serve, relative to the context.
+    pub site: RelPath,
+    pub spa: bool,
+}
+
+/// A Node package manager.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodePm {
+    Npm,
+    Yarn,
+    Pnpm,
+}
+
+impl NodePm {
+    /// The command's name.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Npm => "npm",
+            Self::Yarn => "yarn",
+            Self::Pnpm => "pnpm",
+        }
+    }
+
+    /// The package manager of `mbgen.toml` as a node package manager.
+    #[must_use]
+    pub const fn from_spec(pm: PackageManager) -> Option<Self> {
+        match pm {
+            PackageManager::Npm => Some(Self::Npm),
+            PackageManager::Yarn => Some(Self::Yarn),
+            PackageManager::Pnpm => Some(Self::Pnpm),
+            _ => None,
+        }
+    }
+}
+
+/// A Python package manager.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PythonPm {
+    Pip,
+    Uv,
+    Poetry,
+    Pdm,
+    Pipenv,
+}
+
+impl PythonPm {
+    /// The package manager of `mbgen.toml` as a python package manager.
+    #[must_use]
+    pub const fn from_spec(pm: PackageManager) -> Option<Self> {
+        match pm {
+            PackageManager::Pip => Some(Self::Pip),
+            PackageManager::Uv => Some(Self::Uv),
+            PackageManager::Poetry => Some(Self::Poetry),
+            PackageManager::Pdm => Some(Self::Pdm),
+            PackageManager::Pipenv => Some(Self::Pipenv),
+            _ => None,
+        }
+    }
+}
+
+/// The final image of a compiled stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinaryRuntime {
+    /// An empty image.
+    Scratch,
+    /// A distroless image: no shell.
+    Distroless,
+    /// A slim distribution image (debian-slim or alpine).
+    Slim,
+}
+
+impl From<BinaryRuntime> for Runtime {
+    fn from(r: BinaryRuntime) -> Self {
+        match r {
+            BinaryRuntime::Scratch => Self::Scratch,
+            BinaryRuntime::Distroless => Self::Distroless,
+            BinaryRuntime::Slim => Self::Slim,
+        }
+    }
 }
 
 /// The kind of final image.
@@ -151,19 +336,82 @@ impl Runtime {
     }
 }
 
+/// A service built from the root of its workspace (npm, yarn or pnpm workspace; `go.work`;
+/// Cargo workspace).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Lockfile {
-    pub path: String,
-    /// `go.sum` is absent in a module without dependencies.
-    pub optional: bool,
+pub struct WorkspaceBuild {
+    /// The service's directory, relative to the context.
+    pub dir: RelPath,
+    /// The workspace packages it uses, relative to the context, dependencies first.
+    pub packages: Vec<RelPath>,
+    /// Every member of the workspace, relative to the context.
+    pub members: Vec<RelPath>,
+    /// The service's package name, for Cargo (`cargo build -p`).
+    pub package: Option<String>,
+    /// Go: the modules from outside the workspace that the build needs, `path@version`.
+    pub external: Vec<String>,
 }
 
+impl WorkspaceBuild {
+    /// The directories whose sources the build copies: the workspace packages the service
+    /// uses, dependencies first, then the service's own.
+    pub fn source_dirs(&self) -> impl Iterator<Item = &RelPath> {
+        self.packages.iter().chain(std::iter::once(&self.dir))
+    }
+}
+
+/// Where the Dockerfile template comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Template {
+    /// The stack's built-in template (or the project's template of that name).
+    Stack,
+    /// A template `template` names: in the project's templates directory, or a built-in as
+    /// `mbgen/<name>`. A failure in it is the user's to fix.
+    Chosen(String),
+}
+
+/// Extra Dockerfile lines at fixed points, one instruction each.
 #[derive(Debug, Clone, Default)]
-pub struct GoOptions {
-    /// The main package, relative to the context, as `./cmd/api` or `.`.
-    pub main: String,
-    pub vendor: bool,
-    pub cgo: bool,
+pub struct Instructions {
+    pub before_install: Vec<String>,
+    pub after_install: Vec<String>,
+    pub runtime: Vec<String>,
+}
+
+/// Extra system packages per stage.
+#[derive(Debug, Clone, Default)]
+pub struct SystemPackages {
+    pub build: Vec<String>,
+    pub runtime: Vec<String>,
+}
+
+/// Extra CA certificates for the build stages.
+#[derive(Debug, Clone, Default)]
+pub struct CaCertificates {
+    /// PEM files relative to the context.
+    pub files: Vec<RelPath>,
+    /// Whether the final image trusts them too.
+    pub keep: bool,
+}
+
+/// How the image is named and built in `docker-bake.hcl` and `compose.yaml`.
+#[derive(Debug, Clone)]
+pub struct Publish {
+    /// The image name, without tag.
+    pub image: String,
+    pub tags: Vec<String>,
+    pub platforms: Vec<String>,
+    /// BuildKit cache options, `{service}` replaced.
+    pub cache_from: Vec<String>,
+    pub cache_to: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lockfile {
+    /// Relative to the context.
+    pub path: RelPath,
+    /// `go.sum` is absent in a module without dependencies.
+    pub optional: bool,
 }
 
 /// The user the container runs as. `USER` names it by number, so that orchestrators can

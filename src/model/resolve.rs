@@ -1,54 +1,27 @@
-//! Spec → model: defaults, cross-key checks, and every problem reported at once.
+//! Spec → model: the checks every service shares, the project's own files, and every
+//! problem reported at once. The per-stack part of a service is built in [`super::stacks`].
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use super::defaults::{
-    self, APP_UID, DEFAULT_PORT, DEFAULT_TEMPLATES_DIR, NGINX_UID, NODE_UID, NONROOT_UID,
+    self, DEFAULT_BAKE_FILE, DEFAULT_CACHE_MOUNTS, DEFAULT_COMPOSE_FILE, DEFAULT_DOCKERFILE,
+    DEFAULT_DOCKERIGNORE, DEFAULT_PORT, DEFAULT_TAG, DEFAULT_TEMPLATES_DIR, HEALTHCHECK_INTERVAL,
+    HEALTHCHECK_RETRIES, HEALTHCHECK_START_PERIOD, HEALTHCHECK_TIMEOUT,
 };
 use super::inherit::{inherit, Inherited};
+use super::workspace::{self, Tree};
 use super::{
-    GoOptions, Healthcheck, Instructions, Lockfile, Project, Runtime, Secret, Service, User,
-    WorkspaceBuild,
+    CaCertificates, Healthcheck, Instructions, Project, Publish, Runtime, Secret, Service,
+    SystemPackages, Template, User, WorkspaceBuild,
 };
-use crate::diagnostic::Diagnostics;
-use crate::spec::value::{Port, RelPath};
-use crate::spec::{
-    Family, LoadedConfig, OutputFile, PackageManager, RuntimeBase, ServiceSpec, Stack, CONFIG_FILE,
-};
-use crate::workspace::{self, Tree};
-
-use Stack::{Go, NodeServer, NodeStatic, Python, Rust, Static};
-
-/// Which stacks each stack-specific key applies to.
-const APPLIES_TO: &[(&str, &[Stack])] = &[
-    ("version", &[NodeStatic, NodeServer, Go, Python, Rust]),
-    ("runtime", &[Go, Rust]),
-    (
-        "package-manager",
-        &[NodeStatic, NodeServer, Go, Python, Rust],
-    ),
-    ("lockfile", &[NodeStatic, NodeServer, Go, Python, Rust]),
-    ("install", &[NodeStatic, NodeServer, Python]),
-    ("build", &[NodeStatic, NodeServer]),
-    ("start", &[NodeServer, Python]),
-    ("output-dir", &[NodeStatic, NodeServer, Static]),
-    ("spa", &[NodeStatic, Static]),
-    ("main", &[Go]),
-    ("vendor", &[Go]),
-    ("cgo", &[Go]),
-    ("bin", &[Rust]),
-    ("secrets", &[NodeStatic, NodeServer, Go, Python, Rust]),
-    (
-        "ca-certificates",
-        &[NodeStatic, NodeServer, Go, Python, Rust],
-    ),
-    ("keep-ca-certificates", &[NodeServer, Go, Python, Rust]),
-];
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::relpath::RelPath;
+use crate::spec::value::Port;
+use crate::spec::{Family, LoadedConfig, OutputFile, ServiceKey, ServiceSpec, Stack, CONFIG_FILE};
 
 /// Resolves a loaded `mbgen.toml` into the model. `tree` is the project directory, read for
 /// the members of workspaces that services are built from.
-pub fn resolve(loaded: &LoadedConfig, tree: &Tree) -> Result<Project, Diagnostics> {
+pub(crate) fn resolve(loaded: &LoadedConfig, tree: &Tree) -> Result<Project, Diagnostics> {
     let mut diagnostics = Diagnostics::default();
     if loaded.spec.services.is_empty() {
         diagnostics.push(
@@ -77,23 +50,7 @@ pub fn resolve(loaded: &LoadedConfig, tree: &Tree) -> Result<Project, Diagnostic
             services.push(service);
         }
     }
-    let mut outputs: BTreeMap<String, &str> = BTreeMap::new();
-    for service in &services {
-        let path = join(&service.context, &service.dockerfile);
-        if let Some(other) = outputs.insert(path.clone(), &service.name) {
-            diagnostics.push(
-                loaded
-                    .error_at(
-                        &["services", &service.name],
-                        format!(
-                            "services `{other}` and `{}` would both write {path}",
-                            service.name
-                        ),
-                    )
-                    .help("give one of them another `path` or `dockerfile`"),
-            );
-        }
-    }
+    check_dockerfiles_differ(loaded, &services, &mut diagnostics);
     let config_name = loaded.source.path.file_name().map_or_else(
         || CONFIG_FILE.to_owned(),
         |n| n.to_string_lossy().into_owned(),
@@ -101,9 +58,9 @@ pub fn resolve(loaded: &LoadedConfig, tree: &Tree) -> Result<Project, Diagnostic
     let templates_dir = loaded
         .spec
         .templates_dir
-        .as_ref()
-        .map_or_else(|| DEFAULT_TEMPLATES_DIR.to_owned(), RelPath::normalized);
-    if templates_dir.is_empty() {
+        .clone()
+        .unwrap_or_else(|| RelPath::from_normal(DEFAULT_TEMPLATES_DIR));
+    if templates_dir.is_root() {
         diagnostics.push(
             loaded
                 .error_at_value(
@@ -124,6 +81,31 @@ pub fn resolve(loaded: &LoadedConfig, tree: &Tree) -> Result<Project, Diagnostic
     })
 }
 
+/// Two services may not write the same Dockerfile.
+fn check_dockerfiles_differ(
+    loaded: &LoadedConfig,
+    services: &[Service],
+    diagnostics: &mut Diagnostics,
+) {
+    let mut outputs: BTreeMap<RelPath, &str> = BTreeMap::new();
+    for service in services {
+        let path = service.dockerfile_path();
+        if let Some(other) = outputs.insert(path.clone(), &service.name) {
+            diagnostics.push(
+                loaded
+                    .error_at(
+                        &["services", &service.name],
+                        format!(
+                            "services `{other}` and `{}` would both write {path}",
+                            service.name
+                        ),
+                    )
+                    .help("give one of them another `path` or `dockerfile`"),
+            );
+        }
+    }
+}
+
 /// Where the workspace's Bake and Compose files go, checked against each other, the
 /// configuration file and the files of the services.
 fn workspace_files(
@@ -131,11 +113,11 @@ fn workspace_files(
     services: &[Service],
     config_name: &str,
     diagnostics: &mut Diagnostics,
-) -> (Option<String>, Option<String>) {
+) -> (Option<RelPath>, Option<RelPath>) {
     let output = |file: Option<&OutputFile>, default: &str| match file {
-        None | Some(OutputFile::Enabled(true)) => Some(default.to_owned()),
+        None | Some(OutputFile::Enabled(true)) => Some(RelPath::from_normal(default)),
         Some(OutputFile::Enabled(false)) => None,
-        Some(OutputFile::Path(p)) => Some(p.normalized()),
+        Some(OutputFile::Path(p)) => Some(p.clone()),
     };
     let workspace = loaded.spec.workspace.as_ref();
     let (bake, compose) = workspace.map_or((None, None), |ws| {
@@ -146,89 +128,99 @@ fn workspace_files(
     });
     for (key, file) in [("bake", &bake), ("compose", &compose)] {
         let Some(file) = file else { continue };
-        if key == "compose" && bake.as_ref() == Some(file) {
+        let problem = if key == "compose" && bake.as_ref() == Some(file) {
             // At the key written: a default names no line.
             let written = if workspace.is_some_and(|ws| ws.compose.is_some()) {
                 "compose"
             } else {
                 "bake"
             };
-            diagnostics.push(
-                loaded
-                    .error_at_value(
-                        &["workspace", written],
-                        format!("`bake` and `compose` both name {file}"),
+            Some((
+                written,
+                format!("`bake` and `compose` both name {file}"),
+                "give each its own file, such as `docker-bake.hcl` and `compose.yaml`",
+            ))
+        } else if file.as_str() == config_name {
+            Some((
+                key,
+                format!("`{key}` names {config_name} itself"),
+                "name another file",
+            ))
+        } else if file.is_root() {
+            Some((
+                key,
+                format!("`{key}` names a directory"),
+                "name the file, for example `docker-bake.hcl`",
+            ))
+        } else {
+            services
+                .iter()
+                .find(|s| s.dockerfile_path() == *file || s.dockerignore_path() == *file)
+                .map(|s| {
+                    (
+                        key,
+                        format!("service `{}` already writes {file}", s.name),
+                        "name another file",
                     )
-                    .help("give each its own file, such as `docker-bake.hcl` and `compose.yaml`"),
-            );
-        } else if file == config_name {
+                })
+        };
+        if let Some((at, message, help)) = problem {
             diagnostics.push(
                 loaded
-                    .error_at_value(
-                        &["workspace", key],
-                        format!("`{key}` names {config_name} itself"),
-                    )
-                    .help("name another file"),
-            );
-        } else if file.is_empty() {
-            diagnostics.push(
-                loaded
-                    .error_at_value(&["workspace", key], format!("`{key}` names a directory"))
-                    .help("name the file, for example `docker-bake.hcl`"),
-            );
-        } else if let Some(service) = services.iter().find(|s| {
-            join(&s.context, &s.dockerfile) == *file
-                || join(&s.context, &s.dockerignore_file) == *file
-        }) {
-            diagnostics.push(
-                loaded
-                    .error_at_value(
-                        &["workspace", key],
-                        format!("service `{}` already writes {file}", service.name),
-                    )
-                    .help("name another file"),
+                    .error_at_value(&["workspace", at], message)
+                    .help(help),
             );
         }
     }
     (bake, compose)
 }
 
-/// Joins two normalised relative paths.
-pub(crate) fn join(base: &str, rest: &str) -> String {
-    match (base.is_empty(), rest.is_empty()) {
-        (true, _) => rest.to_owned(),
-        (false, true) => base.to_owned(),
-        (false, false) => format!("{base}/{rest}"),
-    }
-}
-
-/// The Bake file a `[workspace]` gets unless `bake` names another.
-pub const DEFAULT_BAKE_FILE: &str = "docker-bake.hcl";
-/// The Compose file a `[workspace]` gets unless `compose` names another.
-pub const DEFAULT_COMPOSE_FILE: &str = "compose.yaml";
-
-struct Resolver<'a> {
+pub(super) struct Resolver<'a> {
     loaded: &'a LoadedConfig,
-    name: &'a str,
+    pub(super) name: &'a str,
     /// The service with the workspace defaults filled in.
-    spec: &'a ServiceSpec,
+    pub(super) spec: &'a ServiceSpec,
     /// Keys that came from `[workspace]`, and where they are written there.
-    origins: &'a BTreeMap<&'static str, Vec<String>>,
+    origins: &'a BTreeMap<ServiceKey, Vec<String>>,
     tree: &'a Tree,
-    /// Workspaces read so far, by kind (go or not) and root: each is read once.
+    /// Workspaces read so far, by kind and root: each is read once.
     graphs: &'a mut Graphs,
     diagnostics: &'a mut Diagnostics,
 }
 
-type Graphs = BTreeMap<
-    (workspace::Kind, String),
-    Result<workspace::Graph, Box<crate::diagnostic::Diagnostic>>,
->;
+type Graphs = BTreeMap<(workspace::Kind, RelPath), Result<workspace::Graph, Box<Diagnostic>>>;
+
+/// The paths of a service.
+pub(super) struct Paths {
+    pub dir: RelPath,
+    pub context: RelPath,
+    pub dockerfile: RelPath,
+    pub dockerignore_file: RelPath,
+    pub workspace: Option<WorkspaceBuild>,
+}
+
+impl Paths {
+    /// A path written relative to the service's directory, relative to the build context.
+    pub(super) fn in_context(&self, path: &RelPath) -> RelPath {
+        match &self.workspace {
+            Some(ws) => ws.dir.join(path),
+            None => path.clone(),
+        }
+    }
+}
 
 impl Resolver<'_> {
     /// An error at a key of this service, or at the `[workspace]` default it inherited.
-    fn error(&mut self, key: &[&str], message: impl Into<String>, help: impl Into<String>) {
-        let inherited = key.first().and_then(|k| self.origins.get(k));
+    pub(super) fn error(
+        &mut self,
+        key: &[&str],
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        let inherited = key
+            .first()
+            .and_then(|k| ServiceKey::ALL.iter().find(|s| s.as_str() == *k))
+            .and_then(|k| self.origins.get(k));
         let path: Vec<&str> = if let Some(origin) = inherited {
             origin.iter().map(String::as_str).collect()
         } else {
@@ -247,70 +239,53 @@ impl Resolver<'_> {
         self.diagnostics.push(d);
     }
 
-    fn is_set(&self, key: &str) -> bool {
-        let s = self.spec;
-        match key {
-            "version" => s.version.is_some(),
-            "runtime" => s.runtime.is_some(),
-            "package-manager" => s.package_manager.is_some(),
-            "lockfile" => s.lockfile.is_some(),
-            "install" => s.install.is_some(),
-            "build" => s.build.is_some(),
-            "start" => s.start.is_some(),
-            "output-dir" => s.output_dir.is_some(),
-            "spa" => s.spa.is_some(),
-            "main" => s.main.is_some(),
-            "vendor" => s.vendor.is_some(),
-            "cgo" => s.cgo.is_some(),
-            "bin" => s.bin.is_some(),
-            "secrets" => s.secrets.as_ref().is_some_and(|v| !v.is_empty()),
-            "ca-certificates" => !s.ca_certificates.is_empty(),
-            "keep-ca-certificates" => s.keep_ca_certificates.is_some(),
-            _ => unreachable!("unknown key {key}"),
-        }
+    /// The stack the service is of.
+    pub(super) fn stack(&self) -> Stack {
+        self.spec.stack
     }
 
     fn check_applicable(&mut self) {
-        let stack = self.spec.stack;
-        for (key, stacks) in APPLIES_TO {
-            if self.is_set(key) && !stacks.contains(&stack) {
+        let stack = self.stack();
+        for &key in ServiceKey::ALL {
+            let Some(stacks) = key.stacks() else { continue };
+            if self.spec.is_set(key) && !stacks.contains(&stack) {
                 let list = stacks
                     .iter()
                     .map(|s| s.as_str())
                     .collect::<Vec<_>>()
                     .join(", ");
                 self.error(
-                    &[key],
+                    &[key.as_str()],
                     format!("`{key}` does not apply to stack `{}`", stack.as_str()),
                     format!("remove it; it applies to: {list}"),
                 );
             }
         }
-        if stack == Static
-            && self
+        if stack == Stack::Static {
+            if self
                 .spec
                 .images
                 .as_ref()
                 .is_some_and(|i| i.builder.is_some())
-        {
-            self.error(
-                &["images", "builder"],
-                "stack `static` has no builder stage",
-                "remove `images.builder`; set `images.runtime` to change the nginx image",
-            );
-        }
-        if stack == Static
-            && self
+            {
+                self.error(
+                    &["images", "builder"],
+                    "stack `static` has no builder stage",
+                    "remove `images.builder`; set `images.runtime` to change the nginx image",
+                );
+            }
+            if self
                 .spec
                 .system_packages
                 .as_ref()
                 .is_some_and(|p| !p.build.is_empty())
-        {
-            self.error(
-                &["system-packages", "build"],
-                "stack `static` has no builder stage",
-                "remove `system-packages.build`",
-            );
+            {
+                self.error(
+                    &["system-packages", "build"],
+                    "stack `static` has no builder stage",
+                    "remove `system-packages.build`",
+                );
+            }
         }
     }
 
@@ -346,150 +321,28 @@ impl Resolver<'_> {
         }
     }
 
-    fn runtime(&mut self) -> Runtime {
-        let stack = self.spec.stack;
-        match stack {
-            NodeStatic | Static => Runtime::Nginx,
-            NodeServer | Python => Runtime::Language,
-            Go | Rust => match self.spec.runtime {
-                Some(RuntimeBase::Scratch) if stack == Rust => {
-                    self.error(
-                        &["runtime"],
-                        "a Rust binary needs the C library, which `scratch` lacks",
-                        "use `runtime = \"distroless\"` (the smallest with a C library) or `\"slim\"`",
-                    );
-                    Runtime::Distroless
-                }
-                Some(RuntimeBase::Scratch) => Runtime::Scratch,
-                Some(RuntimeBase::Distroless) => Runtime::Distroless,
-                None if stack == Go => Runtime::Distroless,
-                Some(RuntimeBase::Slim) | None => Runtime::Slim,
-            },
-        }
-    }
-
-    fn package_manager(&mut self, lockfile: Option<&str>) -> PackageManager {
-        let stack = self.spec.stack;
-        let allowed: &[PackageManager] = match stack {
-            NodeStatic | NodeServer => &[
-                PackageManager::Npm,
-                PackageManager::Yarn,
-                PackageManager::Pnpm,
-            ],
-            Python => &[
-                PackageManager::Pip,
-                PackageManager::Uv,
-                PackageManager::Poetry,
-                PackageManager::Pdm,
-                PackageManager::Pipenv,
-            ],
-            Go => &[PackageManager::Go],
-            Rust => &[PackageManager::Cargo],
-            Static => &[PackageManager::Npm],
-        };
-        if let Some(pm) = self.spec.package_manager {
-            if !allowed.contains(&pm) {
-                let list = allowed
-                    .iter()
-                    .map(|p| p.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                self.error(
-                    &["package-manager"],
-                    format!(
-                        "package manager `{}` does not fit stack `{}`",
-                        pm.as_str(),
-                        stack.as_str()
-                    ),
-                    format!("use one of: {list}"),
-                );
-            }
-            return pm;
-        }
-        let inferred = lockfile.and_then(|l| {
-            let file = l.rsplit('/').next().unwrap_or(l);
-            match file {
-                "package-lock.json" | "npm-shrinkwrap.json" => Some(PackageManager::Npm),
-                "yarn.lock" => Some(PackageManager::Yarn),
-                "pnpm-lock.yaml" => Some(PackageManager::Pnpm),
-                "uv.lock" => Some(PackageManager::Uv),
-                "poetry.lock" => Some(PackageManager::Poetry),
-                "pdm.lock" => Some(PackageManager::Pdm),
-                "Pipfile.lock" => Some(PackageManager::Pipenv),
-                f if Path::new(f)
-                    .extension()
-                    .is_some_and(|e| e.eq_ignore_ascii_case("txt")) =>
-                {
-                    Some(PackageManager::Pip)
-                }
-                _ => None,
-            }
-        });
-        match inferred {
-            Some(pm) if allowed.contains(&pm) => pm,
-            Some(pm) => {
-                self.error(
-                    &["lockfile"],
-                    format!(
-                        "lockfile `{}` belongs to {}, which does not fit stack `{}`",
-                        lockfile.unwrap_or_default(),
-                        pm.as_str(),
-                        stack.as_str()
-                    ),
-                    "name the lockfile of the service's own package manager",
-                );
-                allowed[0]
-            }
-            None => {
-                if lockfile.is_some() && matches!(stack, NodeStatic | NodeServer | Python) {
-                    self.error(
-                        &["lockfile"],
-                        "cannot tell the package manager from the lockfile's name",
-                        "set `package-manager` too",
-                    );
-                }
-                allowed[0]
-            }
-        }
-    }
-
-    fn lockfile(&self, pm: PackageManager) -> Lockfile {
-        if let Some(path) = &self.spec.lockfile {
-            return Lockfile {
-                path: path.normalized(),
-                optional: false,
-            };
-        }
-        let (path, optional) = match pm {
-            PackageManager::Npm => ("package-lock.json", false),
-            PackageManager::Yarn => ("yarn.lock", false),
-            PackageManager::Pnpm => ("pnpm-lock.yaml", false),
-            PackageManager::Pip => ("requirements.txt", false),
-            PackageManager::Uv => ("uv.lock", false),
-            PackageManager::Poetry => ("poetry.lock", false),
-            PackageManager::Pdm => ("pdm.lock", false),
-            PackageManager::Pipenv => ("Pipfile.lock", false),
-            PackageManager::Go => ("go.sum", true),
-            PackageManager::Cargo => ("Cargo.lock", false),
-        };
-        Lockfile {
-            path: path.to_owned(),
-            optional,
-        }
+    /// The builder and runtime images: explicit ones, or the defaults for the stack.
+    pub(super) fn images(&self, family: Family, runtime: Runtime) -> (String, String) {
+        let spec = self.spec;
+        let stack = spec.stack;
+        let version = spec
+            .version
+            .as_ref()
+            .map_or_else(|| defaults::version(stack).to_owned(), ToString::to_string);
+        let images = spec.images.as_ref();
+        let builder_image = images.and_then(|i| i.builder.as_ref()).map_or_else(
+            || defaults::builder_image(stack, family, &version),
+            ToString::to_string,
+        );
+        let runtime_image = images.and_then(|i| i.runtime.as_ref()).map_or_else(
+            || defaults::runtime_image(stack, family, runtime, &builder_image),
+            ToString::to_string,
+        );
+        (builder_image, runtime_image)
     }
 
     fn user(&mut self, runtime: Runtime) -> User {
-        let user = |name: &str, uid: u32, create: bool| User {
-            name: name.to_owned(),
-            uid,
-            create,
-        };
-        let default = match (self.spec.stack, runtime) {
-            (NodeServer, _) => user("node", NODE_UID, false),
-            (_, Runtime::Nginx) => user("nginx", NGINX_UID, false),
-            (_, Runtime::Distroless | Runtime::Scratch) => user("nonroot", NONROOT_UID, false),
-            _ => user("app", APP_UID, true),
-        };
+        let default = defaults::user(self.stack(), runtime);
         let Some(wanted) = &self.spec.user else {
             return default;
         };
@@ -513,19 +366,23 @@ impl Resolver<'_> {
             );
             return default;
         }
-        user(wanted, APP_UID, true)
+        User {
+            name: wanted.to_owned(),
+            uid: defaults::APP_UID,
+            create: true,
+        }
     }
 
-    fn healthcheck(&mut self, runtime: Runtime, port: u16) -> Option<Healthcheck> {
+    fn healthcheck_command(&mut self, runtime: Runtime, port: u16) -> Option<Vec<String>> {
         let spec = self.spec.healthcheck.as_ref()?;
-        let cmd = match (&spec.path, &spec.cmd) {
+        match (&spec.path, &spec.cmd) {
             (Some(_), Some(_)) => {
                 self.error(
                     &["healthcheck"],
                     "`healthcheck` sets both `path` and `cmd`",
                     "keep one: `path` for an HTTP probe, or `cmd` for your own command",
                 );
-                return None;
+                None
             }
             (None, None) => {
                 self.error(
@@ -533,70 +390,48 @@ impl Resolver<'_> {
                     "`healthcheck` needs `path` or `cmd`",
                     "add `path = \"/healthz\"` for an HTTP probe, or `cmd = [...]`",
                 );
-                return None;
+                None
             }
-            (None, Some(cmd)) => cmd.args().to_vec(),
+            (None, Some(cmd)) => Some(cmd.args().to_vec()),
             (Some(path), None) => {
                 let url = format!("http://127.0.0.1:{port}{path}");
-                match (self.spec.stack, runtime) {
-                    (NodeServer, _) => vec![
-                        "node".into(),
-                        "-e".into(),
-                        format!("fetch('{url}').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"),
-                    ],
-                    (Python, _) => vec![
-                        "python".into(),
-                        "-c".into(),
-                        format!("import urllib.request; urllib.request.urlopen('{url}', timeout=4)"),
-                    ],
-                    (_, Runtime::Nginx) => vec![
-                        "curl".into(),
-                        "--fail".into(),
-                        "--silent".into(),
-                        "--output".into(),
-                        "/dev/null".into(),
-                        url,
-                    ],
-                    _ => {
-                        self.error(
-                            &["healthcheck", "path"],
-                            "the runtime image has no HTTP client to probe `path` with",
-                            "use `cmd` with a command your binary provides, for example `cmd = [\"/app\", \"--healthcheck\"]`",
-                        );
-                        return None;
-                    }
+                let probe = http_probe(self.stack(), runtime, url);
+                if probe.is_none() {
+                    self.error(
+                        &["healthcheck", "path"],
+                        "the runtime image has no HTTP client to probe `path` with",
+                        "use `cmd` with a command your binary provides, for example `cmd = [\"/app\", \"--healthcheck\"]`",
+                    );
                 }
+                probe
             }
+        }
+    }
+
+    fn healthcheck(&mut self, runtime: Runtime, port: u16) -> Option<Healthcheck> {
+        let cmd = self.healthcheck_command(runtime, port)?;
+        let spec = self.spec.healthcheck.as_ref()?;
+        let duration = |d: Option<&crate::spec::value::Duration>, default: &str| {
+            d.map_or(default, |d| d.as_str()).to_owned()
+        };
+        let retries = match spec.retries {
+            Some(0) => {
+                self.error(
+                    &["healthcheck", "retries"],
+                    "`retries` must be at least 1",
+                    "use 1 or more",
+                );
+                HEALTHCHECK_RETRIES
+            }
+            Some(n) => n,
+            None => HEALTHCHECK_RETRIES,
         };
         Some(Healthcheck {
             cmd,
-            interval: spec
-                .interval
-                .as_ref()
-                .map_or("30s", |d| d.as_str())
-                .to_owned(),
-            timeout: spec
-                .timeout
-                .as_ref()
-                .map_or("5s", |d| d.as_str())
-                .to_owned(),
-            start_period: spec
-                .start_period
-                .as_ref()
-                .map_or("10s", |d| d.as_str())
-                .to_owned(),
-            retries: match spec.retries {
-                Some(0) => {
-                    self.error(
-                        &["healthcheck", "retries"],
-                        "`retries` must be at least 1",
-                        "use 1 or more",
-                    );
-                    3
-                }
-                Some(n) => n,
-                None => 3,
-            },
+            interval: duration(spec.interval.as_ref(), HEALTHCHECK_INTERVAL),
+            timeout: duration(spec.timeout.as_ref(), HEALTHCHECK_TIMEOUT),
+            start_period: duration(spec.start_period.as_ref(), HEALTHCHECK_START_PERIOD),
+            retries,
         })
     }
 
@@ -634,9 +469,9 @@ impl Resolver<'_> {
             after_install: lines(&spec.after_install),
             runtime: lines(&spec.runtime),
         };
-        let no_install = match self.spec.stack {
-            Static => Some("stack `static` has no dependency install step"),
-            Go if self.spec.vendor == Some(true) => {
+        let no_install = match self.stack() {
+            Stack::Static => Some("stack `static` has no dependency install step"),
+            Stack::Go if self.spec.vendor == Some(true) => {
                 Some("with `vendor = true` there is no dependency install step")
             }
             _ => None,
@@ -658,46 +493,17 @@ impl Resolver<'_> {
         instructions
     }
 
-    /// The stack's start command, required where the stack has no default.
-    fn start(&mut self) -> Vec<String> {
-        let stack = self.spec.stack;
-        let start = self
-            .spec
-            .start
-            .as_ref()
-            .map(|c| c.args().to_vec())
-            .unwrap_or_default();
-        if start.is_empty() && matches!(stack, NodeServer | Python) {
-            let example = match stack {
-                NodeServer => "start = [\"node\", \"dist/server.js\"]",
-                _ => "start = [\"gunicorn\", \"--bind\", \"0.0.0.0:8080\", \"app:app\"]",
-            };
-            self.error(
-                &[],
-                format!("stack `{}` needs a `start` command", stack.as_str()),
-                format!("add the command that starts the app, for example `{example}`"),
-            );
-        }
-        start
-    }
-
-    /// The service directory, the build context, the Dockerfile and the `.dockerignore`, as
-    /// normalised paths, and for a workspace build what it needs of the workspace.
+    /// The service directory, the build context, the Dockerfile and the `.dockerignore`, and
+    /// for a workspace build what it needs of the workspace.
     fn paths(&mut self) -> Paths {
         let spec = self.spec;
-        let path = spec
-            .path
-            .as_ref()
-            .map_or_else(String::new, RelPath::normalized);
-        let context = spec
-            .context
-            .as_ref()
-            .map_or_else(|| path.clone(), RelPath::normalized);
+        let dir = spec.path.clone().unwrap_or_default();
+        let context = spec.context.clone().unwrap_or_else(|| dir.clone());
         let mut dockerfile = spec
             .dockerfile
-            .as_ref()
-            .map_or_else(|| "Dockerfile".to_owned(), RelPath::normalized);
-        if dockerfile.is_empty() {
+            .clone()
+            .unwrap_or_else(|| RelPath::from_normal(DEFAULT_DOCKERFILE));
+        if dockerfile.is_root() {
             self.error(
                 &["dockerfile"],
                 "`dockerfile` names a directory",
@@ -705,7 +511,7 @@ impl Resolver<'_> {
             );
         }
         let mut workspace = None;
-        if context == path {
+        if context == dir {
             if spec.workspace_packages.is_some() {
                 self.error(
                     &["workspace-packages"],
@@ -714,18 +520,19 @@ impl Resolver<'_> {
                 );
             }
         } else {
-            workspace = self.workspace(&context, &path);
-            dockerfile = join(&workspace::relative(&context, &path), &dockerfile);
+            workspace = self.workspace(&context, &dir);
+            let own = dir.strip_prefix(&context).unwrap_or_else(|| dir.clone());
+            dockerfile = own.join(&dockerfile);
         }
         // BuildKit reads `<Dockerfile>.dockerignore` beside a Dockerfile before the context's
         // `.dockerignore`; a workspace root is shared, so each service there gets its own.
-        let dockerignore_file = if dockerfile == "Dockerfile" {
-            ".dockerignore".to_owned()
+        let dockerignore_file = if dockerfile.as_str() == DEFAULT_DOCKERFILE {
+            RelPath::from_normal(DEFAULT_DOCKERIGNORE)
         } else {
-            format!("{dockerfile}.dockerignore")
+            RelPath::from_normal(&format!("{}.dockerignore", dockerfile.as_str()))
         };
         Paths {
-            path,
+            dir,
             context,
             dockerfile,
             dockerignore_file,
@@ -734,26 +541,23 @@ impl Resolver<'_> {
     }
 
     /// What a service built from the root of its workspace needs of it.
-    fn workspace(&mut self, context: &str, path: &str) -> Option<WorkspaceBuild> {
-        let stack = self.spec.stack;
-        let inside = context.is_empty() || path.starts_with(&format!("{context}/"));
-        if !inside {
+    fn workspace(&mut self, context: &RelPath, dir: &RelPath) -> Option<WorkspaceBuild> {
+        let stack = self.stack();
+        if !dir.starts_with(context) {
             self.error(
                 &["context"],
                 format!(
-                    "the build context `{}` does not contain the service directory `{}`",
-                    dir_or_dot(context),
-                    dir_or_dot(path)
+                    "the build context `{context}` does not contain the service directory `{dir}`"
                 ),
                 "set `context` to the workspace root above `path`, or remove it",
             );
             return None;
         }
         let kind = match stack {
-            NodeStatic | NodeServer => workspace::Kind::Node,
-            Go => workspace::Kind::Go,
-            Rust => workspace::Kind::Cargo,
-            _ => {
+            Stack::NodeStatic | Stack::NodeServer => workspace::Kind::Node,
+            Stack::Go => workspace::Kind::Go,
+            Stack::Rust => workspace::Kind::Cargo,
+            Stack::Python | Stack::Static => {
                 self.error(
                     &["context"],
                     format!(
@@ -768,61 +572,25 @@ impl Resolver<'_> {
         let tree = self.tree;
         let graph = self
             .graphs
-            .entry((kind, context.to_owned()))
+            .entry((kind, context.clone()))
             .or_insert_with(|| kind.read(tree, context));
         let found = match graph {
-            Ok(g) => g.members(context, path),
+            Ok(g) => g.members(context, dir),
             Err(e) => Err(e.clone()),
         };
         let members = match found {
             Ok(m) => m,
             Err(e) => {
-                // `context` differs from `path` only when it is written.
-                let path = ["services", self.name, "context"];
-                let mut d = *e;
-                if d.location.is_none() && d.path.is_none() {
-                    d.location = self.loaded.error_at(&path, "").location;
-                }
-                // One broken workspace file is reported once, not per service.
-                if !self.diagnostics.0.contains(&d) {
-                    self.diagnostics.push(d);
-                }
+                self.workspace_error(*e);
                 return None;
             }
         };
         let packages = match &self.spec.workspace_packages {
             None => members.used,
-            Some(list) => {
-                let mut out = Vec::new();
-                for p in list {
-                    let p = p.normalized();
-                    let rel = workspace::relative(context, &p);
-                    if !members.all.contains(&rel) || p == path {
-                        self.error(
-                            &["workspace-packages"],
-                            format!(
-                                "`{}` is not another member of the workspace",
-                                dir_or_dot(&p)
-                            ),
-                            format!(
-                                "members: {}",
-                                members
-                                    .all
-                                    .iter()
-                                    .map(|m| join(context, m))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            ),
-                        );
-                    } else if !out.contains(&rel) {
-                        out.push(rel);
-                    }
-                }
-                out
-            }
+            Some(list) => self.listed_packages(list, context, dir, &members.all),
         };
         Some(WorkspaceBuild {
-            dir: workspace::relative(context, path),
+            dir: dir.strip_prefix(context).unwrap_or_default(),
             packages,
             members: members.all,
             package: members.package,
@@ -830,54 +598,53 @@ impl Resolver<'_> {
         })
     }
 
-    /// The builder and runtime images: explicit ones, or the defaults for the stack.
-    fn images(&self, family: Family, runtime: Runtime) -> (String, String) {
-        let spec = self.spec;
-        let stack = spec.stack;
-        let version = spec
-            .version
-            .as_ref()
-            .map_or_else(|| defaults::version(stack).to_owned(), ToString::to_string);
-        let images = spec.images.as_ref();
-        let builder_image = images.and_then(|i| i.builder.as_ref()).map_or_else(
-            || defaults::builder_image(stack, family, &version),
-            ToString::to_string,
-        );
-        let runtime_image = images.and_then(|i| i.runtime.as_ref()).map_or_else(
-            || defaults::runtime_image(stack, family, runtime, &builder_image),
-            ToString::to_string,
-        );
-
-        (builder_image, runtime_image)
+    /// A problem with the workspace a service is built from: at `context`, and reported once
+    /// however many services share the workspace.
+    fn workspace_error(&mut self, mut d: Diagnostic) {
+        // `context` differs from `path` only when it is written.
+        let path = ["services", self.name, "context"];
+        if d.location.is_none() && d.path.is_none() {
+            d.location = self.loaded.error_at(&path, "").location;
+        }
+        if !self.diagnostics.0.contains(&d) {
+            self.diagnostics.push(d);
+        }
     }
 
-    // One line or so per model field: splitting it further would scatter the defaults.
-    #[allow(clippy::too_many_lines)]
-    fn service(&mut self) -> Option<Service> {
-        let spec = self.spec;
-        let stack = spec.stack;
-        let before = self.diagnostics.0.len();
-        self.check_applicable();
-
-        let family = self.family();
-        let runtime = self.runtime();
-        let (builder_image, runtime_image) = self.images(family, runtime);
-
-        if stack == Go && spec.cgo == Some(true) && !runtime.has_shell() {
-            self.error(
-                &["cgo"],
-                "a cgo binary needs the C library, which the `scratch` and `distroless` runtimes lack",
-                "set `runtime = \"slim\"`, or remove `cgo` to build a static binary",
-            );
+    /// `workspace-packages`, checked against the members of the workspace.
+    fn listed_packages(
+        &mut self,
+        list: &[RelPath],
+        context: &RelPath,
+        dir: &RelPath,
+        all: &[RelPath],
+    ) -> Vec<RelPath> {
+        let mut out = Vec::new();
+        for p in list {
+            let rel = p.strip_prefix(context).unwrap_or_else(|| p.clone());
+            if !all.contains(&rel) || p == dir {
+                let members: Vec<String> =
+                    all.iter().map(|m| context.join(m).to_string()).collect();
+                self.error(
+                    &["workspace-packages"],
+                    format!("`{p}` is not another member of the workspace"),
+                    format!("members: {}", members.join(", ")),
+                );
+            } else if !out.contains(&rel) {
+                out.push(rel);
+            }
         }
+        out
+    }
 
-        let pm = self.package_manager(spec.lockfile.as_ref().map(RelPath::as_str));
-        let lockfile = self.lockfile(pm);
-
-        let start = self.start();
-
-        let port = spec.port.map_or(DEFAULT_PORT, Port::get);
-        let extra_ports = spec.extra_ports.iter().map(|p| p.get()).collect::<Vec<_>>();
+    fn port(&mut self) -> (u16, Vec<u16>) {
+        let port = self.spec.port.map_or(DEFAULT_PORT, Port::get);
+        let extra_ports = self
+            .spec
+            .extra_ports
+            .iter()
+            .map(|p| p.get())
+            .collect::<Vec<_>>();
         if extra_ports.contains(&port) {
             self.error(
                 &["extra-ports"],
@@ -885,104 +652,43 @@ impl Resolver<'_> {
                 "remove it from `extra-ports`",
             );
         }
+        (port, extra_ports)
+    }
 
-        let (build_packages, runtime_packages) = spec.system_packages.as_ref().map_or_else(
-            || (Vec::new(), Vec::new()),
-            |p| {
-                (
-                    p.build.iter().map(ToString::to_string).collect(),
-                    p.runtime.iter().map(ToString::to_string).collect(),
-                )
-            },
-        );
-        if !runtime_packages.is_empty() && !runtime.has_shell() {
+    fn system_packages(&mut self, runtime: Runtime) -> SystemPackages {
+        let packages =
+            self.spec
+                .system_packages
+                .as_ref()
+                .map_or_else(SystemPackages::default, |p| SystemPackages {
+                    build: p.build.iter().map(ToString::to_string).collect(),
+                    runtime: p.runtime.iter().map(ToString::to_string).collect(),
+                });
+        if !packages.runtime.is_empty() && !runtime.has_shell() {
             self.error(
                 &["system-packages", "runtime"],
                 "the runtime image has no package manager",
                 "use `runtime = \"slim\"`, or remove `system-packages.runtime`",
             );
         }
+        packages
+    }
 
-        let user = self.user(runtime);
-        let healthcheck = self.healthcheck(runtime, port);
-
-        let secrets = self.secrets();
-        let keep_ca_certificates = spec.keep_ca_certificates.unwrap_or(false);
-        if keep_ca_certificates && spec.ca_certificates.is_empty() {
+    fn keep_ca_certificates(&mut self) -> bool {
+        let keep = self.spec.keep_ca_certificates.unwrap_or(false);
+        if keep && self.spec.ca_certificates.is_empty() {
             self.error(
                 &["keep-ca-certificates"],
                 "`keep-ca-certificates` is set but `ca-certificates` lists no certificate",
                 "list the certificates in `ca-certificates`, or remove `keep-ca-certificates`",
             );
         }
+        keep
+    }
 
-        let Paths {
-            path,
-            context,
-            dockerfile,
-            dockerignore_file,
-            workspace,
-        } = self.paths();
-
-        let output_dir = spec.output_dir.as_ref().map_or_else(
-            || {
-                if stack == Static {
-                    String::new()
-                } else {
-                    "dist".to_owned()
-                }
-            },
-            RelPath::normalized,
-        );
-        if output_dir.is_empty() && stack != Static {
-            self.error(
-                &["output-dir"],
-                "`output-dir` cannot be the service directory itself",
-                "name the directory the build writes, for example `dist`",
-            );
-        }
-        let build =
-            spec.build.as_ref().map(ToString::to_string).or_else(|| {
-                (stack == NodeStatic).then(|| default_node_build(pm, workspace.as_ref()))
-            });
-        // Paths the user wrote relative to `path` become relative to the build context.
-        let in_context = |p: String| match &workspace {
-            Some(ws) => join(&ws.dir, &p),
-            None => p,
-        };
-        let output_dir = in_context(output_dir);
-        let ca_certificates: Vec<String> = spec
-            .ca_certificates
-            .iter()
-            .map(|c| in_context(c.normalized()))
-            .collect();
-        if stack == Go && spec.vendor == Some(true) && workspace.is_some() {
-            self.error(
-                &["vendor"],
-                "`vendor = true` is not supported for a service built from its `go.work` root",
-                "remove `vendor` to download modules, or remove `context` to build the module alone",
-            );
-        }
-
-        let go_main = join(
-            workspace.as_ref().map_or("", |w| w.dir.as_str()),
-            &spec
-                .main
-                .as_ref()
-                .map(RelPath::normalized)
-                .unwrap_or_default(),
-        );
-        let go = GoOptions {
-            main: if go_main.is_empty() {
-                ".".to_owned()
-            } else {
-                format!("./{go_main}")
-            },
-            vendor: spec.vendor.unwrap_or(false),
-            cgo: spec.cgo.unwrap_or(false),
-        };
-
-        let instructions = self.instructions();
+    /// How Bake and Compose name and build the image.
+    fn publish(&mut self) -> Publish {
+        let spec = self.spec;
         if spec.tags.as_ref().is_some_and(Vec::is_empty) {
             self.error(
                 &["tags"],
@@ -990,85 +696,95 @@ impl Resolver<'_> {
                 "list at least one tag, such as `[\"latest\"]`, or remove `tags` for that default",
             );
         }
-
-        if self.diagnostics.0.len() > before {
-            return None;
-        }
-        let image = spec.image.as_ref().map_or_else(
-            || match self
-                .loaded
-                .spec
-                .workspace
-                .as_ref()
-                .and_then(|w| w.registry.as_ref())
-            {
-                Some(registry) => format!("{registry}/{}", self.name),
-                None => self.name.to_owned(),
-            },
-            ToString::to_string,
-        );
+        let registry = self
+            .loaded
+            .spec
+            .workspace
+            .as_ref()
+            .and_then(|w| w.registry.as_ref());
+        let image = match (&spec.image, registry) {
+            (Some(image), _) => image.to_string(),
+            (None, Some(registry)) => format!("{registry}/{}", self.name),
+            (None, None) => self.name.to_owned(),
+        };
         let strings = |list: Option<&Vec<_>>| -> Vec<String> {
             list.into_iter()
                 .flatten()
                 .map(|v: &_| format!("{v}"))
                 .collect()
         };
-        let tags = spec.tags.as_ref().map_or_else(
-            || vec!["latest".to_owned()],
-            |t| t.iter().map(ToString::to_string).collect(),
-        );
-        // A crate's binary is named after its package unless it says otherwise.
-        let rust_bin = spec.bin.as_ref().map_or_else(
-            || {
-                workspace
-                    .as_ref()
-                    .and_then(|w| w.package.clone())
-                    .unwrap_or_else(|| self.name.to_owned())
-            },
-            ToString::to_string,
-        );
+        let caches = |list: Option<&Vec<crate::spec::value::CacheOption>>| -> Vec<String> {
+            list.into_iter()
+                .flatten()
+                .map(|c| c.for_service(self.name))
+                .collect()
+        };
+        Publish {
+            image,
+            tags: spec.tags.as_ref().map_or_else(
+                || vec![DEFAULT_TAG.to_owned()],
+                |t| t.iter().map(ToString::to_string).collect(),
+            ),
+            platforms: strings(spec.platforms.as_ref()),
+            cache_from: caches(spec.cache_from.as_ref()),
+            cache_to: caches(spec.cache_to.as_ref()),
+        }
+    }
+
+    /// Resolves one service; `None` when it has errors, which are in the diagnostics. The
+    /// checks run in the order of the keys in the documentation, so errors are reported in
+    /// an order users can follow.
+    fn service(&mut self) -> Option<Service> {
+        let before = self.diagnostics.0.len();
+        self.check_applicable();
+        let family = self.family();
+        let runtime = self.stack_runtime();
+        let (builder_image, runtime_image) = self.images(family, runtime);
+        let inputs = self.stack_inputs(runtime);
+        let (port, extra_ports) = self.port();
+        let system_packages = self.system_packages(runtime);
+        let user = self.user(runtime);
+        let healthcheck = self.healthcheck(runtime, port);
+        let secrets = self.secrets();
+        let keep_ca = self.keep_ca_certificates();
+        let paths = self.paths();
+        let ca = CaCertificates {
+            files: self
+                .spec
+                .ca_certificates
+                .iter()
+                .map(|c| paths.in_context(c))
+                .collect(),
+            keep: keep_ca,
+        };
+        let stack = self.stack_model(inputs, builder_image, &paths);
+        let instructions = self.instructions();
+        let publish = self.publish();
+        if self.diagnostics.0.len() > before {
+            return None;
+        }
+        let Paths {
+            dir,
+            context,
+            dockerfile,
+            dockerignore_file,
+            workspace,
+        } = paths;
+        let spec = self.spec;
         Some(Service {
             name: self.name.to_owned(),
-            stack,
-            path,
+            dir,
             context,
             workspace,
-            image,
-            tags,
-            platforms: strings(spec.platforms.as_ref()),
-            cache_from: spec
-                .cache_from
-                .iter()
-                .flatten()
-                .map(|c| c.for_service(self.name))
-                .collect(),
-            cache_to: spec
-                .cache_to
-                .iter()
-                .flatten()
-                .map(|c| c.for_service(self.name))
-                .collect(),
             dockerfile,
             dockerignore_file,
             family,
-            builder_image,
             runtime_image,
-            runtime,
-            package_manager: pm,
-            lockfile,
-            install: spec.install.as_ref().map(ToString::to_string),
-            build,
-            start,
-            output_dir,
-            spa: spec.spa.unwrap_or(false),
-            go,
-            rust_bin,
             port,
             extra_ports,
             env: string_map(&spec.env),
             build_args: string_map(&spec.build_args),
-            build_packages,
-            runtime_packages,
+            system_packages,
             user,
             healthcheck,
             labels: string_map(&spec.labels),
@@ -1079,52 +795,43 @@ impl Resolver<'_> {
                 .map(ToString::to_string)
                 .collect(),
             secrets,
-            ca_certificates,
-            keep_ca_certificates,
-            cache_mounts: spec.cache_mounts.unwrap_or(true),
-            template: spec.template.as_ref().map_or_else(
-                || crate::plan::dockerfile_template(stack).to_owned(),
-                ToString::to_string,
-            ),
-            custom_template: spec.template.is_some(),
+            ca,
+            cache_mounts: spec.cache_mounts.unwrap_or(DEFAULT_CACHE_MOUNTS),
+            template: spec
+                .template
+                .as_ref()
+                .map_or(Template::Stack, |t| Template::Chosen(t.to_string())),
             instructions,
+            publish,
+            stack: stack?,
         })
     }
 }
 
-/// The default build command of `node-static`. From a workspace root with npm, the
-/// workspace packages the service uses are built first, where they have a `build` script.
-fn default_node_build(pm: PackageManager, workspace: Option<&WorkspaceBuild>) -> String {
-    let own = format!("{} run build", pm.as_str());
-    let Some(ws) = workspace.filter(|_| pm == PackageManager::Npm) else {
-        return own;
-    };
-    // The build runs in the service's directory, and npm takes `--workspace` relative to it.
-    let up = "../".repeat(ws.dir.split('/').filter(|s| !s.is_empty()).count());
-    let mut steps: Vec<String> = ws
-        .packages
-        .iter()
-        .map(|p| format!("npm run build --if-present --workspace={up}{p}"))
-        .collect();
-    steps.push(own);
-    steps.join(" && ")
-}
-
-/// The paths of a service.
-struct Paths {
-    path: String,
-    context: String,
-    dockerfile: String,
-    dockerignore_file: String,
-    workspace: Option<WorkspaceBuild>,
-}
-
-/// A normalised relative directory as shown and as written in commands: `.` for the root.
-pub(crate) fn dir_or_dot(dir: &str) -> &str {
-    if dir.is_empty() {
-        "."
-    } else {
-        dir
+/// An HTTP probe of `url` with what the runtime image has: node, python or curl.
+fn http_probe(stack: Stack, runtime: Runtime, url: String) -> Option<Vec<String>> {
+    match (stack, runtime) {
+        (Stack::NodeServer, _) => Some(vec![
+            "node".into(),
+            "-e".into(),
+            format!(
+                "fetch('{url}').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
+            ),
+        ]),
+        (Stack::Python, _) => Some(vec![
+            "python".into(),
+            "-c".into(),
+            format!("import urllib.request; urllib.request.urlopen('{url}', timeout=4)"),
+        ]),
+        (_, Runtime::Nginx) => Some(vec![
+            "curl".into(),
+            "--fail".into(),
+            "--silent".into(),
+            "--output".into(),
+            "/dev/null".into(),
+            url,
+        ]),
+        _ => None,
     }
 }
 

@@ -6,12 +6,15 @@
 
 use serde::Serialize;
 
-use super::common::{binary_name, cache_mount, copy_member_manifests, copy_sources};
+use super::common::cache_mount;
+use super::copy::{member_manifest_copies, sources};
+use super::runtime::binary_path;
+use super::stages::go_downloads;
 use super::Run;
-use crate::model::{Runtime, Service};
+use crate::model::{BinaryRuntime, Go, Service};
 
 #[derive(Debug, Serialize)]
-pub struct GoSection {
+pub(crate) struct GoSection {
     /// `COPY` arguments for `go.mod` and `go.sum` (`go.work` and `go.work.sum`, for a service
     /// built from the root of its `go.work`).
     pub manifests: String,
@@ -30,10 +33,11 @@ pub struct GoSection {
     pub copy_ca_bundle: bool,
 }
 
-pub fn plan(service: &Service) -> GoSection {
+/// The go part of a service.
+pub(super) fn plan(service: &Service, go: &Go) -> GoSection {
     let modcache = cache_mount(service, "/go/pkg/mod");
     let buildcache = cache_mount(service, "/root/.cache/go-build");
-    let lockfile = &service.lockfile;
+    let lockfile = &go.lockfile;
     let manifests = if service.workspace.is_some() {
         "go.work go.work.sum* ./".to_owned()
     } else if lockfile.optional {
@@ -44,31 +48,27 @@ pub fn plan(service: &Service) -> GoSection {
     };
     // From a go.work root, `go mod download` would also fetch the versions the modules
     // require of each other, which the workspace replaces: only outside modules are named.
-    let download_command = match &service.workspace {
-        None => Some("go mod download".to_owned()),
-        Some(ws) if ws.external.is_empty() => None,
-        Some(ws) => Some(format!("go mod download {}", ws.external.join(" "))),
-    };
-    let download = download_command
-        .filter(|_| !service.go.vendor)
-        .map(|command| Run {
-            comments: vec![
-                "Modules only: rebuilt when go.mod or go.sum change, not the sources.".into(),
-            ],
-            mounts: modcache.clone().into_iter().collect(),
-            commands: vec![command],
-            ..Run::default()
-        });
-    let binary = format!("/usr/local/bin/{}", binary_name(service));
+    let download = go_downloads(service, go).then(|| Run {
+        comments: vec![
+            "Modules only: rebuilt when go.mod or go.sum change, not the sources.".into(),
+        ],
+        mounts: modcache.clone().into_iter().collect(),
+        commands: vec![match &service.workspace {
+            None => "go mod download".to_owned(),
+            Some(ws) => format!("go mod download {}", ws.external.join(" ")),
+        }],
+        ..Run::default()
+    });
+    let binary = binary_path(service);
     let mut flags = vec!["-trimpath".to_owned()];
-    if service.go.vendor {
+    if go.vendor {
         flags.push("-mod=vendor".into());
     }
     flags.push("-ldflags=\"-s -w\"".into());
     flags.push("-tags timetzdata".into());
-    let cgo = u8::from(service.go.cgo);
+    let cgo = u8::from(go.cgo);
     let mut mounts: Vec<String> = Vec::new();
-    if !service.go.vendor {
+    if !go.vendor {
         mounts.extend(modcache);
     }
     mounts.extend(buildcache);
@@ -78,18 +78,18 @@ pub fn plan(service: &Service) -> GoSection {
         commands: vec![format!(
             "CGO_ENABLED={cgo} go build {} -o {binary} {}",
             flags.join(" "),
-            service.go.main
+            go.main
         )],
         ..Run::default()
     };
     GoSection {
         manifests,
         // go.work is at the root; a module there has its go.mod copied here too.
-        module_manifests: copy_member_manifests(service, false),
-        sources: copy_sources(service),
+        module_manifests: member_manifest_copies(service, false),
+        sources: sources(service),
         download,
         build,
         binary,
-        copy_ca_bundle: service.runtime == Runtime::Scratch,
+        copy_ca_bundle: go.runtime == BinaryRuntime::Scratch,
     }
 }

@@ -1,38 +1,35 @@
 //! The Docker expertise: model → the context a Dockerfile template prints.
 //!
-//! Each stack has a planner of the same shape (`plan(&Service) -> section`), beside the
-//! shared parts in `common`. Planners decide stage layout, copy order, cache and secret mounts, users and commands, and
-//! put every string the template prints into [`DockerfileContext`], already escaped. Templates
-//! only loop, branch on booleans and print. [`workspace_files`] does the same for the files of
-//! the whole workspace, `docker-bake.hcl` and `compose.yaml`.
+//! [`stages`] decides the stage layout of every Dockerfile once. Each stack has a planner of
+//! the same shape (`plan(&Service, &Stack) -> section`), beside the shared parts: [`common`]
+//! (header, builder set-up, mounts), [`runtime`] (the final stage), [`copy`] (what is copied
+//! where) and [`dockerignore`]. Planners put every string a template prints into
+//! [`DockerfileContext`], already escaped ([`escape`]); templates only loop, branch and print.
+//! [`bake`] and [`compose`] do the same for the files of the whole workspace, over one
+//! [`target`] per service.
 
+pub(crate) mod bake;
 mod common;
+pub(crate) mod compose;
+mod copy;
+mod dockerignore;
+pub(crate) mod escape;
 mod go;
 mod nginx;
 mod node;
 mod python;
+mod runtime;
 mod rust;
-pub mod workspace_files;
+pub(crate) mod stages;
+mod target;
 
 use serde::Serialize;
 
-pub use common::{dockerignore, quote, stages, HEADER_MARK};
+pub(crate) use common::HEADER_MARK;
+pub(crate) use dockerignore::dockerignore;
+pub(crate) use stages::Stages;
 
-use crate::model::{Project, Service};
-use crate::spec::Stack;
-
-/// The template that renders a stack's Dockerfile.
-#[must_use]
-pub fn dockerfile_template(stack: Stack) -> &'static str {
-    match stack {
-        Stack::NodeStatic => crate::render::templates::NODE_STATIC,
-        Stack::NodeServer => crate::render::templates::NODE_SERVER,
-        Stack::Go => crate::render::templates::GO,
-        Stack::Python => crate::render::templates::PYTHON,
-        Stack::Rust => crate::render::templates::RUST,
-        Stack::Static => crate::render::templates::STATIC,
-    }
-}
+use crate::model::{Project, Service, StackModel};
 
 /// The version of the template API: the context below and the blocks of the built-in
 /// templates, as `docs/templates.md` describes them. It changes when a variable or block is
@@ -44,7 +41,7 @@ pub const TEMPLATE_API: u32 = 1;
 /// This is the template API: every field is documented in `docs/templates.md` (a test checks
 /// that), and a breaking change bumps [`TEMPLATE_API`].
 #[derive(Debug, Serialize)]
-pub struct DockerfileContext {
+pub(crate) struct DockerfileContext {
     /// [`TEMPLATE_API`].
     pub template_api: u32,
     /// Comment lines for the top of the file, without the leading `# `.
@@ -53,6 +50,10 @@ pub struct DockerfileContext {
     pub stack: &'static str,
     /// The stage names, in file order.
     pub stages: Vec<&'static str>,
+    /// The stages by name (`stage.deps`, `stage.prod_deps`, `stage.build`,
+    /// `stage.runtime`), `none` where the Dockerfile has no such stage: what each starts
+    /// `FROM` and what it is for.
+    pub stage: Stages,
     /// The image of the builder stages.
     pub builder_image: String,
     /// Set-up shared by the builder stages that start from `builder_image`.
@@ -71,7 +72,7 @@ pub struct DockerfileContext {
 
 /// One `RUN` instruction.
 #[derive(Debug, Clone, Serialize, Default)]
-pub struct Run {
+pub(crate) struct Run {
     /// Comment lines printed above the instruction.
     pub comments: Vec<String>,
     /// hadolint rules to ignore for this instruction, with the reason in `comments`.
@@ -84,7 +85,7 @@ pub struct Run {
 
 /// The `instructions` of `mbgen.toml`, per point of the Dockerfile; absent when empty.
 #[derive(Debug, Serialize, Default)]
-pub struct ExtraInstructions {
+pub(crate) struct ExtraInstructions {
     pub before_install: Option<InstructionLines>,
     pub after_install: Option<InstructionLines>,
     pub runtime: Option<InstructionLines>,
@@ -92,7 +93,7 @@ pub struct ExtraInstructions {
 
 /// Instructions printed as they are, under a comment.
 #[derive(Debug, Serialize)]
-pub struct InstructionLines {
+pub(crate) struct InstructionLines {
     /// Comment lines printed above the instructions.
     pub comments: Vec<String>,
     /// One instruction per line.
@@ -101,7 +102,7 @@ pub struct InstructionLines {
 
 /// Steps every builder stage starting from the builder image repeats.
 #[derive(Debug, Serialize, Default)]
-pub struct BuilderSetup {
+pub(crate) struct BuilderSetup {
     pub workdir: String,
     /// Extra system packages for building.
     pub packages: Option<Run>,
@@ -111,7 +112,7 @@ pub struct BuilderSetup {
 
 /// Installs extra CA certificates into a builder stage.
 #[derive(Debug, Serialize)]
-pub struct CaTrust {
+pub(crate) struct CaTrust {
     /// `COPY` arguments, one instruction each.
     pub copies: Vec<String>,
     pub run: Run,
@@ -121,7 +122,7 @@ pub struct CaTrust {
 
 /// The final stage.
 #[derive(Debug, Serialize, Default)]
-pub struct RuntimeStage {
+pub(crate) struct RuntimeStage {
     pub image: String,
     pub workdir: Option<String>,
     pub env: Vec<String>,
@@ -144,17 +145,19 @@ pub struct RuntimeStage {
 
 /// Plans the Dockerfile of one service.
 #[must_use]
-pub fn plan(project: &Project, service: &Service) -> DockerfileContext {
-    let mut cx = common::base_context(project, service);
-    match service.stack {
-        Stack::NodeStatic | Stack::NodeServer => cx.node = Some(node::plan(service)),
-        Stack::Go => cx.go = Some(go::plan(service)),
-        Stack::Python => cx.python = Some(python::plan(service)),
-        Stack::Rust => cx.rust = Some(rust::plan(service)),
-        Stack::Static => {}
+pub(crate) fn plan(project: &Project, service: &Service) -> DockerfileContext {
+    let layout = stages::layout(service);
+    let mut cx = common::base_context(project, service, &layout);
+    match &service.stack {
+        StackModel::NodeStatic(n) => cx.node = Some(node::plan(service, node::App::from(n))),
+        StackModel::NodeServer(n) => cx.node = Some(node::plan(service, node::App::from(n))),
+        StackModel::Go(go) => cx.go = Some(go::plan(service, go)),
+        StackModel::Python(python) => cx.python = Some(python::plan(service, python)),
+        StackModel::Rust(rust) => cx.rust = Some(rust::plan(service, rust)),
+        StackModel::Static(_) => {}
     }
-    if matches!(service.stack, Stack::NodeStatic | Stack::Static) {
-        cx.nginx = Some(nginx::plan(service));
+    if let Some(site) = nginx::plan(service) {
+        cx.nginx = Some(site);
     }
     cx
 }

@@ -7,13 +7,14 @@
 
 use serde::Serialize;
 
-use super::common::{cache_mount, copy_member_manifests, copy_sources, secret_mounts};
+use super::common::{cache_mount, secret_mounts};
+use super::copy::{member_manifest_copies, sources};
 use super::Run;
-use crate::model::Service;
-use crate::spec::{PackageManager, Stack};
+use crate::model::{NodeDeps, NodePm, NodeServer, NodeStatic, Service};
+use crate::relpath::RelPath;
 
 #[derive(Debug, Serialize)]
-pub struct NodeSection {
+pub(crate) struct NodeSection {
     /// Enables corepack for yarn and pnpm.
     pub setup: Option<Run>,
     /// `COPY` arguments for the manifests and lockfile (at the workspace root, for a service
@@ -53,42 +54,43 @@ struct Commands {
 }
 
 /// The install commands; from a workspace root, narrowed to the service and what it uses.
-fn install_commands(service: &Service) -> (String, String) {
-    let c = commands(service.package_manager);
+fn install_commands(service: &Service, pm: NodePm) -> (String, String) {
+    let c = commands(pm);
     let Some(ws) = &service.workspace else {
         return (c.full.to_owned(), c.production.to_owned());
     };
-    let dir = &ws.dir;
-    match service.package_manager {
+    let dir = ws.dir.as_str();
+    match pm {
         // The root's own devDependencies (TypeScript, bundlers) serve every workspace's build.
-        PackageManager::Npm => (
+        NodePm::Npm => (
             format!("npm ci --workspace={dir} --include-workspace-root --no-audit --no-fund"),
             format!("npm ci --workspace={dir} --omit=dev --no-audit --no-fund"),
         ),
         // `{dir}...`: the package in that directory and everything it depends on.
-        PackageManager::Pnpm => (
+        NodePm::Pnpm => (
             format!("pnpm install --frozen-lockfile --filter=\"{{./{dir}}}...\""),
             format!("pnpm install --frozen-lockfile --prod --filter=\"{{./{dir}}}...\""),
         ),
-        _ => (c.full.to_owned(), c.production.to_owned()),
+        // Yarn installs the whole workspace: its lockfile is checked as a whole.
+        NodePm::Yarn => (c.full.to_owned(), c.production.to_owned()),
     }
 }
 
-fn commands(pm: PackageManager) -> Commands {
+fn commands(pm: NodePm) -> Commands {
     match pm {
-        PackageManager::Yarn => Commands {
+        NodePm::Yarn => Commands {
             full: "yarn install --frozen-lockfile",
             production: "yarn install --frozen-lockfile --production",
             prune: "yarn install --frozen-lockfile --production",
             cache: "/usr/local/share/.cache/yarn",
         },
-        PackageManager::Pnpm => Commands {
+        NodePm::Pnpm => Commands {
             full: "pnpm install --frozen-lockfile",
             production: "pnpm install --frozen-lockfile --prod",
             prune: "pnpm prune --prod",
             cache: "/root/.local/share/pnpm/store",
         },
-        _ => Commands {
+        NodePm::Npm => Commands {
             full: "npm ci --no-audit --no-fund",
             production: "npm ci --omit=dev --no-audit --no-fund",
             prune: "npm prune --omit=dev --no-audit --no-fund",
@@ -97,11 +99,11 @@ fn commands(pm: PackageManager) -> Commands {
     }
 }
 
-fn install_run(service: &Service, command: &str, comment: &str) -> Run {
-    let c = commands(service.package_manager);
+fn install_run(service: &Service, pm: NodePm, command: &str, comment: &str) -> Run {
+    let c = commands(pm);
     let (secrets, env_prefix) = secret_mounts(service);
     let mut mounts: Vec<String> = cache_mount(service, c.cache).into_iter().collect();
-    if service.package_manager != PackageManager::Npm {
+    if pm != NodePm::Npm {
         mounts.extend(cache_mount(service, "/root/.cache/node/corepack"));
     }
     mounts.extend(secrets);
@@ -115,38 +117,78 @@ fn install_run(service: &Service, command: &str, comment: &str) -> Run {
 
 /// `COPY` arguments for what the install reads: the manifest, the lockfile, and the package
 /// manager's configuration when there is one (a glob, so a missing file is fine).
-fn manifests(service: &Service) -> String {
-    let config = match service.package_manager {
-        PackageManager::Yarn => " .yarnrc.yml* .npmrc*",
-        PackageManager::Pnpm => " pnpm-workspace.yaml* .npmrc*",
-        _ => " .npmrc*",
+fn manifests(deps: &NodeDeps) -> String {
+    let config = match deps.pm {
+        NodePm::Yarn => " .yarnrc.yml* .npmrc*",
+        NodePm::Pnpm => " pnpm-workspace.yaml* .npmrc*",
+        NodePm::Npm => " .npmrc*",
     };
-    format!("package.json {}{config} ./", service.lockfile.path)
+    format!("package.json {}{config} ./", deps.lockfile.path)
 }
 
-pub fn plan(service: &Service) -> NodeSection {
-    let c = commands(service.package_manager);
-    let (full, production) = install_commands(service);
-    let custom = service.install.as_deref();
-    let setup = (service.package_manager != PackageManager::Npm).then(|| Run {
+/// What the node planner reads of either node stack.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct App<'a> {
+    deps: &'a NodeDeps,
+    build: Option<&'a String>,
+    output_dir: &'a RelPath,
+    /// `node-server`: production dependencies go into the final image.
+    server: bool,
+}
+
+impl<'a> From<&'a NodeStatic> for App<'a> {
+    fn from(n: &'a NodeStatic) -> Self {
+        Self {
+            deps: &n.deps,
+            build: Some(&n.build),
+            output_dir: &n.output_dir,
+            server: false,
+        }
+    }
+}
+
+impl<'a> From<&'a NodeServer> for App<'a> {
+    fn from(n: &'a NodeServer) -> Self {
+        Self {
+            deps: &n.deps,
+            build: n.build.as_ref(),
+            output_dir: &n.output_dir,
+            server: true,
+        }
+    }
+}
+
+/// The node part of a `node-static` or `node-server` service.
+pub(super) fn plan(service: &Service, app: App<'_>) -> NodeSection {
+    let App {
+        deps,
+        build,
+        output_dir,
+        server,
+    } = app;
+    let pm = deps.pm;
+    let (full, production) = install_commands(service, pm);
+    let custom = deps.install.as_deref();
+    let setup = (pm != NodePm::Npm).then(|| Run {
         comments: vec![format!(
             "{} comes through corepack, at the version package.json's `packageManager` names.",
-            service.package_manager.as_str()
+            pm.as_str()
         )],
         commands: vec!["corepack enable".into()],
         ..Run::default()
     });
     let install = install_run(
         service,
+        pm,
         custom.unwrap_or(&full),
         "Dependencies only: this layer is rebuilt when the manifests change, not the sources.",
     );
-    let server = service.stack == Stack::NodeServer;
     let (prod_install, prune) = match (server, custom) {
         (false, _) => (None, None),
         (true, None) => {
             let mut run = install_run(
                 service,
+                pm,
                 &production,
                 "Production dependencies only, for the final image.",
             );
@@ -159,12 +201,12 @@ pub fn plan(service: &Service) -> NodeSection {
             None,
             Some(Run {
                 comments: vec!["Drop the dev dependencies for the final image.".into()],
-                commands: vec![c.prune.into()],
+                commands: vec![commands(pm).prune.into()],
                 ..Run::default()
             }),
         ),
     };
-    let build = service.build.as_ref().map(|command| Run {
+    let build_run = build.map(|command| Run {
         comments: vec![],
         commands: vec![command.clone()],
         ..Run::default()
@@ -176,7 +218,7 @@ pub fn plan(service: &Service) -> NodeSection {
             Vec::new(),
         ),
         Some(ws) => {
-            let from_build = if server && service.build.is_some() {
+            let from_build = if server && build.is_some() {
                 ws.packages
                     .iter()
                     .map(|d| format!("/app/{d} ./{d}"))
@@ -195,16 +237,16 @@ pub fn plan(service: &Service) -> NodeSection {
     };
     NodeSection {
         setup,
-        manifests: manifests(service),
-        member_manifests: copy_member_manifests(service, true),
-        sources: copy_sources(service),
+        manifests: manifests(deps),
+        member_manifests: member_manifest_copies(service, true),
+        sources: sources(service),
         app_dir,
         prod_deps,
         built_packages,
         install,
         prod_install,
         prune,
-        build,
-        output_dir: service.output_dir.clone(),
+        build: build_run,
+        output_dir: output_dir.to_string(),
     }
 }

@@ -6,18 +6,17 @@ use serde::Serialize;
 
 use super::common::{cache_mount, secret_mounts};
 use super::Run;
-use crate::model::Service;
-use crate::spec::PackageManager;
+use crate::model::{Python, PythonPm, Service};
 
 /// The uv release used to read `uv.lock`.
-pub const UV_VERSION: &str = "0.9.7";
+pub(super) const UV_VERSION: &str = "0.9.7";
 /// The Poetry release (and its export plugin) used to read `poetry.lock`.
-pub const POETRY_VERSION: &str = "2.2.1";
-pub const POETRY_EXPORT_VERSION: &str = "1.9.0";
+pub(super) const POETRY_VERSION: &str = "2.2.1";
+pub(super) const POETRY_EXPORT_VERSION: &str = "1.9.0";
 /// The PDM release used to read `pdm.lock`.
-pub const PDM_VERSION: &str = "2.26.1";
+pub(super) const PDM_VERSION: &str = "2.26.1";
 /// The Pipenv release used to read `Pipfile.lock`.
-pub const PIPENV_VERSION: &str = "2025.0.4";
+pub(super) const PIPENV_VERSION: &str = "2025.0.4";
 
 /// The tool that turns a lockfile into a requirements file: what to install, what to copy
 /// beside the lockfile, how to export, and the comment.
@@ -35,15 +34,15 @@ fn tool_venv(packages: &str) -> String {
     format!("python -m venv /opt/lock-tool && /opt/lock-tool/bin/pip install {packages}")
 }
 
-fn exporter(pm: PackageManager) -> Option<Exporter> {
+fn exporter(pm: PythonPm) -> Option<Exporter> {
     match pm {
-        PackageManager::Uv => Some(Exporter {
+        PythonPm::Uv => Some(Exporter {
             install: format!("pip install --root-user-action=ignore uv=={UV_VERSION}"),
             manifest: "pyproject.toml",
             export: "uv export --frozen --no-dev --no-emit-project --no-hashes --output-file /tmp/requirements.txt",
             comment: "uv reads uv.lock; pip builds the wheels.",
         }),
-        PackageManager::Poetry => Some(Exporter {
+        PythonPm::Poetry => Some(Exporter {
             install: tool_venv(&format!(
                 "poetry=={POETRY_VERSION} poetry-plugin-export=={POETRY_EXPORT_VERSION}"
             )),
@@ -51,24 +50,24 @@ fn exporter(pm: PackageManager) -> Option<Exporter> {
             export: "/opt/lock-tool/bin/poetry export --only main --without-hashes --format requirements.txt --output /tmp/requirements.txt",
             comment: "Poetry reads poetry.lock; pip builds the wheels.",
         }),
-        PackageManager::Pdm => Some(Exporter {
+        PythonPm::Pdm => Some(Exporter {
             install: tool_venv(&format!("pdm=={PDM_VERSION}")),
             manifest: "pyproject.toml",
             export: "/opt/lock-tool/bin/pdm export --prod --no-hashes --format requirements --output /tmp/requirements.txt",
             comment: "PDM reads pdm.lock; pip builds the wheels.",
         }),
-        PackageManager::Pipenv => Some(Exporter {
+        PythonPm::Pipenv => Some(Exporter {
             install: tool_venv(&format!("pipenv=={PIPENV_VERSION}")),
             manifest: "Pipfile",
             export: "/opt/lock-tool/bin/pipenv requirements > /tmp/requirements.txt",
             comment: "Pipenv reads Pipfile.lock; pip builds the wheels.",
         }),
-        _ => None,
+        PythonPm::Pip => None,
     }
 }
 
 #[derive(Debug, Serialize)]
-pub struct PythonSection {
+pub(crate) struct PythonSection {
     /// Installs the tool that reads the lockfile (uv, Poetry, PDM, Pipenv), when it is not a
     /// requirements file.
     pub setup: Option<Run>,
@@ -80,11 +79,12 @@ pub struct PythonSection {
     pub install: Run,
 }
 
-pub fn plan(service: &Service) -> PythonSection {
+/// The python part of a service.
+pub(super) fn plan(service: &Service, python: &Python) -> PythonSection {
     let pip_cache = cache_mount(service, "/root/.cache/pip");
     let (secrets, env_prefix) = secret_mounts(service);
-    let lockfile = &service.lockfile.path;
-    let (setup, manifests, mut commands) = match exporter(service.package_manager) {
+    let lockfile = python.lockfile.path.as_str();
+    let (setup, manifests, mut commands) = match exporter(python.pm) {
         Some(e) => (
             Some(Run {
                 comments: vec![e.comment.into()],
@@ -113,7 +113,7 @@ pub fn plan(service: &Service) -> PythonSection {
             )],
         ),
     };
-    if let Some(custom) = &service.install {
+    if let Some(custom) = &python.install {
         commands = vec![format!("{env_prefix}{custom}")];
     }
     let mut mounts: Vec<String> = pip_cache.into_iter().collect();

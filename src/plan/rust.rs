@@ -4,12 +4,14 @@
 
 use serde::Serialize;
 
-use super::common::{cache_mount, copy_member_manifests, copy_sources};
+use super::common::cache_mount;
+use super::copy::{member_manifest_copies, sources};
 use super::Run;
-use crate::model::{dir_or_dot, join, Service, WorkspaceBuild};
+use crate::model::{Rust, Service, WorkspaceBuild};
+use crate::relpath::RelPath;
 
 #[derive(Debug, Serialize)]
-pub struct RustSection {
+pub(crate) struct RustSection {
     /// `COPY` arguments for `Cargo.toml` and `Cargo.lock` (the workspace root's, for a crate
     /// built from its Cargo workspace).
     pub manifests: String,
@@ -27,24 +29,25 @@ pub struct RustSection {
     pub binary: String,
 }
 
-pub fn plan(service: &Service) -> RustSection {
+/// The rust part of a service.
+pub(super) fn plan(service: &Service, rust: &Rust) -> RustSection {
     let registry: Vec<String> = cache_mount(service, "/usr/local/cargo/registry")
         .into_iter()
         .chain(cache_mount(service, "/usr/local/cargo/git"))
         .collect();
     match &service.workspace {
-        None => single(service, registry),
-        Some(ws) => workspace(service, ws, registry),
+        None => single(service, rust, registry),
+        Some(ws) => workspace(service, rust, ws, registry),
     }
 }
 
 /// A crate built alone: its manifests, an empty main for the dependencies, then the crate.
-fn single(service: &Service, registry: Vec<String>) -> RustSection {
-    let bin = &service.rust_bin;
+fn single(service: &Service, rust: &Rust, registry: Vec<String>) -> RustSection {
+    let bin = &rust.bin;
     RustSection {
-            manifests: format!("Cargo.toml {} ./", service.lockfile.path),
+            manifests: format!("Cargo.toml {} ./", rust.lockfile.path),
             member_manifests: Vec::new(),
-            sources: copy_sources(service),
+            sources: sources(service),
             skeleton: Run {
                 comments: vec![
                     "Compile the dependencies against an empty main: this layer is rebuilt when"
@@ -78,15 +81,27 @@ fn single(service: &Service, registry: Vec<String>) -> RustSection {
 }
 
 /// A crate built from its Cargo workspace root.
-fn workspace(service: &Service, ws: &WorkspaceBuild, registry: Vec<String>) -> RustSection {
-    let bin = &service.rust_bin;
+fn workspace(
+    service: &Service,
+    rust: &Rust,
+    ws: &WorkspaceBuild,
+    registry: Vec<String>,
+) -> RustSection {
+    let bin = &rust.bin;
     // From the workspace root: every member gets a stub library and main so that cargo can
     // load the workspace, and the dependencies of this crate alone are compiled.
     let package = ws.package.clone().unwrap_or_else(|| bin.clone());
-    let src_dirs: Vec<String> = ws.members.iter().map(|m| join(m, "src")).collect();
-    let members: Vec<&str> = ws.members.iter().map(|m| dir_or_dot(m)).collect();
-    let own_src: Vec<String> = ws.source_dirs().map(|d| join(d, "src")).collect();
-    let own_dirs: Vec<&str> = ws.source_dirs().map(|d| dir_or_dot(d)).collect();
+    let src_dirs: Vec<String> = ws
+        .members
+        .iter()
+        .map(|m| m.join_str("src").to_string())
+        .collect();
+    let members: Vec<&str> = ws.members.iter().map(RelPath::display).collect();
+    let own_src: Vec<String> = ws
+        .source_dirs()
+        .map(|d| d.join_str("src").to_string())
+        .collect();
+    let own_dirs: Vec<&str> = ws.source_dirs().map(RelPath::display).collect();
     let skeleton = Run {
         comments: vec![
             "Compile the dependencies against stub crates: this layer is rebuilt when a".into(),
@@ -122,10 +137,10 @@ fn workspace(service: &Service, ws: &WorkspaceBuild, registry: Vec<String>) -> R
         ..Run::default()
     };
     RustSection {
-        manifests: format!("Cargo.toml {} ./", service.lockfile.path),
+        manifests: format!("Cargo.toml {} ./", rust.lockfile.path),
         // The root Cargo.toml, a package's own when the root is a member, is copied above.
-        member_manifests: copy_member_manifests(service, true),
-        sources: copy_sources(service),
+        member_manifests: member_manifest_copies(service, true),
+        sources: sources(service),
         skeleton,
         build,
         built: format!("/src/target/release/{bin}"),

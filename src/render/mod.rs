@@ -8,7 +8,7 @@
 //! involves the project's templates (or a template a service chose) is the user's to fix, and
 //! points into the template.
 
-pub mod templates;
+pub(crate) mod templates;
 
 use std::collections::BTreeSet;
 use std::ops::Range;
@@ -18,10 +18,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior};
 
 use crate::diagnostic::{Diagnostic, SourceFile};
-use crate::model::{Project, Service};
+use crate::model::{Project, Service, Template};
 use crate::plan;
 use crate::spec::value::TemplateName;
-pub use templates::ProjectTemplates;
+pub(crate) use templates::ProjectTemplates;
 use templates::{Origin, BUILTIN_PREFIX};
 
 /// A file mbgen writes, relative to the directory of `mbgen.toml`.
@@ -58,7 +58,7 @@ pub enum RenderError {
 
 /// The template environment with the built-in templates only.
 #[must_use]
-pub fn environment() -> Environment<'static> {
+pub(crate) fn environment() -> Environment<'static> {
     environment_with(&ProjectTemplates::none()).0
 }
 
@@ -103,13 +103,13 @@ fn environment_with(project: &ProjectTemplates) -> (Environment<'static>, Loaded
 }
 
 /// Renders every file of every service with the built-in templates only.
-pub fn render_project(project: &Project) -> Result<Vec<GeneratedFile>, RenderError> {
+pub(crate) fn render_project(project: &Project) -> Result<Vec<GeneratedFile>, RenderError> {
     render_with(project, &ProjectTemplates::none())
 }
 
 /// Renders every file of every service, then the workspace's Bake and Compose files, with the
 /// project's templates before the built-ins.
-pub fn render_with(
+pub(crate) fn render_with(
     project: &Project,
     templates: &ProjectTemplates,
 ) -> Result<Vec<GeneratedFile>, RenderError> {
@@ -122,7 +122,7 @@ pub fn render_with(
 }
 
 /// Renders the Dockerfile and `.dockerignore` of one service.
-pub fn render_service(
+pub(crate) fn render_service(
     templates: &ProjectTemplates,
     project: &Project,
     service: &Service,
@@ -133,23 +133,34 @@ pub fn render_service(
 /// Renders the Dockerfile and `.dockerignore` of one service, and names the project templates
 /// the render loaded (relative to the templates directory): the only ones whose edits can
 /// change this service's files.
-pub fn render_service_traced(
+pub(crate) fn render_service_traced(
     templates: &ProjectTemplates,
     project: &Project,
     service: &Service,
 ) -> Result<(Vec<GeneratedFile>, BTreeSet<String>), RenderError> {
-    let context = plan::plan(project, service);
-    let (dockerfile, loaded) = render_headed(templates, project, &Subject::from(service), context)?;
-    let base = PathBuf::from(&service.context);
+    let mut context = plan::plan(project, service);
+    let mut loaded = BTreeSet::new();
+    if let Some(nginx) = &mut context.nginx {
+        let subject = Subject {
+            template: templates::NGINX_CONF,
+            chosen: false,
+            what: format!("the nginx.conf of service `{}`", service.name),
+        };
+        let (conf, used) = render_plain(templates, &subject, &nginx.conf_context)?;
+        nginx.conf = conf.lines().map(plan::escape::shell_single_quote).collect();
+        loaded.extend(used);
+    }
+    let (dockerfile, loaded) =
+        render_headed(templates, project, &Subject::from(service), context, loaded)?;
     let files = vec![
         GeneratedFile {
-            path: base.join(&service.dockerfile),
+            path: PathBuf::from(service.dockerfile_path().as_str()),
             contents: dockerfile,
             service: service.name.clone(),
             kind: FileKind::Dockerfile,
         },
         GeneratedFile {
-            path: base.join(&service.dockerignore_file),
+            path: PathBuf::from(service.dockerignore_path().as_str()),
             contents: normalize(&plan::dockerignore(project, service)),
             service: service.name.clone(),
             kind: FileKind::Dockerignore,
@@ -160,27 +171,27 @@ pub fn render_service_traced(
 
 /// The files of the whole workspace that `[workspace]` asks for: the Bake file, then the
 /// Compose file.
-pub fn render_workspace(
+pub(crate) fn render_workspace(
     templates: &ProjectTemplates,
     project: &Project,
 ) -> Result<Vec<GeneratedFile>, RenderError> {
     let mut files = Vec::new();
     if let Some(path) = &project.bake {
-        let context = plan::workspace_files::bake(project, path);
+        let context = plan::bake::bake(project, path);
         let subject = Subject::workspace(templates::BAKE, "the Bake file");
         files.push(GeneratedFile {
-            path: PathBuf::from(path),
-            contents: render_headed(templates, project, &subject, context)?.0,
+            path: PathBuf::from(path.as_str()),
+            contents: render_headed(templates, project, &subject, context, BTreeSet::new())?.0,
             service: String::new(),
             kind: FileKind::Bake,
         });
     }
     if let Some(path) = &project.compose {
-        let context = plan::workspace_files::compose(project, path);
+        let context = plan::compose::compose(project, path);
         let subject = Subject::workspace(templates::COMPOSE, "the Compose file");
         files.push(GeneratedFile {
-            path: PathBuf::from(path),
-            contents: render_headed(templates, project, &subject, context)?.0,
+            path: PathBuf::from(path.as_str()),
+            contents: render_headed(templates, project, &subject, context, BTreeSet::new())?.0,
             service: String::new(),
             kind: FileKind::Compose,
         });
@@ -199,13 +210,13 @@ impl Headed for plan::DockerfileContext {
     }
 }
 
-impl Headed for plan::workspace_files::BakeContext {
+impl Headed for plan::bake::BakeContext {
     fn header(&mut self) -> &mut Vec<String> {
         &mut self.header
     }
 }
 
-impl Headed for plan::workspace_files::ComposeContext {
+impl Headed for plan::compose::ComposeContext {
     fn header(&mut self) -> &mut Vec<String> {
         &mut self.header
     }
@@ -220,6 +231,7 @@ fn render_headed<C: Headed>(
     project: &Project,
     subject: &Subject<'_>,
     mut context: C,
+    embedded: BTreeSet<String>,
 ) -> Result<(String, BTreeSet<String>), RenderError> {
     // One environment per file, so that what it loaded tells whose templates took part.
     let (env, loaded) = environment_with(templates);
@@ -232,10 +244,11 @@ fn render_headed<C: Headed>(
             })
     };
     let mut text = render(&context)?;
-    let loaded = loaded
+    let mut loaded = loaded
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .clone();
+    loaded.extend(embedded);
     let used: Vec<String> = loaded
         .iter()
         // Relative to mbgen.toml, like every path in generated files, whatever the working
@@ -280,12 +293,38 @@ impl<'a> Subject<'a> {
 
 impl<'a> From<&'a Service> for Subject<'a> {
     fn from(service: &'a Service) -> Self {
+        let (template, chosen) = match &service.template {
+            Template::Stack => (templates::dockerfile(service.stack_name()), false),
+            Template::Chosen(name) => (name.as_str(), true),
+        };
         Self {
-            template: &service.template,
-            chosen: service.custom_template,
+            template,
+            chosen,
             what: format!("service `{}`", service.name),
         }
     }
+}
+
+/// Renders a template that has no header of its own (a file the Dockerfile embeds), and
+/// names the project templates it loaded.
+fn render_plain<C: serde::Serialize>(
+    templates: &ProjectTemplates,
+    subject: &Subject<'_>,
+    context: &C,
+) -> Result<(String, BTreeSet<String>), RenderError> {
+    let (env, loaded) = environment_with(templates);
+    let text = env
+        .get_template(subject.template)
+        .and_then(|t| t.render(minijinja::value::Serde(context)))
+        .map_err(|e| {
+            let loaded = loaded.lock().unwrap_or_else(PoisonError::into_inner);
+            classify(templates, subject, &loaded, &e)
+        })?;
+    let loaded = loaded
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    Ok((text, loaded))
 }
 
 /// Whose failure it is, and the error that says so.
@@ -403,7 +442,7 @@ fn span(file: &SourceFile, e: &minijinja::Error) -> Option<Range<usize>> {
 /// with what it explains and stages stand apart; the blank line that ends the header comment
 /// is kept too. Ends with exactly one newline.
 #[must_use]
-pub fn normalize(text: &str) -> String {
+pub(crate) fn normalize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut previous_is_comment = true;
     let mut in_header = true;
@@ -447,7 +486,7 @@ mod tests {
 
     fn project(toml: &str) -> Project {
         let loaded = crate::spec::parse(toml, std::path::Path::new("mbgen.toml")).unwrap();
-        let tree = crate::workspace::Tree::new(std::path::Path::new("."), std::path::Path::new(""));
+        let tree = crate::model::Tree::new(std::path::Path::new("."), std::path::Path::new(""));
         crate::model::resolve(&loaded, &tree).unwrap()
     }
 

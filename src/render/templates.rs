@@ -10,25 +10,28 @@ use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::spec::value::TemplateName;
+use crate::spec::Stack;
 
-pub const BASE: &str = "_base.Dockerfile.j2";
-pub const MACROS: &str = "_macros.j2";
-pub const NODE_STATIC: &str = "node-static.Dockerfile.j2";
-pub const NODE_SERVER: &str = "node-server.Dockerfile.j2";
-pub const GO: &str = "go.Dockerfile.j2";
-pub const PYTHON: &str = "python.Dockerfile.j2";
-pub const RUST: &str = "rust.Dockerfile.j2";
-pub const STATIC: &str = "static.Dockerfile.j2";
+pub(crate) const BASE: &str = "_base.Dockerfile.j2";
+pub(crate) const MACROS: &str = "_macros.j2";
+pub(crate) const NODE_STATIC: &str = "node-static.Dockerfile.j2";
+pub(crate) const NODE_SERVER: &str = "node-server.Dockerfile.j2";
+pub(crate) const GO: &str = "go.Dockerfile.j2";
+pub(crate) const PYTHON: &str = "python.Dockerfile.j2";
+pub(crate) const RUST: &str = "rust.Dockerfile.j2";
+pub(crate) const STATIC: &str = "static.Dockerfile.j2";
+/// The `nginx.conf` of the static stacks.
+pub(crate) const NGINX_CONF: &str = "nginx.conf.j2";
 /// The workspace's Bake file.
-pub const BAKE: &str = "docker-bake.hcl.j2";
+pub(crate) const BAKE: &str = "docker-bake.hcl.j2";
 /// The workspace's Compose file.
-pub const COMPOSE: &str = "compose.yaml.j2";
+pub(crate) const COMPOSE: &str = "compose.yaml.j2";
 
 /// Template names starting with this always mean a built-in: `mbgen/go.Dockerfile.j2`.
-pub const BUILTIN_PREFIX: &str = "mbgen/";
+pub(crate) const BUILTIN_PREFIX: &str = "mbgen/";
 
 /// Every built-in template: its name and source.
-pub const BUILTIN: &[(&str, &str)] = &[
+pub(crate) const BUILTIN: &[(&str, &str)] = &[
     (BASE, include_str!("../../templates/_base.Dockerfile.j2")),
     (MACROS, include_str!("../../templates/_macros.j2")),
     (
@@ -43,13 +46,27 @@ pub const BUILTIN: &[(&str, &str)] = &[
     (PYTHON, include_str!("../../templates/python.Dockerfile.j2")),
     (RUST, include_str!("../../templates/rust.Dockerfile.j2")),
     (STATIC, include_str!("../../templates/static.Dockerfile.j2")),
+    (NGINX_CONF, include_str!("../../templates/nginx.conf.j2")),
     (BAKE, include_str!("../../templates/docker-bake.hcl.j2")),
     (COMPOSE, include_str!("../../templates/compose.yaml.j2")),
 ];
 
+/// The built-in template of a stack's Dockerfile.
+#[must_use]
+pub(crate) fn dockerfile(stack: Stack) -> &'static str {
+    match stack {
+        Stack::NodeStatic => NODE_STATIC,
+        Stack::NodeServer => NODE_SERVER,
+        Stack::Go => GO,
+        Stack::Python => PYTHON,
+        Stack::Rust => RUST,
+        Stack::Static => STATIC,
+    }
+}
+
 /// The source of a built-in template, by its plain name (`go.Dockerfile.j2`).
 #[must_use]
-pub fn builtin(name: &str) -> Option<&'static str> {
+pub(crate) fn builtin(name: &str) -> Option<&'static str> {
     BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
 }
 

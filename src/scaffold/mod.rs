@@ -6,7 +6,7 @@
 //! result through the render pipeline before anything is written; [`starter`] holds the apps
 //! `mbgen new` creates.
 
-pub mod starter;
+pub(crate) mod starter;
 
 use std::path::Path;
 
@@ -14,32 +14,11 @@ use toml_edit::{Array, DocumentMut, InlineTable, Item, Table};
 
 use crate::detect::{Proposal, Report, Value};
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile};
-use crate::spec::{ConfigSpec, LoadedConfig, CONFIG_FILE};
+use crate::spec::{ConfigSpec, LoadedConfig, ServiceKey, CONFIG_FILE};
 
 /// The schema named by default on the `#:schema` line: a copy `init` writes next to
 /// `mbgen.toml`, so editors validate offline and against this very mbgen's keys.
-pub const DEFAULT_SCHEMA: &str = ".mbgen/mbgen.schema.json";
-
-/// The order keys are written in: the order of the spec's documentation.
-const KEY_ORDER: &[&str] = &[
-    "path",
-    "context",
-    "version",
-    "package-manager",
-    "lockfile",
-    "install",
-    "build",
-    "start",
-    "output-dir",
-    "spa",
-    "main",
-    "vendor",
-    "cgo",
-    "runtime",
-    "bin",
-    "port",
-    "env",
-];
+pub(crate) const DEFAULT_SCHEMA: &str = ".mbgen/mbgen.schema.json";
 
 /// Comments longer than this go on their own line above the key.
 const INLINE_COMMENT: usize = 64;
@@ -47,7 +26,7 @@ const WIDTH: usize = 100;
 
 /// The text of `mbgen.toml` for a report.
 #[must_use]
-pub fn to_toml(report: &Report, schema: &str) -> String {
+pub(crate) fn to_toml(report: &Report, schema: &str) -> String {
     let mut doc = DocumentMut::new();
     if report.services.len() > 1 {
         let mut workspace = Table::new();
@@ -74,7 +53,7 @@ pub fn to_toml(report: &Report, schema: &str) -> String {
 
 /// One service's `[services.<name>]` table, with its comments, ready to be added to a file.
 #[derive(Debug, Clone)]
-pub struct ServiceEntry {
+pub(crate) struct ServiceEntry {
     name: String,
     table: Table,
 }
@@ -83,7 +62,7 @@ impl ServiceEntry {
     /// The table `init` would write for a proposal: every key with the comment saying where
     /// its value came from, the notes above the table.
     #[must_use]
-    pub fn from_proposal(p: &Proposal) -> Self {
+    pub(crate) fn from_proposal(p: &Proposal) -> Self {
         Self {
             name: p.name.clone(),
             table: service_table(p),
@@ -91,7 +70,7 @@ impl ServiceEntry {
     }
 
     #[must_use]
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         &self.name
     }
 }
@@ -99,7 +78,7 @@ impl ServiceEntry {
 /// The start of an `mbgen.toml` that `mbgen new` or `mbgen add` creates, before its first
 /// service: the `#:schema` line and what the file is.
 #[must_use]
-pub fn new_file(schema: &str) -> String {
+pub(crate) fn new_file(schema: &str) -> String {
     format!(
         "#:schema {}\n\
          # One table per service; `mbgen render` writes a Dockerfile and a .dockerignore for each.\n",
@@ -111,7 +90,7 @@ pub fn new_file(schema: &str) -> String {
 /// table. What is already there keeps its comments, formatting and key order. Refuses a name
 /// that is taken, and `services` written as an inline table, which cannot take a table header.
 /// Errors name no file: the caller knows it.
-pub fn add_service(text: &str, entry: &ServiceEntry) -> Result<String, Box<Diagnostic>> {
+pub(crate) fn add_service(text: &str, entry: &ServiceEntry) -> Result<String, Box<Diagnostic>> {
     let mut doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
         Diagnostic::new(format!("invalid TOML: {}", e.message().trim_end()))
     })?;
@@ -198,28 +177,25 @@ fn service_table(p: &Proposal) -> Table {
     }
     t.decor_mut().set_prefix(prefix);
     t.insert("stack", toml_edit::value(p.stack.as_str()));
-    if !p.path.is_empty() {
+    if !p.path.is_root() {
         insert(
             &mut t,
-            "path",
-            &Value::Str(p.path.clone()),
+            ServiceKey::Path,
+            &Value::Str(p.path.to_string()),
             "the app's directory",
         );
     }
+    // In the order of the spec's documentation, which `ServiceKey::ALL` follows.
     let mut settings: Vec<_> = p.settings.iter().collect();
-    settings.sort_by_key(|s| {
-        KEY_ORDER
-            .iter()
-            .position(|k| *k == s.key)
-            .unwrap_or(KEY_ORDER.len())
-    });
+    settings.sort_by_key(|s| s.key);
     for s in settings {
         insert(&mut t, s.key, &s.value, &s.source);
     }
     t
 }
 
-fn insert(t: &mut Table, key: &str, value: &Value, source: &str) {
+fn insert(t: &mut Table, key: ServiceKey, value: &Value, source: &str) {
+    let key = key.as_str();
     let item = match value {
         Value::Bool(b) => toml_edit::value(*b),
         Value::Int(n) => toml_edit::value(i64::from(*n)),
@@ -277,7 +253,7 @@ fn comment_block(text: &str, lead: &str) -> String {
 
 /// Loads, resolves and renders a proposed `mbgen.toml` in memory, for the project in `tree`.
 /// A failure is a bug in detection: the proposal broke a rule of the spec.
-pub fn verify(text: &str, tree: &crate::workspace::Tree) -> Result<(), Diagnostics> {
+pub(crate) fn verify(text: &str, tree: &crate::model::Tree) -> Result<(), Diagnostics> {
     let source = SourceFile::new(CONFIG_FILE, text);
     let spec: ConfigSpec = toml::from_str(text).map_err(|e| {
         let d = Diagnostic::new(format!(
@@ -319,7 +295,7 @@ mod tests {
             layout: Layout::Single,
             services: vec![Proposal {
                 name: "api".into(),
-                path: "services/api".into(),
+                path: crate::relpath::RelPath::from_normal("services/api"),
                 stack: Stack::NodeServer,
                 summary: "Express server".into(),
                 detector: "node",
@@ -327,12 +303,12 @@ mod tests {
                 evidence: vec!["services/api/package.json".into()],
                 settings: vec![
                     Setting {
-                        key: "port",
+                        key: ServiceKey::Port,
                         value: Value::Int(3000),
                         source: "`app.listen(3000)` in a file whose name is long enough to go above the key".into(),
                     },
                     Setting {
-                        key: "start",
+                        key: ServiceKey::Start,
                         value: Value::List(vec!["node".into(), "server.js".into()]),
                         source: "the `start` script".into(),
                     },
@@ -351,7 +327,7 @@ mod tests {
         assert!(text.contains("\n# Express server (services/api/package.json)\n# note: the lockfile is elsewhere\n[services.api]\nstack = \"node-server\"\npath = \"services/api\" # the app's directory\nstart = [\"node\", \"server.js\"] # the `start` script\n# `app.listen(3000)`"), "{text}");
         verify(
             &text,
-            &crate::workspace::Tree::new(Path::new("/nonexistent"), Path::new("")),
+            &crate::model::Tree::new(Path::new("/nonexistent"), Path::new("")),
         )
         .unwrap();
     }
@@ -370,14 +346,14 @@ mod tests {
     fn go_entry(name: &str) -> ServiceEntry {
         ServiceEntry::from_proposal(&Proposal {
             name: name.into(),
-            path: format!("apps/{name}"),
+            path: crate::relpath::RelPath::from_normal(&format!("apps/{name}")),
             stack: Stack::Go,
             summary: "Go module".into(),
             detector: "go",
             name_hint: None,
             evidence: vec![],
             settings: vec![Setting {
-                key: "version",
+                key: ServiceKey::Version,
                 value: Value::Str("1.24".into()),
                 source: "go.mod".into(),
             }],

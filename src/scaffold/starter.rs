@@ -11,7 +11,8 @@ use serde::Serialize;
 use super::ServiceEntry;
 use crate::detect::{Proposal, Value};
 use crate::model::Service;
-use crate::spec::Stack;
+use crate::relpath::RelPath;
+use crate::spec::{ServiceKey, Stack};
 
 /// The name of every starter file (its path in the service directory) and its template.
 const FILES: &[(Stack, &str, &str)] = &[
@@ -144,13 +145,13 @@ struct Context<'a> {
 /// The `[services.<name>]` table of a starter: `stack`, `path`, and what else the app needs
 /// to build and run (its command, and `port` when it is not the default).
 #[must_use]
-pub fn entry(stack: Stack, name: &str, path: &str, port: Option<u16>) -> ServiceEntry {
-    let (what, settings): (&str, Vec<(&'static str, Value, &str)>) = match stack {
+pub(crate) fn entry(stack: Stack, name: &str, path: &str, port: Option<u16>) -> ServiceEntry {
+    let (what, settings): (&str, Vec<(ServiceKey, Value, &str)>) = match stack {
         Stack::Go | Stack::Rust => ("an HTTP server on the standard library", vec![]),
         Stack::NodeServer => (
             "an HTTP server on `node:http`, with no dependencies",
             vec![(
-                "start",
+                ServiceKey::Start,
                 Value::List(vec!["node".into(), "server.js".into()]),
                 "the `start` script of package.json",
             )],
@@ -162,7 +163,7 @@ pub fn entry(stack: Stack, name: &str, path: &str, port: Option<u16>) -> Service
         Stack::Python => (
             "a Flask app served by gunicorn",
             vec![(
-                "start",
+                ServiceKey::Start,
                 Value::List(vec!["gunicorn".into(), "app:app".into()]),
                 "gunicorn reads its settings from gunicorn.conf.py",
             )],
@@ -171,7 +172,7 @@ pub fn entry(stack: Stack, name: &str, path: &str, port: Option<u16>) -> Service
     };
     let mut p = Proposal {
         name: name.to_owned(),
-        path: path.to_owned(),
+        path: RelPath::normalize(path).unwrap_or_default(),
         stack,
         summary: format!("Started by `mbgen new`: {what}"),
         detector: "new",
@@ -186,7 +187,7 @@ pub fn entry(stack: Stack, name: &str, path: &str, port: Option<u16>) -> Service
         p.set(key, value, source);
     }
     if let Some(port) = port {
-        p.set("port", Value::Int(port), "--port");
+        p.set(ServiceKey::Port, Value::Int(port), "--port");
     }
     ServiceEntry::from_proposal(&p)
 }
@@ -194,8 +195,11 @@ pub fn entry(stack: Stack, name: &str, path: &str, port: Option<u16>) -> Service
 /// The files of a starter, relative to the service directory, sorted, for the service as
 /// mbgen resolved it (its port and builder image).
 #[must_use]
-pub fn files(service: &Service) -> Vec<(String, String)> {
-    let go_version = go_version(&service.builder_image).unwrap_or(GO_VERSION);
+pub(crate) fn files(service: &Service) -> Vec<(String, String)> {
+    let go_version = service
+        .builder_image()
+        .and_then(go_version)
+        .unwrap_or(GO_VERSION);
     let context = Context {
         name: &service.name,
         port: service.port,
@@ -205,7 +209,7 @@ pub fn files(service: &Service) -> Vec<(String, String)> {
     let env = crate::render::environment();
     FILES
         .iter()
-        .filter(|(stack, _, _)| *stack == service.stack)
+        .filter(|(stack, _, _)| *stack == service.stack_name())
         .map(|(stack, file, source)| {
             let name = format!("starters/{}/{file}.j2", stack.as_str());
             let text = env
@@ -229,8 +233,8 @@ mod tests {
     use std::path::Path;
 
     use super::*;
+    use crate::model::Tree;
     use crate::spec::{LoadedConfig, CONFIG_FILE};
-    use crate::workspace::Tree;
 
     const STACKS: [Stack; 6] = [
         Stack::Go,

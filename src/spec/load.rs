@@ -100,7 +100,7 @@ impl KeyIndex {
 }
 
 /// Reads and parses `mbgen.toml`. `display_path` is how the file is named in messages.
-pub fn load(path: &Path, display_path: &Path) -> Result<LoadedConfig, Diagnostics> {
+pub(crate) fn load(path: &Path, display_path: &Path) -> Result<LoadedConfig, Diagnostics> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -121,7 +121,7 @@ pub fn load(path: &Path, display_path: &Path) -> Result<LoadedConfig, Diagnostic
 }
 
 /// Parses the text of an `mbgen.toml`.
-pub fn parse(text: &str, display_path: &Path) -> Result<LoadedConfig, Diagnostics> {
+pub(crate) fn parse(text: &str, display_path: &Path) -> Result<LoadedConfig, Diagnostics> {
     let source = SourceFile::new(display_path, text);
     let (document, syntax_errors) = DeTable::parse_recoverable(text);
     if !syntax_errors.is_empty() {

@@ -3,23 +3,26 @@
 //! Every table rejects unknown keys and every value is parsed into a validated type, so a
 //! typo fails here with a location. Defaults are not applied here: see [`crate::model`].
 
+mod keys;
 mod load;
-pub mod value;
+pub(crate) mod value;
 
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-pub use load::{load, parse, LoadedConfig};
+use crate::relpath::RelPath;
+pub(crate) use keys::ServiceKey;
+pub(crate) use load::{load, parse, LoadedConfig};
 use value::{
     CacheOption, Duration, ExecCommand, Ident, IgnorePattern, ImageName, ImagePath, ImageRef,
-    Instruction, LabelKey, LineValue, PackageName, Platform, Port, RelPath, ServiceName,
-    ShellCommand, Tag, TemplateName, UrlPath, VarName, Version,
+    Instruction, LabelKey, LineValue, PackageName, Platform, Port, ServiceName, ShellCommand, Tag,
+    TemplateName, UrlPath, VarName, Version,
 };
 
 /// The name of the file mbgen reads.
-pub const CONFIG_FILE: &str = "mbgen.toml";
+pub(crate) const CONFIG_FILE: &str = "mbgen.toml";
 
 /// `mbgen.toml`: the services of a project and how to build their container images.
 ///
@@ -698,9 +701,7 @@ impl<'de> Deserialize<'de> for OutputFile {
                 Ok(OutputFile::Enabled(v))
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<OutputFile, E> {
-                RelPath::try_from(v.to_owned())
-                    .map(OutputFile::Path)
-                    .map_err(E::custom)
+                RelPath::parse(v).map(OutputFile::Path).map_err(E::custom)
             }
         }
         deserializer.deserialize_any(Visitor)
@@ -738,4 +739,54 @@ pub struct StackImagesSpec {
     /// For `static` services.
     #[serde(rename = "static")]
     pub static_: Option<ImagesSpec>,
+}
+
+impl ServiceSpec {
+    /// Whether `key` is written for this service (an empty list of `secrets` or
+    /// `ca-certificates` counts as not written).
+    #[must_use]
+    pub fn is_set(&self, key: ServiceKey) -> bool {
+        match key {
+            ServiceKey::Stack => true,
+            ServiceKey::Path => self.path.is_some(),
+            ServiceKey::Context => self.context.is_some(),
+            ServiceKey::WorkspacePackages => self.workspace_packages.is_some(),
+            ServiceKey::Dockerfile => self.dockerfile.is_some(),
+            ServiceKey::Version => self.version.is_some(),
+            ServiceKey::Family => self.family.is_some(),
+            ServiceKey::Images => self.images.is_some(),
+            ServiceKey::PackageManager => self.package_manager.is_some(),
+            ServiceKey::Lockfile => self.lockfile.is_some(),
+            ServiceKey::Install => self.install.is_some(),
+            ServiceKey::Build => self.build.is_some(),
+            ServiceKey::Start => self.start.is_some(),
+            ServiceKey::OutputDir => self.output_dir.is_some(),
+            ServiceKey::Spa => self.spa.is_some(),
+            ServiceKey::Main => self.main.is_some(),
+            ServiceKey::Vendor => self.vendor.is_some(),
+            ServiceKey::Cgo => self.cgo.is_some(),
+            ServiceKey::Runtime => self.runtime.is_some(),
+            ServiceKey::Bin => self.bin.is_some(),
+            ServiceKey::Port => self.port.is_some(),
+            ServiceKey::ExtraPorts => !self.extra_ports.is_empty(),
+            ServiceKey::Env => !self.env.is_empty(),
+            ServiceKey::BuildArgs => !self.build_args.is_empty(),
+            ServiceKey::SystemPackages => self.system_packages.is_some(),
+            ServiceKey::User => self.user.is_some(),
+            ServiceKey::Healthcheck => self.healthcheck.is_some(),
+            ServiceKey::Labels => !self.labels.is_empty(),
+            ServiceKey::Dockerignore => self.dockerignore.is_some(),
+            ServiceKey::Secrets => self.secrets.as_ref().is_some_and(|s| !s.is_empty()),
+            ServiceKey::CaCertificates => !self.ca_certificates.is_empty(),
+            ServiceKey::KeepCaCertificates => self.keep_ca_certificates.is_some(),
+            ServiceKey::CacheMounts => self.cache_mounts.is_some(),
+            ServiceKey::Instructions => self.instructions.is_some(),
+            ServiceKey::Image => self.image.is_some(),
+            ServiceKey::Tags => self.tags.is_some(),
+            ServiceKey::Platforms => self.platforms.is_some(),
+            ServiceKey::CacheFrom => self.cache_from.is_some(),
+            ServiceKey::CacheTo => self.cache_to.is_some(),
+            ServiceKey::Template => self.template.is_some(),
+        }
+    }
 }

@@ -210,66 +210,6 @@ impl TryFrom<String> for ImageRef {
     }
 }
 
-/// A path relative to the directory of `mbgen.toml` (or to the service's `path`), written with
-/// `/`. It may not leave the project (`..`), be absolute, or contain spaces, quotes or other
-/// characters that would need escaping in a Dockerfile.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, JsonSchema)]
-#[schemars(extend("pattern" = r"^[A-Za-z0-9._@+/-]+$"), example = &"services/api")]
-pub struct RelPath(String);
-string_newtype!(RelPath);
-
-impl RelPath {
-    /// The path with `.` components removed; the empty string for the directory itself.
-    #[must_use]
-    pub fn normalized(&self) -> String {
-        self.0
-            .split('/')
-            .filter(|c| !c.is_empty() && *c != ".")
-            .collect::<Vec<_>>()
-            .join("/")
-    }
-
-    /// A path mbgen itself composed from validated parts.
-    #[must_use]
-    pub fn builtin(value: &str) -> Self {
-        debug_assert!(
-            Self::try_from(value.to_owned()).is_ok(),
-            "bad builtin path {value}"
-        );
-        Self(value.to_owned())
-    }
-}
-
-impl TryFrom<String> for RelPath {
-    type Error = String;
-    fn try_from(value: String) -> Result<Self, String> {
-        check_single_line("the path", &value)?;
-        if value.is_empty() {
-            return Err("the path is empty; use `.` for the directory itself".to_owned());
-        }
-        if value.starts_with('/') || value.contains('\\') || value.get(1..2) == Some(":") {
-            return Err(format!(
-                "`{value}` is not a relative path: write it relative to the directory of mbgen.toml, with `/` separators"
-            ));
-        }
-        if value.split('/').any(|c| c == "..") {
-            return Err(format!(
-                "`{value}` leaves the project directory: paths may not contain `..`"
-            ));
-        }
-        if let Some(c) = value.chars().find(|c| {
-            !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@' | '+' | '/'))
-        }) {
-            return Err(format!(
-                "the path `{}` contains `{}`: use letters, digits, `.`, `_`, `-`, `@`, `+` and `/`",
-                value.escape_debug(),
-                c.escape_debug()
-            ));
-        }
-        Ok(Self(value))
-    }
-}
-
 /// An absolute path inside the image, such as `/root/.npmrc`.
 #[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
 #[schemars(extend("pattern" = r"^/[A-Za-z0-9._@+/-]*$"), example = &"/root/.npmrc")]
@@ -559,7 +499,7 @@ impl TryFrom<String> for ShellCommand {
 }
 
 /// The instruction keywords accepted in `instructions`.
-pub const INSTRUCTION_KEYWORDS: &[&str] = &["RUN", "COPY", "ENV", "ARG", "LABEL"];
+pub(crate) const INSTRUCTION_KEYWORDS: &[&str] = &["RUN", "COPY", "ENV", "ARG", "LABEL"];
 
 /// One Dockerfile instruction on one line, written as it should appear: `RUN ...`, `COPY ...`,
 /// `ENV ...`, `ARG ...` or `LABEL ...`. No line breaks, no trailing `\`, no heredoc (`<<`).
@@ -848,24 +788,6 @@ mod tests {
         let i = image("registry.example.com:5000/team/node:22-alpine3.22").unwrap();
         assert_eq!(i.repository(), "team/node");
         assert_eq!(i.tag(), Some("22-alpine3.22"));
-    }
-
-    #[test]
-    fn relative_paths() {
-        assert!(RelPath::try_from("services/api".to_owned()).is_ok());
-        assert_eq!(RelPath::builtin("./a/./b/").normalized(), "a/b");
-        for bad in [
-            "",
-            "/etc",
-            "../x",
-            "a/../../b",
-            "a b",
-            "a\"b",
-            "C:/x",
-            "a\\b",
-        ] {
-            assert!(RelPath::try_from(bad.to_owned()).is_err(), "{bad}");
-        }
     }
 
     #[test]

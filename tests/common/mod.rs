@@ -5,12 +5,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The repository root.
-pub fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// A command running the built `mbgen` binary in `dir`.
-pub fn mbgen(dir: &Path) -> Command {
+pub(crate) fn mbgen(dir: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_mbgen"));
     cmd.current_dir(dir)
         .env_remove("RUST_BACKTRACE")
@@ -19,7 +19,7 @@ pub fn mbgen(dir: &Path) -> Command {
 }
 
 /// Runs a command and formats its exit code, stdout and stderr for a snapshot.
-pub fn run(cmd: &mut Command) -> String {
+pub(crate) fn run(cmd: &mut Command) -> String {
     let out = cmd.output().expect("mbgen runs");
     format!(
         "exit: {}\n--- stdout\n{}--- stderr\n{}",
@@ -30,7 +30,7 @@ pub fn run(cmd: &mut Command) -> String {
 }
 
 /// The example directories, sorted.
-pub fn examples() -> Vec<PathBuf> {
+pub(crate) fn examples() -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(root().join("examples"))
         .expect("examples/ exists")
         .map(|e| e.expect("readable entry").path())
@@ -41,21 +41,19 @@ pub fn examples() -> Vec<PathBuf> {
 }
 
 /// Loads and resolves an `mbgen.toml`.
-pub fn resolve_config(path: &Path) -> mbgen::model::Project {
-    let loaded = mbgen::spec::load(path, Path::new("mbgen.toml"))
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+pub(crate) fn resolve_config(path: &Path) -> mbgen::Project {
+    let text = std::fs::read_to_string(path).unwrap();
     let dir = path.parent().expect("a file in a directory");
-    let tree = mbgen::workspace::Tree::new(dir, Path::new(""));
-    mbgen::model::resolve(&loaded, &tree).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    mbgen::Project::from_text(&text, dir).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 /// Loads, resolves and renders an `mbgen.toml`.
-pub fn render_config(path: &Path) -> Vec<mbgen::render::GeneratedFile> {
-    mbgen::render::render_project(&resolve_config(path)).expect("templates render")
+pub(crate) fn render_config(path: &Path) -> Vec<mbgen::GeneratedFile> {
+    resolve_config(path).render().expect("templates render")
 }
 
 /// A variant's name: the file's stem, or for a workspace tree `workspace-<directory>`.
-pub fn variant_name(path: &Path) -> String {
+pub(crate) fn variant_name(path: &Path) -> String {
     if path.file_name().is_some_and(|n| n == "mbgen.toml") {
         let dir = path
             .parent()
@@ -71,7 +69,7 @@ pub fn variant_name(path: &Path) -> String {
 
 /// The variant configurations in tests/variants, then the workspace trees in
 /// tests/workspaces (an `mbgen.toml` with the manifests it reads), sorted.
-pub fn variants() -> Vec<PathBuf> {
+pub(crate) fn variants() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("tests/variants"))
         .expect("tests/variants exists")
         .map(|e| e.expect("readable entry").path())
@@ -89,11 +87,11 @@ pub fn variants() -> Vec<PathBuf> {
 }
 
 /// Every generated Dockerfile: examples, and variants rendered into `scratch`.
-pub fn all_dockerfiles(scratch: &Path) -> Vec<PathBuf> {
+pub(crate) fn all_dockerfiles(scratch: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = Vec::new();
     for example in examples() {
         for file in render_config(&example.join("mbgen.toml")) {
-            if file.kind == mbgen::render::FileKind::Dockerfile {
+            if file.kind == mbgen::FileKind::Dockerfile {
                 out.push(example.join(&file.path));
             }
         }
@@ -101,7 +99,7 @@ pub fn all_dockerfiles(scratch: &Path) -> Vec<PathBuf> {
     for variant in variants() {
         let stem = variant_name(&variant);
         for file in render_config(&variant) {
-            if file.kind == mbgen::render::FileKind::Dockerfile {
+            if file.kind == mbgen::FileKind::Dockerfile {
                 // A variant may have several services: one file each.
                 let target = scratch.join(format!("{stem}.{}.Dockerfile", file.service));
                 std::fs::write(&target, &file.contents).unwrap();
@@ -113,7 +111,7 @@ pub fn all_dockerfiles(scratch: &Path) -> Vec<PathBuf> {
 }
 
 /// Generated files as one text, each under a `==> path <==` line, for a snapshot.
-pub fn combined(files: &[mbgen::render::GeneratedFile]) -> String {
+pub(crate) fn combined(files: &[mbgen::GeneratedFile]) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
     for f in files {
@@ -124,7 +122,7 @@ pub fn combined(files: &[mbgen::render::GeneratedFile]) -> String {
 
 /// A test tool from `MBGEN_TOOLS_BIN` (the venv `tests/run.sh` makes), or else from `PATH`.
 /// `None` means skip: allowed outside CI only.
-pub fn tool(name: &str) -> Option<PathBuf> {
+pub(crate) fn tool(name: &str) -> Option<PathBuf> {
     let from_env = std::env::var_os("MBGEN_TOOLS_BIN").map(|d| PathBuf::from(d).join(name));
     let found = from_env.filter(|p| p.is_file()).or_else(|| {
         std::env::var_os("PATH").and_then(|paths| {
@@ -146,7 +144,7 @@ pub fn tool(name: &str) -> Option<PathBuf> {
 /// The instructions of each Dockerfile as BuildKit's own parser reads them
 /// (`tests/tools/dockerfile_instructions.py`), keyed by path. `None` means skip, outside CI
 /// only.
-pub fn buildkit_instructions<T: serde::de::DeserializeOwned>(
+pub(crate) fn buildkit_instructions<T: serde::de::DeserializeOwned>(
     files: &[PathBuf],
 ) -> Option<std::collections::BTreeMap<String, Vec<T>>> {
     python_tool("dockerfile_instructions.py", "BuildKit's parser", files)
@@ -155,7 +153,7 @@ pub fn buildkit_instructions<T: serde::de::DeserializeOwned>(
 /// What a script of `tests/tools` prints as JSON for `files`. Only the venv's Python has the
 /// libraries the scripts use, so it is looked up in `MBGEN_TOOLS_BIN` alone; `None` means
 /// skip, allowed outside CI only.
-pub fn python_tool<T: serde::de::DeserializeOwned>(
+pub(crate) fn python_tool<T: serde::de::DeserializeOwned>(
     script: &str,
     what: &str,
     files: &[PathBuf],
@@ -185,7 +183,7 @@ pub fn python_tool<T: serde::de::DeserializeOwned>(
 }
 
 /// Copies a directory tree.
-pub fn copy_dir(from: &Path, to: &Path) {
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();

@@ -17,7 +17,7 @@ const POLL: Duration = Duration::from_millis(50);
 
 /// What a finished process printed.
 #[derive(Debug)]
-pub struct Output {
+pub(crate) struct Output {
     pub ok: bool,
     pub stdout: String,
     pub stderr: String,
@@ -25,7 +25,7 @@ pub struct Output {
 
 impl Output {
     /// Both streams, for error messages.
-    pub fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         format!("{}{}", self.stdout, self.stderr).trim().to_string()
     }
 }
@@ -63,7 +63,11 @@ fn kill_group(child: &mut Child) {
 }
 
 /// Runs `cmd` to completion (at most `timeout`), capturing both streams.
-pub fn run_captured(mut cmd: Command, timeout: Duration, what: &str) -> Result<Output, String> {
+pub(crate) fn run_captured(
+    mut cmd: Command,
+    timeout: Duration,
+    what: &str,
+) -> Result<Output, String> {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -95,7 +99,7 @@ pub fn run_captured(mut cmd: Command, timeout: Duration, what: &str) -> Result<O
 }
 
 /// Runs `cmd` to completion (at most `timeout`) with both streams written to `log`.
-pub fn run_logged(
+pub(crate) fn run_logged(
     mut cmd: Command,
     log: &Path,
     timeout: Duration,
@@ -118,14 +122,14 @@ pub fn run_logged(
 
 /// The Docker client, pointed at the engine under test.
 #[derive(Debug, Clone)]
-pub struct Docker {
+pub(crate) struct Docker {
     pub bin: PathBuf,
     pub host: String,
 }
 
 impl Docker {
     /// `docker` with the engine's environment; BuildKit always on.
-    pub fn command(&self) -> Command {
+    pub(crate) fn command(&self) -> Command {
         let mut cmd = Command::new(&self.bin);
         cmd.env("DOCKER_HOST", &self.host)
             .env("DOCKER_BUILDKIT", "1");
@@ -133,14 +137,14 @@ impl Docker {
     }
 
     /// Runs a short docker command (at most `timeout`).
-    pub fn output(&self, args: &[&str], timeout: Duration) -> Result<Output, String> {
+    pub(crate) fn output(&self, args: &[&str], timeout: Duration) -> Result<Output, String> {
         let mut cmd = self.command();
         cmd.args(args);
         run_captured(cmd, timeout, &format!("docker {}", args.join(" ")))
     }
 
     /// Runs a docker command that must succeed, returning its trimmed standard output.
-    pub fn ok(&self, args: &[&str], timeout: Duration) -> Result<String, String> {
+    pub(crate) fn ok(&self, args: &[&str], timeout: Duration) -> Result<String, String> {
         let out = self.output(args, timeout)?;
         if out.ok {
             Ok(out.stdout.trim().to_string())
@@ -150,14 +154,14 @@ impl Docker {
     }
 
     /// `docker rm -f NAME`, ignoring a missing container.
-    pub fn remove_container(&self, name: &str) {
+    pub(crate) fn remove_container(&self, name: &str) {
         let _ = self.output(&["rm", "-f", name], Duration::from_secs(60));
     }
 }
 
 /// Removes a container when dropped, so it goes away on every path out of a check.
 #[derive(Debug)]
-pub struct ContainerGuard<'a> {
+pub(crate) struct ContainerGuard<'a> {
     pub docker: &'a Docker,
     pub name: String,
 }
@@ -173,12 +177,12 @@ fn local(port: u16) -> SocketAddr {
 }
 
 /// Whether something accepts connections on 127.0.0.1:`port`.
-pub fn port_open(port: u16) -> bool {
+pub(crate) fn port_open(port: u16) -> bool {
     TcpStream::connect_timeout(&local(port), Duration::from_millis(300)).is_ok()
 }
 
 /// `GET <path>` over HTTP/1.1 on 127.0.0.1:`port`; the response's status code.
-pub fn http_get_status(port: u16, path: &str) -> Result<u16, String> {
+pub(crate) fn http_get_status(port: u16, path: &str) -> Result<u16, String> {
     let mut stream = TcpStream::connect_timeout(&local(port), Duration::from_secs(1))
         .map_err(|e| format!("connect: {e}"))?;
     let limit = Some(Duration::from_secs(3));

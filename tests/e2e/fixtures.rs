@@ -21,7 +21,7 @@ use super::{
 
 /// A fixture that the suite builds, and the path its services answer 200 at.
 #[derive(Debug)]
-pub struct Fixture {
+pub(crate) struct Fixture {
     pub name: &'static str,
     /// `/` unless the app answers it with 404 (an API with only its own routes).
     pub path: &'static str,
@@ -35,7 +35,7 @@ pub struct Fixture {
 /// registry does not serve; `next-app` and `next-standalone`, whose `next build` fetches the
 /// Google Fonts of the scaffolded layout, and the test machines reach no other host than the
 /// package registries.
-pub const FIXTURES: &[Fixture] = &[
+pub(crate) const FIXTURES: &[Fixture] = &[
     Fixture {
         name: "angular-app",
         path: "/",
@@ -94,12 +94,12 @@ pub const FIXTURES: &[Fixture] = &[
 ];
 
 /// The case name of a fixture.
-pub fn case_name(fixture: &Fixture) -> String {
+pub(crate) fn case_name(fixture: &Fixture) -> String {
     format!("init-fixture-{}", fixture.name)
 }
 
 /// The cases of the fixtures, in the order of [`FIXTURES`]; those `wanted` names when given.
-pub fn cases(root: &Path, wanted: Option<&[String]>) -> Vec<Case> {
+pub(crate) fn cases(root: &Path, wanted: Option<&[String]>) -> Vec<Case> {
     FIXTURES
         .iter()
         .map(|f| (f, case_name(f)))
@@ -117,7 +117,12 @@ pub fn cases(root: &Path, wanted: Option<&[String]>) -> Vec<Case> {
         .collect()
 }
 
-pub fn run_case(suite: &mut Suite, case: &Case, fixture: &Fixture, root: &Path) -> CaseReport {
+pub(crate) fn run_case(
+    suite: &mut Suite,
+    case: &Case,
+    fixture: &Fixture,
+    root: &Path,
+) -> CaseReport {
     let started = Instant::now();
     let mut rep = CaseReport {
         name: case.name.clone(),

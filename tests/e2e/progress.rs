@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
+pub(crate) enum Status {
     /// Taken from the build cache.
     Cached,
     /// Executed.
@@ -30,7 +30,7 @@ pub enum Status {
 
 /// One instruction of the Dockerfile as BuildKit ran it.
 #[derive(Debug, Clone)]
-pub struct Step {
+pub(crate) struct Step {
     pub id: u32,
     /// The stage name (empty for an unnamed stage of a single-stage build).
     pub stage: String,
@@ -43,16 +43,16 @@ pub struct Step {
 
 impl Step {
     /// `FROM` vertices only resolve the base image: they are not counted as build steps.
-    pub fn is_instruction(&self) -> bool {
+    pub(crate) fn is_instruction(&self) -> bool {
         !self.text.starts_with("FROM ")
     }
 
-    pub fn cached(&self) -> bool {
+    pub(crate) fn cached(&self) -> bool {
         self.status == Status::Cached
     }
 
     /// A step that installs or compiles dependencies, which a source change must not re-run.
-    pub fn is_dependency_install(&self) -> bool {
+    pub(crate) fn is_dependency_install(&self) -> bool {
         if !self.text.starts_with("RUN ") {
             return false;
         }
@@ -86,7 +86,7 @@ impl fmt::Display for Step {
 }
 
 /// The Dockerfile steps of a plain-progress log, in order of first appearance.
-pub fn parse(log: &str) -> Vec<Step> {
+pub(crate) fn parse(log: &str) -> Vec<Step> {
     let mut steps: Vec<Step> = Vec::new();
     let mut index: HashMap<u32, usize> = HashMap::new();
     for line in log.lines() {
@@ -151,7 +151,7 @@ pub fn parse(log: &str) -> Vec<Step> {
 }
 
 /// How many instruction steps were taken from the cache, and how many there were.
-pub fn cached_of_total(steps: &[Step]) -> (usize, usize) {
+pub(crate) fn cached_of_total(steps: &[Step]) -> (usize, usize) {
     let instructions = steps.iter().filter(|s| s.is_instruction());
     let total = instructions.clone().count();
     let cached = instructions.filter(|s| s.cached()).count();
@@ -160,7 +160,7 @@ pub fn cached_of_total(steps: &[Step]) -> (usize, usize) {
 
 /// What a failed build's log says about the failure: the failing step, its last output
 /// lines and its error (or, when no step failed, the log's error lines).
-pub fn failure_excerpt(log: &str, steps: &[Step]) -> String {
+pub(crate) fn failure_excerpt(log: &str, steps: &[Step]) -> String {
     let mut out: Vec<String> = Vec::new();
     for step in steps.iter().filter(|s| s.status == Status::Error) {
         out.push(format!("failing step: {step}"));
@@ -192,7 +192,7 @@ pub fn failure_excerpt(log: &str, steps: &[Step]) -> String {
 }
 
 /// Self-check of the parser against a log in the format of Docker 20.10's BuildKit.
-pub fn self_test() {
+pub(crate) fn self_test() {
     let log = "\
 #1 [internal] load build definition from Dockerfile
 #1 sha256:0123

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 /// The measurements of one Dockerfile (mbgen's or the naive one) for one example.
 #[derive(Debug, Default, Serialize)]
-pub struct Variant {
+pub(crate) struct Variant {
     /// Wall seconds of the first build, without layer cache.
     pub cold_s: Option<f64>,
     /// Wall seconds of the rebuild after the source change.
@@ -33,13 +33,13 @@ pub struct Variant {
 
 impl Variant {
     /// Records a probe result: serving stays true only while every probe succeeds.
-    pub fn served(&mut self, ok: bool) {
+    pub(crate) fn served(&mut self, ok: bool) {
         self.serves = Some(self.serves.unwrap_or(true) && ok);
     }
 }
 
 #[derive(Debug, Default, Serialize)]
-pub struct Ratios {
+pub(crate) struct Ratios {
     /// naive / mbgen, source-change rebuild time.
     pub source: Option<f64>,
     /// naive / mbgen, dependency-change rebuild time.
@@ -49,7 +49,7 @@ pub struct Ratios {
 }
 
 #[derive(Debug, Default, Serialize)]
-pub struct CaseReport {
+pub(crate) struct CaseReport {
     pub name: String,
     pub passed: bool,
     pub failures: Vec<String>,
@@ -69,7 +69,7 @@ pub struct CaseReport {
 }
 
 impl CaseReport {
-    pub fn compute_ratios(&mut self) {
+    pub(crate) fn compute_ratios(&mut self) {
         let ratio = |naive: Option<f64>, mbgen: Option<f64>| match (naive, mbgen) {
             (Some(n), Some(m)) if m > 0.0 => Some(round2(n / m)),
             _ => None,
@@ -83,7 +83,7 @@ impl CaseReport {
 }
 
 #[derive(Debug, Default, Serialize)]
-pub struct Report {
+pub(crate) struct Report {
     pub engine: String,
     pub docker_host: String,
     pub cpus: usize,
@@ -93,11 +93,11 @@ pub struct Report {
     pub cases: Vec<CaseReport>,
 }
 
-pub fn round1(x: f64) -> f64 {
+pub(crate) fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
-pub fn round2(x: f64) -> f64 {
+pub(crate) fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
@@ -195,7 +195,7 @@ impl Report {
     }
 
     /// The table alone, as aligned markdown.
-    pub fn table(&self) -> String {
+    pub(crate) fn table(&self) -> String {
         let rows = self.rows();
         let columns = rows[0].len();
         let widths: Vec<usize> = (0..columns)
@@ -218,7 +218,7 @@ impl Report {
         out
     }
 
-    pub fn markdown(&self) -> String {
+    pub(crate) fn markdown(&self) -> String {
         let mut out = String::from("# mbgen end-to-end report\n\n");
         let _ = writeln!(
             out,

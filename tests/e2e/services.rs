@@ -26,7 +26,7 @@ struct ServiceConfig {
 }
 
 /// One service, as the suite builds it.
-pub struct Service {
+pub(crate) struct Service {
     pub name: String,
     pub context: PathBuf,
     pub dockerfile: PathBuf,
@@ -40,7 +40,7 @@ pub struct Service {
 
 /// How a case probes its services.
 #[derive(Clone, Copy)]
-pub struct Probe<'a> {
+pub(crate) struct Probe<'a> {
     /// The path that must answer 200.
     pub path: &'a str,
     /// Services that are built but not run: command-line tools, which exit at once.
@@ -57,14 +57,14 @@ impl Default for Probe<'_> {
 }
 
 /// The names of the services of an mbgen.toml text.
-pub fn names(text: &str) -> Vec<String> {
+pub(crate) fn names(text: &str) -> Vec<String> {
     toml::from_str::<Config>(text)
         .map(|c| c.services.into_keys().collect())
         .unwrap_or_default()
 }
 
 /// The services of `dir/mbgen.toml`, each with its context and rendered Dockerfile.
-pub fn read(case: &str, dir: &Path) -> Result<Vec<Service>, String> {
+pub(crate) fn read(case: &str, dir: &Path) -> Result<Vec<Service>, String> {
     let text =
         fs::read_to_string(dir.join("mbgen.toml")).map_err(|e| format!("mbgen.toml: {e}"))?;
     let config: Config = toml::from_str(&text).map_err(|e| format!("mbgen.toml: {e}"))?;
@@ -92,7 +92,7 @@ pub fn read(case: &str, dir: &Path) -> Result<Vec<Service>, String> {
 }
 
 /// Builds a service (log `<case>-<service>-<step>.log`) and returns its steps.
-pub fn build(
+pub(crate) fn build(
     suite: &mut Suite,
     case: &str,
     s: &Service,
@@ -113,7 +113,7 @@ pub fn build(
 }
 
 /// Runs a service's image: it must answer 200 at the probe's path; a failure fails the case.
-pub fn serve(
+pub(crate) fn serve(
     suite: &mut Suite,
     rep: &mut CaseReport,
     case: &str,
@@ -140,7 +140,7 @@ pub fn serve(
 
 /// Builds every service without cache, runs each (unless the probe says it is only built) and
 /// checks its user; the report gets the summed build time and size.
-pub fn build_all_cold(
+pub(crate) fn build_all_cold(
     suite: &mut Suite,
     case: &str,
     services: &[Service],

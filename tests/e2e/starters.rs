@@ -11,7 +11,7 @@ use super::services::{self, build_all_cold, Probe};
 use super::{run_mbgen, Case, Suite, MBGEN};
 
 /// The stacks `mbgen new` has starters for.
-pub const STACKS: &[&str] = &[
+pub(crate) const STACKS: &[&str] = &[
     "go",
     "node-server",
     "node-static",
@@ -21,7 +21,7 @@ pub const STACKS: &[&str] = &[
 ];
 
 /// The cases `new-<stack>`, those `wanted` names when given.
-pub fn cases(wanted: Option<&[String]>) -> Vec<Case> {
+pub(crate) fn cases(wanted: Option<&[String]>) -> Vec<Case> {
     STACKS
         .iter()
         .map(|stack| (stack, format!("new-{stack}")))
@@ -39,7 +39,7 @@ pub fn cases(wanted: Option<&[String]>) -> Vec<Case> {
         .collect()
 }
 
-pub fn run_case(suite: &mut Suite, case: &Case, stack: &str) -> CaseReport {
+pub(crate) fn run_case(suite: &mut Suite, case: &Case, stack: &str) -> CaseReport {
     let started = Instant::now();
     let mut rep = CaseReport {
         name: case.name.clone(),

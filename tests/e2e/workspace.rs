@@ -33,7 +33,7 @@ const DEPENDENCY_COMMAND: &str = "npm install --package-lock-only --no-audit --n
      --save-exact --workspace=services/api is-number@7.0.0";
 
 /// The containers the workspace cases may start, one per service.
-pub fn container_names(cases: &[Case]) -> Vec<String> {
+pub(crate) fn container_names(cases: &[Case]) -> Vec<String> {
     let mut names = Vec::new();
     for case in cases.iter().filter(|c| c.workspace && !c.from_init) {
         let Ok(text) = fs::read_to_string(case.example.join("mbgen.toml")) else {
@@ -46,7 +46,7 @@ pub fn container_names(cases: &[Case]) -> Vec<String> {
     names
 }
 
-pub fn run_case(suite: &mut Suite, case: &Case) -> CaseReport {
+pub(crate) fn run_case(suite: &mut Suite, case: &Case) -> CaseReport {
     let started = Instant::now();
     let mut rep = CaseReport {
         name: case.name.clone(),

@@ -9,21 +9,22 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::detect::go::GoMod;
-use crate::detect::node;
-use crate::detect::text::{parse_toml, toml_strings};
-use crate::detect::workspace::{glob_match, go_work_uses, pnpm_packages};
 use crate::diagnostic::{Diagnostic, SourceFile};
-use crate::model::{dir_or_dot, join};
+use crate::manifest::glob::MemberPatterns;
+use crate::manifest::go_mod::{GoMod, GoWork};
+use crate::manifest::package_json::PackageJson;
+use crate::manifest::source::{parse_toml, toml_strings};
+use crate::manifest::{is_skipped_dir, pnpm};
+use crate::relpath::RelPath;
 
 /// The members of a workspace and what the service at `dir` needs of them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Members {
+pub(crate) struct Members {
     /// Every member directory, relative to the workspace root, sorted.
-    pub all: Vec<String>,
+    pub all: Vec<RelPath>,
     /// The members the service uses, directly or through another member, relative to the
     /// workspace root: dependencies before their dependents, the service itself excluded.
-    pub used: Vec<String>,
+    pub used: Vec<RelPath>,
     /// The service's package name, where the build names it (`cargo build -p`).
     pub package: Option<String>,
     /// Go: the modules outside the workspace that the service and the modules it uses
@@ -33,7 +34,7 @@ pub struct Members {
 
 /// Reads files below the project root, naming them in errors as the user sees them.
 #[derive(Debug, Clone)]
-pub struct Tree {
+pub(crate) struct Tree {
     root: PathBuf,
     shown: PathBuf,
 }
@@ -41,54 +42,59 @@ pub struct Tree {
 impl Tree {
     /// `root` is where files are read; `shown` is how the root is named in messages.
     #[must_use]
-    pub fn new(root: &Path, shown: &Path) -> Self {
+    pub(crate) fn new(root: &Path, shown: &Path) -> Self {
         Self {
             root: root.to_owned(),
             shown: shown.to_owned(),
         }
     }
 
-    fn shown(&self, rel: &str) -> PathBuf {
+    /// A path below the root as the user sees it.
+    pub(crate) fn shown(&self, rel: &RelPath) -> PathBuf {
         if self.shown.as_os_str().is_empty() || self.shown == Path::new(".") {
-            PathBuf::from(rel)
+            PathBuf::from(rel.display())
+        } else if rel.is_root() {
+            self.shown.clone()
         } else {
-            self.shown.join(rel)
+            self.shown.join(rel.as_str())
         }
     }
 
     /// A file, or `None` when it does not exist.
-    fn read(&self, rel: &str) -> Result<Option<SourceFile>, Box<Diagnostic>> {
-        match std::fs::read_to_string(self.root.join(rel)) {
+    fn read(&self, rel: &RelPath) -> Result<Option<SourceFile>, Box<Diagnostic>> {
+        match fs_err::read_to_string(self.root.join(rel.as_str())) {
             Ok(text) => Ok(Some(SourceFile::new(self.shown(rel), text))),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Box::new(Diagnostic::new(format!(
-                "cannot read {}: {e}",
-                self.shown(rel).display()
+                "cannot read {}: {}",
+                self.shown(rel).display(),
+                std::error::Error::source(&e).map_or_else(|| e.to_string(), ToString::to_string)
             )))),
         }
     }
 
-    fn exists(&self, rel: &str) -> bool {
-        self.root.join(rel).exists()
+    fn exists(&self, rel: &RelPath) -> bool {
+        self.root.join(rel.as_str()).exists()
     }
 
-    /// The directories below `rel` (relative to the root), `depth` levels deep at most.
-    fn dirs_below(&self, rel: &str, depth: usize, out: &mut Vec<String>) {
+    /// The directories below `rel`, `depth` levels deep at most (`None`: a bounded walk for
+    /// `**`).
+    fn dirs_below(&self, rel: &RelPath, depth: usize, out: &mut Vec<RelPath>) {
         if depth == 0 {
             return;
         }
-        let Ok(entries) = std::fs::read_dir(self.root.join(rel)) else {
+        let Ok(entries) = fs_err::read_dir(self.root.join(rel.as_str())) else {
             return;
         };
         let mut names: Vec<String> = entries
             .filter_map(Result::ok)
             .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
             .filter_map(|e| e.file_name().into_string().ok())
-            .filter(|n| !n.starts_with('.') && !crate::detect::fs::is_skipped_dir(n))
+            .filter(|n| !n.starts_with('.') && !is_skipped_dir(n))
             .collect();
         names.sort();
         for name in names {
-            let path = join(rel, &name);
+            let path = rel.join_str(&name);
             out.push(path.clone());
             self.dirs_below(&path, depth - 1, out);
         }
@@ -96,39 +102,25 @@ impl Tree {
 }
 
 /// Expands member patterns (`packages/*`, `apps/**`, `libs/util`, `!pattern`) against the
-/// directories that exist, keeping those for which `is_member` holds.
+/// directories that exist below `base`, keeping those for which `is_member` holds.
 fn expand(
     tree: &Tree,
-    base: &str,
+    base: &RelPath,
     patterns: &[String],
-    is_member: &dyn Fn(&str) -> bool,
-) -> Vec<String> {
-    let mut includes = Vec::new();
-    let mut excludes = Vec::new();
-    for p in patterns {
-        match p.strip_prefix('!') {
-            Some(n) => excludes.push(n.to_owned()),
-            None => includes.push(p.clone()),
-        }
-    }
+    is_member: &dyn Fn(&RelPath) -> bool,
+) -> Vec<RelPath> {
+    let compiled = MemberPatterns::new(patterns);
     let mut found = BTreeSet::new();
-    for pattern in &includes {
-        let clean = pattern.trim_start_matches("./").trim_end_matches('/');
+    for pattern in &compiled.include {
+        let fixed = RelPath::normalize(&pattern.fixed_prefix()).unwrap_or_default();
         // The literal directories before the first wildcard, then a bounded walk below.
-        let fixed: Vec<&str> = clean.split('/').take_while(|s| !s.contains('*')).collect();
-        let fixed = fixed.join("/");
-        let rest = clean.split('/').count() - fixed.split('/').filter(|s| !s.is_empty()).count();
-        let depth = if clean.contains("**") { 6 } else { rest };
+        let depth = pattern.depth_below_prefix().unwrap_or(6);
         let mut candidates = vec![fixed.clone()];
         let mut below = Vec::new();
-        tree.dirs_below(&join(base, &fixed), depth, &mut below);
-        candidates.extend(below.into_iter().map(|d| {
-            d.strip_prefix(base)
-                .map_or(d.clone(), |r| r.trim_start_matches('/').to_owned())
-        }));
+        tree.dirs_below(&base.join(&fixed), depth, &mut below);
+        candidates.extend(below.iter().filter_map(|d| d.strip_prefix(base)));
         for c in candidates {
-            if glob_match(clean, &c) && !excludes.iter().any(|e| glob_match(e, &c)) && is_member(&c)
-            {
+            if pattern.matches(c.as_str()) && !compiled.excluded(c.as_str()) && is_member(&c) {
                 found.insert(c);
             }
         }
@@ -138,35 +130,38 @@ fn expand(
 
 /// A workspace's members and which members each depends on, read once per workspace root.
 #[derive(Debug, Clone)]
-pub struct Graph {
+pub(crate) struct Graph {
     /// Every member directory, relative to the workspace root, sorted.
-    all: Vec<String>,
+    all: Vec<RelPath>,
     /// Member → the members it depends on.
-    edges: BTreeMap<String, Vec<String>>,
+    edges: BTreeMap<RelPath, Vec<RelPath>>,
     /// The file declaring the members, as shown to the user.
     declared_in: PathBuf,
     /// Member → its package name, where the build needs it (Cargo).
-    names: BTreeMap<String, String>,
+    names: BTreeMap<RelPath, String>,
     /// Member → what it requires from outside the workspace (Go, `path@version`).
-    external: BTreeMap<String, Vec<String>>,
+    external: BTreeMap<RelPath, Vec<String>>,
 }
 
 impl Graph {
     /// What the member at `dir` (relative to the project root) uses; `context` is the root of
     /// this workspace, relative to the project root.
-    pub fn members(&self, context: &str, dir: &str) -> Result<Members, Box<Diagnostic>> {
-        let own = relative(context, dir);
+    pub(crate) fn members(
+        &self,
+        context: &RelPath,
+        dir: &RelPath,
+    ) -> Result<Members, Box<Diagnostic>> {
+        let own = dir.strip_prefix(context).unwrap_or_else(|| dir.clone());
         if !self.all.contains(&own) {
             return Err(Box::new(
                 Diagnostic::new(format!(
-                    "{} is not a member of the workspace declared in {}",
-                    dir_or_dot(dir),
+                    "{dir} is not a member of the workspace declared in {}",
                     self.declared_in.display()
                 ))
                 .help("add it to the workspace, or remove `context` to build it from its own directory"),
             ));
         }
-        let edges = |m: &str| self.edges.get(m).cloned().unwrap_or_default();
+        let edges = |m: &RelPath| self.edges.get(m).cloned().unwrap_or_default();
         let used = dependency_order(&own, &edges);
         let mut external: Vec<String> = used
             .iter()
@@ -186,7 +181,7 @@ impl Graph {
 
 /// The kinds of workspace a service can be built from the root of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Kind {
+pub(crate) enum Kind {
     /// npm, yarn or pnpm workspaces.
     Node,
     /// A `go.work`.
@@ -197,7 +192,7 @@ pub enum Kind {
 
 impl Kind {
     /// Reads the workspace of this kind at `context` (relative to the project root).
-    pub fn read(self, tree: &Tree, context: &str) -> Result<Graph, Box<Diagnostic>> {
+    pub(crate) fn read(self, tree: &Tree, context: &RelPath) -> Result<Graph, Box<Diagnostic>> {
         match self {
             Self::Node => node_graph(tree, context),
             Self::Go => go_graph(tree, context),
@@ -209,10 +204,10 @@ impl Kind {
 /// Member → the members it refers to: each member's references (package names, module
 /// paths), kept where `index` maps them to a member.
 fn link(
-    all: &[String],
-    references: &BTreeMap<String, Vec<String>>,
-    index: &BTreeMap<String, String>,
-) -> BTreeMap<String, Vec<String>> {
+    all: &[RelPath],
+    references: &BTreeMap<RelPath, Vec<String>>,
+    index: &BTreeMap<String, RelPath>,
+) -> BTreeMap<RelPath, Vec<RelPath>> {
     all.iter()
         .map(|m| {
             let to = references
@@ -226,16 +221,20 @@ fn link(
         .collect()
 }
 
+fn no_workspace(tree: &Tree, context: &RelPath, what: &str, help: &str) -> Diagnostic {
+    Diagnostic::new(format!("{what} in {}", tree.shown(context).display())).help(help)
+}
+
 /// Reads the npm, yarn or pnpm workspace at `context`.
-fn node_graph(tree: &Tree, context: &str) -> Result<Graph, Box<Diagnostic>> {
+fn node_graph(tree: &Tree, context: &RelPath) -> Result<Graph, Box<Diagnostic>> {
     let mut patterns = Vec::new();
-    let root_manifest = join(context, "package.json");
+    let root_manifest = context.join_str("package.json");
     let mut declared_in = tree.shown(&root_manifest);
     if let Some(file) = tree.read(&root_manifest)? {
-        patterns.extend(node::workspace_patterns(&file)?);
+        patterns.extend(PackageJson::parse(&file)?.workspaces);
     }
-    if let Some(file) = tree.read(&join(context, "pnpm-workspace.yaml"))? {
-        let list = pnpm_packages(&file.text);
+    if let Some(file) = tree.read(&context.join_str("pnpm-workspace.yaml"))? {
+        let list = pnpm::packages(&file.text);
         if !list.is_empty() {
             declared_in.clone_from(&file.path);
         }
@@ -245,25 +244,28 @@ fn node_graph(tree: &Tree, context: &str) -> Result<Graph, Box<Diagnostic>> {
         return Err(Box::new(
             Diagnostic::new(format!(
                 "{} declares no workspace (no `workspaces` in package.json, no pnpm-workspace.yaml)",
-                tree.shown(dir_or_dot(context)).display()
+                tree.shown(context).display()
             ))
             .help("set `context` to the root of the workspace the service belongs to, or remove `context` to build the service from its own directory"),
         ));
     }
     let all = expand(tree, context, &patterns, &|m| {
-        tree.exists(&join(&join(context, m), "package.json"))
+        tree.exists(&context.join(m).join_str("package.json"))
     });
-    let mut by_name: BTreeMap<String, String> = BTreeMap::new();
-    let mut deps: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut by_name: BTreeMap<String, RelPath> = BTreeMap::new();
+    let mut deps: BTreeMap<RelPath, Vec<String>> = BTreeMap::new();
     for member in &all {
-        let Some(file) = tree.read(&join(&join(context, member), "package.json"))? else {
+        let Some(file) = tree.read(&context.join(member).join_str("package.json"))? else {
             continue;
         };
-        let (name, d) = node::name_and_dependencies(&file)?;
-        if let Some(name) = name {
-            by_name.insert(name, member.clone());
+        let manifest = PackageJson::parse(&file)?;
+        if let Some(name) = &manifest.name {
+            by_name.insert(name.clone(), member.clone());
         }
-        deps.insert(member.clone(), d.into_iter().collect());
+        deps.insert(
+            member.clone(),
+            manifest.all_dependencies().into_iter().collect(),
+        );
     }
     let edges = link(&all, &deps, &by_name);
     Ok(Graph {
@@ -276,39 +278,27 @@ fn node_graph(tree: &Tree, context: &str) -> Result<Graph, Box<Diagnostic>> {
 }
 
 /// Reads the `go.work` at `context`.
-fn go_graph(tree: &Tree, context: &str) -> Result<Graph, Box<Diagnostic>> {
-    let Some(work) = tree.read(&join(context, "go.work"))? else {
-        return Err(Box::new(
-            Diagnostic::new(format!(
-                "there is no go.work in {}",
-                tree.shown(dir_or_dot(context)).display()
-            ))
-            .help("set `context` to the directory of the go.work the module belongs to, or remove `context` to build the module from its own directory"),
-        ));
+fn go_graph(tree: &Tree, context: &RelPath) -> Result<Graph, Box<Diagnostic>> {
+    let Some(work) = tree.read(&context.join_str("go.work"))? else {
+        return Err(Box::new(no_workspace(
+            tree,
+            context,
+            "there is no go.work",
+            "set `context` to the directory of the go.work the module belongs to, or remove `context` to build the module from its own directory",
+        )));
     };
-    let mut all: Vec<String> = go_work_uses(&work)?
-        .into_iter()
-        .map(|u| {
-            let u = u.trim_start_matches("./").trim_end_matches('/');
-            if u == "." {
-                String::new()
-            } else {
-                u.to_owned()
-            }
-        })
-        .collect();
+    let mut all = GoWork::parse(&work)?.members();
     all.sort();
     all.dedup();
-    let mut by_path: BTreeMap<String, String> = BTreeMap::new();
-    let mut requires: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut versions: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut by_path: BTreeMap<String, RelPath> = BTreeMap::new();
+    let mut requires: BTreeMap<RelPath, Vec<String>> = BTreeMap::new();
+    let mut versions: BTreeMap<RelPath, Vec<String>> = BTreeMap::new();
     for member in &all {
-        let Some(file) = tree.read(&join(&join(context, member), "go.mod"))? else {
+        let Some(file) = tree.read(&context.join(member).join_str("go.mod"))? else {
             return Err(Box::new(
                 Diagnostic::new(format!(
-                    "{} uses `{}`, which has no go.mod",
+                    "{} uses `{member}`, which has no go.mod",
                     work.path.display(),
-                    dir_or_dot(member)
                 ))
                 .help("fix go.work (`go work use` lists the modules)"),
             ));
@@ -343,23 +333,22 @@ fn go_graph(tree: &Tree, context: &str) -> Result<Graph, Box<Diagnostic>> {
 
 /// Reads the Cargo workspace at `context`: its members (`members` globs, less `exclude`; the
 /// root package too when there is one) and the path dependencies between them.
-fn cargo_graph(tree: &Tree, context: &str) -> Result<Graph, Box<Diagnostic>> {
-    let manifest = join(context, "Cargo.toml");
-    let Some(file) = tree.read(&manifest)? else {
-        return Err(Box::new(
-            Diagnostic::new(format!(
-                "there is no Cargo.toml in {}",
-                tree.shown(dir_or_dot(context)).display()
-            ))
-            .help("set `context` to the directory of the Cargo workspace the crate belongs to, or remove `context` to build the crate alone"),
-        ));
+fn cargo_graph(tree: &Tree, context: &RelPath) -> Result<Graph, Box<Diagnostic>> {
+    const HELP: &str = "set `context` to the directory of the Cargo workspace the crate belongs to, or remove `context` to build the crate alone";
+    let Some(file) = tree.read(&context.join_str("Cargo.toml"))? else {
+        return Err(Box::new(no_workspace(
+            tree,
+            context,
+            "there is no Cargo.toml",
+            HELP,
+        )));
     };
     let root = parse_toml(&file)?;
     let Some(ws) = root.get("workspace").filter(|w| w.is_table()) else {
         return Err(Box::new(
             Diagnostic::new(format!("{} has no [workspace] table", file.path.display()))
                 .in_file(&file.path)
-                .help("set `context` to the directory of the Cargo workspace the crate belongs to, or remove `context` to build the crate alone"),
+                .help(HELP),
         ));
     };
     let mut patterns = toml_strings(ws, "members");
@@ -369,20 +358,20 @@ fn cargo_graph(tree: &Tree, context: &str) -> Result<Graph, Box<Diagnostic>> {
             .map(|e| format!("!{e}")),
     );
     let mut all = expand(tree, context, &patterns, &|m| {
-        tree.exists(&join(&join(context, m), "Cargo.toml"))
+        tree.exists(&context.join(m).join_str("Cargo.toml"))
     });
-    if root.contains_key("package") && !all.contains(&String::new()) {
-        all.insert(0, String::new());
+    if root.contains_key("package") && !all.contains(&RelPath::root()) {
+        all.insert(0, RelPath::root());
     }
     // `{ workspace = true }` dependencies take their path from [workspace.dependencies].
-    let shared: BTreeMap<String, String> = ws
+    let shared: BTreeMap<String, RelPath> = ws
         .get("dependencies")
         .and_then(toml::Value::as_table)
         .map(|t| {
             t.iter()
                 .filter_map(|(name, v)| {
-                    let path = v.get("path")?.as_str()?;
-                    Some((name.clone(), normal(path)))
+                    let path = RelPath::normalize(v.get("path")?.as_str()?)?;
+                    Some((name.clone(), path))
                 })
                 .collect()
         })
@@ -390,10 +379,10 @@ fn cargo_graph(tree: &Tree, context: &str) -> Result<Graph, Box<Diagnostic>> {
     let mut edges = BTreeMap::new();
     let mut names = BTreeMap::new();
     for member in &all {
-        let table = if member.is_empty() {
+        let table = if member.is_root() {
             root.clone()
         } else {
-            let Some(file) = tree.read(&join(&join(context, member), "Cargo.toml"))? else {
+            let Some(file) = tree.read(&context.join(member).join_str("Cargo.toml"))? else {
                 continue;
             };
             parse_toml(&file)?
@@ -421,29 +410,23 @@ fn cargo_graph(tree: &Tree, context: &str) -> Result<Graph, Box<Diagnostic>> {
 /// `workspace = true` with a path in `[workspace.dependencies]`), for building: normal and
 /// build dependencies, target-specific ones included.
 fn path_dependencies(
-    member: &str,
+    member: &RelPath,
     table: &toml::Table,
-    shared: &BTreeMap<String, String>,
-    all: &[String],
-) -> Vec<String> {
-    let mut tables: Vec<&toml::Value> = ["dependencies", "build-dependencies"]
-        .iter()
-        .filter_map(|k| table.get(*k))
-        .collect();
+    shared: &BTreeMap<String, RelPath>,
+    all: &[RelPath],
+) -> Vec<RelPath> {
+    let kinds = ["dependencies", "build-dependencies"];
+    let mut tables: Vec<&toml::Value> = kinds.iter().filter_map(|k| table.get(*k)).collect();
     if let Some(targets) = table.get("target").and_then(toml::Value::as_table) {
         for t in targets.values() {
-            tables.extend(
-                ["dependencies", "build-dependencies"]
-                    .iter()
-                    .filter_map(|k| t.get(*k)),
-            );
+            tables.extend(kinds.iter().filter_map(|k| t.get(*k)));
         }
     }
     let mut to = Vec::new();
     for deps in tables.iter().filter_map(|t| t.as_table()) {
         for (name, dep) in deps {
             let target = if let Some(path) = dep.get("path").and_then(toml::Value::as_str) {
-                Some(normal(&format!("{member}/{path}")))
+                RelPath::normalize(&format!("{}/{path}", member.as_str()))
             } else if dep.get("workspace").and_then(toml::Value::as_bool) == Some(true) {
                 shared.get(name).cloned()
             } else {
@@ -457,44 +440,14 @@ fn path_dependencies(
     to
 }
 
-/// A relative path with `.` and `dir/..` folded: `crates/api/../core` → `crates/core`.
-fn normal(path: &str) -> String {
-    let mut out: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                out.pop();
-            }
-            p => out.push(p),
-        }
-    }
-    out.join("/")
-}
-
-/// `dir` relative to `context` (which contains it).
-#[must_use]
-pub fn relative(context: &str, dir: &str) -> String {
-    if context.is_empty() {
-        return dir.to_owned();
-    }
-    if dir == context {
-        return String::new();
-    }
-    dir.strip_prefix(context)
-        .and_then(|r| r.strip_prefix('/'))
-        .unwrap_or(dir)
-        .to_owned()
-}
-
 /// Every member reachable from `start`, dependencies before dependents (depth first, in
 /// name order among siblings), `start` excluded. Cycles are cut.
-fn dependency_order(start: &str, edges: &dyn Fn(&str) -> Vec<String>) -> Vec<String> {
+fn dependency_order(start: &RelPath, edges: &dyn Fn(&RelPath) -> Vec<RelPath>) -> Vec<RelPath> {
     fn visit(
-        node: &str,
-        edges: &dyn Fn(&str) -> Vec<String>,
-        seen: &mut BTreeSet<String>,
-        out: &mut Vec<String>,
+        node: &RelPath,
+        edges: &dyn Fn(&RelPath) -> Vec<RelPath>,
+        seen: &mut BTreeSet<RelPath>,
+        out: &mut Vec<RelPath>,
     ) {
         let mut next = edges(node);
         next.sort();
@@ -505,7 +458,7 @@ fn dependency_order(start: &str, edges: &dyn Fn(&str) -> Vec<String>) -> Vec<Str
             }
         }
     }
-    let mut seen = BTreeSet::from([start.to_owned()]);
+    let mut seen = BTreeSet::from([start.clone()]);
     let mut out = Vec::new();
     visit(start, edges, &mut seen, &mut out);
     out
@@ -514,6 +467,14 @@ fn dependency_order(start: &str, edges: &dyn Fn(&str) -> Vec<String>) -> Vec<Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn p(s: &str) -> RelPath {
+        RelPath::parse(s).unwrap()
+    }
+
+    fn names(list: &[RelPath]) -> Vec<&str> {
+        list.iter().map(RelPath::as_str).collect()
+    }
 
     fn tree(files: &[(&str, &str)]) -> (tempfile::TempDir, Tree) {
         let dir = tempfile::tempdir().unwrap();
@@ -548,13 +509,13 @@ mod tests {
                 r#"{"name": "web", "devDependencies": {"@acme/ui": "*", "vite": "5"}}"#,
             ),
         ]);
-        let m = node_graph(&t, "")
+        let m = node_graph(&t, &RelPath::root())
             .unwrap()
-            .members("", "services/web")
+            .members(&RelPath::root(), &p("services/web"))
             .unwrap();
-        assert_eq!(m.used, ["packages/util", "packages/ui"]);
+        assert_eq!(names(&m.used), ["packages/util", "packages/ui"]);
         assert_eq!(
-            m.all,
+            names(&m.all),
             [
                 "packages/ui",
                 "packages/unused",
@@ -575,23 +536,26 @@ mod tests {
             ("apps/api/package.json", r#"{"name": "api"}"#),
             ("apps/legacy/package.json", r#"{"name": "legacy"}"#),
         ]);
-        let m = node_graph(&t, "").unwrap().members("", "apps/api").unwrap();
-        assert_eq!(m.all, ["apps/api"]);
+        let m = node_graph(&t, &RelPath::root())
+            .unwrap()
+            .members(&RelPath::root(), &p("apps/api"))
+            .unwrap();
+        assert_eq!(names(&m.all), ["apps/api"]);
         assert!(m.used.is_empty());
     }
 
     #[test]
     fn not_a_workspace_or_not_a_member() {
         let (_d, t) = tree(&[("package.json", r#"{"name": "solo"}"#)]);
-        let e = node_graph(&t, "").unwrap_err();
+        let e = node_graph(&t, &RelPath::root()).unwrap_err();
         assert!(e.message.contains("declares no workspace"), "{}", e.message);
         let (_d, t) = tree(&[
             ("package.json", r#"{"workspaces": ["apps/*"]}"#),
             ("tools/x/package.json", r#"{"name": "x"}"#),
         ]);
-        let e = node_graph(&t, "")
+        let e = node_graph(&t, &RelPath::root())
             .unwrap()
-            .members("", "tools/x")
+            .members(&RelPath::root(), &p("tools/x"))
             .unwrap_err();
         assert!(e.message.contains("is not a member"), "{}", e.message);
     }
@@ -613,12 +577,12 @@ mod tests {
             ),
             ("libs/other/go.mod", "module example.com/other\n\ngo 1.24\n"),
         ]);
-        let m = go_graph(&t, "")
+        let m = go_graph(&t, &RelPath::root())
             .unwrap()
-            .members("", "services/api")
+            .members(&RelPath::root(), &p("services/api"))
             .unwrap();
-        assert_eq!(m.used, ["libs/log"]);
-        assert_eq!(m.all, ["libs/log", "libs/other", "services/api"]);
+        assert_eq!(names(&m.used), ["libs/log"]);
+        assert_eq!(names(&m.all), ["libs/log", "libs/other", "services/api"]);
         assert_eq!(m.external, ["golang.org/x/text@v0.14.0"]);
     }
 
@@ -637,20 +601,23 @@ mod tests {
             ),
             ("crates/old/Cargo.toml", "[package]\nname = \"old\"\n"),
         ]);
-        let g = cargo_graph(&t, "").unwrap();
-        let m = g.members("", "crates/server").unwrap();
-        assert_eq!(m.used, ["crates/core", "crates/util"]);
-        assert_eq!(m.all, ["crates/core", "crates/server", "crates/util"]);
+        let g = cargo_graph(&t, &RelPath::root()).unwrap();
+        let m = g.members(&RelPath::root(), &p("crates/server")).unwrap();
+        assert_eq!(names(&m.used), ["crates/core", "crates/util"]);
+        assert_eq!(
+            names(&m.all),
+            ["crates/core", "crates/server", "crates/util"]
+        );
         assert_eq!(m.package.as_deref(), Some("shop-server"));
     }
 
     #[test]
     fn cycles_are_cut() {
-        let edges = |n: &str| match n {
-            "a" => vec!["b".to_owned()],
-            "b" => vec!["a".to_owned(), "c".to_owned()],
+        let edges = |n: &RelPath| match n.as_str() {
+            "a" => vec![p("b")],
+            "b" => vec![p("a"), p("c")],
             _ => vec![],
         };
-        assert_eq!(dependency_order("a", &edges), ["c", "b"]);
+        assert_eq!(names(&dependency_order(&p("a"), &edges)), ["c", "b"]);
     }
 }

@@ -1,0 +1,338 @@
+//! The part of a service only its stack has: one builder per stack, each reading only the
+//! keys that apply to it (the others were refused by the applicability check).
+
+use std::path::Path;
+
+use super::defaults::{self, CARGO_LOCKFILE, DEFAULT_NODE_OUTPUT, GO_LOCKFILE};
+use super::resolve::{Paths, Resolver};
+use super::{
+    BinaryRuntime, Go, Lockfile, NodeDeps, NodePm, NodeServer, NodeStatic, Python, PythonPm,
+    Runtime, Rust, StackModel, StaticSite,
+};
+use crate::relpath::RelPath;
+use crate::spec::{PackageManager, RuntimeBase, Stack};
+
+/// What the stack's part needs that is checked before the service's paths: the package
+/// manager, the lockfile and the command.
+pub(super) struct StackInputs {
+    pm: PackageManager,
+    lockfile: Lockfile,
+    start: Vec<String>,
+    runtime: Runtime,
+}
+
+/// The package managers a stack can use, its own first.
+fn package_managers(stack: Stack) -> &'static [PackageManager] {
+    match stack {
+        Stack::NodeStatic | Stack::NodeServer => &[
+            PackageManager::Npm,
+            PackageManager::Yarn,
+            PackageManager::Pnpm,
+        ],
+        Stack::Python => &[
+            PackageManager::Pip,
+            PackageManager::Uv,
+            PackageManager::Poetry,
+            PackageManager::Pdm,
+            PackageManager::Pipenv,
+        ],
+        Stack::Go => &[PackageManager::Go],
+        Stack::Rust => &[PackageManager::Cargo],
+        Stack::Static => &[PackageManager::Npm],
+    }
+}
+
+/// The package manager a lockfile belongs to, by its name.
+fn lockfile_owner(lockfile: &RelPath) -> Option<PackageManager> {
+    match lockfile.file_name() {
+        "package-lock.json" | "npm-shrinkwrap.json" => Some(PackageManager::Npm),
+        "yarn.lock" => Some(PackageManager::Yarn),
+        "pnpm-lock.yaml" => Some(PackageManager::Pnpm),
+        "uv.lock" => Some(PackageManager::Uv),
+        "poetry.lock" => Some(PackageManager::Poetry),
+        "pdm.lock" => Some(PackageManager::Pdm),
+        "Pipfile.lock" => Some(PackageManager::Pipenv),
+        f if Path::new(f)
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("txt")) =>
+        {
+            Some(PackageManager::Pip)
+        }
+        _ => None,
+    }
+}
+
+impl Resolver<'_> {
+    /// The final image of the stack: nginx, the language's image, or for compiled stacks
+    /// what `runtime` says.
+    pub(super) fn stack_runtime(&mut self) -> Runtime {
+        let stack = self.stack();
+        match stack {
+            Stack::NodeStatic | Stack::Static => Runtime::Nginx,
+            Stack::NodeServer | Stack::Python => Runtime::Language,
+            Stack::Go | Stack::Rust => match self.spec.runtime {
+                Some(RuntimeBase::Scratch) if stack == Stack::Rust => {
+                    self.error(
+                        &["runtime"],
+                        "a Rust binary needs the C library, which `scratch` lacks",
+                        "use `runtime = \"distroless\"` (the smallest with a C library) or `\"slim\"`",
+                    );
+                    Runtime::Distroless
+                }
+                Some(RuntimeBase::Scratch) => Runtime::Scratch,
+                Some(RuntimeBase::Distroless) => Runtime::Distroless,
+                Some(RuntimeBase::Slim) => Runtime::Slim,
+                None => defaults::binary_runtime(stack).into(),
+            },
+        }
+    }
+
+    /// The checks of the stack's own keys that come before the service's paths.
+    pub(super) fn stack_inputs(&mut self, runtime: Runtime) -> StackInputs {
+        if self.stack() == Stack::Go && self.spec.cgo == Some(true) && !runtime.has_shell() {
+            self.error(
+                &["cgo"],
+                "a cgo binary needs the C library, which the `scratch` and `distroless` runtimes lack",
+                "set `runtime = \"slim\"`, or remove `cgo` to build a static binary",
+            );
+        }
+        let pm = self.package_manager();
+        let lockfile = self.lockfile(pm);
+        let start = self.start();
+        StackInputs {
+            pm,
+            lockfile,
+            start,
+            runtime,
+        }
+    }
+
+    fn package_manager(&mut self) -> PackageManager {
+        let stack = self.stack();
+        let allowed = package_managers(stack);
+        if let Some(pm) = self.spec.package_manager {
+            if !allowed.contains(&pm) {
+                let list = allowed
+                    .iter()
+                    .map(|p| p.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                self.error(
+                    &["package-manager"],
+                    format!(
+                        "package manager `{}` does not fit stack `{}`",
+                        pm.as_str(),
+                        stack.as_str()
+                    ),
+                    format!("use one of: {list}"),
+                );
+            }
+            return pm;
+        }
+        let lockfile = self.spec.lockfile.clone();
+        match lockfile.as_ref().and_then(lockfile_owner) {
+            Some(pm) if allowed.contains(&pm) => pm,
+            Some(pm) => {
+                self.error(
+                    &["lockfile"],
+                    format!(
+                        "lockfile `{}` belongs to {}, which does not fit stack `{}`",
+                        lockfile.unwrap_or_default(),
+                        pm.as_str(),
+                        stack.as_str()
+                    ),
+                    "name the lockfile of the service's own package manager",
+                );
+                allowed[0]
+            }
+            None => {
+                let installs =
+                    matches!(stack, Stack::NodeStatic | Stack::NodeServer | Stack::Python);
+                if lockfile.is_some() && installs {
+                    self.error(
+                        &["lockfile"],
+                        "cannot tell the package manager from the lockfile's name",
+                        "set `package-manager` too",
+                    );
+                }
+                allowed[0]
+            }
+        }
+    }
+
+    /// The lockfile as written, relative to the service's directory: `lockfile`, or the
+    /// package manager's own.
+    fn lockfile(&self, pm: PackageManager) -> Lockfile {
+        if let Some(path) = &self.spec.lockfile {
+            return Lockfile {
+                path: path.clone(),
+                optional: false,
+            };
+        }
+        let (path, optional) = if let Some(node) = NodePm::from_spec(pm) {
+            (defaults::node_lockfile(node), false)
+        } else if let Some(python) = PythonPm::from_spec(pm) {
+            (defaults::python_lockfile(python), false)
+        } else if pm == PackageManager::Go {
+            (RelPath::from_normal(GO_LOCKFILE), true)
+        } else {
+            (RelPath::from_normal(CARGO_LOCKFILE), false)
+        };
+        Lockfile { path, optional }
+    }
+
+    /// The stack's start command, required where the stack has no default.
+    fn start(&mut self) -> Vec<String> {
+        let stack = self.stack();
+        let start = self
+            .spec
+            .start
+            .as_ref()
+            .map(|c| c.args().to_vec())
+            .unwrap_or_default();
+        if start.is_empty() && matches!(stack, Stack::NodeServer | Stack::Python) {
+            let example = match stack {
+                Stack::NodeServer => "start = [\"node\", \"dist/server.js\"]",
+                _ => "start = [\"gunicorn\", \"--bind\", \"0.0.0.0:8080\", \"app:app\"]",
+            };
+            self.error(
+                &[],
+                format!("stack `{}` needs a `start` command", stack.as_str()),
+                format!("add the command that starts the app, for example `{example}`"),
+            );
+        }
+        start
+    }
+
+    /// The build output: `output-dir`, or the stack's default, relative to the context.
+    fn output_dir(&mut self, paths: &Paths) -> RelPath {
+        let stack = self.stack();
+        let written = self.spec.output_dir.clone();
+        let dir = written.unwrap_or_else(|| {
+            if stack == Stack::Static {
+                RelPath::root()
+            } else {
+                RelPath::from_normal(DEFAULT_NODE_OUTPUT)
+            }
+        });
+        if dir.is_root() && stack != Stack::Static {
+            self.error(
+                &["output-dir"],
+                "`output-dir` cannot be the service directory itself",
+                "name the directory the build writes, for example `dist`",
+            );
+        }
+        paths.in_context(&dir)
+    }
+
+    /// The part of the service only its stack has.
+    pub(super) fn stack_model(
+        &mut self,
+        inputs: StackInputs,
+        builder_image: String,
+        paths: &Paths,
+    ) -> Option<StackModel> {
+        let StackInputs {
+            pm,
+            lockfile,
+            start,
+            runtime,
+        } = inputs;
+        let stack = self.stack();
+        let output_dir = matches!(stack, Stack::NodeStatic | Stack::NodeServer | Stack::Static)
+            .then(|| self.output_dir(paths));
+        let binary_runtime = match runtime {
+            Runtime::Scratch => BinaryRuntime::Scratch,
+            Runtime::Distroless => BinaryRuntime::Distroless,
+            _ => BinaryRuntime::Slim,
+        };
+        match stack {
+            Stack::NodeStatic | Stack::NodeServer => {
+                let deps = NodeDeps {
+                    pm: NodePm::from_spec(pm)?,
+                    lockfile,
+                    install: self.spec.install.as_ref().map(ToString::to_string),
+                };
+                let output_dir = output_dir?;
+                let build = self.spec.build.as_ref().map(ToString::to_string);
+                Some(if stack == Stack::NodeStatic {
+                    StackModel::NodeStatic(NodeStatic {
+                        build: build.unwrap_or_else(|| {
+                            defaults::node_build(deps.pm, paths.workspace.as_ref())
+                        }),
+                        builder_image,
+                        deps,
+                        output_dir,
+                        spa: self.spec.spa.unwrap_or(false),
+                    })
+                } else {
+                    StackModel::NodeServer(NodeServer {
+                        builder_image,
+                        deps,
+                        build,
+                        output_dir,
+                        start,
+                    })
+                })
+            }
+            Stack::Go => Some(self.go(builder_image, lockfile, binary_runtime, paths)),
+            Stack::Python => Some(StackModel::Python(Python {
+                builder_image,
+                pm: PythonPm::from_spec(pm)?,
+                lockfile,
+                install: self.spec.install.as_ref().map(ToString::to_string),
+                start,
+            })),
+            Stack::Rust => Some(StackModel::Rust(Rust {
+                builder_image,
+                lockfile,
+                // A crate's binary is named after its package unless it says otherwise.
+                bin: self.spec.bin.as_ref().map_or_else(
+                    || {
+                        paths
+                            .workspace
+                            .as_ref()
+                            .and_then(|w| w.package.clone())
+                            .unwrap_or_else(|| self.name.to_owned())
+                    },
+                    ToString::to_string,
+                ),
+                runtime: binary_runtime,
+            })),
+            Stack::Static => Some(StackModel::Static(StaticSite {
+                site: output_dir?,
+                spa: self.spec.spa.unwrap_or(false),
+            })),
+        }
+    }
+
+    fn go(
+        &mut self,
+        builder_image: String,
+        lockfile: Lockfile,
+        runtime: BinaryRuntime,
+        paths: &Paths,
+    ) -> StackModel {
+        let vendor = self.spec.vendor.unwrap_or(false);
+        if vendor && paths.workspace.is_some() {
+            self.error(
+                &["vendor"],
+                "`vendor = true` is not supported for a service built from its `go.work` root",
+                "remove `vendor` to download modules, or remove `context` to build the module alone",
+            );
+        }
+        let main = paths.in_context(&self.spec.main.clone().unwrap_or_default());
+        StackModel::Go(Go {
+            builder_image,
+            lockfile,
+            main: if main.is_root() {
+                ".".to_owned()
+            } else {
+                format!("./{}", main.as_str())
+            },
+            vendor,
+            cgo: self.spec.cgo.unwrap_or(false),
+            runtime,
+        })
+    }
+}
