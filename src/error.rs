@@ -25,7 +25,7 @@ pub enum Error {
     /// Generated files differ from what `mbgen render` would write.
     #[error("{0}")]
     Stale(Box<Diagnostic>),
-    #[error("cannot {action} {}: {source}", path.display())]
+    #[error("cannot {action} {}: {}", path.display(), io_reason(source))]
     Io {
         action: &'static str,
         path: PathBuf,
@@ -34,6 +34,13 @@ pub enum Error {
     /// A built-in template failed on its own: a bug in mbgen.
     #[error("internal error: {0}\nThis is a bug in mbgen. Please report it, with the mbgen.toml that triggers it.")]
     Template(RenderError),
+}
+
+/// What went wrong in an I/O error, without the path that the message around it names: the
+/// operating system's reason.
+#[must_use]
+pub(crate) fn io_reason(e: &std::io::Error) -> String {
+    std::error::Error::source(e).map_or_else(|| e.to_string(), ToString::to_string)
 }
 
 impl Error {

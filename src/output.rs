@@ -3,7 +3,7 @@
 //! Nothing is written until every target has been checked, so a refused file leaves the
 //! others untouched too; each file is written to a temporary sibling and renamed over.
 
-use std::fs;
+use fs_err as fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 

@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::fs;
+use fs_err as fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

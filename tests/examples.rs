@@ -35,7 +35,7 @@ fn variant_snapshots() {
 fn committed_output_is_current() {
     for dir in common::examples() {
         for f in render_example(&dir) {
-            let on_disk = std::fs::read_to_string(dir.join(&f.path)).unwrap_or_default();
+            let on_disk = fs_err::read_to_string(dir.join(&f.path)).unwrap_or_default();
             assert!(
                 on_disk == f.contents,
                 "{} is stale: run `cargo run -- render {}`",

@@ -197,7 +197,7 @@ fn hostile_specs_never_break_out() {
             assert!(!file.contents.contains('\0'), "case {case}: NUL in output");
             if file.path.to_string_lossy().ends_with("Dockerfile") {
                 let path = scratch.path().join(format!("case-{case}.Dockerfile"));
-                std::fs::write(&path, &file.contents).unwrap();
+                fs_err::write(&path, &file.contents).unwrap();
                 accepted.push((path, file.contents, spec.clone(), text.clone()));
             } else {
                 // Every pattern is one line of its own: none can smuggle another in.

@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::fs;
+use fs_err as fs;
 use std::path::PathBuf;
 
 use common::{mbgen, run};

@@ -103,7 +103,7 @@ fn schema_directive() -> String {
 
 /// The descriptions of a service's keys in the committed schema.
 fn service_key_description(key: &str) -> String {
-    let text = std::fs::read_to_string(common::root().join("schemas/mbgen.schema.json")).unwrap();
+    let text = fs_err::read_to_string(common::root().join("schemas/mbgen.schema.json")).unwrap();
     let schema: Value = serde_json::from_str(&text).unwrap();
     let service = schema["properties"]["services"]["patternProperties"]
         .as_object()
@@ -164,7 +164,7 @@ struct Server {
 impl Server {
     fn start(taplo: &Path) -> Self {
         let workspace = tempfile::tempdir().unwrap();
-        let stderr = std::fs::File::create(workspace.path().join("taplo.log")).unwrap();
+        let stderr = fs_err::File::create(workspace.path().join("taplo.log")).unwrap();
         let mut child = Command::new(taplo)
             .args(["lsp", "stdio"])
             .current_dir(workspace.path())
@@ -179,7 +179,7 @@ impl Server {
             .env_remove("RUST_LIB_BACKTRACE")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(stderr)
+            .stderr(stderr.into_parts().0)
             .spawn()
             .unwrap_or_else(|e| panic!("{} starts: {e}", taplo.display()));
         let stdin = child.stdin.take().unwrap();
@@ -346,7 +346,7 @@ impl Server {
             .child
             .wait()
             .map_or_else(|e| e.to_string(), |s| s.to_string());
-        let log = std::fs::read(self.workspace.path().join("taplo.log")).unwrap_or_default();
+        let log = fs_err::read(self.workspace.path().join("taplo.log")).unwrap_or_default();
         let log = String::from_utf8_lossy(&log);
         let lines: Vec<&str> = log
             .lines()

@@ -4,8 +4,8 @@
 
 mod common;
 
+use fs_err as fs;
 use std::fmt::Write as _;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use common::{mbgen, run};

@@ -7,10 +7,10 @@ fn committed_schema_is_current() {
     let path = common::root().join(mbgen::SCHEMA_PATH);
     let generated = mbgen::schema_json();
     if std::env::var_os("MBGEN_UPDATE_SCHEMA").is_some() {
-        std::fs::write(&path, &generated).unwrap();
+        fs_err::write(&path, &generated).unwrap();
         return;
     }
-    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    let committed = fs_err::read_to_string(&path).unwrap_or_default();
     if committed != generated {
         let diff = similar::TextDiff::from_lines(&committed, &generated)
             .unified_diff()

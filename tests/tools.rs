@@ -92,7 +92,7 @@ fn buildkit_parses_the_intended_instructions() {
             }
         }
         assert!(
-            !std::fs::read_to_string(&file)
+            !fs_err::read_to_string(&file)
                 .unwrap()
                 .starts_with("# syntax="),
             "{file}: no syntax directive"
@@ -141,7 +141,7 @@ fn taplo_reports_typos_and_bad_enum_values() {
         ),
     ] {
         let path = dir.path().join(name);
-        std::fs::write(&path, format!("#:schema {}\n{text}", schema.display())).unwrap();
+        fs_err::write(&path, format!("#:schema {}\n{text}", schema.display())).unwrap();
         let out = Command::new(&taplo)
             .args(["lint", "--no-auto-config"])
             .arg(&path)
@@ -164,8 +164,8 @@ fn workspace_files(scratch: &Path, kind: FileKind) -> Vec<(Project, PathBuf, Pat
         let mut found = None;
         for file in files {
             let target = scratch.join(&stem).join(&file.path);
-            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-            std::fs::write(&target, &file.contents).unwrap();
+            fs_err::create_dir_all(target.parent().unwrap()).unwrap();
+            fs_err::write(&target, &file.contents).unwrap();
             if file.kind == kind {
                 found = Some(target);
             }
@@ -270,7 +270,7 @@ fn docker_compose_config_accepts_every_compose_file() {
     // A value that Compose interpolated would hold this home directory, or be reported as
     // unset.
     let home = scratch.path().join("home-INTERPOLATED");
-    std::fs::create_dir_all(&home).unwrap();
+    fs_err::create_dir_all(&home).unwrap();
     for (project, root, path) in workspace_files(scratch.path(), FileKind::Compose) {
         let compose_file = project.compose_file().unwrap();
         let config = |args: &[&str]| {

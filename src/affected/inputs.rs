@@ -82,7 +82,7 @@ impl Inputs {
 
 #[cfg(test)]
 mod tests {
-    use std::fs;
+    use fs_err as fs;
     use std::path::Path;
 
     use super::*;

@@ -42,7 +42,7 @@ pub(super) fn run(args: AddArgs) -> Result<(), Error> {
     let fs = DiskFs::new(&config.root).map_err(|e| Error::from(*e))?;
     let options = Options {
         go_main: settings.main,
-        root_name: std::fs::canonicalize(&config.root)
+        root_name: fs_err::canonicalize(&config.root)
             .ok()
             .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned())),
     };
@@ -85,7 +85,7 @@ fn path_in_project(root: &Path, dir: &Path) -> Result<String, Error> {
                 .into(),
         );
     }
-    let canonical = |p: &Path| std::fs::canonicalize(p).map_err(Error::io("read", p.to_owned()));
+    let canonical = |p: &Path| fs_err::canonicalize(p).map_err(Error::io("read", p.to_owned()));
     let (root_abs, dir_abs) = (canonical(root)?, canonical(dir)?);
     let Ok(rel) = dir_abs.strip_prefix(&root_abs) else {
         return Err(Diagnostic::new(format!(

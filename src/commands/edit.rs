@@ -60,8 +60,7 @@ impl ConfigFile {
             );
         }
         let existing = if file.is_file() {
-            let text =
-                std::fs::read_to_string(&file).map_err(Error::io("read", display.clone()))?;
+            let text = fs_err::read_to_string(&file).map_err(Error::io("read", display.clone()))?;
             let loaded = spec::parse(&text, &display)?;
             Some((text, loaded))
         } else {
@@ -179,7 +178,7 @@ impl ConfigFile {
     /// mbgen's schema, which [`ConfigFile::write`] would have to replace.
     fn check_schema_copy(&self) -> Result<(), Error> {
         let target = self.root.join(DEFAULT_SCHEMA);
-        match std::fs::read_to_string(&target) {
+        match fs_err::read_to_string(&target) {
             // How `init` recognises the schema it writes.
             Ok(text) if !text.contains("\"title\": \"mbgen.toml\"") => Err(Diagnostic::new(
                 format!(

@@ -42,7 +42,7 @@ pub(super) fn run(args: InitArgs) -> Result<(), Error> {
         && !json
         && std::io::stdin().is_terminal()
         && std::io::stderr().is_terminal();
-    let root_name = std::fs::canonicalize(&dir)
+    let root_name = fs_err::canonicalize(&dir)
         .ok()
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()));
     let settings = Settings {
@@ -190,7 +190,7 @@ pub(super) fn write_schema_copy(dir: &Path, schema: &str) -> Result<(), Error> {
     }
     let target = dir.join(schema);
     let contents = crate::schema::schema_json();
-    if let Ok(existing) = std::fs::read_to_string(&target) {
+    if let Ok(existing) = fs_err::read_to_string(&target) {
         if existing == contents {
             return Ok(());
         }
@@ -258,7 +258,7 @@ fn print_summary(report: &Report) {
 fn warn_hand_written_dockerfiles(dir: &Path, report: &Report) {
     for p in &report.services {
         let dockerfile = dir.join(p.path.as_str()).join("Dockerfile");
-        let Ok(text) = std::fs::read_to_string(&dockerfile) else {
+        let Ok(text) = fs_err::read_to_string(&dockerfile) else {
             continue;
         };
         if !crate::output::is_generated(&text) {

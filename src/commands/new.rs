@@ -1,7 +1,7 @@
 //! `mbgen new`: create a service from a built-in starter app and add it to `mbgen.toml`.
 
+use fs_err as fs;
 use std::collections::BTreeSet;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::edit::{relative_path, ConfigFile};

@@ -10,6 +10,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::error::io_reason;
 pub(crate) use crate::manifest::is_skipped_dir;
 
 /// How deep the walk goes; manifests of deployable apps sit far above this.
@@ -89,7 +90,7 @@ impl Fs for DiskFs {
     }
 
     fn read(&self, path: &str) -> io::Result<String> {
-        std::fs::read_to_string(self.root.join(path))
+        fs_err::read_to_string(self.root.join(path))
     }
 
     fn is_file(&self, path: &str) -> bool {
@@ -221,7 +222,8 @@ impl<'a> Dir<'a> {
             Ok(text) => Ok(Some(SourceFile::new(path, text))),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Box::new(
-                Diagnostic::new(format!("cannot read {path}: {e}")).in_file(Path::new(&path)),
+                Diagnostic::new(format!("cannot read {path}: {}", io_reason(&e)))
+                    .in_file(Path::new(&path)),
             )),
         }
     }

@@ -10,6 +10,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::error::io_reason;
 use crate::manifest::glob::MemberPatterns;
 use crate::manifest::go_mod::{GoMod, GoWork};
 use crate::manifest::package_json::PackageJson;
@@ -68,7 +69,7 @@ impl Tree {
             Err(e) => Err(Box::new(Diagnostic::new(format!(
                 "cannot read {}: {}",
                 self.shown(rel).display(),
-                std::error::Error::source(&e).map_or_else(|| e.to_string(), ToString::to_string)
+                io_reason(&e)
             )))),
         }
     }
@@ -480,8 +481,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         for (path, text) in files {
             let p = dir.path().join(path);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, text).unwrap();
+            fs_err::create_dir_all(p.parent().unwrap()).unwrap();
+            fs_err::write(p, text).unwrap();
         }
         let t = Tree::new(dir.path(), Path::new(""));
         (dir, t)

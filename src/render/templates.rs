@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::error::io_reason;
 use crate::spec::value::TemplateName;
 use crate::spec::Stack;
 
@@ -149,18 +150,22 @@ impl ProjectTemplates {
         problems: &mut Diagnostics,
     ) {
         let shown = self.dir.join(prefix);
-        let entries = match std::fs::read_dir(dir) {
+        let entries = match fs_err::read_dir(dir) {
             Ok(entries) => entries,
             Err(e) => {
                 problems.push(
-                    Diagnostic::new(format!("cannot read {}: {e}", shown.display()))
-                        .in_file(&shown),
+                    Diagnostic::new(format!(
+                        "cannot read {}: {}",
+                        shown.display(),
+                        io_reason(&e)
+                    ))
+                    .in_file(&shown),
                 );
                 return;
             }
         };
         let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
-        entries.sort_by_key(std::fs::DirEntry::file_name);
+        entries.sort_by_key(fs_err::DirEntry::file_name);
         for entry in entries {
             let file_name = entry.file_name().to_string_lossy().into_owned();
             if file_name.starts_with('.') {
@@ -186,7 +191,7 @@ impl ProjectTemplates {
                 ));
                 continue;
             }
-            match std::fs::read(&path) {
+            match fs_err::read(&path) {
                 Ok(bytes) => match String::from_utf8(bytes) {
                     Ok(text) => {
                         files.insert(name, text);
@@ -202,8 +207,9 @@ impl ProjectTemplates {
                 },
                 Err(e) => problems.push(
                     Diagnostic::new(format!(
-                        "cannot read {}: {e}",
-                        self.dir.join(&name).display()
+                        "cannot read {}: {}",
+                        self.dir.join(&name).display(),
+                        io_reason(&e)
                     ))
                     .in_file(&self.dir.join(&name)),
                 ),
@@ -291,19 +297,19 @@ mod tests {
     fn reads_a_directory_without_hidden_or_unusable_files() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        std::fs::create_dir_all(root.join("parts")).unwrap();
-        std::fs::create_dir_all(root.join("mbgen")).unwrap();
-        std::fs::write(root.join(GO), "go").unwrap();
-        std::fs::write(root.join("parts/labels.j2"), "l").unwrap();
-        std::fs::write(root.join(".go.Dockerfile.j2.swp"), "").unwrap();
-        std::fs::write(root.join("with space.j2"), "").unwrap();
-        std::fs::write(root.join("mbgen/go.Dockerfile.j2"), "").unwrap();
+        fs_err::create_dir_all(root.join("parts")).unwrap();
+        fs_err::create_dir_all(root.join("mbgen")).unwrap();
+        fs_err::write(root.join(GO), "go").unwrap();
+        fs_err::write(root.join("parts/labels.j2"), "l").unwrap();
+        fs_err::write(root.join(".go.Dockerfile.j2.swp"), "").unwrap();
+        fs_err::write(root.join("with space.j2"), "").unwrap();
+        fs_err::write(root.join("mbgen/go.Dockerfile.j2"), "").unwrap();
         let t = ProjectTemplates::read(root, Path::new("t")).unwrap();
         assert_eq!(t.names().collect::<Vec<_>>(), [GO, "parts/labels.j2"]);
         let ignored: Vec<&str> = t.ignored().iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(ignored, ["mbgen/go.Dockerfile.j2", "with space.j2"]);
         assert_eq!(t.path_of(GO), Path::new("t").join(GO));
-        std::fs::write(root.join("bad.j2"), [0xff, 0xfe]).unwrap();
+        fs_err::write(root.join("bad.j2"), [0xff, 0xfe]).unwrap();
         let err = ProjectTemplates::read(root, Path::new("t")).unwrap_err();
         assert!(err.to_string().contains("not UTF-8"), "{err}");
         let missing = ProjectTemplates::read(&root.join("nope"), Path::new("n")).unwrap();

@@ -14,6 +14,7 @@ use toml::de::{DeTable, DeValue};
 
 use super::ConfigSpec;
 use crate::diagnostic::{suggest, Diagnostic, Diagnostics, SourceFile};
+use crate::error::io_reason;
 
 /// A parsed `mbgen.toml` with what is needed to point into it.
 #[derive(Debug)]
@@ -101,7 +102,7 @@ impl KeyIndex {
 
 /// Reads and parses `mbgen.toml`. `display_path` is how the file is named in messages.
 pub(crate) fn load(path: &Path, display_path: &Path) -> Result<LoadedConfig, Diagnostics> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match fs_err::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(Diagnostic::new(format!("no {} here", display_path.display()))
@@ -110,11 +111,13 @@ pub(crate) fn load(path: &Path, display_path: &Path) -> Result<LoadedConfig, Dia
                 .into());
         }
         Err(e) => {
-            return Err(
-                Diagnostic::new(format!("cannot read {}: {e}", display_path.display()))
-                    .in_file(display_path)
-                    .into(),
-            )
+            return Err(Diagnostic::new(format!(
+                "cannot read {}: {}",
+                display_path.display(),
+                io_reason(&e)
+            ))
+            .in_file(display_path)
+            .into())
         }
     };
     parse(&text, display_path)

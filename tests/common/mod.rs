@@ -31,7 +31,7 @@ pub(crate) fn run(cmd: &mut Command) -> String {
 
 /// The example directories, sorted.
 pub(crate) fn examples() -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root().join("examples"))
+    let mut dirs: Vec<PathBuf> = fs_err::read_dir(root().join("examples"))
         .expect("examples/ exists")
         .map(|e| e.expect("readable entry").path())
         .filter(|p| p.join("mbgen.toml").is_file())
@@ -42,7 +42,7 @@ pub(crate) fn examples() -> Vec<PathBuf> {
 
 /// Loads and resolves an `mbgen.toml`.
 pub(crate) fn resolve_config(path: &Path) -> mbgen::Project {
-    let text = std::fs::read_to_string(path).unwrap();
+    let text = fs_err::read_to_string(path).unwrap();
     let dir = path.parent().expect("a file in a directory");
     mbgen::Project::from_text(&text, dir).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -70,13 +70,13 @@ pub(crate) fn variant_name(path: &Path) -> String {
 /// The variant configurations in tests/variants, then the workspace trees in
 /// tests/workspaces (an `mbgen.toml` with the manifests it reads), sorted.
 pub(crate) fn variants() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("tests/variants"))
+    let mut files: Vec<PathBuf> = fs_err::read_dir(root().join("tests/variants"))
         .expect("tests/variants exists")
         .map(|e| e.expect("readable entry").path())
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))
         .collect();
     files.sort();
-    let mut trees: Vec<PathBuf> = std::fs::read_dir(root().join("tests/workspaces"))
+    let mut trees: Vec<PathBuf> = fs_err::read_dir(root().join("tests/workspaces"))
         .expect("tests/workspaces exists")
         .map(|e| e.expect("readable entry").path().join("mbgen.toml"))
         .filter(|p| p.is_file())
@@ -102,7 +102,7 @@ pub(crate) fn all_dockerfiles(scratch: &Path) -> Vec<PathBuf> {
             if file.kind == mbgen::FileKind::Dockerfile {
                 // A variant may have several services: one file each.
                 let target = scratch.join(format!("{stem}.{}.Dockerfile", file.service));
-                std::fs::write(&target, &file.contents).unwrap();
+                fs_err::write(&target, &file.contents).unwrap();
                 out.push(target);
             }
         }
@@ -184,14 +184,14 @@ pub(crate) fn python_tool<T: serde::de::DeserializeOwned>(
 
 /// Copies a directory tree.
 pub(crate) fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
+    fs_err::create_dir_all(to).unwrap();
+    for entry in fs_err::read_dir(from).unwrap() {
         let entry = entry.unwrap();
         let target = to.join(entry.file_name());
         if entry.file_type().unwrap().is_dir() {
             copy_dir(&entry.path(), &target);
         } else {
-            std::fs::copy(entry.path(), target).unwrap();
+            fs_err::copy(entry.path(), target).unwrap();
         }
     }
 }

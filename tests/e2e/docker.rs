@@ -3,7 +3,7 @@
 //! Every child process runs in its own process group and is killed (the whole group, by its
 //! id) when it outlives its time limit, so a hung `docker build` or `npm` never hangs the suite.
 
-use std::fs::File;
+use fs_err::File;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::os::unix::process::CommandExt;
@@ -110,8 +110,8 @@ pub(crate) fn run_logged(
         .try_clone()
         .map_err(|e| format!("{}: {e}", log.display()))?;
     cmd.stdin(Stdio::null())
-        .stdout(file)
-        .stderr(file2)
+        .stdout(file.into_parts().0)
+        .stderr(file2.into_parts().0)
         .process_group(0);
     let mut child = cmd
         .spawn()

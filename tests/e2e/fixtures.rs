@@ -8,7 +8,7 @@
 //! command-line tool is only built), and runs unprivileged. There is no source or dependency
 //! change: the examples' cases check caching.
 
-use std::fs;
+use fs_err as fs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 

@@ -46,8 +46,8 @@ mod services;
 mod starters;
 mod workspace;
 
+use fs_err as fs;
 use std::collections::{BTreeMap, HashSet};
-use std::fs;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};

@@ -3,8 +3,8 @@
 //! unprivileged user. Shared by the cases that build several services (the workspace, the
 //! realistic fixtures, the starters).
 
+use fs_err as fs;
 use std::collections::BTreeMap;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;

@@ -8,8 +8,8 @@
 //! change re-runs the install; and `docker-compose build` builds the workspace from the
 //! generated Compose file.
 
+use fs_err as fs;
 use std::fmt::Write as _;
-use std::fs;
 use std::io::Write as IoWrite;
 use std::path::Path;
 use std::process::Command;

@@ -1,0 +1,389 @@
+//! Node: `package.json`, its lockfile, and the framework, which decides between a static
+//! site served by nginx (`node-static`) and a server (`node-server`).
+//!
+//! [`package_manager`] reads the lockfile, the package manager and the Node version;
+//! [`frameworks`] tells a static site from a server by the framework; [`start`] finds how a
+//! server starts (its scripts, entry file and port).
+
+mod frameworks;
+mod package_manager;
+mod start;
+
+use crate::detect::{Detector, Dir, Options, Outcome, Proposal, Value};
+use crate::diagnostic::Diagnostic;
+use crate::manifest::package_json::PackageJson;
+use crate::relpath::RelPath;
+use crate::spec::{ServiceKey, Stack};
+use frameworks::{classify, App, Kind, Server};
+
+const DEFAULT_OUTPUT: &str = "the default output of the build";
+
+use package_manager::{package_manager, version, Pm};
+use start::{entry_path, output_dir, port_in_code, reads_port_env};
+
+#[derive(Debug)]
+pub(crate) struct Node;
+
+impl Detector for Node {
+    fn name(&self) -> &'static str {
+        "node"
+    }
+
+    fn looks_for(&self) -> &'static str {
+        "package.json with a front-end build (Vite, Next.js, Angular, Vue CLI, Astro, SvelteKit, Create React App...), a server framework (Express, Fastify, NestJS...), a `start` script or a `main` server file"
+    }
+
+    fn detect(&self, dir: Dir<'_>, _options: &Options) -> Result<Outcome, Box<Diagnostic>> {
+        let Some(file) = dir.manifest("package.json")? else {
+            return Ok(Outcome::Absent);
+        };
+        let manifest = PackageJson::parse(&file)?;
+        let kind = match classify(dir, &manifest)? {
+            App::Deployable(kind) => kind,
+            App::NotAnApp(reason) => {
+                return Ok(Outcome::NotAnApp {
+                    manifest: file.path.display().to_string(),
+                    reason,
+                })
+            }
+        };
+        let pm = package_manager(dir, &manifest, &file)?;
+        let (stack, summary) = match &kind {
+            Kind::Static(s) => (Stack::NodeStatic, format!("{} site", s.framework)),
+            Kind::Server(s) => (Stack::NodeServer, format!("{} server", s.framework)),
+        };
+        let mut p = Proposal::new("node", dir, stack, summary);
+        p.name_hint.clone_from(&manifest.name);
+        p.evidence(dir.path("package.json"));
+        if let Some((version, source)) = version(dir, &manifest) {
+            p.set_str(ServiceKey::Version, version, source);
+        }
+        p.set_str(
+            ServiceKey::PackageManager,
+            pm.manager.as_str(),
+            pm.source.clone(),
+        );
+        if let Some(lockfile) = &pm.lockfile {
+            p.evidence(lockfile);
+        }
+        if let (Some(root), Some(lockfile)) = (&pm.workspace_root, &pm.lockfile) {
+            p.set_str(
+                ServiceKey::Context,
+                RelPath::from_normal(root).to_string(),
+                format!("the workspace root, where {lockfile} is"),
+            );
+        }
+        p.notes.extend(pm.notes.iter().cloned());
+        let run_build = format!("{} run build", pm.manager.as_str());
+        match kind {
+            Kind::Static(s) => {
+                p.evidence.extend(s.evidence);
+                if manifest.scripts.contains_key("build") {
+                    p.set_str(
+                        ServiceKey::Build,
+                        &run_build,
+                        "the `build` script of package.json",
+                    );
+                } else {
+                    p.note(format!(
+                        "package.json has no `build` script: add one that runs the {} build, since the image runs `{run_build}`",
+                        s.framework
+                    ));
+                }
+                p.set_str(ServiceKey::OutputDir, s.output_dir, s.output_source);
+                if s.spa {
+                    p.set(ServiceKey::Spa, Value::Bool(true), s.spa_source);
+                }
+            }
+            Kind::Server(s) => server_settings(&mut p, dir, &manifest, &pm, s, &run_build),
+        }
+        Ok(Outcome::Found(Box::new(p)))
+    }
+}
+
+fn server_settings(
+    p: &mut Proposal,
+    dir: Dir<'_>,
+    manifest: &PackageJson,
+    pm: &Pm,
+    s: Server,
+    run_build: &str,
+) {
+    p.evidence.extend(s.evidence);
+    p.alternatives.extend(s.alternatives);
+    p.notes.extend(s.notes);
+    let has_build = manifest.scripts.contains_key("build");
+    match (&s.build, has_build) {
+        (Some((build, source)), _) => p.set_str(ServiceKey::Build, build, source.clone()),
+        (None, true) => p.set_str(
+            ServiceKey::Build,
+            run_build,
+            "the `build` script of package.json",
+        ),
+        (None, false) => {}
+    }
+    let start = Value::List(s.start.clone());
+    p.set(ServiceKey::Start, start, s.start_source);
+    if p.get(ServiceKey::Build).is_some() {
+        let (dir_out, source) = s.output_dir.unwrap_or_else(|| output_dir(dir, &s.start));
+        if dir_out != "dist" || source != DEFAULT_OUTPUT {
+            p.set_str(ServiceKey::OutputDir, dir_out, source);
+        }
+    } else if let Some(entry) = entry_path(&s.start) {
+        if ["dist/", "build/", "out/", ".next/"]
+            .iter()
+            .any(|d| entry.starts_with(d))
+        {
+            p.note(format!(
+                "the start command runs {entry}, which a build writes, but package.json has no `build` script"
+            ));
+        }
+    }
+    let port = s
+        .port
+        .map(|(port, source)| (port, source, true))
+        .or_else(|| {
+            port_in_code(dir, &s.start).map(|(port, source, file)| {
+                p.evidence(file);
+                (port, source, true)
+            })
+        });
+    let (port, source, found) = port.unwrap_or_else(|| {
+        (
+            8080,
+            "no port found in the scripts or the code: mbgen's default; make the app listen on $PORT".to_owned(),
+            false,
+        )
+    });
+    p.set(ServiceKey::Port, Value::Int(port), source);
+    let mut env = s.env;
+    let mut env_source: Vec<String> = s
+        .env_source
+        .filter(|_| !env.is_empty())
+        .into_iter()
+        .collect();
+    if !found && reads_port_env(dir) {
+        env.insert("PORT".to_owned(), port.to_string());
+        env_source.push("PORT: the code reads process.env.PORT".to_owned());
+    }
+    if !env.is_empty() {
+        p.set(ServiceKey::Env, Value::Map(env), env_source.join("; "));
+    }
+    if pm.berry {
+        p.note("Yarn berry: mbgen's production install runs `yarn install --production`, which only Yarn classic has; check the generated Dockerfile's prod-deps stage");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::start::exec_from_script;
+    use super::*;
+    use crate::detect::fs::MemFs;
+
+    fn detect(files: &[(&str, &str)]) -> Outcome {
+        let fs = MemFs::new(files.iter().copied());
+        Node.detect(Dir::new(&fs, ""), &Options::default()).unwrap()
+    }
+
+    fn found(files: &[(&str, &str)]) -> Proposal {
+        match detect(files) {
+            Outcome::Found(p) => *p,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn setting(p: &Proposal, key: &str) -> Option<Value> {
+        p.settings
+            .iter()
+            .find(|s| s.key.as_str() == key)
+            .map(|s| s.value.clone())
+    }
+
+    fn s(v: &str) -> Value {
+        Value::Str(v.to_owned())
+    }
+
+    #[test]
+    fn scripts_become_exec_form() {
+        let m = PackageJson {
+            scripts: [
+                ("start".to_owned(), "npm run serve".to_owned()),
+                (
+                    "serve".to_owned(),
+                    "cross-env NODE_ENV=production DEBUG=app node dist/server.js --port 4000"
+                        .to_owned(),
+                ),
+            ]
+            .into(),
+            ..PackageJson::default()
+        };
+        let exec = exec_from_script(&m, "npm start", 0).unwrap();
+        assert_eq!(exec.args, ["node", "dist/server.js", "--port", "4000"]);
+        assert_eq!(exec.env.get("DEBUG").map(String::as_str), Some("app"));
+        assert!(!exec.env.contains_key("NODE_ENV"));
+        assert_eq!(exec.port.unwrap().0, 4000);
+        assert!(exec_from_script(&m, "nodemon src/index.js", 0).is_err());
+        assert!(exec_from_script(&m, "node a.js | tee log", 0).is_err());
+    }
+
+    #[test]
+    fn dev_dependency_bins_are_refused() {
+        let m = PackageJson {
+            dev_dependencies: ["@nestjs/cli".to_owned()].into(),
+            dependencies: ["next".to_owned()].into(),
+            ..PackageJson::default()
+        };
+        assert!(exec_from_script(&m, "nest start", 0)
+            .unwrap_err()
+            .contains("devDependencies"));
+        assert_eq!(
+            exec_from_script(&m, "next start -p 4000", 0).unwrap().args,
+            ["node_modules/.bin/next", "start", "-p", "4000"]
+        );
+    }
+
+    #[test]
+    fn lockfiles_pick_the_package_manager() {
+        let pkg = r#"{"scripts": {"build": "vite build"}, "devDependencies": {"vite": "5"}}"#;
+        let p = found(&[("package.json", pkg), ("pnpm-lock.yaml", "")]);
+        assert_eq!(setting(&p, "package-manager"), Some(s("pnpm")));
+        assert_eq!(setting(&p, "build"), Some(s("pnpm run build")));
+        let p = found(&[("package.json", pkg), ("yarn.lock", "__metadata:\n")]);
+        assert_eq!(setting(&p, "package-manager"), Some(s("yarn")));
+        let p = found(&[("package.json", pkg)]);
+        assert_eq!(setting(&p, "package-manager"), Some(s("npm")));
+        assert!(p.notes[0].contains("no lockfile"), "{:?}", p.notes);
+    }
+
+    #[test]
+    fn bun_is_unsupported() {
+        let fs = MemFs::new([
+            ("package.json", r#"{"scripts": {"start": "node a.js"}}"#),
+            ("bun.lockb", ""),
+        ]);
+        let e = Node
+            .detect(Dir::new(&fs, ""), &Options::default())
+            .unwrap_err();
+        assert!(e.message.contains("bun"), "{}", e.message);
+        let fs = MemFs::new([(
+            "package.json",
+            r#"{"packageManager": "bun@1.1.0", "scripts": {"start": "node a.js"}}"#,
+        )]);
+        assert!(Node.detect(Dir::new(&fs, ""), &Options::default()).is_err());
+    }
+
+    #[test]
+    fn versions_from_files_and_engines() {
+        let pkg = r#"{"engines": {"node": ">=20.11"}, "scripts": {"start": "node server.js"}}"#;
+        let p = found(&[("package.json", pkg), ("package-lock.json", "{}")]);
+        assert_eq!(setting(&p, "version"), Some(s("20")));
+        let p = found(&[
+            ("package.json", pkg),
+            ("package-lock.json", "{}"),
+            (".nvmrc", "v18.19.1\n"),
+        ]);
+        assert_eq!(setting(&p, "version"), Some(s("18")));
+        let p = found(&[
+            (
+                "package.json",
+                r#"{"scripts": {"start": "node server.js"}}"#,
+            ),
+            (".nvmrc", "lts/*\n"),
+        ]);
+        assert_eq!(setting(&p, "version"), None);
+    }
+
+    #[test]
+    fn vite_out_dir_is_honoured() {
+        let pkg = r#"{"scripts": {"build": "vite build"}, "devDependencies": {"vite": "5"}}"#;
+        let cfg = "export default { build: { outDir: './public/app' } }";
+        let p = found(&[("package.json", pkg), ("vite.config.js", cfg)]);
+        assert_eq!(setting(&p, "output-dir"), Some(s("public/app")));
+        assert_eq!(setting(&p, "spa"), Some(Value::Bool(true)));
+    }
+
+    #[test]
+    fn servers_and_ports() {
+        let pkg = r#"{"scripts": {"start": "node dist/index.js", "build": "tsc"}, "dependencies": {"fastify": "4"}}"#;
+        let src = "const app = Fastify();\napp.listen({ port: 3001, host: '0.0.0.0' });\n";
+        let p = found(&[("package.json", pkg), ("src/index.ts", src)]);
+        assert_eq!(p.stack, Stack::NodeServer);
+        assert_eq!(
+            setting(&p, "start"),
+            Some(Value::List(vec!["node".into(), "dist/index.js".into()]))
+        );
+        assert_eq!(setting(&p, "port"), Some(Value::Int(3001)));
+        assert_eq!(setting(&p, "build"), Some(s("npm run build")));
+        assert_eq!(setting(&p, "output-dir"), Some(s("dist")));
+        let pkg = r#"{"main": "server.js", "dependencies": {"express": "4"}}"#;
+        let p = found(&[
+            ("package.json", pkg),
+            ("server.js", "app.listen(process.env.PORT)"),
+        ]);
+        assert_eq!(setting(&p, "port"), Some(Value::Int(8080)));
+        assert!(matches!(setting(&p, "env"), Some(Value::Map(m)) if m["PORT"] == "8080"));
+    }
+
+    #[test]
+    fn front_end_frameworks_and_their_output() {
+        let p = found(&[(
+            "package.json",
+            r#"{"scripts": {"build": "react-scripts build"}, "dependencies": {"react-scripts": "5"}}"#,
+        )]);
+        assert_eq!(setting(&p, "output-dir"), Some(s("build")));
+        assert_eq!(setting(&p, "spa"), Some(Value::Bool(true)));
+        let p = found(&[
+            (
+                "package.json",
+                r#"{"scripts": {"build": "vue-cli-service build", "serve": "vue-cli-service serve"}, "devDependencies": {"@vue/cli-service": "5"}}"#,
+            ),
+            ("vue.config.js", "module.exports = { outputDir: 'www' }"),
+        ]);
+        assert_eq!(setting(&p, "output-dir"), Some(s("www")));
+        let p = found(&[
+            (
+                "package.json",
+                r#"{"scripts": {"build": "next build"}, "dependencies": {"next": "15"}}"#,
+            ),
+            ("next.config.js", "module.exports = { output: \"export\" }"),
+        ]);
+        assert_eq!(p.stack, Stack::NodeStatic);
+        assert_eq!(setting(&p, "output-dir"), Some(s("out")));
+        let p = found(&[
+            (
+                "package.json",
+                r#"{"scripts": {"build": "astro build", "start": "node ./dist/server/entry.mjs"}, "dependencies": {"astro": "5", "@astrojs/node": "9"}}"#,
+            ),
+            ("astro.config.mjs", "import node from '@astrojs/node';\nexport default defineConfig({ output: 'server', adapter: node({ mode: 'standalone' }) });"),
+        ]);
+        assert_eq!(p.stack, Stack::NodeServer);
+        assert_eq!(setting(&p, "port"), Some(Value::Int(4321)));
+    }
+
+    #[test]
+    fn libraries_are_not_apps() {
+        let pkg = r#"{"name": "@acme/ui", "main": "dist/index.js", "scripts": {"build": "tsc"}}"#;
+        assert!(matches!(
+            detect(&[("package.json", pkg)]),
+            Outcome::NotAnApp { .. }
+        ));
+    }
+
+    #[test]
+    fn malformed_package_json_points_at_the_line() {
+        let fs = MemFs::new([(
+            "package.json",
+            "{\n  \"name\": \"x\"\n  \"scripts\": {}\n}\n",
+        )]);
+        let e = Node
+            .detect(Dir::new(&fs, ""), &Options::default())
+            .unwrap_err();
+        let (file, span) = e.location.unwrap();
+        assert_eq!(file.line_col(span.start).0, 3);
+        let fs = MemFs::new([("package.json", "{\"scripts\": [\"start\"]}")]);
+        let e = Node
+            .detect(Dir::new(&fs, ""), &Options::default())
+            .unwrap_err();
+        assert!(e.message.contains("`scripts`"), "{}", e.message);
+    }
+}

@@ -1,0 +1,338 @@
+//! What the image installs from: requirements files, `pyproject.toml` and lockfiles, and
+//! the Python version the project asks for.
+
+use std::collections::BTreeSet;
+
+use crate::detect::text::{major_minor, python_lower_bound};
+use crate::detect::{Dir, Proposal};
+use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::manifest::source::wrong_type;
+use crate::spec::ServiceKey;
+
+/// Requirement files, the one to install first: `requirements.txt`, then production ones,
+/// never development or test ones.
+pub(super) fn requirement_files(dir: Dir<'_>) -> Vec<String> {
+    let mut found: Vec<&str> = dir
+        .files()
+        .filter(|f| {
+            let Some(stem) = f.strip_suffix(".txt") else {
+                return false;
+            };
+            let top = stem == "requirements"
+                || stem.starts_with("requirements-")
+                || stem.starts_with("requirements_");
+            let nested = stem
+                .strip_prefix("requirements/")
+                .is_some_and(|s| !s.contains('/'));
+            let excluded = ["dev", "test", "lint", "doc", "ci", "local", "type"]
+                .iter()
+                .any(|w| {
+                    stem.rsplit(['/', '-', '_'])
+                        .next()
+                        .is_some_and(|last| last.starts_with(w))
+                });
+            (top || nested) && !excluded
+        })
+        .collect();
+    let rank = |f: &str| -> u8 {
+        if f == "requirements.txt" {
+            0
+        } else if f.contains("prod") {
+            1
+        } else if ["base", "main", "common", "requirements/requirements"]
+            .iter()
+            .any(|w| f.contains(w))
+        {
+            3
+        } else {
+            2
+        }
+    };
+    found.sort_by_key(|f| (rank(f), *f));
+    found.into_iter().map(str::to_owned).collect()
+}
+
+#[derive(Debug, Default)]
+pub(super) struct Deps {
+    /// Normalised distribution names, extras as `name[extra]` too.
+    pub(super) names: BTreeSet<String>,
+    /// Files a requirements file includes with `-r`.
+    pub(super) includes: Vec<String>,
+}
+
+impl Deps {
+    pub(super) fn has(&self, name: &str) -> bool {
+        self.names.contains(name)
+    }
+}
+
+pub(super) fn normalize(name: &str) -> String {
+    name.trim().to_ascii_lowercase().replace(['_', '.'], "-")
+}
+
+/// Adds a PEP 508 requirement (`fastapi[standard]>=0.110; python_version>"3.8"`).
+pub(super) fn add_requirement(line: &str, deps: &mut Deps) {
+    let end = line
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .unwrap_or(line.len());
+    let name = normalize(&line[..end]);
+    if name.is_empty() {
+        return;
+    }
+    if let Some(extras) = line[end..].trim_start().strip_prefix('[') {
+        for extra in extras.split(']').next().unwrap_or_default().split(',') {
+            deps.names.insert(format!("{name}[{}]", normalize(extra)));
+        }
+    }
+    deps.names.insert(name);
+}
+
+pub(super) fn read_requirements(dir: Dir<'_>, path: &str, deps: &mut Deps, depth: usize) {
+    let Some(text) = dir.read(path) else {
+        return;
+    };
+    let base = path.rsplit_once('/').map_or("", |(d, _)| d);
+    for line in text.lines() {
+        let line = line.split(" #").next().unwrap_or_default().trim();
+        if let Some(include) = line
+            .strip_prefix("-r ")
+            .or_else(|| line.strip_prefix("--requirement "))
+        {
+            let include = include.trim();
+            let include = if base.is_empty() {
+                include.to_owned()
+            } else {
+                format!("{base}/{include}")
+            };
+            deps.includes.push(include.clone());
+            if depth < 3 {
+                read_requirements(dir, &include, deps, depth + 1);
+            }
+        } else if !line.starts_with(['-', '#']) && !line.is_empty() && !line.contains("://") {
+            add_requirement(line, deps);
+        }
+    }
+}
+
+pub(super) fn pyproject_deps(
+    table: &toml::Table,
+    file: &SourceFile,
+    deps: &mut Deps,
+) -> Result<(), Box<Diagnostic>> {
+    if let Some(list) = table.get("project").and_then(|p| p.get("dependencies")) {
+        let Some(list) = list.as_array() else {
+            return Err(Box::new(wrong_type(
+                file,
+                "dependencies",
+                "an array of requirement strings",
+            )));
+        };
+        for item in list {
+            let Some(req) = item.as_str() else {
+                return Err(Box::new(wrong_type(
+                    file,
+                    "dependencies",
+                    "an array of requirement strings",
+                )));
+            };
+            add_requirement(req, deps);
+        }
+    }
+    let poetry = table
+        .get("tool")
+        .and_then(|t| t.get("poetry"))
+        .and_then(|p| p.get("dependencies"));
+    if let Some(poetry) = poetry {
+        let Some(poetry) = poetry.as_table() else {
+            return Err(Box::new(wrong_type(file, "dependencies", "a table")));
+        };
+        for (name, spec) in poetry {
+            let name = normalize(name);
+            if let Some(extras) = spec.get("extras").and_then(toml::Value::as_array) {
+                for extra in extras.iter().filter_map(toml::Value::as_str) {
+                    deps.names.insert(format!("{name}[{}]", normalize(extra)));
+                }
+            }
+            deps.names.insert(name);
+        }
+    }
+    Ok(())
+}
+
+/// A committed lock of uv, Poetry, PDM or Pipenv, whose tool exports it at build time: sets
+/// `package-manager` and says whether there was one.
+pub(super) fn locked_by_tool(
+    dir: Dir<'_>,
+    p: &mut Proposal,
+    requirements: &[String],
+) -> Result<bool, Box<Diagnostic>> {
+    for (lock, manifest, pm) in [
+        ("uv.lock", "pyproject.toml", "uv"),
+        ("poetry.lock", "pyproject.toml", "poetry"),
+        ("pdm.lock", "pyproject.toml", "pdm"),
+        ("Pipfile.lock", "Pipfile", "pipenv"),
+    ] {
+        if !dir.exists(lock) {
+            continue;
+        }
+        if !dir.exists(manifest) {
+            return Err(Box::new(
+                Diagnostic::new(format!("{} has no {manifest} beside it", dir.path(lock))).help(
+                    format!("{lock} is read together with {manifest}: commit both"),
+                ),
+            ));
+        }
+        p.evidence(dir.path(lock));
+        p.set_str(ServiceKey::PackageManager, pm, dir.path(lock));
+        if let Some(first) = requirements.first() {
+            p.alternatives.push(format!("pip with {}", dir.path(first)));
+        }
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+/// Writes `package-manager` and `lockfile`, or explains what mbgen needs.
+pub(super) fn dependencies(
+    dir: Dir<'_>,
+    p: &mut Proposal,
+    requirements: &[String],
+    pyproject: Option<&toml::Table>,
+    pipfile: bool,
+) -> Result<(), Box<Diagnostic>> {
+    let tool = |name: &str| {
+        pyproject
+            .and_then(|t| t.get("tool"))
+            .and_then(|t| t.get(name))
+            .is_some()
+    };
+    if locked_by_tool(dir, p, requirements)? {
+        return Ok(());
+    }
+    if let Some(first) = requirements.first() {
+        p.evidence(dir.path(first));
+        p.set_str(ServiceKey::PackageManager, "pip", dir.path(first));
+        if first != "requirements.txt" {
+            let mut source = "the requirements file for production".to_owned();
+            if requirements.len() > 1 {
+                source = format!("{source}; also found: {}", requirements[1..].join(", "));
+            }
+            p.set_str(ServiceKey::Lockfile, first, source);
+        }
+        let deps_includes = {
+            let mut d = Deps::default();
+            read_requirements(dir, first, &mut d, 0);
+            d.includes
+        };
+        // The image copies the folder of a requirements file in a folder, so includes beside it
+        // come along; anything else is left behind.
+        let folder = first.rsplit_once('/').map(|(d, _)| format!("{d}/"));
+        let outside: Vec<&String> = deps_includes
+            .iter()
+            .filter(|i| folder.as_ref().is_none_or(|f| !i.starts_with(f.as_str())))
+            .collect();
+        if !outside.is_empty() {
+            let copied = folder
+                .as_ref()
+                .map_or_else(|| first.to_owned(), |f| format!("the folder {f}"));
+            p.note(format!(
+                "{first} includes {} with `-r`; the dependency layer copies only {copied}, so list every requirement in it (for example with `pip-compile`)",
+                outside.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            ));
+        }
+        return Ok(());
+    }
+    let (what, file, export) = if tool("poetry") {
+        (
+            "Poetry without a committed poetry.lock",
+            "pyproject.toml",
+            "poetry lock",
+        )
+    } else if tool("pdm") {
+        (
+            "PDM without a committed pdm.lock",
+            "pyproject.toml",
+            "pdm lock",
+        )
+    } else if pipfile {
+        (
+            "Pipenv without a committed Pipfile.lock",
+            "Pipfile",
+            "pipenv lock",
+        )
+    } else if pyproject.is_some() {
+        (
+            "pyproject.toml without a lockfile",
+            "pyproject.toml",
+            "uv lock\n\n    or: pip-compile pyproject.toml --output-file requirements.txt",
+        )
+    } else {
+        (
+            "setup.py without a lockfile",
+            "setup.py",
+            "pip-compile setup.py --output-file requirements.txt",
+        )
+    };
+    let who = if dir.base().is_empty() {
+        "this project"
+    } else {
+        dir.base()
+    };
+    Err(Box::new(
+        Diagnostic::new(format!(
+            "{who} uses {what}, and mbgen installs Python dependencies from a lockfile (uv.lock, poetry.lock, pdm.lock, Pipfile.lock) or a requirements file"
+        ))
+        .in_file(std::path::Path::new(&dir.path(file)))
+        .help(format!(
+            "lock the dependencies and commit the lockfile, then run `mbgen init` again:\n\n    {export}\n"
+        )),
+    ))
+}
+
+pub(super) fn version(dir: Dir<'_>, pyproject: Option<&toml::Table>) -> Option<(String, String)> {
+    if let Some(text) = dir.read(".python-version") {
+        let line = text.lines().next().unwrap_or_default().trim().to_owned();
+        if line.starts_with(|c: char| c.is_ascii_digit()) {
+            if let Some(v) = major_minor(&line) {
+                return Some((v, format!(".python-version ({line})")));
+            }
+        }
+    }
+    if let Some(text) = dir.read("runtime.txt") {
+        let line = text.trim().to_owned();
+        if let Some(v) = major_minor(&line) {
+            return Some((v, format!("runtime.txt ({line})")));
+        }
+    }
+    if let Some(text) = dir.read(".tool-versions") {
+        for line in text.lines() {
+            let mut words = line.split_whitespace();
+            if words.next() == Some("python") {
+                if let Some(v) = words.next().and_then(major_minor) {
+                    return Some((v.clone(), format!(".tool-versions (python {v})")));
+                }
+            }
+        }
+    }
+    let requires = pyproject.and_then(|t| {
+        t.get("project")
+            .and_then(|p| p.get("requires-python"))
+            .map(|v| ("requires-python", v))
+            .or_else(|| {
+                t.get("tool")
+                    .and_then(|t| t.get("poetry"))
+                    .and_then(|p| p.get("dependencies"))
+                    .and_then(|d| d.get("python"))
+                    .map(|v| ("tool.poetry.dependencies.python", v))
+            })
+    });
+    if let Some((key, spec)) = requires.and_then(|(k, v)| v.as_str().map(|s| (k, s))) {
+        if let Some(v) = python_lower_bound(spec) {
+            return Some((
+                v,
+                format!("{key} \"{spec}\" in pyproject.toml (its lower bound)"),
+            ));
+        }
+    }
+    None
+}

@@ -1,0 +1,292 @@
+//! Python: the dependency files (a requirements file or `uv.lock`, which mbgen installs
+//! from), the Python version, and the WSGI or ASGI app with the server that runs it.
+//!
+//! [`dependencies`] reads what the image installs from and the Python version; [`app`] finds
+//! the WSGI or ASGI app and the server that runs it.
+
+mod app;
+mod dependencies;
+
+use crate::detect::{Detector, Dir, Options, Outcome, Proposal, Value};
+use crate::diagnostic::Diagnostic;
+use crate::manifest::source::parse_toml;
+use crate::spec::{ServiceKey, Stack};
+use app::{find_app, start_command};
+use dependencies::{
+    dependencies, normalize, pyproject_deps, read_requirements, requirement_files, version, Deps,
+};
+
+#[derive(Debug)]
+pub(crate) struct Python;
+
+const MARKERS: &[&str] = &[
+    "pyproject.toml",
+    "uv.lock",
+    "Pipfile",
+    "poetry.lock",
+    "pdm.lock",
+    "setup.py",
+    "manage.py",
+];
+
+impl Detector for Python {
+    fn name(&self) -> &'static str {
+        "python"
+    }
+
+    fn looks_for(&self) -> &'static str {
+        "requirements*.txt, pyproject.toml (PEP 621, Poetry, PDM, uv.lock) or Pipfile, with a Flask, FastAPI or Django app (or another WSGI/ASGI app)"
+    }
+
+    fn detect(&self, dir: Dir<'_>, _options: &Options) -> Result<Outcome, Box<Diagnostic>> {
+        let requirements = requirement_files(dir);
+        let marker = dir.first_of(MARKERS);
+        if requirements.is_empty() && marker.is_none() {
+            return Ok(Outcome::Absent);
+        }
+        let pyproject = match dir.manifest("pyproject.toml")? {
+            Some(file) => Some((parse_toml(&file)?, file)),
+            None => None,
+        };
+        let pipfile = match dir.manifest("Pipfile")? {
+            Some(file) => Some((parse_toml(&file)?, file)),
+            None => None,
+        };
+        let manifest = requirements
+            .first()
+            .map(|r| dir.path(r))
+            .or_else(|| marker.map(|m| dir.path(m)))
+            .unwrap_or_default();
+
+        let mut deps = Deps::default();
+        if let Some(chosen) = requirements.first() {
+            read_requirements(dir, chosen, &mut deps, 0);
+        }
+        if let Some((table, file)) = &pyproject {
+            pyproject_deps(table, file, &mut deps)?;
+        }
+        if let Some((table, _)) = &pipfile {
+            if let Some(packages) = table.get("packages").and_then(toml::Value::as_table) {
+                deps.names.extend(packages.keys().map(|k| normalize(k)));
+            }
+        }
+
+        let Some(app) = find_app(dir, &deps) else {
+            return Ok(Outcome::NotAnApp {
+                manifest,
+                reason:
+                    "no Flask, FastAPI, Django or other WSGI/ASGI app found in the Python sources"
+                        .to_owned(),
+            });
+        };
+
+        let mut p = Proposal::new(
+            "python",
+            dir,
+            Stack::Python,
+            format!("{} app", app.framework),
+        );
+        p.evidence(manifest.clone());
+        p.evidence(dir.path(&app.file));
+        p.name_hint = pyproject
+            .as_ref()
+            .and_then(|(t, _)| {
+                t.get("project")
+                    .or_else(|| t.get("tool").and_then(|t| t.get("poetry")))
+            })
+            .and_then(|p| p.get("name"))
+            .and_then(toml::Value::as_str)
+            .map(str::to_owned);
+
+        if let Some((version, source)) = version(dir, pyproject.as_ref().map(|(t, _)| t)) {
+            p.set_str(ServiceKey::Version, version, source);
+        }
+        dependencies(
+            dir,
+            &mut p,
+            &requirements,
+            pyproject.as_ref().map(|(t, _)| t),
+            pipfile.is_some(),
+        )?;
+        let (start, source, port) = start_command(dir, &app, &deps, &mut p);
+        p.set(ServiceKey::Start, Value::List(start), source);
+        if let Some((port, source)) = port {
+            p.set(ServiceKey::Port, Value::Int(port), source);
+        }
+        Ok(Outcome::Found(Box::new(p)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::fs::MemFs;
+
+    fn run(files: &[(&str, &str)]) -> Result<Outcome, Box<Diagnostic>> {
+        let fs = MemFs::new(files.iter().copied());
+        Python.detect(Dir::new(&fs, ""), &Options::default())
+    }
+
+    fn found(files: &[(&str, &str)]) -> Proposal {
+        match run(files).unwrap() {
+            Outcome::Found(p) => *p,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn start(p: &Proposal) -> Vec<String> {
+        match p.get(ServiceKey::Start) {
+            Some(Value::List(l)) => l.clone(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn flask_with_gunicorn() {
+        let p = found(&[
+            ("requirements.txt", "Flask==3.0\ngunicorn>=21  # server\n"),
+            ("app.py", "from flask import Flask\napp = Flask(__name__)\n"),
+        ]);
+        assert_eq!(start(&p), ["gunicorn", "--bind", "0.0.0.0:8080", "app:app"]);
+        assert_eq!(
+            p.get(ServiceKey::PackageManager),
+            Some(&Value::Str("pip".into()))
+        );
+    }
+
+    #[test]
+    fn fastapi_under_src_with_uv() {
+        let p = found(&[
+            ("pyproject.toml", "[project]\nname = \"api\"\nrequires-python = \">=3.12\"\ndependencies = [\"fastapi[standard]>=0.115\"]\n"),
+            ("uv.lock", "version = 1\n"),
+            ("src/api/main.py", "from fastapi import FastAPI\n\napp: FastAPI = FastAPI()\n"),
+        ]);
+        assert_eq!(
+            start(&p),
+            [
+                "uvicorn",
+                "api.main:app",
+                "--host",
+                "0.0.0.0",
+                "--port",
+                "8080",
+                "--app-dir",
+                "src"
+            ]
+        );
+        assert_eq!(p.get(ServiceKey::Version), Some(&Value::Str("3.12".into())));
+        assert_eq!(
+            p.get(ServiceKey::PackageManager),
+            Some(&Value::Str("uv".into()))
+        );
+    }
+
+    #[test]
+    fn django_wsgi() {
+        let p = found(&[
+            ("requirements/prod.txt", "django\ngunicorn\n"),
+            ("requirements/dev.txt", "pytest\n"),
+            (
+                "manage.py",
+                "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mysite.settings')\n",
+            ),
+            ("mysite/wsgi.py", "application = get_wsgi_application()\n"),
+        ]);
+        assert_eq!(
+            start(&p),
+            [
+                "gunicorn",
+                "--bind",
+                "0.0.0.0:8080",
+                "mysite.wsgi:application"
+            ]
+        );
+        assert_eq!(
+            p.get(ServiceKey::Lockfile),
+            Some(&Value::Str("requirements/prod.txt".into()))
+        );
+    }
+
+    #[test]
+    fn poetry_without_a_lockfile_is_explained() {
+        let e = run(&[
+            (
+                "pyproject.toml",
+                "[tool.poetry]\nname = \"x\"\n[tool.poetry.dependencies]\nflask = \"^3\"\n",
+            ),
+            ("app.py", "app = Flask(__name__)\n"),
+        ])
+        .unwrap_err();
+        assert!(e.message.contains("Poetry"), "{}", e.message);
+        assert!(e.help.unwrap().contains("poetry lock"));
+    }
+
+    #[test]
+    fn poetry_pdm_and_pipenv_locks_are_used() {
+        for (files, pm) in [
+            (
+                vec![
+                    (
+                        "pyproject.toml",
+                        "[tool.poetry]\nname = \"x\"\n[tool.poetry.dependencies]\nflask = \"^3\"\n",
+                    ),
+                    ("poetry.lock", "# poetry\n"),
+                ],
+                "poetry",
+            ),
+            (
+                vec![
+                    (
+                        "pyproject.toml",
+                        "[project]\nname = \"x\"\ndependencies = [\"flask\"]\n",
+                    ),
+                    ("pdm.lock", "# pdm\n"),
+                ],
+                "pdm",
+            ),
+            (
+                vec![
+                    ("Pipfile", "[packages]\nflask = \"*\"\n"),
+                    ("Pipfile.lock", "{}\n"),
+                ],
+                "pipenv",
+            ),
+        ] {
+            let mut files = files;
+            files.push(("app.py", "from flask import Flask\napp = Flask(__name__)\n"));
+            let p = found(&files);
+            assert_eq!(
+                p.get(ServiceKey::PackageManager),
+                Some(&Value::Str(pm.into())),
+                "{pm}"
+            );
+        }
+        let e = run(&[
+            ("poetry.lock", "# poetry\n"),
+            ("app.py", "app = Flask(__name__)\n"),
+            ("requirements.txt", "flask\n"),
+        ])
+        .unwrap_err();
+        assert!(e.message.contains("no pyproject.toml"), "{}", e.message);
+    }
+
+    #[test]
+    fn broken_pyproject_points_at_the_line() {
+        let e = run(&[("pyproject.toml", "[project]\nname = \"x\n")]).unwrap_err();
+        let (file, span) = e.location.unwrap();
+        assert_eq!(file.line_col(span.start).0, 2);
+    }
+
+    #[test]
+    fn library_is_not_an_app() {
+        assert!(matches!(
+            run(&[
+                ("pyproject.toml", "[project]\nname = \"lib\"\n"),
+                ("lib/__init__.py", "")
+            ])
+            .unwrap(),
+            Outcome::NotAnApp { .. }
+        ));
+        assert!(matches!(run(&[("main.go", "")]).unwrap(), Outcome::Absent));
+    }
+}

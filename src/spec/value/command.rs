@@ -1,0 +1,197 @@
+//! Commands: shell commands for `RUN`, exec-form commands, and whole extra instructions.
+
+use std::fmt;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Deserializer};
+
+use super::check_single_line;
+
+/// A shell command for a `RUN` step, on one line: `npm run build:prod`.
+#[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
+#[schemars(example = &"npm run build")]
+pub struct ShellCommand(String);
+string_newtype!(ShellCommand);
+
+impl TryFrom<String> for ShellCommand {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, String> {
+        check_single_line("the command", &value)?;
+        let trimmed = value.trim();
+        if trimmed.is_empty() {
+            return Err("the command is empty: write the command to run, or remove the key to use the default".to_owned());
+        }
+        if trimmed.ends_with('\\') {
+            return Err(
+                "the command ends with `\\`, which would continue the Dockerfile line".to_owned(),
+            );
+        }
+        if trimmed.contains("<<") {
+            return Err("the command uses `<<`, which newer Dockerfile frontends read as the start of a heredoc: put the script in a file and run that".to_owned());
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+}
+
+/// The instruction keywords accepted in `instructions`.
+pub(crate) const INSTRUCTION_KEYWORDS: &[&str] = &["RUN", "COPY", "ENV", "ARG", "LABEL"];
+
+/// One Dockerfile instruction on one line, written as it should appear: `RUN ...`, `COPY ...`,
+/// `ENV ...`, `ARG ...` or `LABEL ...`. No line breaks, no trailing `\`, no heredoc (`<<`).
+#[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
+#[schemars(
+    extend("pattern" = r"^\s*(RUN|COPY|ENV|ARG|LABEL)\s+\S"),
+    example = &"RUN echo hello"
+)]
+pub struct Instruction(String);
+string_newtype!(Instruction);
+
+impl TryFrom<String> for Instruction {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, String> {
+        check_single_line("the instruction", &value)?;
+        let trimmed = value.trim();
+        if trimmed.is_empty() {
+            return Err(
+                "the instruction is empty: write it as in a Dockerfile, such as `RUN echo hello`"
+                    .to_owned(),
+            );
+        }
+        if trimmed.ends_with('\\') {
+            return Err(
+                "the instruction ends with `\\`, which would continue onto the next line"
+                    .to_owned(),
+            );
+        }
+        if trimmed.contains("<<") {
+            return Err("the instruction uses `<<`, which newer Dockerfile frontends read as the start of a heredoc: put the script in a file, COPY it and RUN that".to_owned());
+        }
+        let keyword = trimmed
+            .split(|c: char| c.is_whitespace())
+            .next()
+            .unwrap_or_default();
+        let upper = keyword.to_ascii_uppercase();
+        let allowed = INSTRUCTION_KEYWORDS.join(", ");
+        if !INSTRUCTION_KEYWORDS.contains(&keyword) {
+            let why = match upper.as_str() {
+                k if INSTRUCTION_KEYWORDS.contains(&k) => {
+                    format!("write the keyword in capitals: `{upper}`")
+                }
+                "FROM" => "mbgen owns the stages: to change them, use a project template (docs/templates.md)".to_owned(),
+                "USER" => "the user is set with `user`, and mbgen's own `USER` line follows these instructions".to_owned(),
+                "WORKDIR" => "a `WORKDIR` would move the steps mbgen writes after it: use absolute paths, or `RUN cd dir && ...`".to_owned(),
+                "CMD" | "ENTRYPOINT" => "set the command with `start`".to_owned(),
+                "EXPOSE" => "set the ports with `port` and `extra-ports`".to_owned(),
+                "HEALTHCHECK" => "set the health check with `healthcheck`".to_owned(),
+                "ADD" => "use `COPY`: ADD's downloads and archive unpacking are a hadolint finding".to_owned(),
+                _ => format!("start with one of {allowed}, or use a project template (docs/templates.md)"),
+            };
+            return Err(format!(
+                "`{}` is not an instruction accepted here: {why}",
+                keyword.escape_debug()
+            ));
+        }
+        if trimmed[keyword.len()..].trim().is_empty() {
+            return Err(format!("`{keyword}` needs arguments"));
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+}
+
+/// A command run as the container's main process, in exec form: an array of arguments
+/// (`["gunicorn", "app:app"]`), or a string split into words like a shell would
+/// (`"gunicorn app:app"`), without pipes, redirections or variables.
+#[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
+#[schemars(with = "ExecCommandSchema")]
+pub struct ExecCommand(Vec<String>);
+
+#[derive(JsonSchema)]
+#[schemars(untagged)]
+#[allow(dead_code)]
+enum ExecCommandSchema {
+    /// A command line, split into words like a shell would.
+    #[schemars(extend("minLength" = 1))]
+    Line(String),
+    /// The arguments, program first.
+    #[schemars(extend("minItems" = 1))]
+    Args(Vec<String>),
+}
+
+impl ExecCommand {
+    #[must_use]
+    pub fn args(&self) -> &[String] {
+        &self.0
+    }
+
+    /// A command mbgen itself composed.
+    #[must_use]
+    pub fn builtin(args: &[&str]) -> Self {
+        Self(args.iter().map(|a| (*a).to_owned()).collect())
+    }
+
+    fn from_args(args: Vec<String>) -> Result<Self, String> {
+        if args.is_empty() || args[0].trim().is_empty() {
+            return Err("the command is empty: name the program to run, for example `[\"node\", \"server.js\"]`".to_owned());
+        }
+        for arg in &args {
+            check_single_line("a command argument", arg)?;
+        }
+        Ok(Self(args))
+    }
+
+    fn from_line(line: &str) -> Result<Self, String> {
+        check_single_line("the command", line)?;
+        if let Some(op) = ["|", "&&", "||", ";", ">", "<", "$", "`"]
+            .into_iter()
+            .find(|op| line.contains(op))
+        {
+            return Err(format!(
+                "the command uses `{op}`, which needs a shell: the container's main process runs without one. Write the arguments as an array, or put the logic in a script and run that"
+            ));
+        }
+        let words = shell_words::split(line)
+            .map_err(|e| format!("the command cannot be split into words: {e}"))?;
+        Self::from_args(words)
+    }
+}
+
+impl<'de> Deserialize<'de> for ExecCommand {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ExecCommand;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a command: a string such as \"node server.js\" or an array such as [\"node\", \"server.js\"]")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ExecCommand, E> {
+                ExecCommand::from_line(v).map_err(E::custom)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<ExecCommand, A::Error> {
+                let mut args = Vec::new();
+                while let Some(arg) = seq.next_element::<String>()? {
+                    args.push(arg);
+                }
+                ExecCommand::from_args(args).map_err(serde::de::Error::custom)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exec_commands() {
+        let c = ExecCommand::from_line("gunicorn --bind '0.0.0.0:8080' app:app").unwrap();
+        assert_eq!(c.args(), ["gunicorn", "--bind", "0.0.0.0:8080", "app:app"]);
+        assert!(ExecCommand::from_line("node a.js | tee log").is_err());
+        assert!(ExecCommand::from_line("   ").is_err());
+        assert!(ExecCommand::from_args(vec![]).is_err());
+        assert!(ExecCommand::from_args(vec!["a\nb".into()]).is_err());
+    }
+}

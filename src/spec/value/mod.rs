@@ -1,0 +1,167 @@
+//! Validated newtypes for values that end up in a Dockerfile.
+//!
+//! Each type rejects bad input while the TOML is parsed, so the error points at the
+//! offending value and no later stage can see a value that would break the output.
+
+/// Implements `Deserialize` through `TryFrom<String>`, `Display` and `as_str`.
+macro_rules! string_newtype {
+    ($name:ident) => {
+        impl $name {
+            #[must_use]
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let raw = String::deserialize(deserializer)?;
+                $name::try_from(raw).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+mod command;
+mod image;
+mod names;
+mod scalar;
+
+pub(crate) use command::{ExecCommand, Instruction, ShellCommand};
+pub(crate) use image::{CacheOption, ImageName, ImagePath, ImageRef, Platform, Tag};
+pub(crate) use names::{Ident, LabelKey, PackageName, ServiceName, TemplateName, VarName, Version};
+pub(crate) use scalar::{Duration, IgnorePattern, LineValue, Port, UrlPath};
+
+fn is_lower_alnum(c: char) -> bool {
+    c.is_ascii_lowercase() || c.is_ascii_digit()
+}
+
+/// Rejects characters that can never appear in a single-line Dockerfile value.
+fn check_single_line(what: &str, value: &str) -> Result<(), String> {
+    if value.contains('\0') {
+        return Err(format!("{what} contains a NUL character"));
+    }
+    if value.contains(['\n', '\r']) {
+        return Err(format!(
+            "{what} contains a line break; Dockerfile values must fit on one line"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn image(s: &str) -> Result<ImageRef, String> {
+        ImageRef::try_from(s.to_owned())
+    }
+
+    #[test]
+    fn image_references() {
+        for ok in [
+            "node:22-trixie-slim",
+            "library/node:22",
+            "ghcr.io/org/app:1.4.2",
+            "localhost:5000/app:1",
+            "gcr.io/distroless/static-debian13:nonroot",
+            "scratch",
+            "node@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        ] {
+            assert!(image(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "node",
+            "node:latest",
+            "Node:22",
+            "node:22 bash",
+            "node:22\nRUN id",
+            "-node:1",
+            "node:",
+            "node@sha256:xyz",
+        ] {
+            assert!(image(bad).is_err(), "{bad:?}");
+        }
+        let i = image("registry.example.com:5000/team/node:22-alpine3.22").unwrap();
+        assert_eq!(i.repository(), "team/node");
+        assert_eq!(i.tag(), Some("22-alpine3.22"));
+    }
+
+    #[test]
+    fn small_values() {
+        assert!(ShellCommand::try_from("npm run build \\".to_owned()).is_err());
+        assert!(ShellCommand::try_from(" ".to_owned()).is_err());
+        assert!(ShellCommand::try_from("cat <<EOF".to_owned()).is_err());
+        assert!(PackageName::try_from("curl=8.14.1-2".to_owned())
+            .unwrap()
+            .is_pinned());
+        assert!(PackageName::try_from("curl; rm".to_owned()).is_err());
+        assert!(Version::try_from("3.13".to_owned()).is_ok());
+        assert!(Version::try_from("3.13-slim".to_owned()).is_err());
+        assert!(Duration::try_from("30s".to_owned()).is_ok());
+        assert!(Duration::try_from("30".to_owned()).is_err());
+        assert!(ServiceName::try_from("api-2".to_owned()).is_ok());
+        assert!(ServiceName::try_from("Api".to_owned()).is_err());
+        assert!(ServiceName::try_from("api-".to_owned()).is_err());
+    }
+
+    #[test]
+    fn instructions() {
+        let ok = |s: &str| Instruction::try_from(s.to_owned());
+        assert_eq!(ok("  RUN echo hi ").unwrap().as_str(), "RUN echo hi");
+        assert_eq!(ok("LABEL a=b").unwrap().as_str(), "LABEL a=b");
+        for bad in [
+            "",
+            "RUN",
+            "RUN  ",
+            "run echo",
+            "FROM scratch",
+            "USER root",
+            "WORKDIR /x",
+            "ADD x y",
+            "ONBUILD RUN x",
+            "RUN a \\",
+            "RUN cat <<EOF",
+            "RUN a\nRUN b",
+            "RUN a\0",
+            "# comment",
+        ] {
+            assert!(ok(bad).is_err(), "{bad:?}");
+        }
+        assert!(ok("run x").unwrap_err().contains("capitals"));
+    }
+
+    #[test]
+    fn template_names() {
+        for good in [
+            "go.Dockerfile.j2",
+            "mbgen/_base.Dockerfile.j2",
+            "a/b-c_d.j2",
+        ] {
+            assert!(TemplateName::check(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x.j2",
+            "a/../../x",
+            "a//b",
+            "./a",
+            ".hidden",
+            "a\\b",
+            "C:/x",
+            "a b",
+            "a\nb",
+        ] {
+            assert!(TemplateName::check(bad).is_err(), "{bad:?}");
+        }
+        assert!(TemplateName::check("../x").unwrap_err().contains("`..`"));
+    }
+}
