@@ -768,6 +768,8 @@ impl Suite {
         path: &str,
         label: &str,
     ) -> Result<f64, String> {
+        // Suites of other checkouts on this host serve on the same ports: one at a time.
+        let _port = lock_port(port)?;
         self.ensure_port_free(port)?;
         self.docker.remove_container(container);
         let _guard = ContainerGuard {
@@ -874,6 +876,26 @@ impl Suite {
 
 // ---------------------------------------------------------------------------------------------
 // one example
+
+/// Holds `port` on this host against other e2e suites (another checkout, another engine)
+/// until the returned file is dropped: a lock file per port under the system's temporary
+/// directory, locked with `flock`.
+fn lock_port(port: u16) -> Result<fs::File, String> {
+    let dir = std::env::temp_dir().join("mbgen-e2e-ports");
+    fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join(format!("{port}.lock")))
+        .map_err(|e| e.to_string())?;
+    // The suite runs on CI's toolchain, not on the oldest one mbgen itself builds with.
+    #[allow(clippy::incompatible_msrv)]
+    file.file()
+        .lock()
+        .map_err(|e| format!("lock port {port}: {e}"))?;
+    Ok(file)
+}
 
 fn run_case(suite: &mut Suite, case: &Case, root: &Path) -> CaseReport {
     let started = Instant::now();
