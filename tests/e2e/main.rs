@@ -70,6 +70,8 @@ const SHORT: Duration = Duration::from_secs(120);
 /// How long a started container may take to answer 200, and the polling step.
 const SERVE_TIMEOUT: Duration = Duration::from_secs(60);
 const SERVE_STEP: Duration = Duration::from_millis(500);
+/// How long a service that speaks no HTTP must keep running once started.
+const KEEP_UP: Duration = Duration::from_secs(5);
 /// A dependency change may download from the package registries.
 const DEPENDENCY_TIMEOUT: Duration = Duration::from_secs(300);
 const DEFAULT_PORT: u16 = 8080;
@@ -823,6 +825,77 @@ impl Suite {
                 "and the container exited".to_string()
             } else {
                 format!("within {} s", SERVE_TIMEOUT.as_secs())
+            },
+            tail(&logs, 12)
+        ))
+    }
+
+    /// Runs `image` as `container` for a service that speaks no HTTP: with `port`, until it
+    /// accepts TCP connections there; then it must still run [`KEEP_UP`] later. The container
+    /// is removed on every path. Returns the seconds until it was ready.
+    fn keep_up(
+        &self,
+        container: &str,
+        image: &str,
+        port: Option<u16>,
+        label: &str,
+    ) -> Result<f64, String> {
+        let _port = port.map(lock_port).transpose()?;
+        if let Some(port) = port {
+            self.ensure_port_free(port)?;
+        }
+        self.docker.remove_container(container);
+        let _guard = ContainerGuard {
+            docker: &self.docker,
+            name: container.to_string(),
+        };
+        let out = self.docker.output(
+            &["run", "-d", "--network", "host", "--name", container, image],
+            SHORT,
+        )?;
+        if !out.ok {
+            return Err(format!("docker run failed: {}", out.text()));
+        }
+        let started = Instant::now();
+        let polls = SERVE_TIMEOUT.as_millis() / SERVE_STEP.as_millis() + 1;
+        let mut ready = port.is_none();
+        for _ in 0..polls {
+            if ready || started.elapsed() >= SERVE_TIMEOUT || !self.running(container) {
+                break;
+            }
+            ready = port.is_some_and(port_open);
+            if !ready {
+                thread::sleep(SERVE_STEP);
+            }
+        }
+        let ready_s = round1(started.elapsed().as_secs_f64());
+        if ready {
+            thread::sleep(KEEP_UP);
+        }
+        if ready && self.running(container) {
+            let what = port.map_or_else(|| "no port".to_owned(), |p| format!("127.0.0.1:{p} open"));
+            println!(
+                "e2e: {label}: {what}, still running after {} s",
+                KEEP_UP.as_secs()
+            );
+            return Ok(ready_s);
+        }
+        let logs = self
+            .docker
+            .output(&["logs", "--tail", "60", container], SHORT)
+            .map_or_else(|e| e, |o| o.text());
+        let _ = fs::write(self.out.join(format!("{label}-container.log")), &logs);
+        Err(format!(
+            "{}; docker logs:\n{}",
+            match (ready, port) {
+                (false, Some(p)) => format!(
+                    "nothing accepted connections on 127.0.0.1:{p} within {} s",
+                    SERVE_TIMEOUT.as_secs()
+                ),
+                _ => format!(
+                    "the container did not keep running for {} s",
+                    KEEP_UP.as_secs()
+                ),
             },
             tail(&logs, 12)
         ))
