@@ -95,7 +95,8 @@ impl Service {
     pub fn runtime(&self) -> Runtime {
         match &self.stack {
             StackModel::NodeStatic(_) | StackModel::Static(_) => Runtime::Nginx,
-            StackModel::NodeServer(_) | StackModel::Python(_) => Runtime::Language,
+            StackModel::NodeServer(node) => node.runtime,
+            StackModel::Python(_) => Runtime::Language,
             StackModel::Go(go) => go.runtime.into(),
             StackModel::Rust(rust) => rust.runtime.into(),
         }
@@ -185,6 +186,12 @@ pub struct NodeServer {
     pub output_dir: RelPath,
     /// The container command in exec form.
     pub start: Vec<String>,
+    /// The final image: Node's own ([`Runtime::Language`]), [`Runtime::Distroless`] or
+    /// [`Runtime::Bun`].
+    pub runtime: Runtime,
+    /// The build output runs on its own: the final image holds `output_dir` alone, without
+    /// production dependencies or sources.
+    pub standalone: bool,
 }
 
 /// How a node service installs its dependencies.
@@ -194,6 +201,8 @@ pub struct NodeDeps {
     pub lockfile: Lockfile,
     /// A custom install command replacing the frozen-lockfile default.
     pub install: Option<String>,
+    /// The Prisma schema, relative to the context: `prisma generate` runs after the install.
+    pub prisma_schema: Option<RelPath>,
 }
 
 /// A Go program.
@@ -244,6 +253,7 @@ pub enum NodePm {
     Npm,
     Yarn,
     Pnpm,
+    Bun,
 }
 
 impl NodePm {
@@ -254,6 +264,18 @@ impl NodePm {
             Self::Npm => "npm",
             Self::Yarn => "yarn",
             Self::Pnpm => "pnpm",
+            Self::Bun => "bun",
+        }
+    }
+
+    /// The command that runs a package's binary without a script: `npx`, `bunx`...
+    #[must_use]
+    pub const fn exec(self) -> &'static str {
+        match self {
+            Self::Npm => "npx",
+            Self::Yarn => "yarn",
+            Self::Pnpm => "pnpm exec",
+            Self::Bun => "bunx",
         }
     }
 
@@ -264,6 +286,7 @@ impl NodePm {
             PackageManager::Npm => Some(Self::Npm),
             PackageManager::Yarn => Some(Self::Yarn),
             PackageManager::Pnpm => Some(Self::Pnpm),
+            PackageManager::Bun => Some(Self::Bun),
             _ => None,
         }
     }
@@ -328,6 +351,8 @@ pub enum Runtime {
     Distroless,
     /// A slim distribution image (debian-slim or alpine).
     Slim,
+    /// Bun's image, `oven/bun` (node-server).
+    Bun,
 }
 
 impl Runtime {

@@ -34,7 +34,9 @@ pub(super) fn member_manifests(service: &Service) -> Option<MemberManifests<'_>>
         StackModel::Rust(_) => (&["Cargo.toml"], true),
         _ => (
             &["package.json"],
-            service.node_deps().is_some_and(|d| d.pm == NodePm::Yarn),
+            service
+                .node_deps()
+                .is_some_and(|d| matches!(d.pm, NodePm::Yarn | NodePm::Bun)),
         ),
     };
     let dirs = if every_member {
@@ -85,6 +87,7 @@ pub(super) fn workspace_root_files(service: &Service) -> Vec<String> {
             match service.node_deps().map(|d| d.pm) {
                 Some(NodePm::Yarn) => files.push(".yarnrc.yml".into()),
                 Some(NodePm::Pnpm) => files.push("pnpm-workspace.yaml".into()),
+                Some(NodePm::Bun) => files.push("bunfig.toml".into()),
                 Some(NodePm::Npm) | None => {}
             }
             files.dedup();

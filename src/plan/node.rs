@@ -44,6 +44,15 @@ pub(crate) struct NodeSection {
     pub build: Option<Run>,
     /// The build output, relative to `/app`.
     pub output_dir: String,
+    /// `COPY` arguments for the Prisma schema, copied with the manifests.
+    pub prisma_schema: Option<String>,
+    /// `prisma generate`, right after the install of the `deps` stage.
+    pub generate: Option<Run>,
+    /// `COPY --from=deps` arguments for the generated Prisma client in the final image.
+    pub prisma_client: Option<String>,
+    /// `COPY` arguments, one instruction each, for the sources of the final image: those of
+    /// `sources`, or none for a standalone build output.
+    pub runtime_sources: Vec<String>,
 }
 
 struct Commands {
@@ -71,8 +80,8 @@ fn install_commands(service: &Service, pm: NodePm) -> (String, String) {
             format!("pnpm install --frozen-lockfile --filter=\"{{./{dir}}}...\""),
             format!("pnpm install --frozen-lockfile --prod --filter=\"{{./{dir}}}...\""),
         ),
-        // Yarn installs the whole workspace: its lockfile is checked as a whole.
-        NodePm::Yarn => (c.full.to_owned(), c.production.to_owned()),
+        // Yarn and bun install the whole workspace: the lockfile is checked as a whole.
+        NodePm::Yarn | NodePm::Bun => (c.full.to_owned(), c.production.to_owned()),
     }
 }
 
@@ -96,6 +105,14 @@ fn commands(pm: NodePm) -> Commands {
             prune: "npm prune --omit=dev --no-audit --no-fund",
             cache: "/root/.npm",
         },
+        // bun has no prune: a production install over the full one drops the dev
+        // dependencies.
+        NodePm::Bun => Commands {
+            full: "bun install --frozen-lockfile",
+            production: "bun install --frozen-lockfile --production",
+            prune: "bun install --frozen-lockfile --production",
+            cache: "/root/.bun/install/cache",
+        },
     }
 }
 
@@ -103,7 +120,7 @@ fn install_run(service: &Service, pm: NodePm, command: &str, comment: &str) -> R
     let c = commands(pm);
     let (secrets, env_prefix) = secret_mounts(service);
     let mut mounts: Vec<String> = cache_mount(service, c.cache).into_iter().collect();
-    if pm != NodePm::Npm {
+    if matches!(pm, NodePm::Yarn | NodePm::Pnpm) {
         mounts.extend(cache_mount(service, "/root/.cache/node/corepack"));
     }
     mounts.extend(secrets);
@@ -122,8 +139,15 @@ fn manifests(deps: &NodeDeps) -> String {
         NodePm::Yarn => " .yarnrc.yml* .npmrc*",
         NodePm::Pnpm => " pnpm-workspace.yaml* .npmrc*",
         NodePm::Npm => " .npmrc*",
+        NodePm::Bun => " bunfig.toml* .npmrc*",
     };
-    format!("package.json {}{config} ./", deps.lockfile.path)
+    // Prisma 7 reads its configuration next to package.json.
+    let prisma = if deps.prisma_schema.is_some() {
+        " prisma.config.*"
+    } else {
+        ""
+    };
+    format!("package.json {}{config}{prisma} ./", deps.lockfile.path)
 }
 
 /// What the node planner reads of either node stack.
@@ -134,6 +158,8 @@ pub(super) struct App<'a> {
     output_dir: &'a RelPath,
     /// `node-server`: production dependencies go into the final image.
     server: bool,
+    /// `node-server` whose build output runs alone.
+    standalone: bool,
 }
 
 impl<'a> From<&'a NodeStatic> for App<'a> {
@@ -143,6 +169,7 @@ impl<'a> From<&'a NodeStatic> for App<'a> {
             build: Some(&n.build),
             output_dir: &n.output_dir,
             server: false,
+            standalone: false,
         }
     }
 }
@@ -154,6 +181,7 @@ impl<'a> From<&'a NodeServer> for App<'a> {
             build: n.build.as_ref(),
             output_dir: &n.output_dir,
             server: true,
+            standalone: n.standalone,
         }
     }
 }
@@ -165,11 +193,12 @@ pub(super) fn plan(service: &Service, app: App<'_>) -> NodeSection {
         build,
         output_dir,
         server,
+        standalone,
     } = app;
     let pm = deps.pm;
     let (full, production) = install_commands(service, pm);
     let custom = deps.install.as_deref();
-    let setup = (pm != NodePm::Npm).then(|| Run {
+    let setup = matches!(pm, NodePm::Yarn | NodePm::Pnpm).then(|| Run {
         comments: vec![format!(
             "{} comes through corepack, at the version package.json's `packageManager` names.",
             pm.as_str()
@@ -183,7 +212,7 @@ pub(super) fn plan(service: &Service, app: App<'_>) -> NodeSection {
         custom.unwrap_or(&full),
         "Dependencies only: this layer is rebuilt when the manifests change, not the sources.",
     );
-    let (prod_install, prune) = match (server, custom) {
+    let (prod_install, prune) = match (server && !standalone, custom) {
         (false, _) => (None, None),
         (true, None) => {
             let mut run = install_run(
@@ -218,7 +247,7 @@ pub(super) fn plan(service: &Service, app: App<'_>) -> NodeSection {
             Vec::new(),
         ),
         Some(ws) => {
-            let from_build = if server && build.is_some() {
+            let from_build = if server && !standalone && build.is_some() {
                 ws.packages
                     .iter()
                     .map(|d| format!("/app/{d} ./{d}"))
@@ -235,11 +264,21 @@ pub(super) fn plan(service: &Service, app: App<'_>) -> NodeSection {
             )
         }
     };
+    let (prisma_schema, generate, prisma_client) = prisma(deps, server && !standalone);
+    let sources = sources(service);
     NodeSection {
+        runtime_sources: if standalone {
+            Vec::new()
+        } else {
+            sources.clone()
+        },
+        prisma_schema,
+        generate,
+        prisma_client,
         setup,
         manifests: manifests(deps),
         member_manifests: member_manifest_copies(service, true),
-        sources: sources(service),
+        sources,
         app_dir,
         prod_deps,
         built_packages,
@@ -249,4 +288,33 @@ pub(super) fn plan(service: &Service, app: App<'_>) -> NodeSection {
         build: build_run,
         output_dir: output_dir.to_string(),
     }
+}
+
+/// Prisma: the schema copied with the manifests, `prisma generate` after the install, and for
+/// a server with production dependencies the generated client copied into the final image.
+/// The directory is made when the generator writes elsewhere (`prisma-client` with an
+/// `output` in the sources, compiled by the build), so that the copy always finds it.
+fn prisma(deps: &NodeDeps, copy_client: bool) -> (Option<String>, Option<Run>, Option<String>) {
+    let Some(schema) = &deps.prisma_schema else {
+        return (None, None, None);
+    };
+    let dir = schema.parent();
+    let to = if dir.is_root() {
+        "./".to_owned()
+    } else {
+        format!("{dir}/")
+    };
+    let generate = Run {
+        comments: vec![
+            "The Prisma client, generated from the schema alone: a source edit does not re-run it."
+                .into(),
+        ],
+        commands: vec![
+            format!("{} prisma generate --schema {schema}", deps.pm.exec()),
+            "mkdir -p node_modules/.prisma".into(),
+        ],
+        ..Run::default()
+    };
+    let client = copy_client.then(|| "/app/node_modules/.prisma ./node_modules/.prisma".to_owned());
+    (Some(format!("{schema} {to}")), Some(generate), client)
 }

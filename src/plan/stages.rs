@@ -80,15 +80,39 @@ pub(crate) fn layout(service: &Service) -> Vec<Stage> {
         StackModel::NodeServer(node) => {
             let builder = &node.builder_image;
             let custom_install = node.deps.install.is_some();
+            if node.standalone && node.build.is_some() {
+                return vec![
+                    stage(DEPS, builder, "all dependencies, for the build"),
+                    stage(
+                        BUILD,
+                        DEPS,
+                        format!("the sources, built into {}/", node.output_dir),
+                    ),
+                    stage(
+                        RUNTIME,
+                        runtime_image,
+                        format!(
+                            "{}/ alone: the build output runs without node_modules",
+                            node.output_dir
+                        ),
+                    ),
+                ];
+            }
             let mut stages = Vec::new();
             if node.build.is_some() {
                 stages.push(stage(DEPS, builder, "all dependencies, for the build"));
             } else if custom_install {
                 stages.push(stage(DEPS, builder, "all dependencies, from `install`"));
+            } else if node.deps.prisma_schema.is_some() {
+                stages.push(stage(
+                    DEPS,
+                    builder,
+                    "all dependencies, for `prisma generate`",
+                ));
             }
             stages.push(if custom_install {
                 stage(PROD_DEPS, DEPS, "production dependencies only")
-            } else if node.build.is_some() {
+            } else if node.build.is_some() || node.deps.prisma_schema.is_some() {
                 stage(
                     PROD_DEPS,
                     builder,
