@@ -7,6 +7,7 @@
 
 pub(crate) mod fs;
 pub(crate) mod go;
+mod ignore;
 pub(crate) mod node;
 pub(crate) mod python;
 pub(crate) mod rust;
@@ -81,6 +82,8 @@ pub(crate) enum Value {
     Str(String),
     List(Vec<String>),
     Map(BTreeMap<String, String>),
+    /// A table of lists, such as `system-packages`.
+    Lists(BTreeMap<String, Vec<String>>),
 }
 
 /// One key of a proposed service, with where its value came from.

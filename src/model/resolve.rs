@@ -18,7 +18,8 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::relpath::RelPath;
 use crate::spec::value::Port;
 use crate::spec::{
-    Family, LoadedConfig, OutputFile, PackageManager, Protocol, ServiceKey, ServiceSpec, Stack, CONFIG_FILE,
+    Family, LoadedConfig, OutputFile, PackageManager, Protocol, ServiceKey, ServiceSpec, Stack,
+    CONFIG_FILE,
 };
 
 /// Resolves a loaded `mbgen.toml` into the model. `tree` is the project directory, read for

@@ -295,7 +295,11 @@ impl Resolver<'_> {
                     pm: NodePm::from_spec(pm)?,
                     lockfile,
                     install: self.spec.install.as_ref().map(ToString::to_string),
-                    prisma_schema: self.spec.prisma_schema.as_ref().map(|p| paths.in_context(p)),
+                    prisma_schema: self
+                        .spec
+                        .prisma_schema
+                        .as_ref()
+                        .map(|p| paths.in_context(p)),
                 };
                 let output_dir = output_dir?;
                 let build = self.spec.build.as_ref().map(ToString::to_string);

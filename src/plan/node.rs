@@ -77,7 +77,10 @@ fn install_commands(service: &Service, pm: NodePm) -> (String, String) {
         ),
         // `{dir}...`: the package in that directory and everything it depends on.
         NodePm::Pnpm => (
-            format!("pnpm install --frozen-lockfile --filter=\"{{./{dir}}}...\""),
+            // `{.}`: the root too, whose devDependencies (turbo, TypeScript) serve the build.
+            format!(
+                "pnpm install --frozen-lockfile --filter=\"{{./{dir}}}...\" --filter=\"{{.}}\""
+            ),
             format!("pnpm install --frozen-lockfile --prod --filter=\"{{./{dir}}}...\""),
         ),
         // Yarn and bun install the whole workspace: the lockfile is checked as a whole.

@@ -208,6 +208,14 @@ fn insert(t: &mut Table, key: ServiceKey, value: &Value, source: &str) {
             }
             toml_edit::value(inline)
         }
+        Value::Lists(map) => {
+            let mut inline = InlineTable::new();
+            for (k, list) in map {
+                let list: Array = list.iter().map(String::as_str).collect();
+                inline.insert(k, list.into());
+            }
+            toml_edit::value(inline)
+        }
     };
     t.insert(key, item);
     let source = single_line(source);

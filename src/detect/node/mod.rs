@@ -8,6 +8,7 @@
 mod frameworks;
 mod package_manager;
 mod start;
+mod tools;
 
 use crate::detect::{Detector, Dir, Options, Outcome, Proposal, Value};
 use crate::diagnostic::Diagnostic;
@@ -38,7 +39,12 @@ impl Detector for Node {
             return Ok(Outcome::Absent);
         };
         let manifest = PackageJson::parse(&file)?;
-        let kind = match classify(dir, &manifest)? {
+        let pm = package_manager(dir, &manifest, &file)?;
+        let app = match tools::nx_server(dir, &manifest, pm.manager) {
+            Some(nx) => nx,
+            None => classify(dir, &manifest)?,
+        };
+        let kind = match app {
             App::Deployable(kind) => kind,
             App::NotAnApp(reason) => {
                 return Ok(Outcome::NotAnApp {
@@ -47,7 +53,6 @@ impl Detector for Node {
                 })
             }
         };
-        let pm = package_manager(dir, &manifest, &file)?;
         let (stack, summary) = match &kind {
             Kind::Static(s) => (Stack::NodeStatic, format!("{} site", s.framework)),
             Kind::Server(s) => (Stack::NodeServer, format!("{} server", s.framework)),
@@ -65,6 +70,10 @@ impl Detector for Node {
         );
         if let Some(lockfile) = &pm.lockfile {
             p.evidence(lockfile);
+            // bun.lock is the default; the binary lockfile of bun before 1.2 is named.
+            if lockfile.ends_with("bun.lockb") {
+                p.set_str(ServiceKey::Lockfile, "bun.lockb", lockfile.clone());
+            }
         }
         if let (Some(root), Some(lockfile)) = (&pm.workspace_root, &pm.lockfile) {
             p.set_str(
@@ -75,10 +84,14 @@ impl Detector for Node {
         }
         p.notes.extend(pm.notes.iter().cloned());
         let run_build = format!("{} run build", pm.manager.as_str());
+        let extras = tools::extras(dir, &manifest);
+        let turbo = tools::turbo_build(dir, &manifest, pm.manager, pm.workspace_root.as_deref());
         match kind {
             Kind::Static(s) => {
                 p.evidence.extend(s.evidence);
-                if manifest.scripts.contains_key("build") {
+                if let Some((build, source)) = turbo {
+                    p.set_str(ServiceKey::Build, build, source);
+                } else if manifest.scripts.contains_key("build") {
                     p.set_str(
                         ServiceKey::Build,
                         &run_build,
@@ -95,45 +108,112 @@ impl Detector for Node {
                     p.set(ServiceKey::Spa, Value::Bool(true), s.spa_source);
                 }
             }
-            Kind::Server(s) => server_settings(&mut p, dir, &manifest, &pm, s, &run_build),
+            Kind::Server(s) => {
+                let build = s
+                    .build
+                    .clone()
+                    .or(turbo)
+                    .or_else(|| server_build(dir, &manifest, &pm, &s, &run_build));
+                server_settings(&mut p, dir, &pm, s, build);
+                if let Some((schema, source)) = &extras.prisma_schema {
+                    p.set_str(ServiceKey::PrismaSchema, schema, source.clone());
+                }
+            }
         }
+        if !extras.system_packages.is_empty() {
+            p.set(
+                ServiceKey::SystemPackages,
+                Value::Lists(extras.system_packages),
+                extras.system_packages_source.join("; "),
+            );
+        }
+        p.notes.extend(extras.notes);
         Ok(Outcome::Found(Box::new(p)))
     }
 }
 
+/// The build of a server that no framework prescribes: the `build` script, the `pre` hook
+/// of its start script (`prestart:prod`), or the compiler its start command needs.
+fn server_build(
+    dir: Dir<'_>,
+    m: &PackageJson,
+    pm: &Pm,
+    s: &Server,
+    run_build: &str,
+) -> Option<(String, String)> {
+    if m.scripts.contains_key("build") {
+        return Some((
+            run_build.to_owned(),
+            "the `build` script of package.json".to_owned(),
+        ));
+    }
+    if let Some(name) = &s.start_script {
+        let hook = format!("pre{name}");
+        if let Some(script) = m.scripts.get(&hook) {
+            return Some((
+                format!("{} run {hook}", pm.manager.as_str()),
+                format!("the `{hook}` script ({script}), which runs before `{name}`"),
+            ));
+        }
+    }
+    let entry = entry_path(&s.start)?;
+    if !BUILT_DIRS.iter().any(|d| entry.starts_with(d)) {
+        return None;
+    }
+    let run = tools::exec(pm.manager);
+    if m.has("@nestjs/cli") {
+        return Some((
+            format!("{run} nest build"),
+            format!("the start command runs {entry}, which `nest build` writes"),
+        ));
+    }
+    if m.has("typescript") && dir.exists("tsconfig.json") {
+        let project = dir
+            .first_of(&["tsconfig.build.json"])
+            .map_or_else(String::new, |f| format!(" -p {f}"));
+        return Some((
+            format!("{run} tsc{project}"),
+            format!("the start command runs {entry}, which the TypeScript compiler writes"),
+        ));
+    }
+    None
+}
+
+/// Directories that builds write, never committed sources of a server.
+const BUILT_DIRS: &[&str] = &["dist/", "build/", "out/", ".next/", ".output/"];
+
 fn server_settings(
     p: &mut Proposal,
     dir: Dir<'_>,
-    manifest: &PackageJson,
     pm: &Pm,
     s: Server,
-    run_build: &str,
+    build: Option<(String, String)>,
 ) {
     p.evidence.extend(s.evidence);
     p.alternatives.extend(s.alternatives);
     p.notes.extend(s.notes);
-    let has_build = manifest.scripts.contains_key("build");
-    match (&s.build, has_build) {
-        (Some((build, source)), _) => p.set_str(ServiceKey::Build, build, source.clone()),
-        (None, true) => p.set_str(
-            ServiceKey::Build,
-            run_build,
-            "the `build` script of package.json",
-        ),
-        (None, false) => {}
+    if let Some((build, source)) = &build {
+        p.set_str(ServiceKey::Build, build, source.clone());
     }
     let start = Value::List(s.start.clone());
     p.set(ServiceKey::Start, start, s.start_source);
-    if p.get(ServiceKey::Build).is_some() {
+    if s.start.first().is_some_and(|c| c == "bun") {
+        p.set_str(
+            ServiceKey::Runtime,
+            "bun",
+            "the server starts with `bun`: it runs on Bun's image",
+        );
+    }
+    if build.is_some() {
         let (dir_out, source) = s.output_dir.unwrap_or_else(|| output_dir(dir, &s.start));
         if dir_out != "dist" || source != DEFAULT_OUTPUT {
             p.set_str(ServiceKey::OutputDir, dir_out, source);
         }
+        if let Some(why) = s.standalone {
+            p.set(ServiceKey::Standalone, Value::Bool(true), why);
+        }
     } else if let Some(entry) = entry_path(&s.start) {
-        if ["dist/", "build/", "out/", ".next/"]
-            .iter()
-            .any(|d| entry.starts_with(d))
-        {
+        if BUILT_DIRS.iter().any(|d| entry.starts_with(d)) {
             p.note(format!(
                 "the start command runs {entry}, which a build writes, but package.json has no `build` script"
             ));
