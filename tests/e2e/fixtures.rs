@@ -5,13 +5,16 @@
 //! snapshot of tests/init.rs (`tests/snapshots/init__realistic_<name>.snap`); `mbgen render`
 //! writes the Dockerfiles; then every service in that mbgen.toml builds cold from its context,
 //! serves HTTP 200 on the port its Dockerfile exposes, at the path of [`FIXTURES`] (a
-//! command-line tool is only built), and runs unprivileged. There is no source or dependency
-//! change: the examples' cases check caching.
+//! command-line tool is only built), and runs unprivileged. A fixture with a source edit
+//! ([`Fixture::edit`]) then gets a line appended to one source file and is rebuilt: every
+//! dependency step must come from the cache, and the rebuild time goes into the report. There
+//! is no dependency change: the examples' cases check that.
 
 use fs_err as fs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use super::progress;
 use super::report::{round1, CaseReport};
 use super::services::{self, build_all_cold, Probe};
 use super::{
@@ -27,6 +30,9 @@ pub(crate) struct Fixture {
     pub path: &'static str,
     /// Services that are built but not run: command-line tools, which exit at once.
     pub build_only: &'static [&'static str],
+    /// A source file (relative to the fixture) and a harmless line appended to it before the
+    /// source-change rebuild; none for the fixtures that are only built cold.
+    pub edit: Option<(&'static str, &'static str)>,
 }
 
 /// The fixtures that are built, in the order they run. Left out (see the README's Tests
@@ -40,56 +46,127 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         name: "angular-app",
         path: "/",
         build_only: &[],
+        edit: None,
+    },
+    Fixture {
+        name: "astro-node",
+        path: "/",
+        build_only: &[],
+        edit: Some(("src/pages/index.astro", "<!-- e2e: source change -->")),
+    },
+    Fixture {
+        name: "bun-hono",
+        path: "/",
+        build_only: &[],
+        edit: Some(("src/index.ts", "// e2e: source change")),
+    },
+    Fixture {
+        name: "bun-vite",
+        path: "/",
+        build_only: &[],
+        edit: Some(("src/main.ts", "// e2e: source change")),
     },
     Fixture {
         name: "cargo-workspace",
         path: "/",
         build_only: &["cli"],
+        edit: None,
     },
     Fixture {
         name: "django-gunicorn",
         path: "/polls/",
         build_only: &[],
+        edit: None,
     },
     Fixture {
         name: "express-app",
         path: "/",
         build_only: &[],
+        edit: None,
     },
     Fixture {
         name: "fastapi-uv",
         path: "/healthz",
         build_only: &[],
+        edit: None,
     },
     Fixture {
         name: "flask-gunicorn",
         path: "/",
         build_only: &[],
+        edit: None,
     },
     Fixture {
         name: "go-cmd-layout",
         path: "/healthz",
         build_only: &[],
+        edit: None,
+    },
+    Fixture {
+        name: "grpc-node",
+        path: "/",
+        build_only: &[],
+        edit: Some(("server.js", "// e2e: source change")),
     },
     Fixture {
         name: "nest-api",
         path: "/",
         build_only: &[],
+        edit: None,
+    },
+    Fixture {
+        name: "nest-prestart",
+        path: "/api",
+        build_only: &[],
+        edit: Some(("src/app.controller.ts", "// e2e: source change")),
+    },
+    Fixture {
+        name: "next-standalone-app",
+        path: "/",
+        build_only: &[],
+        edit: Some(("src/app/page.tsx", "// e2e: source change")),
+    },
+    Fixture {
+        name: "nuxt-app",
+        path: "/",
+        build_only: &[],
+        edit: Some(("server/api/movies.ts", "// e2e: source change")),
+    },
+    Fixture {
+        name: "nx-express-prisma",
+        path: "/",
+        build_only: &[],
+        edit: Some(("src/main.ts", "// e2e: source change")),
     },
     Fixture {
         name: "rust-axum",
         path: "/healthz",
         build_only: &[],
+        edit: None,
     },
     Fixture {
         name: "static-site",
         path: "/",
         build_only: &[],
+        edit: None,
+    },
+    Fixture {
+        name: "sveltekit-node",
+        path: "/",
+        build_only: &[],
+        edit: Some(("src/routes/+page.server.ts", "// e2e: source change")),
+    },
+    Fixture {
+        name: "turborepo",
+        path: "/",
+        build_only: &[],
+        edit: Some(("apps/api/src/index.ts", "// e2e: source change")),
     },
     Fixture {
         name: "vite-react",
         path: "/",
         build_only: &[],
+        edit: None,
     },
 ];
 
@@ -180,7 +257,62 @@ fn run(
         path: fixture.path,
         build_only: fixture.build_only,
     };
-    build_all_cold(suite, &case.name, &services, rep, probe)
+    build_all_cold(suite, &case.name, &services, rep, probe)?;
+
+    // 3. a source edit rebuilds without re-running a dependency step
+    if let Some((file, line)) = fixture.edit {
+        let path = dir.join(file);
+        let mut text = fs::read_to_string(&path).map_err(|e| format!("{file}: {e}"))?;
+        text.push_str(line);
+        text.push('\n');
+        fs::write(&path, text).map_err(|e| format!("{file}: {e}"))?;
+        source_rebuild(suite, &case.name, &services, rep, probe)?;
+    }
+    Ok(())
+}
+
+/// Rebuilds every service after the source edit (with the layer cache of the cold builds):
+/// the dependency steps must all be CACHED; each rebuilt image must serve again.
+fn source_rebuild(
+    suite: &mut Suite,
+    case: &str,
+    services: &[services::Service],
+    rep: &mut CaseReport,
+    probe: Probe<'_>,
+) -> Result<(), String> {
+    let (mut secs, mut cached, mut total) = (0.0, 0, 0);
+    for s in services {
+        let started = Instant::now();
+        let steps = services::build(suite, case, s, "source", false)?;
+        secs += started.elapsed().as_secs_f64();
+        let (c, t) = progress::cached_of_total(&steps);
+        cached += c;
+        total += t;
+        let rerun: Vec<String> = steps
+            .iter()
+            .filter(|st| st.is_dependency_install() && !st.cached())
+            .map(ToString::to_string)
+            .collect();
+        if !rerun.is_empty() {
+            rep.failures.push(format!(
+                "{}: the source edit re-ran dependency steps: {} (log {case}-{}-source.log)",
+                s.name,
+                rerun.join("; "),
+                s.name
+            ));
+        }
+        if !probe.build_only.contains(&s.name.as_str()) {
+            services::serve(suite, rep, case, s, probe.path, "source");
+        }
+    }
+    rep.mbgen.source_s = Some(round1(secs));
+    rep.mbgen.source_cached = Some(cached);
+    rep.mbgen.source_total = Some(total);
+    if cached == total {
+        rep.failures
+            .push("the source edit rebuilt nothing: every step was CACHED".to_owned());
+    }
+    Ok(())
 }
 
 /// The written mbgen.toml must be the body of tests/init.rs's snapshot of the fixture, so the

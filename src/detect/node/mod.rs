@@ -40,9 +40,9 @@ impl Detector for Node {
         };
         let manifest = PackageJson::parse(&file)?;
         let pm = package_manager(dir, &manifest, &file)?;
-        let app = match tools::nx_server(dir, &manifest, pm.manager) {
-            Some(nx) => nx,
-            None => classify(dir, &manifest)?,
+        let (app, nx_name) = match tools::nx_server(dir, &manifest, pm.manager) {
+            Some((nx, name)) => (nx, Some(name)),
+            None => (classify(dir, &manifest)?, None),
         };
         let kind = match app {
             App::Deployable(kind) => kind,
@@ -58,7 +58,7 @@ impl Detector for Node {
             Kind::Server(s) => (Stack::NodeServer, format!("{} server", s.framework)),
         };
         let mut p = Proposal::new("node", dir, stack, summary);
-        p.name_hint.clone_from(&manifest.name);
+        p.name_hint = nx_name.or_else(|| manifest.name.clone());
         p.evidence(dir.path("package.json"));
         if let Some((version, source)) = version(dir, &manifest) {
             p.set_str(ServiceKey::Version, version, source);
@@ -114,7 +114,10 @@ impl Detector for Node {
                     .clone()
                     .or(turbo)
                     .or_else(|| server_build(dir, &manifest, &pm, &s, &run_build));
-                server_settings(&mut p, dir, &pm, s, build);
+                // A gRPC server with no HTTP framework beside it.
+                let grpc = manifest.dependencies.contains("@grpc/grpc-js")
+                    && frameworks::server_framework(&manifest).is_none();
+                server_settings(&mut p, dir, &pm, s, build, grpc);
                 if let Some((schema, source)) = &extras.prisma_schema {
                     p.set_str(ServiceKey::PrismaSchema, schema, source.clone());
                 }
@@ -188,6 +191,7 @@ fn server_settings(
     pm: &Pm,
     s: Server,
     build: Option<(String, String)>,
+    grpc: bool,
 ) {
     p.evidence.extend(s.evidence);
     p.alternatives.extend(s.alternatives);
@@ -197,6 +201,13 @@ fn server_settings(
     }
     let start = Value::List(s.start.clone());
     p.set(ServiceKey::Start, start, s.start_source);
+    if grpc {
+        p.set_str(
+            ServiceKey::Protocol,
+            "grpc",
+            "@grpc/grpc-js serves gRPC, not HTTP: the port is checked for connections, not probed over HTTP",
+        );
+    }
     if s.start.first().is_some_and(|c| c == "bun") {
         p.set_str(
             ServiceKey::Runtime,
@@ -336,20 +347,184 @@ mod tests {
     }
 
     #[test]
-    fn bun_is_unsupported() {
-        let fs = MemFs::new([
-            ("package.json", r#"{"scripts": {"start": "node a.js"}}"#),
+    fn bun_installs_and_runs() {
+        let p = found(&[
+            (
+                "package.json",
+                r#"{"scripts": {"dev": "bun run --hot src/index.ts", "start": "bun run src/index.ts"}, "dependencies": {"hono": "4"}}"#,
+            ),
+            ("bun.lock", "{}"),
+            (
+                "src/index.ts",
+                "export default { port: 3000, fetch() {} };\n",
+            ),
+        ]);
+        assert_eq!(setting(&p, "package-manager"), Some(s("bun")));
+        assert_eq!(
+            setting(&p, "start"),
+            Some(Value::List(vec!["bun".into(), "src/index.ts".into()]))
+        );
+        assert_eq!(setting(&p, "runtime"), Some(s("bun")));
+        // A bun-installed server started with node keeps Node's image; bun.lockb is named.
+        let p = found(&[
+            (
+                "package.json",
+                r#"{"packageManager": "bun@1.1.0", "scripts": {"start": "node a.js"}}"#,
+            ),
             ("bun.lockb", ""),
         ]);
-        let e = Node
-            .detect(Dir::new(&fs, ""), &Options::default())
-            .unwrap_err();
-        assert!(e.message.contains("bun"), "{}", e.message);
-        let fs = MemFs::new([(
-            "package.json",
-            r#"{"packageManager": "bun@1.1.0", "scripts": {"start": "node a.js"}}"#,
-        )]);
-        assert!(Node.detect(Dir::new(&fs, ""), &Options::default()).is_err());
+        assert_eq!(setting(&p, "package-manager"), Some(s("bun")));
+        assert_eq!(setting(&p, "lockfile"), Some(s("bun.lockb")));
+        assert_eq!(setting(&p, "runtime"), None);
+    }
+
+    #[test]
+    fn typescript_servers_get_their_build() {
+        let tsc = r#"{"scripts": {"prestart:prod": "tsc", "start:prod": "node dist/main.js"}, "dependencies": {"@nestjs/core": "11"}, "devDependencies": {"typescript": "5"}}"#;
+        let p = found(&[("package.json", tsc), ("tsconfig.json", "{}")]);
+        assert_eq!(setting(&p, "build"), Some(s("npm run prestart:prod")));
+        let nest = r#"{"scripts": {"start:prod": "node dist/main"}, "dependencies": {"@nestjs/core": "11"}, "devDependencies": {"@nestjs/cli": "11", "typescript": "5"}}"#;
+        let p = found(&[("package.json", nest), ("pnpm-lock.yaml", "")]);
+        assert_eq!(setting(&p, "build"), Some(s("pnpm exec nest build")));
+        let plain = r#"{"scripts": {"start": "node dist/index.js"}, "dependencies": {"express": "5"}, "devDependencies": {"typescript": "5"}}"#;
+        let p = found(&[
+            ("package.json", plain),
+            ("tsconfig.json", "{}"),
+            ("tsconfig.build.json", "{}"),
+        ]);
+        assert_eq!(
+            setting(&p, "build"),
+            Some(s("npx tsc -p tsconfig.build.json"))
+        );
+    }
+
+    #[test]
+    fn nitro_servers_run_their_output_alone() {
+        for dep in ["nuxt", "@tanstack/react-start", "@solidjs/start"] {
+            let pkg = format!(
+                r#"{{"scripts": {{"build": "x build"}}, "dependencies": {{"{dep}": "1"}}}}"#
+            );
+            let p = found(&[("package.json", &pkg), ("vite.config.ts", "nitro()")]);
+            assert_eq!(p.stack, Stack::NodeServer, "{dep}");
+            assert_eq!(setting(&p, "output-dir"), Some(s(".output")), "{dep}");
+            assert_eq!(setting(&p, "standalone"), Some(Value::Bool(true)), "{dep}");
+            assert_eq!(
+                setting(&p, "start"),
+                Some(Value::List(vec![
+                    "node".into(),
+                    ".output/server/index.mjs".into()
+                ]))
+            );
+        }
+        let pkg = r#"{"scripts": {"build": "vite build"}, "dependencies": {"@tanstack/react-start": "1"}}"#;
+        let p = found(&[("package.json", pkg), ("vite.config.ts", "tanstackStart()")]);
+        assert!(
+            p.notes.iter().any(|n| n.contains("nitro()")),
+            "{:?}",
+            p.notes
+        );
+    }
+
+    #[test]
+    fn nx_projects_build_with_nx() {
+        let project = r#"{"name": "api", "projectType": "application", "targets": {"build": {"executor": "@nx/esbuild:esbuild", "options": {"outputPath": "dist/api", "main": "src/main.ts"}}}}"#;
+        let pkg = r#"{"name": "@api/source", "scripts": {"start": "nx serve"}, "dependencies": {"express": "5"}, "devDependencies": {"nx": "22"}}"#;
+        let p = found(&[
+            ("package.json", pkg),
+            ("package-lock.json", "{}"),
+            ("nx.json", "{}"),
+            ("project.json", project),
+        ]);
+        assert_eq!(p.name_hint.as_deref(), Some("api"));
+        assert_eq!(
+            setting(&p, "build"),
+            Some(s("NX_DAEMON=false npx nx build api"))
+        );
+        assert_eq!(setting(&p, "output-dir"), Some(s("dist/api")));
+        assert_eq!(
+            setting(&p, "start"),
+            Some(Value::List(vec!["node".into(), "dist/api/main.js".into()]))
+        );
+    }
+
+    #[test]
+    fn turborepo_members_build_through_turbo() {
+        let fs = MemFs::new([
+            ("package.json", r#"{"workspaces": ["apps/*"]}"#),
+            ("package-lock.json", "{}"),
+            ("turbo.json", "{}"),
+            (
+                "apps/api/package.json",
+                r#"{"name": "api", "scripts": {"build": "tsc", "start": "node dist/index.js"}, "dependencies": {"express": "5"}}"#,
+            ),
+        ]);
+        let Outcome::Found(p) = Node
+            .detect(Dir::new(&fs, "apps/api"), &Options::default())
+            .unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(
+            setting(&p, "build"),
+            Some(s("npx turbo run build --filter=api..."))
+        );
+    }
+
+    #[test]
+    fn prisma_native_packages_and_browsers() {
+        let pkg = r#"{"scripts": {"start": "node server.js"}, "dependencies": {"express": "5", "@prisma/client": "^6.2.0", "bcrypt": "5", "puppeteer": "23"}, "devDependencies": {"prisma": "^6.2.0"}}"#;
+        let p = found(&[
+            ("package.json", pkg),
+            ("server.js", "app.listen(3000)"),
+            ("prisma/schema.prisma", "generator client {}"),
+        ]);
+        assert_eq!(
+            setting(&p, "prisma-schema"),
+            Some(s("prisma/schema.prisma"))
+        );
+        let Some(Value::Lists(packages)) = setting(&p, "system-packages") else {
+            panic!("{:?}", p.settings)
+        };
+        assert_eq!(packages["build"], ["openssl", "python3", "make", "g++"]);
+        assert_eq!(packages["runtime"], ["openssl"]);
+        assert!(
+            p.notes.iter().any(|n| n.contains("puppeteer")),
+            "{:?}",
+            p.notes
+        );
+        // Prisma 7 has no engine to pick by OpenSSL.
+        let pkg =
+            r#"{"main": "server.js", "dependencies": {"express": "5", "@prisma/client": "7.1.0"}}"#;
+        let p = found(&[
+            ("package.json", pkg),
+            ("db/schema.prisma", "generator client {}"),
+        ]);
+        assert_eq!(setting(&p, "prisma-schema"), Some(s("db/schema.prisma")));
+        assert_eq!(setting(&p, "system-packages"), None);
+    }
+
+    #[test]
+    fn grpc_servers_and_wrapped_scripts() {
+        let pkg = r#"{"dependencies": {"@grpc/grpc-js": "1"}}"#;
+        let p = found(&[
+            ("package.json", pkg),
+            (
+                "server.js",
+                "server.bindAsync(`0.0.0.0:${PORT}`, creds, cb);",
+            ),
+        ]);
+        assert_eq!(setting(&p, "protocol"), Some(s("grpc")));
+        let m = PackageJson {
+            scripts: [
+                ("start".to_owned(), "pnpm with-env next start".to_owned()),
+                ("with-env".to_owned(), "dotenv -e ../../.env --".to_owned()),
+            ]
+            .into(),
+            dependencies: ["next".to_owned()].into(),
+            ..PackageJson::default()
+        };
+        let exec = exec_from_script(&m, "pnpm start", 0).unwrap();
+        assert_eq!(exec.args, ["node_modules/.bin/next", "start"]);
     }
 
     #[test]

@@ -34,8 +34,13 @@ const NX_NODE_EXECUTORS: &[&str] = &[
 ];
 
 /// An Nx project (`project.json` under an `nx.json`) whose `build` target builds a Node
-/// server: built with `nx build <project>`, started from its `outputPath`.
-pub(super) fn nx_server(dir: Dir<'_>, m: &PackageJson, pm: PackageManager) -> Option<App> {
+/// server: built with `nx build <project>`, started from its `outputPath`. Returns the
+/// project's name with it, which names the service.
+pub(super) fn nx_server(
+    dir: Dir<'_>,
+    m: &PackageJson,
+    pm: PackageManager,
+) -> Option<(App, String)> {
     let in_nx = std::iter::once(dir)
         .chain(dir.parents())
         .any(|d| d.exists("nx.json"));
@@ -62,7 +67,7 @@ pub(super) fn nx_server(dir: Dir<'_>, m: &PackageJson, pm: PackageManager) -> Op
     let stem = stem.rsplit_once('.').map_or(stem, |(s, _)| s);
     let framework = server_framework(m).unwrap_or("Node");
     let project_file = dir.path("project.json");
-    Some(App::Deployable(Kind::Server(Server {
+    let app = App::Deployable(Kind::Server(Server {
         framework,
         start: vec!["node".into(), format!("{out}/{stem}.js")],
         start_source: format!(
@@ -79,7 +84,8 @@ pub(super) fn nx_server(dir: Dir<'_>, m: &PackageJson, pm: PackageManager) -> Op
         )),
         evidence: vec![project_file],
         ..Server::default()
-    })))
+    }));
+    Some((app, name.to_owned()))
 }
 
 /// The build of an app in a Turborepo: turbo builds it after the workspace packages it
