@@ -36,11 +36,11 @@ pub(crate) struct Fixture {
 }
 
 /// The fixtures that are built, in the order they run. Left out (see the README's Tests
-/// section): `pnpm-workspace`, `sveltekit-static` and `vue-app`, which install with
-/// pnpm or yarn through corepack, which checks registry signatures that the test machines' npm
-/// registry does not serve; `next-app` and `next-standalone`, whose `next build` fetches the
-/// Google Fonts of the scaffolded layout, and the test machines reach no other host than the
-/// package registries.
+/// section): `next-app` and `next-standalone`, whose `next build` fetches the Google Fonts of
+/// the scaffolded layout, and the test machines reach no other host than the package
+/// registries (`next-standalone-app` is the Next.js standalone fixture that is built). pnpm
+/// and yarn come through corepack, whose signature check the node stand-in turns off
+/// (`COREPACK_INTEGRITY_KEYS=0`, see its Dockerfile).
 pub(crate) const FIXTURES: &[Fixture] = &[
     Fixture {
         name: "angular-app",
@@ -139,6 +139,12 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         edit: Some(("src/main.ts", "// e2e: source change")),
     },
     Fixture {
+        name: "pnpm-workspace",
+        path: "/",
+        build_only: &[],
+        edit: None,
+    },
+    Fixture {
         name: "rust-axum",
         path: "/healthz",
         build_only: &[],
@@ -157,6 +163,12 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         edit: Some(("src/routes/+page.server.ts", "// e2e: source change")),
     },
     Fixture {
+        name: "sveltekit-static",
+        path: "/",
+        build_only: &[],
+        edit: None,
+    },
+    Fixture {
         name: "turborepo",
         path: "/",
         build_only: &[],
@@ -164,6 +176,12 @@ pub(crate) const FIXTURES: &[Fixture] = &[
     },
     Fixture {
         name: "vite-react",
+        path: "/",
+        build_only: &[],
+        edit: None,
+    },
+    Fixture {
+        name: "vue-app",
         path: "/",
         build_only: &[],
         edit: None,
