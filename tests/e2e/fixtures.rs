@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::progress;
-use super::report::{round1, CaseReport};
+use super::report::{round1, CaseReport, OtherRuntime};
 use super::services::{self, build_all_cold, Probe};
 use super::{
     builder_stage, copy_tree, first_difference, from_lines, prune_layer_cache, run_mbgen, Case,
@@ -33,6 +33,9 @@ pub(crate) struct Fixture {
     /// A source file (relative to the fixture) and a harmless line appended to it before the
     /// source-change rebuild; none for the fixtures that are only built cold.
     pub edit: Option<(&'static str, &'static str)>,
+    /// Services built once more with `runtime = "distroless"`, for the size and start time of
+    /// that runtime in the report.
+    pub distroless: &'static [&'static str],
 }
 
 /// The fixtures that are built, in the order they run. Left out (see the README's Tests
@@ -47,144 +50,168 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         path: "/",
         build_only: &[],
         edit: None,
+        distroless: &[],
     },
     Fixture {
         name: "astro-node",
         path: "/",
         build_only: &[],
         edit: Some(("src/pages/index.astro", "<!-- e2e: source change -->")),
+        distroless: &[],
     },
     Fixture {
         name: "bun-hono",
         path: "/",
         build_only: &[],
         edit: Some(("src/index.ts", "// e2e: source change")),
+        distroless: &[],
     },
     Fixture {
         name: "bun-vite",
         path: "/",
         build_only: &[],
         edit: Some(("src/main.ts", "// e2e: source change")),
+        distroless: &[],
     },
     Fixture {
         name: "cargo-workspace",
         path: "/",
         build_only: &["cli"],
         edit: None,
+        distroless: &[],
     },
     Fixture {
         name: "django-gunicorn",
         path: "/polls/",
         build_only: &[],
         edit: None,
+        distroless: &[],
     },
     Fixture {
         name: "express-app",
         path: "/",
         build_only: &[],
         edit: None,
+        distroless: &[],
     },
     Fixture {
         name: "fastapi-uv",
         path: "/healthz",
         build_only: &[],
         edit: None,
+        distroless: &[],
     },
     Fixture {
         name: "flask-gunicorn",
         path: "/",
         build_only: &[],
         edit: None,
+        distroless: &[],
     },
     Fixture {
         name: "go-cmd-layout",
         path: "/healthz",
         build_only: &[],
         edit: None,
+        distroless: &[],
     },
     Fixture {
         name: "grpc-node",
         path: "/",
         build_only: &[],
         edit: Some(("server.js", "// e2e: source change")),
+        distroless: &[],
     },
     Fixture {
         name: "nest-api",
         path: "/",
         build_only: &[],
         edit: None,
+        distroless: &[],
     },
     Fixture {
         name: "nest-prestart",
         path: "/api",
         build_only: &[],
         edit: Some(("src/app.controller.ts", "// e2e: source change")),
+        distroless: &["nestjs-realworld-example-app"],
     },
     Fixture {
         name: "next-standalone-app",
         path: "/",
         build_only: &[],
         edit: Some(("src/app/page.tsx", "// e2e: source change")),
+        distroless: &["storefront"],
     },
     Fixture {
         name: "nuxt-app",
         path: "/",
         build_only: &[],
         edit: Some(("server/api/movies.ts", "// e2e: source change")),
+        distroless: &[],
     },
     Fixture {
         name: "nx-express-prisma",
         path: "/",
         build_only: &[],
         edit: Some(("src/main.ts", "// e2e: source change")),
+        distroless: &[],
     },
     Fixture {
         name: "pnpm-workspace",
         path: "/",
         build_only: &[],
         edit: None,
+        distroless: &[],
     },
     Fixture {
         name: "rust-axum",
         path: "/healthz",
         build_only: &[],
         edit: None,
+        distroless: &[],
     },
     Fixture {
         name: "static-site",
         path: "/",
         build_only: &[],
         edit: None,
+        distroless: &[],
     },
     Fixture {
         name: "sveltekit-node",
         path: "/",
         build_only: &[],
         edit: Some(("src/routes/+page.server.ts", "// e2e: source change")),
+        distroless: &[],
     },
     Fixture {
         name: "sveltekit-static",
         path: "/",
         build_only: &[],
         edit: None,
+        distroless: &[],
     },
     Fixture {
         name: "turborepo",
         path: "/",
         build_only: &[],
         edit: Some(("apps/api/src/index.ts", "// e2e: source change")),
+        distroless: &[],
     },
     Fixture {
         name: "vite-react",
         path: "/",
         build_only: &[],
         edit: None,
+        distroless: &[],
     },
     Fixture {
         name: "vue-app",
         path: "/",
         build_only: &[],
         edit: None,
+        distroless: &[],
     },
 ];
 
@@ -286,6 +313,69 @@ fn run(
         fs::write(&path, text).map_err(|e| format!("{file}: {e}"))?;
         source_rebuild(suite, &case.name, &services, rep, probe)?;
     }
+
+    // 4. the same service on the distroless Node image
+    for name in fixture.distroless {
+        other_runtime(suite, case, &dir, name, fixture.path, rep)?;
+    }
+    Ok(())
+}
+
+/// Sets `runtime = "distroless"` for one service, renders, rebuilds (from the layer cache of
+/// the earlier builds: only the final stage changes) and serves it; its size and start time
+/// go into the report.
+fn other_runtime(
+    suite: &mut Suite,
+    case: &Case,
+    dir: &Path,
+    name: &str,
+    path: &str,
+    rep: &mut CaseReport,
+) -> Result<(), String> {
+    let runtime = "distroless";
+    let before = services::read(&case.name, dir)?;
+    let default = before
+        .iter()
+        .find(|s| s.name == name)
+        .ok_or_else(|| format!("no service {name} in mbgen.toml"))?;
+    let default_mb = suite.image_mb(&default.tag)?;
+    let config = dir.join("mbgen.toml");
+    let text = fs::read_to_string(&config).map_err(|e| format!("mbgen.toml: {e}"))?;
+    let header = format!("[services.{name}]\n");
+    let edited = text.replacen(&header, &format!("{header}runtime = \"{runtime}\"\n"), 1);
+    fs::write(&config, edited).map_err(|e| format!("mbgen.toml: {e}"))?;
+    run_mbgen("render", dir, "--quiet")?;
+    let services = services::read(&case.name, dir)?;
+    let s = services
+        .iter()
+        .find(|s| s.name == name)
+        .ok_or_else(|| format!("no service {name} in mbgen.toml"))?;
+    services::build(suite, &case.name, s, runtime, false)?;
+    let container = super::container_name(&format!("{}-{name}-{runtime}", case.name), false);
+    if !suite.containers.contains(&container) {
+        suite.containers.push(container.clone());
+    }
+    let label = format!("{}-{name}-{runtime}", case.name);
+    let ready = match suite.serve_at(&container, &s.tag, s.port, path, &label) {
+        Ok(secs) => Some(secs),
+        Err(e) => {
+            rep.failures
+                .push(format!("{name} with runtime = \"{runtime}\": {e}"));
+            None
+        }
+    };
+    let user = suite.image_user(&s.tag)?;
+    if super::is_root_user(&user) {
+        rep.failures
+            .push(format!("{name} with runtime = \"{runtime}\" runs as root"));
+    }
+    rep.other_runtimes.push(OtherRuntime {
+        service: name.to_owned(),
+        runtime: runtime.to_owned(),
+        image_mb: suite.image_mb(&s.tag)?,
+        default_mb,
+        ready_s: ready.map(round1),
+    });
     Ok(())
 }
 
