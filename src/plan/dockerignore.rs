@@ -26,7 +26,7 @@ pub(crate) fn dockerignore(project: &Project, service: &Service) -> String {
 }
 
 /// The directories frameworks and monorepo tools write while building (Next.js, Nuxt and
-/// Nitro, SvelteKit, Astro, Turborepo, Nx): made inside the build, stale from the host.
+/// Nitro, `SvelteKit`, Astro, Turborepo, Nx): made inside the build, stale from the host.
 const NODE_BUILD_DIRS: &[&str] = &[
     ".next",
     ".nuxt",

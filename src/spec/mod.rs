@@ -181,7 +181,7 @@ pub struct ServiceSpec {
     pub output_dir: Option<RelPath>,
 
     /// `node-server`: the build output runs without `node_modules` (Next.js
-    /// `output: "standalone"`, Nitro's `.output` of Nuxt or TanStack Start, a server bundled
+    /// `output: "standalone"`, Nitro's `.output` of Nuxt or `TanStack` Start, a server bundled
     /// with its dependencies), so the final image holds `output-dir` alone: no production
     /// dependencies and no sources. Default: `false`.
     ///

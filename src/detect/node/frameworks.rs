@@ -20,6 +20,8 @@ pub(super) enum App {
     NotAnApp(String),
 }
 
+// Built once per directory and unpacked at once: boxing would only add noise.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub(super) enum Kind {
     Static(StaticSite),
@@ -44,7 +46,7 @@ pub(super) struct Server {
     /// A build command other than `<pm> run build`.
     pub(super) build: Option<(String, String)>,
     pub(super) output_dir: Option<(String, String)>,
-    /// The build output runs without node_modules (`standalone = true`), and why.
+    /// The build output runs without `node_modules` (`standalone = true`), and why.
     pub(super) standalone: Option<String>,
     /// The script of package.json that starts it, when one does.
     pub(super) start_script: Option<String>,
@@ -268,7 +270,7 @@ pub(super) fn classify(dir: Dir<'_>, m: &PackageJson) -> Result<App, Box<Diagnos
 /// mbgen's end-to-end suite measured.
 const NEXT_STANDALONE: &str = "the final image holds .next/standalone alone (the server and the node_modules files it traces), not node_modules: NEXT_SIZES";
 
-/// Frameworks whose server Nitro builds into `.output`, which runs without node_modules.
+/// Frameworks whose server Nitro builds into `.output`, which runs without `node_modules`.
 const NITRO: &[(&str, &str)] = &[
     ("nuxt", "Nuxt"),
     ("@tanstack/react-start", "TanStack Start"),

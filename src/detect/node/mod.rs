@@ -117,7 +117,7 @@ impl Detector for Node {
                 // A gRPC server with no HTTP framework beside it.
                 let grpc = manifest.dependencies.contains("@grpc/grpc-js")
                     && frameworks::server_framework(&manifest).is_none();
-                server_settings(&mut p, dir, &pm, s, build, grpc);
+                server_settings(&mut p, dir, &pm, s, build.as_ref(), grpc);
                 if let Some((schema, source)) = &extras.prisma_schema {
                     p.set_str(ServiceKey::PrismaSchema, schema, source.clone());
                 }
@@ -190,13 +190,13 @@ fn server_settings(
     dir: Dir<'_>,
     pm: &Pm,
     s: Server,
-    build: Option<(String, String)>,
+    build: Option<&(String, String)>,
     grpc: bool,
 ) {
     p.evidence.extend(s.evidence);
     p.alternatives.extend(s.alternatives);
     p.notes.extend(s.notes);
-    if let Some((build, source)) = &build {
+    if let Some((build, source)) = build {
         p.set_str(ServiceKey::Build, build, source.clone());
     }
     let start = Value::List(s.start.clone());
