@@ -120,7 +120,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         path: "/",
         build_only: &[],
         edit: Some(("server.js", "// e2e: source change")),
-        distroless: &[],
+        distroless: &["currencyservice"],
     },
     Fixture {
         name: "nest-api",
@@ -141,7 +141,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         path: "/",
         build_only: &[],
         edit: Some(("src/app/page.tsx", "// e2e: source change")),
-        distroless: &["storefront"],
+        distroless: &[],
     },
     Fixture {
         name: "nuxt-app",
@@ -356,7 +356,12 @@ fn other_runtime(
         suite.containers.push(container.clone());
     }
     let label = format!("{}-{name}-{runtime}", case.name);
-    let ready = match suite.serve_at(&container, &s.tag, s.port, path, &label) {
+    let served = match s.protocol.as_str() {
+        "http" => suite.serve_at(&container, &s.tag, s.port, path, &label),
+        "none" => suite.keep_up(&container, &s.tag, None, &label),
+        _ => suite.keep_up(&container, &s.tag, Some(s.port), &label),
+    };
+    let ready = match served {
         Ok(secs) => Some(secs),
         Err(e) => {
             rep.failures
