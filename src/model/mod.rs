@@ -203,6 +203,9 @@ pub struct NodeDeps {
     pub install: Option<String>,
     /// The Prisma schema, relative to the context: `prisma generate` runs after the install.
     pub prisma_schema: Option<RelPath>,
+    /// Yarn berry (2 and later, read from its lockfile), whose install flags differ from
+    /// Yarn classic's.
+    pub yarn_berry: bool,
 }
 
 /// A Go program.

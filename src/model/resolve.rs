@@ -185,7 +185,7 @@ pub(super) struct Resolver<'a> {
     pub(super) spec: &'a ServiceSpec,
     /// Keys that came from `[workspace]`, and where they are written there.
     origins: &'a BTreeMap<ServiceKey, Vec<String>>,
-    tree: &'a Tree,
+    pub(super) tree: &'a Tree,
     /// Workspaces read so far, by kind and root: each is read once.
     graphs: &'a mut Graphs,
     diagnostics: &'a mut Diagnostics,

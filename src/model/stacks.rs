@@ -291,8 +291,14 @@ impl Resolver<'_> {
         };
         match stack {
             Stack::NodeStatic | Stack::NodeServer => {
+                let pm = NodePm::from_spec(pm)?;
+                let yarn_berry = pm == NodePm::Yarn
+                    && self
+                        .tree
+                        .is_yarn_berry_lockfile(&paths.context.join(&lockfile.path));
                 let deps = NodeDeps {
-                    pm: NodePm::from_spec(pm)?,
+                    pm,
+                    yarn_berry,
                     lockfile,
                     install: self.spec.install.as_ref().map(ToString::to_string),
                     prisma_schema: self

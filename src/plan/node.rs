@@ -63,8 +63,9 @@ struct Commands {
 }
 
 /// The install commands; from a workspace root, narrowed to the service and what it uses.
-fn install_commands(service: &Service, pm: NodePm) -> (String, String) {
-    let c = commands(pm);
+fn install_commands(service: &Service, deps: &NodeDeps) -> (String, String) {
+    let pm = deps.pm;
+    let c = commands(deps);
     let Some(ws) = &service.workspace else {
         return (c.full.to_owned(), c.production.to_owned());
     };
@@ -88,8 +89,16 @@ fn install_commands(service: &Service, pm: NodePm) -> (String, String) {
     }
 }
 
-fn commands(pm: NodePm) -> Commands {
-    match pm {
+fn commands(deps: &NodeDeps) -> Commands {
+    match deps.pm {
+        // Yarn berry: `--immutable` is its frozen lockfile, and `workspaces focus` (built in
+        // since Yarn 4) its production install, which it has no flag of `install` for.
+        NodePm::Yarn if deps.yarn_berry => Commands {
+            full: "yarn install --immutable",
+            production: "yarn workspaces focus --all --production",
+            prune: "yarn workspaces focus --all --production",
+            cache: "/root/.yarn/berry/cache",
+        },
         NodePm::Yarn => Commands {
             full: "yarn install --frozen-lockfile",
             production: "yarn install --frozen-lockfile --production",
@@ -119,8 +128,9 @@ fn commands(pm: NodePm) -> Commands {
     }
 }
 
-fn install_run(service: &Service, pm: NodePm, command: &str, comment: &str) -> Run {
-    let c = commands(pm);
+fn install_run(service: &Service, deps: &NodeDeps, command: &str, comment: &str) -> Run {
+    let pm = deps.pm;
+    let c = commands(deps);
     let (secrets, env_prefix) = secret_mounts(service);
     let mut mounts: Vec<String> = cache_mount(service, c.cache).into_iter().collect();
     if matches!(pm, NodePm::Yarn | NodePm::Pnpm) {
@@ -199,7 +209,7 @@ pub(super) fn plan(service: &Service, app: App<'_>) -> NodeSection {
         standalone,
     } = app;
     let pm = deps.pm;
-    let (full, production) = install_commands(service, pm);
+    let (full, production) = install_commands(service, deps);
     let custom = deps.install.as_deref();
     let setup = matches!(pm, NodePm::Yarn | NodePm::Pnpm).then(|| Run {
         comments: vec![format!(
@@ -211,7 +221,7 @@ pub(super) fn plan(service: &Service, app: App<'_>) -> NodeSection {
     });
     let install = install_run(
         service,
-        pm,
+        deps,
         custom.unwrap_or(&full),
         "Dependencies only: this layer is rebuilt when the manifests change, not the sources.",
     );
@@ -220,7 +230,7 @@ pub(super) fn plan(service: &Service, app: App<'_>) -> NodeSection {
         (true, None) => {
             let mut run = install_run(
                 service,
-                pm,
+                deps,
                 &production,
                 "Production dependencies only, for the final image.",
             );
@@ -233,7 +243,7 @@ pub(super) fn plan(service: &Service, app: App<'_>) -> NodeSection {
             None,
             Some(Run {
                 comments: vec!["Drop the dev dependencies for the final image.".into()],
-                commands: vec![commands(pm).prune.into()],
+                commands: vec![commands(deps).prune.into()],
                 ..Run::default()
             }),
         ),

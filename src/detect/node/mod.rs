@@ -261,7 +261,7 @@ fn server_settings(
         p.set(ServiceKey::Env, Value::Map(env), env_source.join("; "));
     }
     if pm.berry {
-        p.note("Yarn berry: mbgen's production install runs `yarn install --production`, which only Yarn classic has; check the generated Dockerfile's prod-deps stage");
+        p.note("Yarn berry: the image installs with `yarn install --immutable` and its production dependencies with `yarn workspaces focus --all --production` (built into Yarn 4; Yarn 2 and 3 need the workspace-tools plugin); with Plug'n'Play there is no node_modules to copy: set `nodeLinker: node-modules` in .yarnrc.yml");
     }
 }
 
