@@ -20,14 +20,14 @@
 //! ```text
 //! layer commands: main, commands, cli
 //! layer tools: affected, scaffold
-//! layer front: project, output
+//! layer front: project, output, error
 //! layer render: render
 //! layer plan: plan
 //! layer model: model
 //! layer detect: detect
 //! layer spec: spec, schema
 //! layer files: manifest
-//! layer base: relpath, diagnostic, error
+//! layer base: relpath, diagnostic
 //! ```
 
 pub(crate) mod affected;
