@@ -23,9 +23,9 @@
 //! layer front: project, output, error
 //! layer render: render
 //! layer plan: plan
-//! layer model: model
+//! layer model: model, schema
 //! layer detect: detect
-//! layer spec: spec, schema
+//! layer spec: spec
 //! layer files: manifest
 //! layer base: relpath, diagnostic
 //! ```
