@@ -19,7 +19,7 @@
 //!
 //! ```text
 //! layer commands: main, commands, cli
-//! layer tools: affected, scaffold
+//! layer tools: affected, explain, scaffold
 //! layer front: project, output, error
 //! layer render: render
 //! layer plan: plan
@@ -36,6 +36,7 @@ pub(crate) mod commands;
 pub(crate) mod detect;
 pub(crate) mod diagnostic;
 pub(crate) mod error;
+pub(crate) mod explain;
 pub(crate) mod manifest;
 pub(crate) mod model;
 pub(crate) mod output;

@@ -225,7 +225,11 @@ mod tests {
             match key.as_str() {
                 "properties" | "patternProperties" => {
                     for (name, property) in child.as_object().into_iter().flatten() {
-                        let name = if key == "patternProperties" { "*" } else { name };
+                        let name = if key == "patternProperties" {
+                            "*"
+                        } else {
+                            name
+                        };
                         path.push(name.to_owned());
                         examples(property, path, out);
                         path.pop();
@@ -285,7 +289,11 @@ mod tests {
             // A service key goes into a service of a stack it applies to.
             let stack = path
                 .get(2)
-                .and_then(|k| crate::spec::ServiceKey::ALL.iter().find(|s| s.as_str() == k))
+                .and_then(|k| {
+                    crate::spec::ServiceKey::ALL
+                        .iter()
+                        .find(|s| s.as_str() == k)
+                })
                 .and_then(|k| k.stacks())
                 .map_or("go", |stacks| stacks[0].as_str());
             let mut doc = document(&path, example.clone(), stack);
@@ -328,9 +336,15 @@ mod tests {
                     .map(str::to_owned)
             };
             let runtime_example = at("runtime").unwrap();
-            assert!(runtime_example.starts_with(runtime), "{stack}: {runtime_example}");
+            assert!(
+                runtime_example.starts_with(runtime),
+                "{stack}: {runtime_example}"
+            );
             match at("builder") {
-                Some(b) => assert!(!builder.is_empty() && b.starts_with(builder), "{stack}: {b}"),
+                Some(b) => assert!(
+                    !builder.is_empty() && b.starts_with(builder),
+                    "{stack}: {b}"
+                ),
                 None => assert!(builder.is_empty(), "{stack} has a builder example"),
             }
         }
