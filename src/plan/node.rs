@@ -137,11 +137,18 @@ fn install_run(service: &Service, deps: &NodeDeps, command: &str, comment: &str)
         mounts.extend(cache_mount(service, "/root/.cache/node/corepack"));
     }
     mounts.extend(secrets);
+    let mut comments = vec![comment.to_owned()];
+    let mut hadolint_ignore = Vec::new();
+    // hadolint knows Yarn classic's cache directory, not berry's global cache.
+    if deps.yarn_berry && service.cache_mounts {
+        comments.push("DL3060: Yarn's cache is a cache mount, never in the layer.".to_owned());
+        hadolint_ignore.push("DL3060");
+    }
     Run {
-        comments: vec![comment.to_owned()],
+        comments,
+        hadolint_ignore,
         mounts,
         commands: vec![format!("{env_prefix}{command}")],
-        ..Run::default()
     }
 }
 
