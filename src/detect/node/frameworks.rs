@@ -266,9 +266,10 @@ pub(super) fn classify(dir: Dir<'_>, m: &PackageJson) -> Result<App, Box<Diagnos
     Ok(server)
 }
 
-/// Why a Next.js standalone image holds `.next/standalone` alone, with what the fixture of
-/// mbgen's end-to-end suite measured.
-const NEXT_STANDALONE: &str = "the final image holds .next/standalone alone (the server and the node_modules files it traces), not node_modules: NEXT_SIZES";
+/// Why a Next.js standalone image holds `.next/standalone` alone, with what the
+/// `next-standalone-app` fixture measures (Next.js 15.5: `.next/standalone` against
+/// `npm ci --omit=dev`).
+const NEXT_STANDALONE: &str = "the final image holds .next/standalone alone (the server and the node_modules files it traces): 61 MB for a small app, where its production node_modules alone are 322 MB";
 
 /// Frameworks whose server Nitro builds into `.output`, which runs without `node_modules`.
 const NITRO: &[(&str, &str)] = &[
