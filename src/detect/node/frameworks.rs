@@ -140,8 +140,13 @@ pub(super) fn classify(dir: Dir<'_>, m: &PackageJson) -> Result<App, Box<Diagnos
         if server {
             let mut env = BTreeMap::new();
             env.insert("HOST".to_owned(), "0.0.0.0".to_owned());
+            let mut notes = Vec::new();
+            if config_string(text, "mode").as_deref() == Some("middleware") {
+                notes.push("@astrojs/node runs in `middleware` mode: dist/server/entry.mjs exports a handler for a server of your own (Express, Fastify...), so set `start` to that server's file".to_owned());
+            }
             return Ok(with_evidence(
                 App::Deployable(Kind::Server(Server {
+                    notes,
                     framework: "Astro",
                     start: vec!["node".into(), "dist/server/entry.mjs".into()],
                     start_source: "the server @astrojs/node writes".into(),

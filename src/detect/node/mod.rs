@@ -613,6 +613,18 @@ mod tests {
         ]);
         assert_eq!(p.stack, Stack::NodeServer);
         assert_eq!(setting(&p, "port"), Some(Value::Int(4321)));
+        let p = found(&[
+            (
+                "package.json",
+                r#"{"scripts": {"build": "astro build", "start": "node server"}, "dependencies": {"astro": "5", "@astrojs/node": "9"}}"#,
+            ),
+            ("astro.config.mjs", "export default defineConfig({ output: 'server', adapter: node({ mode: 'middleware' }) });"),
+        ]);
+        assert!(
+            p.notes.iter().any(|n| n.contains("middleware")),
+            "{:?}",
+            p.notes
+        );
     }
 
     #[test]
