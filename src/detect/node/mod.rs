@@ -426,6 +426,23 @@ mod tests {
     }
 
     #[test]
+    fn react_router_serves_its_server_build() {
+        let pkg = r#"{"scripts": {"build": "react-router build", "dev": "react-router dev", "start": "react-router-serve ./build/server/index.js"}, "dependencies": {"@react-router/node": "7", "@react-router/serve": "7", "react-router": "7"}, "devDependencies": {"@react-router/dev": "7"}}"#;
+        let p = found(&[("package.json", pkg), ("package-lock.json", "{}")]);
+        assert_eq!(p.stack, Stack::NodeServer);
+        assert_eq!(
+            setting(&p, "start"),
+            Some(Value::List(vec![
+                "node_modules/.bin/react-router-serve".into(),
+                "./build/server/index.js".into()
+            ]))
+        );
+        assert_eq!(setting(&p, "build"), Some(s("npm run build")));
+        assert_eq!(setting(&p, "output-dir"), Some(s("build")));
+        assert_eq!(setting(&p, "port"), Some(Value::Int(3000)));
+    }
+
+    #[test]
     fn nx_projects_build_with_nx() {
         let project = r#"{"name": "api", "projectType": "application", "targets": {"build": {"executor": "@nx/esbuild:esbuild", "options": {"outputPath": "dist/api", "main": "src/main.ts"}}}}"#;
         let pkg = r#"{"name": "@api/source", "scripts": {"start": "nx serve"}, "dependencies": {"express": "5"}, "devDependencies": {"nx": "22"}}"#;
