@@ -83,7 +83,12 @@ pub(super) fn workspace_root_files(service: &Service) -> Vec<String> {
         StackModel::Go(_) => vec!["go.work".to_owned(), "go.work.sum".to_owned()],
         StackModel::Rust(_) => vec!["Cargo.toml".to_owned(), lockfile],
         _ => {
-            let mut files = vec!["package.json".to_owned(), lockfile, ".npmrc".to_owned()];
+            let mut files = vec![
+                "package.json".to_owned(),
+                lockfile,
+                ".npmrc".to_owned(),
+                "turbo.json".to_owned(),
+            ];
             match service.node_deps().map(|d| d.pm) {
                 Some(NodePm::Yarn) => files.push(".yarnrc.yml".into()),
                 Some(NodePm::Pnpm) => files.push("pnpm-workspace.yaml".into()),

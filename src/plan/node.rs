@@ -154,7 +154,7 @@ fn install_run(service: &Service, deps: &NodeDeps, command: &str, comment: &str)
 
 /// `COPY` arguments for what the install reads: the manifest, the lockfile, and the package
 /// manager's configuration when there is one (a glob, so a missing file is fine).
-fn manifests(deps: &NodeDeps) -> String {
+fn manifests(deps: &NodeDeps, workspace: bool) -> String {
     let config = match deps.pm {
         NodePm::Yarn => " .yarnrc.yml* .npmrc*",
         NodePm::Pnpm => " pnpm-workspace.yaml* .npmrc*",
@@ -167,7 +167,13 @@ fn manifests(deps: &NodeDeps) -> String {
     } else {
         ""
     };
-    format!("package.json {}{config}{prisma} ./", deps.lockfile.path)
+    // From a workspace root, turbo's pipeline, which a build through turbo reads and the
+    // copies of the service's directories do not bring.
+    let turbo = if workspace { " turbo.json*" } else { "" };
+    format!(
+        "package.json {}{config}{prisma}{turbo} ./",
+        deps.lockfile.path
+    )
 }
 
 /// What the node planner reads of either node stack.
@@ -296,7 +302,7 @@ pub(super) fn plan(service: &Service, app: App<'_>) -> NodeSection {
         generate,
         prisma_client,
         setup,
-        manifests: manifests(deps),
+        manifests: manifests(deps, service.workspace.is_some()),
         member_manifests: member_manifest_copies(service, true),
         sources,
         app_dir,
