@@ -72,6 +72,7 @@ struct StepOut {
     step: String,
     instruction: String,
     rerun: Option<bool>,
+    same_as: Option<String>,
 }
 
 /// Compares what `mbgen explain` predicts for `files` changed in the project `dir` with the
@@ -107,7 +108,9 @@ pub(crate) fn agrees(
         .stages
         .iter()
         .flat_map(|s| &s.steps)
-        .filter(|s| s.rerun == Some(true) && !s.instruction.starts_with("FROM "))
+        .filter(|s| {
+            s.rerun == Some(true) && !s.instruction.starts_with("FROM ") && s.same_as.is_none()
+        })
         .map(|s| s.step.clone())
         .collect();
     let ran: BTreeSet<String> = steps
