@@ -64,6 +64,7 @@ struct Service {
 
 #[derive(serde::Deserialize)]
 struct StageOut {
+    name: String,
     steps: Vec<StepOut>,
 }
 
@@ -113,10 +114,18 @@ pub(crate) fn agrees(
         })
         .map(|s| s.step.clone())
         .collect();
+    // BuildKit leaves the stage's name out of a single-stage build's progress: `[3/3]`.
+    let only = match explained.stages.as_slice() {
+        [one] => one.name.as_str(),
+        _ => "",
+    };
     let ran: BTreeSet<String> = steps
         .iter()
         .filter(|s| s.is_instruction() && !s.cached())
-        .map(|s| format!("[{} {}]", s.stage, s.position))
+        .map(|s| {
+            let stage = if s.stage.is_empty() { only } else { &s.stage };
+            format!("[{stage} {}]", s.position)
+        })
         .collect();
     if predicted == ran {
         return Ok(());
