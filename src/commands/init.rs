@@ -68,13 +68,17 @@ pub(super) fn run(args: InitArgs) -> Result<(), Error> {
             .into());
     }
     let fs = DiskFs::new(&settings.dir).map_err(|e| Error::from(*e))?;
-    let report = detect::discover(&fs, &settings.options)?;
+    let report = detect::discover(&fs, &settings.options);
     if let Mode::Json = settings.mode {
+        // Printed even when nothing was proposed: tools reading it get the reasons.
         let text = serde_json::to_string_pretty(&report).expect("the report serialises");
-        return std::io::stdout()
+        std::io::stdout()
             .write_all(format!("{text}\n").as_bytes())
-            .map_err(Error::io("write", "standard output"));
+            .map_err(Error::io("write", "standard output"))?;
+        report.into_result()?;
+        return Ok(());
     }
+    let report = report.into_result()?;
     print_summary(&report);
     let mut report = report;
     if interactive {

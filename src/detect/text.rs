@@ -59,23 +59,6 @@ pub(crate) fn major_minor(s: &str) -> Option<String> {
     (!major.is_empty() && !minor.is_empty()).then(|| format!("{major}.{minor}"))
 }
 
-/// The lowest Python version a PEP 440 specifier allows, as `major.minor`:
-/// `>=3.11` → `3.11`, `~=3.10.2` → `3.10`, `<3.13,>=3.10` → `3.10`, `^3.12` (Poetry) → `3.12`.
-#[must_use]
-pub(crate) fn python_lower_bound(spec: &str) -> Option<String> {
-    spec.split(',')
-        .map(str::trim)
-        .find(|s| {
-            s.starts_with(">=")
-                || s.starts_with("~=")
-                || s.starts_with("==")
-                || s.starts_with('^')
-                || s.starts_with('~')
-                || s.starts_with(|c: char| c.is_ascii_digit())
-        })
-        .and_then(major_minor)
-}
-
 /// A string value assigned to `key` in a JavaScript, TypeScript or JSON config:
 /// `outDir: 'build'`, `"outDir": "build"`, `output = "standalone"`.
 #[must_use]
@@ -286,17 +269,6 @@ mod tests {
         assert_eq!(node_major("lts/*"), None);
         assert_eq!(node_major("node"), None);
         assert_eq!(node_major("<21"), None);
-    }
-
-    #[test]
-    fn python_versions() {
-        assert_eq!(python_lower_bound(">=3.11").as_deref(), Some("3.11"));
-        assert_eq!(python_lower_bound("<3.13,>=3.10").as_deref(), Some("3.10"));
-        assert_eq!(python_lower_bound("~=3.10.2").as_deref(), Some("3.10"));
-        assert_eq!(python_lower_bound("^3.12").as_deref(), Some("3.12"));
-        assert_eq!(python_lower_bound("<4"), None);
-        assert_eq!(major_minor("python-3.11.4").as_deref(), Some("3.11"));
-        assert_eq!(major_minor("3").as_deref(), None);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 use super::{BinaryRuntime, NodePm, PythonPm, Runtime, User, WorkspaceBuild};
 use crate::relpath::RelPath;
 use crate::spec::{Family, Stack};
+use crate::versions::Lang;
 
 pub(crate) const DEFAULT_PORT: u16 = 8080;
 /// The project's templates directory when `templates-dir` is not set.
@@ -49,9 +50,9 @@ const NGINX: &str = "1.29";
 /// The toolchain version used when `version` is not set.
 pub(crate) fn version(stack: Stack) -> &'static str {
     match stack {
-        Stack::NodeStatic | Stack::NodeServer => "22",
-        Stack::Python => "3.13",
-        Stack::Go => "1.24",
+        Stack::NodeStatic | Stack::NodeServer => Lang::Node.default(),
+        Stack::Python => Lang::Python.default(),
+        Stack::Go => Lang::Go.default(),
         Stack::Rust => "1.91",
         Stack::Static => NGINX,
     }

@@ -318,6 +318,8 @@ mod tests {
                 choices: vec![],
             }],
             skipped: vec![],
+            error: None,
+            problems: Diagnostics::default(),
         };
         let text = to_toml(&report, DEFAULT_SCHEMA);
         assert!(

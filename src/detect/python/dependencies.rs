@@ -3,11 +3,11 @@
 
 use std::collections::BTreeSet;
 
-use crate::detect::text::{major_minor, python_lower_bound};
 use crate::detect::{Dir, Proposal};
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::manifest::source::wrong_type;
 use crate::spec::ServiceKey;
+use crate::versions::{self, Lang, Picked};
 
 /// Requirement files, the one to install first: `requirements.txt`, then production ones,
 /// never development or test ones.
@@ -289,29 +289,55 @@ pub(super) fn dependencies(
     ))
 }
 
-pub(super) fn version(dir: Dir<'_>, pyproject: Option<&toml::Table>) -> Option<(String, String)> {
-    if let Some(text) = dir.read(".python-version") {
-        let line = text.lines().next().unwrap_or_default().trim().to_owned();
-        if line.starts_with(|c: char| c.is_ascii_digit()) {
-            if let Some(v) = major_minor(&line) {
-                return Some((v, format!(".python-version ({line})")));
+/// The Python version: an exact pin (`.python-version`, `runtime.txt`, `.tool-versions`,
+/// Pipfile's `python_version`) at its major.minor, else the newest supported version that
+/// `requires-python` or Poetry's `python` constraint allows.
+pub(super) fn version(
+    dir: Dir<'_>,
+    pyproject: Option<&toml::Table>,
+    pipfile: Option<&toml::Table>,
+) -> Option<(Picked, String)> {
+    let first_line = |name: &str| {
+        dir.read(name)
+            .map(|t| t.lines().next().unwrap_or_default().trim().to_owned())
+    };
+    for name in [".python-version", "runtime.txt"] {
+        if let Some(line) = first_line(name) {
+            // `.python-version` may name an interpreter (`pypy3.10`, `system`).
+            let usable = name == "runtime.txt" || line.starts_with(|c: char| c.is_ascii_digit());
+            if let Some(picked) = versions::pin(Lang::Python, &line).filter(|_| usable) {
+                return Some((picked, format!("{} ({line})", dir.path(name))));
             }
-        }
-    }
-    if let Some(text) = dir.read("runtime.txt") {
-        let line = text.trim().to_owned();
-        if let Some(v) = major_minor(&line) {
-            return Some((v, format!("runtime.txt ({line})")));
         }
     }
     if let Some(text) = dir.read(".tool-versions") {
         for line in text.lines() {
             let mut words = line.split_whitespace();
             if words.next() == Some("python") {
-                if let Some(v) = words.next().and_then(major_minor) {
-                    return Some((v.clone(), format!(".tool-versions (python {v})")));
+                if let Some(v) = words.next() {
+                    if let Some(picked) = versions::pin(Lang::Python, v) {
+                        return Some((
+                            picked,
+                            format!("{} (python {v})", dir.path(".tool-versions")),
+                        ));
+                    }
                 }
             }
+        }
+    }
+    let pipfile_version = pipfile
+        .and_then(|t| t.get("requires"))
+        .and_then(|r| {
+            r.get("python_version")
+                .or_else(|| r.get("python_full_version"))
+        })
+        .and_then(toml::Value::as_str);
+    if let Some(v) = pipfile_version {
+        if let Some(picked) = versions::pin(Lang::Python, v) {
+            return Some((
+                picked,
+                format!("python_version \"{v}\" in {}", dir.path("Pipfile")),
+            ));
         }
     }
     let requires = pyproject.and_then(|t| {
@@ -326,13 +352,10 @@ pub(super) fn version(dir: Dir<'_>, pyproject: Option<&toml::Table>) -> Option<(
                     .map(|v| ("tool.poetry.dependencies.python", v))
             })
     });
-    if let Some((key, spec)) = requires.and_then(|(k, v)| v.as_str().map(|s| (k, s))) {
-        if let Some(v) = python_lower_bound(spec) {
-            return Some((
-                v,
-                format!("{key} \"{spec}\" in pyproject.toml (its lower bound)"),
-            ));
-        }
-    }
-    None
+    let (key, spec) = requires.and_then(|(k, v)| v.as_str().map(|s| (k, s)))?;
+    let picked = versions::range(Lang::Python, spec)?;
+    Some((
+        picked,
+        format!("{key} \"{spec}\" in {}", dir.path("pyproject.toml")),
+    ))
 }

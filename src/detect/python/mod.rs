@@ -98,8 +98,12 @@ impl Detector for Python {
             .and_then(toml::Value::as_str)
             .map(str::to_owned);
 
-        if let Some((version, source)) = version(dir, pyproject.as_ref().map(|(t, _)| t)) {
-            p.set_str(ServiceKey::Version, version, source);
+        if let Some((picked, source)) = version(
+            dir,
+            pyproject.as_ref().map(|(t, _)| t),
+            pipfile.as_ref().map(|(t, _)| t),
+        ) {
+            p.set_version(picked, &source);
         }
         dependencies(
             dir,
@@ -174,7 +178,7 @@ mod tests {
                 "src"
             ]
         );
-        assert_eq!(p.get(ServiceKey::Version), Some(&Value::Str("3.12".into())));
+        assert_eq!(p.get(ServiceKey::Version), Some(&Value::Str("3.14".into())));
         assert_eq!(
             p.get(ServiceKey::PackageManager),
             Some(&Value::Str("uv".into()))
