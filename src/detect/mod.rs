@@ -5,6 +5,7 @@
 //! decides which directories are apps. [`crate::scaffold`] turns the proposals into
 //! `mbgen.toml`. `render` never detects.
 
+pub(crate) mod evidence;
 pub(crate) mod fs;
 pub(crate) mod go;
 pub(crate) mod languages;
@@ -82,6 +83,8 @@ pub(crate) enum Value {
     Str(String),
     List(Vec<String>),
     Map(BTreeMap<String, String>),
+    /// Named lists: `processes`, `system-packages`, `instructions`.
+    Lists(BTreeMap<String, Vec<String>>),
 }
 
 /// One key of a proposed service, with where its value came from.

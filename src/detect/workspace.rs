@@ -65,13 +65,27 @@ pub(crate) fn discover(fs: &dyn Fs, options: &Options) -> Report {
             let before = scan.skipped.len();
             if let Some(p) = scan.app(&detectors, Dir::new(fs, dir), options) {
                 scan.services.push(p);
-            } else if scan.skipped.len() == before {
+            } else if scan.skipped.len() == before && holds_manifest(Dir::new(fs, dir)) {
                 scan.skipped.push(Skipped {
                     path: RelPath::from_normal(dir).to_string(),
                     detector: "workspace",
                     reason: "a workspace member in which no detector found a project".to_owned(),
                     language: None,
                 });
+            }
+        }
+        // Apps beside the workspace that it does not declare (a Python backend beside a JS
+        // workspace): every directory with a manifest is accounted for.
+        let covered = |d: &str| {
+            members.iter().any(|m| {
+                m.is_empty() && d.is_empty()
+                    || d == m
+                    || d.starts_with(&format!("{m}/")) && !m.is_empty()
+            })
+        };
+        for dir in siblings(root).into_iter().filter(|d| !covered(d)) {
+            if let Some(p) = scan.app(&detectors, Dir::new(fs, &dir), options) {
+                scan.services.push(p);
             }
         }
         Layout::Workspace { declared_by }
@@ -248,6 +262,7 @@ fn evaluate(
     let Some(mut first) = found.next() else {
         return Ok(Found::Nothing(skipped));
     };
+    super::evidence::apply(dir, &mut first);
     for other in found {
         first.alternatives.push(format!(
             "stack `{}`: {} ({})",
@@ -283,6 +298,20 @@ fn siblings(root: Dir<'_>) -> Vec<String> {
         }
     }
     dirs
+}
+
+/// Whether a directory holds a manifest of some language directly: a member without one is
+/// no project (`packages: ['**']` matches every directory).
+fn holds_manifest(dir: Dir<'_>) -> bool {
+    const MANIFESTS: &[&str] = &[
+        "package.json",
+        "go.mod",
+        "Cargo.toml",
+        "pyproject.toml",
+        "requirements.txt",
+        "setup.py",
+    ];
+    dir.first_of(MANIFESTS).is_some() || !super::languages::unsupported(dir).is_empty()
 }
 
 /// The member directories declared by workspace files at the root, and those files.
@@ -326,6 +355,25 @@ fn members(root: Dir<'_>) -> Result<(Vec<String>, Vec<String>), Box<Diagnostic>>
                 }
             }
         }
+    }
+    if let Some(file) = root.manifest("pyproject.toml")? {
+        let table = parse_toml(&file)?;
+        let uv = table
+            .get("tool")
+            .and_then(|t| t.get("uv"))
+            .and_then(|t| t.get("workspace"));
+        if let Some(ws) = uv {
+            declared_by.push("pyproject.toml".to_owned());
+            patterns.extend(toml_strings(ws, "members"));
+            excludes.extend(toml_strings(ws, "exclude"));
+            if table.contains_key("project") {
+                literal.push(String::new());
+            }
+        }
+    }
+    // `packages: [.]`: the root itself.
+    if patterns.iter().any(|p| matches!(p.as_str(), "." | "./")) {
+        literal.push(String::new());
     }
     let dirs: BTreeSet<String> = root
         .fs()

@@ -9,7 +9,7 @@ use crate::relpath::RelPath;
 use crate::spec::{Family, Stack};
 use crate::versions::Lang;
 
-pub(crate) const DEFAULT_PORT: u16 = 8080;
+pub(crate) use crate::spec::DEFAULT_PORT;
 /// The project's templates directory when `templates-dir` is not set.
 pub(crate) const DEFAULT_TEMPLATES_DIR: &str = ".mbgen/templates";
 /// The Bake file a `[workspace]` gets unless `bake` names another.

@@ -11,7 +11,7 @@ use super::defaults::{
 use super::inherit::{inherit, Inherited};
 use super::workspace::{self, Tree};
 use super::{
-    CaCertificates, Healthcheck, Instructions, Project, Publish, Runtime, Secret, Service,
+    CaCertificates, Healthcheck, Instructions, Process, Project, Publish, Runtime, Secret, Service,
     SystemPackages, Template, User, WorkspaceBuild,
 };
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -806,6 +806,13 @@ impl Resolver<'_> {
         let stack = self.stack_model(inputs, builder_image, &paths);
         let instructions = self.instructions();
         let publish = self.publish();
+        if self.spec.processes.keys().any(|k| k.as_str() == "release") {
+            self.error(
+                &["processes", "release"],
+                "a process may not be named `release`: Compose names the release command's one-shot service `<service>-release`",
+                "give the process another name, or use the key `release` for a command run once before the service starts",
+            );
+        }
         if self.diagnostics.0.len() > before {
             return None;
         }
@@ -850,6 +857,15 @@ impl Resolver<'_> {
                 .map_or(Template::Stack, |t| Template::Chosen(t.to_string())),
             instructions,
             publish,
+            processes: spec
+                .processes
+                .iter()
+                .map(|(name, command)| Process {
+                    name: name.to_string(),
+                    command: command.args().to_vec(),
+                })
+                .collect(),
+            release: spec.release.as_ref().map(|c| c.args().to_vec()),
             stack: stack?,
         })
     }

@@ -208,6 +208,14 @@ fn insert(t: &mut Table, key: ServiceKey, value: &Value, source: &str) {
             }
             toml_edit::value(inline)
         }
+        Value::Lists(map) => {
+            let mut inline = InlineTable::new();
+            for (k, v) in map {
+                let args: Array = v.iter().map(String::as_str).collect();
+                inline.insert(k, toml_edit::Value::Array(args));
+            }
+            toml_edit::value(inline)
+        }
     };
     t.insert(key, item);
     let source = single_line(source);

@@ -210,6 +210,34 @@ pub(super) fn dependencies(
         return Ok(());
     }
     if let Some(first) = requirements.first() {
+        // A `requirements.txt` that only includes a file of a folder
+        // (`-r requirements/production.txt`): that file is the one to install, and its
+        // folder (with what it includes) is copied.
+        let only_include = dir.read(first).and_then(|t| {
+            let lines: Vec<&str> = t
+                .lines()
+                .map(|l| l.split(" #").next().unwrap_or_default().trim())
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .collect();
+            match lines.as_slice() {
+                [one] => one
+                    .strip_prefix("-r ")
+                    .or_else(|| one.strip_prefix("--requirement "))
+                    .map(|f| f.trim().trim_start_matches("./").to_owned())
+                    .filter(|f| f.contains('/') && dir.exists(f)),
+                _ => None,
+            }
+        });
+        if let Some(included) = only_include {
+            p.evidence(dir.path(first));
+            p.set_str(ServiceKey::PackageManager, "pip", dir.path(first));
+            p.set_str(
+                ServiceKey::Lockfile,
+                &included,
+                format!("{} only includes it", dir.path(first)),
+            );
+            return Ok(());
+        }
         p.evidence(dir.path(first));
         p.set_str(ServiceKey::PackageManager, "pip", dir.path(first));
         if first != "requirements.txt" {
