@@ -218,11 +218,12 @@ fn reads_port(dir: Dir<'_>) -> Option<String> {
 /// `$PORT` becomes the port (and `PORT` is set), a server told no address gets one.
 fn set_start(p: &mut Proposal, start: Command, ev: &mut Evidence) {
     let Command { mut words, source } = start;
+    let named = port_in_command(&words);
     let port = ev
         .port
         .as_ref()
         .map(|(n, _)| *n)
-        .or_else(|| port_in_command(&words))
+        .or(named)
         .or_else(|| match p.get(ServiceKey::Port) {
             Some(Value::Int(n)) => Some(*n),
             _ => None,
@@ -258,7 +259,7 @@ fn set_start(p: &mut Proposal, start: Command, ev: &mut Evidence) {
     } else {
         p.set(ServiceKey::Start, Value::List(words), source.clone());
     }
-    if ev.port.is_none() {
+    if ev.port.is_none() && (named.is_some() || uses_port_var) {
         ev.port = Some((port, format!("the command in {source}")));
     }
 }

@@ -55,6 +55,7 @@ ROOTFS_TAR=$E2E_DIR/cache/trixie-minbase-v$ROOTFS_VERSION.tar
 IMAGES=(
     "debian:trixie-slim|debian-trixie-slim"
     "node:22-trixie-slim|node-22-trixie-slim"
+    "node:24-trixie-slim|node-24-trixie-slim"
     "nginx:1.29-trixie|nginx-1.29-trixie"
     "golang:1.24-trixie|golang-1.24-trixie"
     "golang:1.27-trixie|golang-1.27-trixie"

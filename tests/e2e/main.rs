@@ -840,6 +840,18 @@ impl Suite {
         port: Option<u16>,
         label: &str,
     ) -> Result<f64, String> {
+        self.keep_up_with(container, image, &[], port, label)
+    }
+
+    /// [`Suite::keep_up`] with another command than the image's (a process of a service).
+    fn keep_up_with(
+        &self,
+        container: &str,
+        image: &str,
+        command: &[String],
+        port: Option<u16>,
+        label: &str,
+    ) -> Result<f64, String> {
         let _port = port.map(lock_port).transpose()?;
         if let Some(port) = port {
             self.ensure_port_free(port)?;
@@ -849,10 +861,9 @@ impl Suite {
             docker: &self.docker,
             name: container.to_string(),
         };
-        let out = self.docker.output(
-            &["run", "-d", "--network", "host", "--name", container, image],
-            SHORT,
-        )?;
+        let mut args = vec!["run", "-d", "--network", "host", "--name", container, image];
+        args.extend(command.iter().map(String::as_str));
+        let out = self.docker.output(&args, SHORT)?;
         if !out.ok {
             return Err(format!("docker run failed: {}", out.text()));
         }
@@ -1017,12 +1028,17 @@ fn init_and_render(dir: &Path) -> Result<String, String> {
 /// Runs `mbgen <subcommand> <dir> <flag>` with the binary under test; its output is the
 /// error when it fails.
 fn run_mbgen(subcommand: &str, dir: &Path, flag: &str) -> Result<(), String> {
+    run_mbgen_text(subcommand, dir, flag).map(|_| ())
+}
+
+/// Runs mbgen; its output (standard output and error) on success.
+fn run_mbgen_text(subcommand: &str, dir: &Path, flag: &str) -> Result<String, String> {
     let mut cmd = Command::new(MBGEN);
     cmd.arg(subcommand).arg(dir).arg(flag);
     let what = format!("mbgen {subcommand}");
     let out = run_captured(cmd, Duration::from_secs(60), &what)?;
     if out.ok {
-        Ok(())
+        Ok(out.text())
     } else {
         Err(format!("{what} failed: {}", out.text()))
     }
