@@ -297,7 +297,12 @@ fn take_over(
                 .map(|f| f.contents.as_str())
                 .unwrap_or_default();
             // `__pycache__/` and `**/__pycache__` exclude the same files.
-            let plain = |l: &str| l.trim().trim_start_matches("**/").trim_end_matches('/').to_owned();
+            let plain = |l: &str| {
+                l.trim()
+                    .trim_start_matches("**/")
+                    .trim_end_matches('/')
+                    .to_owned()
+            };
             let ours: Vec<String> = ours.lines().map(plain).collect();
             let extra: Vec<String> = existing
                 .lines()

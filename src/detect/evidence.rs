@@ -65,6 +65,7 @@ pub(crate) fn apply(dir: Dir<'_>, p: &mut Proposal) {
     }
     if let Some((port, source)) = ev.port.take() {
         if p.stack != Stack::NodeStatic && p.stack != Stack::Static {
+            follow_port(p, port, &source);
             p.set(ServiceKey::Port, Value::Int(port), source);
         }
     }
@@ -144,6 +145,31 @@ fn grpc_protocol(dir: Dir<'_>, p: &mut Proposal) {
     }
 }
 
+/// A start command detection wrote for mbgen's default port, moved to the port the
+/// repository names.
+fn follow_port(p: &mut Proposal, port: u16, source: &str) {
+    let default = crate::spec::DEFAULT_PORT.to_string();
+    let Some(setting) = p.settings.iter_mut().find(|s| s.key == ServiceKey::Start) else {
+        return;
+    };
+    let Value::List(words) = &mut setting.value else {
+        return;
+    };
+    let mut moved = false;
+    for w in words.iter_mut() {
+        if *w == default {
+            *w = port.to_string();
+            moved = true;
+        } else if let Some(host) = w.strip_suffix(&format!(":{default}")) {
+            *w = format!("{host}:{port}");
+            moved = true;
+        }
+    }
+    if moved && !setting.source.contains(source) {
+        setting.source = format!("{}; on the port of {source}", setting.source);
+    }
+}
+
 /// `PORT` in `env` when the app reads it: the port it will then listen on.
 fn port_env(dir: Dir<'_>, p: &mut Proposal, ev: &Evidence) {
     if matches!(p.stack, Stack::NodeStatic | Stack::Static) {
@@ -219,15 +245,15 @@ fn reads_port(dir: Dir<'_>) -> Option<String> {
 fn set_start(p: &mut Proposal, start: Command, ev: &mut Evidence) {
     let Command { mut words, source } = start;
     let named = port_in_command(&words);
-    let port = ev
-        .port
-        .as_ref()
-        .map(|(n, _)| *n)
-        .or(named)
-        .or_else(|| match p.get(ServiceKey::Port) {
-            Some(Value::Int(n)) => Some(*n),
-            _ => None,
-        });
+    let port =
+        ev.port
+            .as_ref()
+            .map(|(n, _)| *n)
+            .or(named)
+            .or_else(|| match p.get(ServiceKey::Port) {
+                Some(Value::Int(n)) => Some(*n),
+                _ => None,
+            });
     let mut port = port.unwrap_or(crate::spec::DEFAULT_PORT);
     let mut uses_port_var = false;
     for w in &mut words {
@@ -438,6 +464,11 @@ fn from_line(line: &str, file: &str, dir: Dir<'_>, ev: &mut Evidence) -> Option<
     if runs_a_script(&last) || needs_a_shell(&last) {
         return None;
     }
+    let mut last = last;
+    // A development server in a Dockerfile or Compose file: its production twin.
+    if last.len() > 1 && last[0] == "fastapi" && last[1] == "dev" {
+        last[1] = "run".to_owned();
+    }
     Some(Command {
         words: last,
         source: file.to_owned(),
@@ -571,6 +602,8 @@ fn dockerfile(dir: Dir<'_>, ev: &mut Evidence, p: &mut Proposal) {
     {
         words.extend(cmd.unwrap_or_default());
     }
+    // Shell form (`CMD a && b`): one word holding the line, read as a line.
+    let shell_line = (words.len() == 1 && words[0].contains(' ')).then(|| words[0].clone());
     let found = !words.is_empty() || expose.is_some() || env_port.is_some();
     if found {
         p.evidence(&file);
@@ -578,7 +611,9 @@ fn dockerfile(dir: Dir<'_>, ev: &mut Evidence, p: &mut Proposal) {
     if let Some(first) = words.first() {
         let script = first.trim_start_matches("./").trim_start_matches('/');
         let script = script.rsplit('/').next().unwrap_or(script);
-        let line = if dir.exists(script) && script.ends_with(".sh") {
+        let line = if let Some(line) = &shell_line {
+            line.clone()
+        } else if dir.exists(script) && script.ends_with(".sh") {
             script.to_owned()
         } else {
             shell_words::join(&words)
@@ -626,12 +661,12 @@ fn joined_lines(text: &str) -> Vec<String> {
     out
 }
 
-/// The words of `CMD`/`ENTRYPOINT`: a JSON array, or shell form.
+/// The words of `CMD`/`ENTRYPOINT`: a JSON array, or the shell form's line as one word.
 fn exec_words(rest: &str) -> Option<Vec<String>> {
     if rest.starts_with('[') {
         return serde_json::from_str(rest).ok();
     }
-    shell_words::split(rest).ok()
+    (!rest.is_empty()).then(|| vec![rest.to_owned()])
 }
 
 /// `ENV A=1 B=2` or `ENV A 1`.

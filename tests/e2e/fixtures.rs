@@ -255,8 +255,7 @@ fn run(
     } else {
         "--quiet"
     };
-    run_mbgen("render", &dir, flag)
-        .map_err(|e| format!("{e} (on the mbgen.toml init wrote)"))?;
+    run_mbgen("render", &dir, flag).map_err(|e| format!("{e} (on the mbgen.toml init wrote)"))?;
     let services = services::read(&case.name, &dir)?;
     if let Some(first) = services.first() {
         rep.port = first.port;
@@ -273,7 +272,14 @@ fn run(
         build_only: fixture.build_only,
     };
     build_all_cold(suite, &case.name, &services, rep, probe)?;
-    services::run_processes(suite, &case.name, &dir, &services, fixture.needs_broker, rep)
+    services::run_processes(
+        suite,
+        &case.name,
+        &dir,
+        &services,
+        fixture.needs_broker,
+        rep,
+    )
 }
 
 /// The written mbgen.toml must be the body of tests/init.rs's snapshot of the fixture, so the

@@ -240,7 +240,11 @@ pub(crate) fn run_processes(
             args.extend(release.iter().map(String::as_str));
             let out = suite.docker.output(&args, SHORT)?;
             if out.ok {
-                println!("e2e: {case}: {} release `{}` ran and succeeded", s.name, release.join(" "));
+                println!(
+                    "e2e: {case}: {} release `{}` ran and succeeded",
+                    s.name,
+                    release.join(" ")
+                );
             } else {
                 rep.failures.push(format!(
                     "{}: the release command `{}` failed: {}",
@@ -261,7 +265,11 @@ pub(crate) fn run_processes(
                 if out.ok {
                     println!("e2e: {label}: `{}` starts from the image (it needs its broker to keep running)", command.join(" "));
                 } else {
-                    rep.failures.push(format!("{label}: `{} --help` failed: {}", command.join(" "), out.text()));
+                    rep.failures.push(format!(
+                        "{label}: `{} --help` failed: {}",
+                        command.join(" "),
+                        out.text()
+                    ));
                 }
                 continue;
             }
