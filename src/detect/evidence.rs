@@ -98,6 +98,25 @@ pub(crate) fn apply(dir: Dir<'_>, p: &mut Proposal) {
     grpc_protocol(dir, p);
 }
 
+/// Calls that start a gRPC server, and calls that start an HTTP one.
+const GRPC: &[&str] = &[
+    "bindAsync(",
+    "grpc.server(",
+    "grpc.NewServer(",
+    "tonic::transport::Server",
+];
+const HTTP: &[&str] = &[
+    "ListenAndServe",
+    "http.Server{",
+    ".listen(",
+    "Flask(",
+    "FastAPI(",
+    "express(",
+    "axum::serve",
+    "HttpServer::new",
+    "add_insecure_port(\"[::]:80\")",
+];
+
 /// `protocol = "grpc"` for a server that only speaks gRPC: its code starts a gRPC server and
 /// no HTTP one.
 fn grpc_protocol(dir: Dir<'_>, p: &mut Proposal) {
@@ -105,23 +124,7 @@ fn grpc_protocol(dir: Dir<'_>, p: &mut Proposal) {
     {
         return;
     }
-    const GRPC: &[&str] = &[
-        "bindAsync(",
-        "grpc.server(",
-        "grpc.NewServer(",
-        "tonic::transport::Server",
-    ];
-    const HTTP: &[&str] = &[
-        "ListenAndServe",
-        "http.Server{",
-        ".listen(",
-        "Flask(",
-        "FastAPI(",
-        "express(",
-        "axum::serve",
-        "HttpServer::new",
-        "add_insecure_port(\"[::]:80\")",
-    ];
+
     let mut grpc = None;
     for path in dir
         .sources(&["js", "mjs", "ts", "py", "go", "rs"])
@@ -416,6 +419,12 @@ fn strip_wrappers(mut words: Vec<String>) -> Vec<String> {
     }
 }
 
+fn is_shell_script(name: &str) -> bool {
+    std::path::Path::new(name)
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("sh"))
+}
+
 /// Whether a command is a one-off step before the server: migrations and deploy tasks.
 fn is_release(words: &[String]) -> bool {
     let text = words.join(" ");
@@ -458,7 +467,7 @@ fn from_line(line: &str, file: &str, dir: Dir<'_>, ev: &mut Evidence) -> Option<
     }
     // `./boot.sh`: the script's own final `exec` is the command.
     let script = last[0].trim_start_matches("./");
-    if SCRIPTS.contains(&script) || (last.len() == 1 && script.ends_with(".sh")) {
+    if SCRIPTS.contains(&script) || (last.len() == 1 && is_shell_script(script)) {
         return script_exec(dir, script, ev);
     }
     if runs_a_script(&last) || needs_a_shell(&last) {
@@ -467,7 +476,7 @@ fn from_line(line: &str, file: &str, dir: Dir<'_>, ev: &mut Evidence) -> Option<
     let mut last = last;
     // A development server in a Dockerfile or Compose file: its production twin.
     if last.len() > 1 && last[0] == "fastapi" && last[1] == "dev" {
-        last[1] = "run".to_owned();
+        "run".clone_into(&mut last[1]);
     }
     Some(Command {
         words: last,
@@ -598,7 +607,7 @@ fn dockerfile(dir: Dir<'_>, ev: &mut Evidence, p: &mut Proposal) {
     let mut words: Vec<String> = entrypoint.clone().unwrap_or_default();
     if entrypoint
         .as_ref()
-        .is_none_or(|e| !e.iter().any(|w| w.ends_with(".sh")))
+        .is_none_or(|e| !e.iter().any(|w| is_shell_script(w)))
     {
         words.extend(cmd.unwrap_or_default());
     }
@@ -613,7 +622,7 @@ fn dockerfile(dir: Dir<'_>, ev: &mut Evidence, p: &mut Proposal) {
         let script = script.rsplit('/').next().unwrap_or(script);
         let line = if let Some(line) = &shell_line {
             line.clone()
-        } else if dir.exists(script) && script.ends_with(".sh") {
+        } else if dir.exists(script) && is_shell_script(script) {
             script.to_owned()
         } else {
             shell_words::join(&words)
@@ -809,7 +818,7 @@ fn compose_services(text: &str) -> Vec<ComposeService> {
         };
         let v = v.trim();
         if indent == svc_indent + 2 || key != "build" {
-            key = k.to_owned();
+            k.clone_into(&mut key);
         }
         match (key.as_str(), k) {
             ("build", "build") if !v.is_empty() => current.build = Some(unquote(v)),

@@ -5,6 +5,9 @@ use crate::detect::text::find_port;
 use crate::detect::{Dir, Proposal, Value};
 use crate::spec::ServiceKey;
 
+/// A start command, where it came from, and the port it names with where that came from.
+pub(super) type Started = (Vec<String>, String, Option<(u16, String)>);
+
 /// A WSGI or ASGI application object.
 #[derive(Debug)]
 pub(super) struct App {
@@ -245,7 +248,12 @@ fn settings_files(dir: Dir<'_>, module: &str) -> Vec<String> {
             .filter(|f| {
                 f.strip_prefix(folder)
                     .and_then(|r| r.strip_prefix('/'))
-                    .is_some_and(|r| !r.contains('/') && r.ends_with(".py"))
+                    .is_some_and(|r| {
+                        !r.contains('/')
+                            && std::path::Path::new(r)
+                                .extension()
+                                .is_some_and(|e| e.eq_ignore_ascii_case("py"))
+                    })
             })
             .map(str::to_owned),
     );
@@ -282,12 +290,7 @@ fn collectstatic(dir: Dir<'_>, settings: &str) -> Option<String> {
 }
 
 /// The start command: the app under the production server its dependencies provide.
-pub(super) fn start_command(
-    dir: Dir<'_>,
-    app: &App,
-    deps: &Deps,
-    p: &mut Proposal,
-) -> (Vec<String>, String, Option<(u16, String)>) {
+pub(super) fn start_command(dir: Dir<'_>, app: &App, deps: &Deps, p: &mut Proposal) -> Started {
     let uvicorn = deps.has("uvicorn") || deps.has("fastapi[standard]") || deps.has("fastapi[all]");
     let gunicorn = deps.has("gunicorn");
     let words = |list: &[&str]| {
@@ -379,12 +382,7 @@ pub(super) fn start_command(
 }
 
 /// uwsgi (a dependency) with its ini file, or serving the WSGI module on the default port.
-fn uwsgi(
-    dir: Dir<'_>,
-    app: &App,
-    deps: &Deps,
-    p: &mut Proposal,
-) -> Option<(Vec<String>, String, Option<(u16, String)>)> {
+fn uwsgi(dir: Dir<'_>, app: &App, deps: &Deps, p: &mut Proposal) -> Option<Started> {
     if !deps.has("uwsgi") {
         return None;
     }
@@ -455,7 +453,7 @@ pub(super) fn asgi_command(
     deps: &Deps,
     gunicorn: bool,
     p: &mut Proposal,
-) -> (Vec<String>, String, Option<(u16, String)>) {
+) -> Started {
     let uvicorn = deps.has("uvicorn") || deps.has("fastapi[standard]") || deps.has("fastapi[all]");
     let words = |list: &[&str]| {
         list.iter()

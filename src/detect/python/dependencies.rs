@@ -192,6 +192,25 @@ pub(super) fn locked_by_tool(
     Ok(false)
 }
 
+/// A `requirements.txt` that only includes a file of a folder
+/// (`-r requirements/production.txt`): that file is the one to install, and its folder (with
+/// what it includes) is copied.
+fn only_include(dir: Dir<'_>, file: &str) -> Option<String> {
+    let text = dir.read(file)?;
+    let lines: Vec<&str> = text
+        .lines()
+        .map(|l| l.split(" #").next().unwrap_or_default().trim())
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    let [one] = lines.as_slice() else {
+        return None;
+    };
+    one.strip_prefix("-r ")
+        .or_else(|| one.strip_prefix("--requirement "))
+        .map(|f| f.trim().trim_start_matches("./").to_owned())
+        .filter(|f| f.contains('/') && dir.exists(f))
+}
+
 /// Writes `package-manager` and `lockfile`, or explains what mbgen needs.
 pub(super) fn dependencies(
     dir: Dir<'_>,
@@ -210,25 +229,7 @@ pub(super) fn dependencies(
         return Ok(());
     }
     if let Some(first) = requirements.first() {
-        // A `requirements.txt` that only includes a file of a folder
-        // (`-r requirements/production.txt`): that file is the one to install, and its
-        // folder (with what it includes) is copied.
-        let only_include = dir.read(first).and_then(|t| {
-            let lines: Vec<&str> = t
-                .lines()
-                .map(|l| l.split(" #").next().unwrap_or_default().trim())
-                .filter(|l| !l.is_empty() && !l.starts_with('#'))
-                .collect();
-            match lines.as_slice() {
-                [one] => one
-                    .strip_prefix("-r ")
-                    .or_else(|| one.strip_prefix("--requirement "))
-                    .map(|f| f.trim().trim_start_matches("./").to_owned())
-                    .filter(|f| f.contains('/') && dir.exists(f)),
-                _ => None,
-            }
-        });
-        if let Some(included) = only_include {
+        if let Some(included) = only_include(dir, first) {
             p.evidence(dir.path(first));
             p.set_str(ServiceKey::PackageManager, "pip", dir.path(first));
             p.set_str(

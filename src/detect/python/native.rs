@@ -36,7 +36,7 @@ pub(super) fn system_packages(
     let mut why = Vec::new();
     for (name, b, r) in NATIVE {
         // `psycopg[c]` builds what plain `psycopg` only loads.
-        if *name == "psycopg" && has("psycopg[c]") || *name == "psycopg" && has("psycopg[binary]") {
+        if *name == "psycopg" && (has("psycopg[c]") || has("psycopg[binary]")) {
             continue;
         }
         if !has(name) {
