@@ -107,6 +107,12 @@ const GRPC: &[&str] = &[
 ];
 const HTTP: &[&str] = &[
     "ListenAndServe",
+    "http.NewServer(",
+    "fiber.New(",
+    "gin.Default(",
+    "gin.New(",
+    "echo.New(",
+    "HandleFunc(",
     "http.Server{",
     ".listen(",
     "Flask(",
@@ -403,7 +409,12 @@ fn parse_line(line: &str) -> Option<(Vec<String>, Vec<Vec<String>>)> {
 fn strip_wrappers(mut words: Vec<String>) -> Vec<String> {
     loop {
         let first = words.first().map(String::as_str).unwrap_or_default();
-        let drop = if first == "exec" || first.contains('=') && !first.starts_with('-') {
+        let program = first.rsplit('/').next().unwrap_or(first);
+        let drop = if first == "exec"
+            || first == "--"
+            || matches!(program, "tini" | "dumb-init")
+            || first.contains('=') && !first.starts_with('-')
+        {
             1
         } else if matches!(first, "poetry" | "uv" | "pipenv" | "pdm" | "rye")
             && words.get(1).is_some_and(|w| w == "run")
@@ -538,12 +549,15 @@ fn procfile(dir: Dir<'_>, ev: &mut Evidence, p: &mut Proposal) {
             }
             "release" => {
                 // `yes "yes" | python manage.py migrate`: the command after a pipe.
-                let command = command.rsplit('|').next().unwrap_or(command);
-                if let Some((last, _)) = parse_line(command) {
-                    ev.release = Some(Command {
-                        words: last,
-                        source,
-                    });
+                let command = command.rsplit('|').next().unwrap_or(command).trim();
+                let words = match parse_line(command) {
+                    Some((last, before)) if before.is_empty() => Some(last),
+                    // Several commands: the image's shell runs them in order.
+                    Some(_) => Some(vec!["sh".into(), "-c".into(), command.to_owned()]),
+                    None => None,
+                };
+                if let Some(words) = words {
+                    ev.release = Some(Command { words, source });
                 }
             }
             _ => {
@@ -585,7 +599,7 @@ fn dockerfile(dir: Dir<'_>, ev: &mut Evidence, p: &mut Proposal) {
             "FROM" => (entrypoint, cmd, expose, env_port) = (None, None, None, None),
             "ENTRYPOINT" => entrypoint = exec_words(rest),
             "CMD" => cmd = exec_words(rest),
-            "EXPOSE" => {
+            "EXPOSE" if expose.is_none() => {
                 expose = rest
                     .split_whitespace()
                     .next()
@@ -703,7 +717,12 @@ fn compose(dir: Dir<'_>, ev: &mut Evidence, p: &mut Proposal) {
         let mut mine: Vec<ComposeService> = compose_services(&text)
             .into_iter()
             .filter(|s| {
-                s.build.as_deref().is_some_and(|b| {
+                // A service built from another Dockerfile of the directory is another image.
+                let own = s
+                    .dockerfile
+                    .as_deref()
+                    .is_none_or(|d| d.trim_start_matches("./") == "Dockerfile");
+                own && s.build.as_deref().is_some_and(|b| {
                     let joined = at.path(b.trim_start_matches("./").trim_end_matches('/'));
                     let joined = joined.trim_end_matches("/.").trim_end_matches('.');
                     joined.trim_end_matches('/') == dir.base()
@@ -756,6 +775,8 @@ fn compose(dir: Dir<'_>, ev: &mut Evidence, p: &mut Proposal) {
 struct ComposeService {
     name: String,
     build: Option<String>,
+    /// `build.dockerfile`, when it names another than `Dockerfile`.
+    dockerfile: Option<String>,
     command: Option<String>,
     port: Option<u16>,
 }
@@ -823,6 +844,7 @@ fn compose_services(text: &str) -> Vec<ComposeService> {
         match (key.as_str(), k) {
             ("build", "build") if !v.is_empty() => current.build = Some(unquote(v)),
             ("build", "context") => current.build = Some(unquote(v)),
+            ("build", "dockerfile") => current.dockerfile = Some(unquote(v)),
             ("command", "command") if v.starts_with('[') => {
                 let words: Vec<String> = serde_json::from_str(v).unwrap_or_default();
                 current.command = Some(shell_words::join(&words));
