@@ -10,6 +10,9 @@ use crate::model::{Python, PythonPm, Service};
 
 /// The uv release used to read `uv.lock`.
 pub(super) const UV_VERSION: &str = "0.9.7";
+/// Where uv makes the virtual environment, in the build stage and the final image alike (its
+/// scripts name their interpreter by this path).
+pub(super) const UV_VENV: &str = "/opt/venv";
 /// The Poetry release (and its export plugin) used to read `poetry.lock`.
 pub(super) const POETRY_VERSION: &str = "2.2.1";
 pub(super) const POETRY_EXPORT_VERSION: &str = "1.9.0";
@@ -36,12 +39,8 @@ fn tool_venv(packages: &str) -> String {
 
 fn exporter(pm: PythonPm) -> Option<Exporter> {
     match pm {
-        PythonPm::Uv => Some(Exporter {
-            install: format!("pip install --root-user-action=ignore uv=={UV_VERSION}"),
-            manifest: "pyproject.toml",
-            export: "uv export --frozen --no-dev --no-emit-project --no-hashes --output-file /tmp/requirements.txt",
-            comment: "uv reads uv.lock; pip builds the wheels.",
-        }),
+        // uv installs from uv.lock itself: see `uv_sync`.
+        PythonPm::Uv => None,
         PythonPm::Poetry => Some(Exporter {
             install: tool_venv(&format!(
                 "poetry=={POETRY_VERSION} poetry-plugin-export=={POETRY_EXPORT_VERSION}"
@@ -77,10 +76,85 @@ pub(crate) struct PythonSection {
     pub wheels: Run,
     /// Installs the wheels in the final image.
     pub install: Run,
+    /// uv: the virtual environment synced in the build stage and copied whole into the final
+    /// image, instead of wheels; none for the other package managers.
+    pub venv: Option<Venv>,
+}
+
+/// uv's install: the dependencies into a virtual environment before the sources, then the
+/// project (when it is a package) after them.
+#[derive(Debug, Serialize)]
+pub(crate) struct Venv {
+    /// `ENV` assignments of the build stage.
+    pub env: Vec<String>,
+    /// Installs the project itself, after `COPY . .`.
+    pub project: Run,
+    /// `COPY --from=build` arguments for the final image.
+    pub copy: String,
+}
+
+/// uv syncs `uv.lock` into a virtual environment: the locked dependencies in their own layer,
+/// then the project; the final image copies the environment, with no uv and no cache in it.
+fn uv_sync(service: &Service, python: &Python) -> PythonSection {
+    let pip_cache = cache_mount(service, "/root/.cache/pip");
+    let uv_cache = cache_mount(service, "/root/.cache/uv");
+    let (secrets, env_prefix) = secret_mounts(service);
+    let lockfile = python.lockfile.path.as_str();
+    let setup = Run {
+        comments: vec!["uv, which installs from uv.lock.".into()],
+        mounts: pip_cache.into_iter().collect(),
+        commands: vec![format!(
+            "pip install --root-user-action=ignore uv=={UV_VERSION}"
+        )],
+        ..Run::default()
+    };
+    let mut mounts: Vec<String> = uv_cache.clone().into_iter().collect();
+    mounts.extend(secrets);
+    let sync = python.install.as_ref().map_or_else(
+        || format!("{env_prefix}uv sync --locked --no-dev --no-install-project"),
+        |custom| format!("{env_prefix}{custom}"),
+    );
+    let wheels = Run {
+        comments: vec![
+            "Dependencies only, into the virtual environment: rebuilt when uv.lock changes, not the sources."
+                .into(),
+        ],
+        mounts,
+        commands: vec![sync],
+        ..Run::default()
+    };
+    let project = Run {
+        comments: vec![
+            "The project itself, when it is a package (a no-op otherwise); the dependencies are there already."
+                .into(),
+        ],
+        mounts: uv_cache.into_iter().collect(),
+        commands: vec!["uv sync --locked --no-dev --no-editable".into()],
+        ..Run::default()
+    };
+    PythonSection {
+        setup: Some(setup),
+        manifests: format!("pyproject.toml {lockfile} ./"),
+        wheels,
+        install: Run::default(),
+        venv: Some(Venv {
+            env: vec![
+                format!("UV_PROJECT_ENVIRONMENT={UV_VENV}"),
+                "UV_COMPILE_BYTECODE=1".into(),
+                "UV_LINK_MODE=copy".into(),
+                "UV_PYTHON_DOWNLOADS=never".into(),
+            ],
+            project,
+            copy: format!("--from=build {UV_VENV} {UV_VENV}"),
+        }),
+    }
 }
 
 /// The python part of a service.
 pub(super) fn plan(service: &Service, python: &Python) -> PythonSection {
+    if python.pm == PythonPm::Uv {
+        return uv_sync(service, python);
+    }
     let pip_cache = cache_mount(service, "/root/.cache/pip");
     let (secrets, env_prefix) = secret_mounts(service);
     let lockfile = python.lockfile.path.as_str();
@@ -143,5 +217,6 @@ pub(super) fn plan(service: &Service, python: &Python) -> PythonSection {
         manifests,
         wheels,
         install,
+        venv: None,
     }
 }
