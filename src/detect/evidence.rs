@@ -69,7 +69,9 @@ pub(crate) fn apply(dir: Dir<'_>, p: &mut Proposal) {
             p.set(ServiceKey::Port, Value::Int(port), source);
         }
     }
-    let takes_processes = ServiceKey::Processes.applies_to(p.stack);
+    // Another command of an interpreted app's image; a compiled app's Procfile lines run
+    // development tools (`go run ...`) more often than its binary.
+    let takes_processes = runs_commands;
     if takes_processes && !ev.processes.is_empty() {
         let sources: Vec<String> = ev
             .processes
@@ -253,6 +255,7 @@ fn reads_port(dir: Dir<'_>) -> Option<String> {
 /// `$PORT` becomes the port (and `PORT` is set), a server told no address gets one.
 fn set_start(p: &mut Proposal, start: Command, ev: &mut Evidence) {
     let Command { mut words, source } = start;
+    in_this_image(p.stack, &mut words);
     let named = port_in_command(&words);
     let port =
         ev.port
@@ -297,6 +300,29 @@ fn set_start(p: &mut Proposal, start: Command, ev: &mut Evidence) {
     if ev.port.is_none() && (named.is_some() || uses_port_var) {
         ev.port = Some((port, format!("the command in {source}")));
     }
+}
+
+/// A command written for another image, made to run in this one: the interpreter the base
+/// image ran implicitly (`CMD ["server.js"]` on a node image) is named, and programs of a
+/// virtual environment elsewhere (`/venv/bin/python`) are taken from `PATH`.
+fn in_this_image(stack: Stack, words: &mut Vec<String>) {
+    for w in words.iter_mut() {
+        if let Some((_, program)) = w.rsplit_once("/bin/").filter(|_| w.starts_with('/')) {
+            *w = program.to_owned();
+        }
+    }
+    let Some(first) = words.first() else { return };
+    let ext = std::path::Path::new(first)
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let interpreter = match (stack, ext.as_deref()) {
+        (Stack::NodeServer, Some("js" | "mjs" | "cjs")) => "node",
+        (Stack::NodeServer, _) if first.starts_with('-') => "node",
+        (Stack::Python, Some("py")) => "python",
+        _ => return,
+    };
+    words.insert(0, interpreter.to_owned());
 }
 
 /// `$PORT`, `${PORT}` or `${PORT:-8000}` in a word, marked for the port; and the default.
@@ -565,7 +591,7 @@ fn procfile(dir: Dir<'_>, ev: &mut Evidence, p: &mut Proposal) {
                     continue;
                 };
                 if let Some((last, _)) = parse_line(command) {
-                    if !runs_a_script(&last) && name != "release" {
+                    if !runs_a_script(&last) && !needs_a_shell(&last) && name != "release" {
                         ev.processes.push((
                             name,
                             Command {
@@ -757,7 +783,7 @@ fn compose(dir: Dir<'_>, ev: &mut Evidence, p: &mut Proposal) {
             if ev.processes.iter().any(|(n, _)| *n == name) {
                 continue;
             }
-            if let Some((words, _)) = parse_line(&command) {
+            if let Some((words, _)) = parse_line(&command).filter(|(w, _)| !needs_a_shell(w)) {
                 // The Procfile's line for the same command keeps its name.
                 if ev.processes.iter().any(|(_, c)| c.words == words) {
                     continue;
