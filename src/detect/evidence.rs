@@ -61,7 +61,7 @@ pub(crate) fn apply(dir: Dir<'_>, p: &mut Proposal) {
     platforms(dir, &mut ev, p);
     let runs_commands = matches!(p.stack, Stack::Python | Stack::NodeServer);
     if let Some(start) = ev.start.take().filter(|_| runs_commands) {
-        set_start(p, start, &mut ev);
+        set_start(p, start, &mut ev, dir);
     }
     if let Some((port, source)) = ev.port.take() {
         if p.stack != Stack::NodeStatic && p.stack != Stack::Static {
@@ -253,9 +253,20 @@ fn reads_port(dir: Dir<'_>) -> Option<String> {
 
 /// Replaces the proposal's start command with the evidence's, made runnable in exec form:
 /// `$PORT` becomes the port (and `PORT` is set), a server told no address gets one.
-fn set_start(p: &mut Proposal, start: Command, ev: &mut Evidence) {
+fn set_start(p: &mut Proposal, start: Command, ev: &mut Evidence, dir: Dir<'_>) {
     let Command { mut words, source } = start;
     in_this_image(p.stack, &mut words);
+    // `node server.js` where the build makes server.js elsewhere in that image (a copied
+    // Next.js standalone output): this image's layout is detection's.
+    if let Some(script) = script_of(&words) {
+        if !dir.exists(&script) && !dir.exists(&format!("{script}.js")) {
+            p.alternatives.push(format!(
+                "`{}` ({source}): {script} is not in the sources, the build writes it elsewhere",
+                words.join(" ")
+            ));
+            return;
+        }
+    }
     let named = port_in_command(&words);
     let port =
         ev.port
@@ -323,6 +334,17 @@ fn in_this_image(stack: Stack, words: &mut Vec<String>) {
         _ => return,
     };
     words.insert(0, interpreter.to_owned());
+}
+
+/// The script an interpreter runs: `node --require x server.js` → `server.js`.
+fn script_of(words: &[String]) -> Option<String> {
+    let program = words.first()?.as_str();
+    if !matches!(program, "node" | "python" | "python3" | "bun" | "deno") {
+        return None;
+    }
+    let script = words[1..].iter().find(|w| !w.starts_with('-'))?;
+    let script = script.trim_start_matches("./");
+    (!script.is_empty() && script != "run" && !script.contains(':')).then(|| script.to_owned())
 }
 
 /// `$PORT`, `${PORT}` or `${PORT:-8000}` in a word, marked for the port; and the default.

@@ -29,6 +29,27 @@ const MANIFESTS: &[(&str, &str)] = &[
     ("rebar.config", "Erlang"),
 ];
 
+/// Platform files of apps that are deployed to a platform and not as a container.
+const PLATFORMS: &[(&str, &str)] = &[
+    ("wrangler.toml", "a Cloudflare Workers app"),
+    ("wrangler.json", "a Cloudflare Workers app"),
+    ("wrangler.jsonc", "a Cloudflare Workers app"),
+];
+
+/// A directory that deploys to a platform other than containers: why it is left out.
+#[must_use]
+pub(crate) fn platform(dir: Dir<'_>) -> Option<Skipped> {
+    let (file, what) = PLATFORMS.iter().find(|(f, _)| dir.exists(f))?;
+    Some(Skipped {
+        path: dir.path(file),
+        detector: "languages",
+        reason: format!(
+            "{what} ({file}), deployed to its platform rather than as a container image"
+        ),
+        language: None,
+    })
+}
+
 /// What a directory's manifests say about a language mbgen does not build: one entry per
 /// language, naming its manifest.
 #[must_use]

@@ -139,6 +139,10 @@ impl Scan {
         dir: Dir<'_>,
         options: &Options,
     ) -> Option<Proposal> {
+        if let Some(skip) = super::languages::platform(dir) {
+            self.skipped.push(skip);
+            return None;
+        }
         match evaluate(detectors, dir, options) {
             Ok(Found::App(p)) => return Some(*p),
             Ok(Found::Nothing(skips)) => self.skipped.extend(skips),
