@@ -408,7 +408,11 @@ fn bind_all_addresses(words: &mut Vec<String>, port: u16) -> Option<String> {
     let host = has(words, &["--host", "-h", "-b", "--bind", "--interface"]);
     let port_given = has(words, &["--port", "-p"]);
     let explicit_port = |words: &mut Vec<String>| {
-        if matches!(program.as_str(), "uvicorn" | "granian" | "daphne" | "flask") && !port_given {
+        if matches!(
+            program.as_str(),
+            "uvicorn" | "granian" | "daphne" | "flask" | "fastapi"
+        ) && !port_given
+        {
             words.push("--port".into());
             words.push(port.to_string());
             return true;

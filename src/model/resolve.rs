@@ -580,11 +580,12 @@ impl Resolver<'_> {
             Stack::NodeStatic | Stack::NodeServer => workspace::Kind::Node,
             Stack::Go => workspace::Kind::Go,
             Stack::Rust => workspace::Kind::Cargo,
-            Stack::Python | Stack::Static => {
+            Stack::Python => workspace::Kind::Uv,
+            Stack::Static => {
                 self.error(
                     &["context"],
                     format!(
-                        "a build context above `path` is supported for node, go and Cargo workspaces, not for stack `{}`",
+                        "a build context above `path` is supported for node, go, Cargo and uv workspaces, not for stack `{}`",
                         stack.as_str()
                     ),
                     "remove `context`: the service is built from its own directory",

@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use super::common::{cache_mount, secret_mounts};
+use super::copy::{member_manifest_copies, sources};
 use super::Run;
 use crate::model::{Python, PythonPm, Service};
 
@@ -72,6 +73,13 @@ pub(crate) struct PythonSection {
     pub setup: Option<Run>,
     /// `COPY` arguments for the requirement files.
     pub manifests: String,
+    /// From a uv workspace root: `COPY` arguments for every member's pyproject.toml.
+    pub member_manifests: Vec<String>,
+    /// `COPY` arguments, one instruction each, for the sources of the build stage (uv).
+    pub sources: Vec<String>,
+    /// `COPY` arguments for the sources of the final stage: the context, or from a workspace
+    /// root the service's directory.
+    pub runtime_sources: String,
     /// Builds the wheels into `/wheels`.
     pub wheels: Run,
     /// Installs the wheels in the final image.
@@ -110,8 +118,14 @@ fn uv_sync(service: &Service, python: &Python) -> PythonSection {
     };
     let mut mounts: Vec<String> = uv_cache.clone().into_iter().collect();
     mounts.extend(secrets);
+    // A member of a uv workspace: its own dependencies, the workspace's packages it uses
+    // installed with it after the sources.
+    let (only, package) = match service.workspace.as_ref().and_then(|w| w.package.as_ref()) {
+        Some(name) => ("--no-install-workspace", format!(" --package {name}")),
+        None => ("--no-install-project", String::new()),
+    };
     let sync = python.install.as_ref().map_or_else(
-        || format!("{env_prefix}uv sync --locked --no-dev --no-install-project"),
+        || format!("{env_prefix}uv sync --locked --no-dev {only}{package}"),
         |custom| format!("{env_prefix}{custom}"),
     );
     let wheels = Run {
@@ -129,12 +143,20 @@ fn uv_sync(service: &Service, python: &Python) -> PythonSection {
                 .into(),
         ],
         mounts: uv_cache.into_iter().collect(),
-        commands: vec!["uv sync --locked --no-dev --no-editable".into()],
+        commands: vec![format!("uv sync --locked --no-dev --no-editable{package}")],
         ..Run::default()
     };
+    let mut manifests = vec![format!("pyproject.toml {lockfile} ./")];
+    manifests.extend(member_manifest_copies(service, true));
     PythonSection {
         setup: Some(setup),
-        manifests: format!("pyproject.toml {lockfile} ./"),
+        manifests: manifests.remove(0),
+        member_manifests: manifests,
+        sources: sources(service),
+        runtime_sources: match &service.workspace {
+            Some(ws) => format!("{} .", ws.dir),
+            None => ". .".to_owned(),
+        },
         wheels,
         install: Run::default(),
         venv: Some(Venv {
@@ -215,6 +237,9 @@ pub(super) fn plan(service: &Service, python: &Python) -> PythonSection {
     PythonSection {
         setup,
         manifests,
+        member_manifests: Vec::new(),
+        sources: Vec::new(),
+        runtime_sources: ". .".to_owned(),
         wheels,
         install,
         venv: None,

@@ -82,7 +82,12 @@ pub(super) fn find_app(dir: Dir<'_>, deps: &Deps) -> Option<App> {
     if let Some(django) = django(dir) {
         return Some(django);
     }
-    let sources = dir.sources(&["py"]);
+    // Sources of another project below this one (a workspace member) are not this app's.
+    let sources: Vec<&str> = dir
+        .sources(&["py"])
+        .into_iter()
+        .filter(|p| !in_nested_project(dir, p))
+        .collect();
     for path in sources.iter().take(400) {
         let Some(text) = dir.read(path) else {
             continue;
@@ -138,6 +143,30 @@ pub(super) fn find_app(dir: Dir<'_>, deps: &Deps) -> Option<App> {
         }
     }
     None
+}
+
+/// Whether a source file lies in a directory below `dir` that is a project of its own.
+pub(super) fn in_nested_project(dir: Dir<'_>, path: &str) -> bool {
+    let mut prefix = String::new();
+    for part in path
+        .split('/')
+        .collect::<Vec<_>>()
+        .iter()
+        .rev()
+        .skip(1)
+        .rev()
+    {
+        if !prefix.is_empty() {
+            prefix.push('/');
+        }
+        prefix.push_str(part);
+        if dir.exists(&format!("{prefix}/pyproject.toml"))
+            || dir.exists(&format!("{prefix}/setup.py"))
+        {
+            return true;
+        }
+    }
+    false
 }
 
 /// `app = create_app(...)` or `app = get_application()` at the top of a module: the module's

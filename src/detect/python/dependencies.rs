@@ -189,7 +189,41 @@ pub(super) fn locked_by_tool(
         }
         return Ok(true);
     }
-    Ok(false)
+    Ok(uv_workspace_member(dir, p))
+}
+
+/// A member of a uv workspace above it, whose `uv.lock` is at the workspace root: built from
+/// there (`context`), with uv.
+fn uv_workspace_member(dir: Dir<'_>, p: &mut Proposal) -> bool {
+    for above in dir.parents() {
+        if !above.exists("uv.lock") {
+            continue;
+        }
+        let declares = above.read("pyproject.toml").is_some_and(|t| {
+            t.parse::<toml::Table>().ok().is_some_and(|t| {
+                t.get("tool")
+                    .and_then(|t| t.get("uv"))
+                    .and_then(|t| t.get("workspace"))
+                    .is_some()
+            })
+        });
+        if !declares {
+            return false;
+        }
+        let lock = above.path("uv.lock");
+        p.evidence(lock.clone());
+        p.set_str(ServiceKey::PackageManager, "uv", lock.clone());
+        p.set_str(
+            ServiceKey::Context,
+            crate::relpath::RelPath::from_normal(above.base()).to_string(),
+            format!(
+                "the uv workspace root ([tool.uv.workspace] in {}), where {lock} is",
+                above.path("pyproject.toml")
+            ),
+        );
+        return true;
+    }
+    false
 }
 
 /// A `requirements.txt` that only includes a file of a folder

@@ -2,7 +2,7 @@
 //! Locust load generators, and scripts run as servers or workers
 //! (`if __name__ == "__main__":`).
 
-use super::app::module_of;
+use super::app::{in_nested_project, module_of};
 use super::dependencies::Deps;
 use crate::detect::text::find_port;
 use crate::detect::Dir;
@@ -30,6 +30,9 @@ pub(super) fn celery_worker(dir: Dir<'_>, deps: &Deps) -> Option<(Vec<String>, S
         return None;
     }
     dir.sources(&["py"]).iter().take(400).find_map(|path| {
+        if in_nested_project(dir, path) {
+            return None;
+        }
         let text = dir.read(path)?;
         let var = text.lines().find_map(|l| {
             let (lhs, rhs) = l.split_once('=')?;
