@@ -106,6 +106,12 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         needs_broker: &[],
     },
     Fixture {
+        name: "uv-workspace",
+        path: "/",
+        build_only: &[],
+        needs_broker: &[],
+    },
+    Fixture {
         name: "worker-script",
         path: "/",
         build_only: &[],
