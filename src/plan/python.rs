@@ -165,6 +165,9 @@ fn uv_sync(service: &Service, python: &Python) -> PythonSection {
                 "UV_COMPILE_BYTECODE=1".into(),
                 "UV_LINK_MODE=copy".into(),
                 "UV_PYTHON_DOWNLOADS=never".into(),
+                // The system's CA certificates, as pip uses them: a proxy's certificate added
+                // with `ca-certificates` is trusted.
+                "UV_NATIVE_TLS=1".into(),
             ],
             project,
             copy: format!("--from=build {UV_VENV} {UV_VENV}"),
