@@ -580,7 +580,15 @@ impl Resolver<'_> {
             Stack::NodeStatic | Stack::NodeServer => workspace::Kind::Node,
             Stack::Go => workspace::Kind::Go,
             Stack::Rust => workspace::Kind::Cargo,
-            Stack::Python => workspace::Kind::Uv,
+            Stack::Python if self.uses_uv() => workspace::Kind::Uv,
+            Stack::Python => {
+                self.error(
+                    &["context"],
+                    "a Python service is built from its workspace root with uv only (a uv workspace)",
+                    "remove `context`, or use `package-manager = \"uv\"` with the workspace's uv.lock",
+                );
+                return None;
+            }
             Stack::Static => {
                 self.error(
                     &["context"],
@@ -620,6 +628,18 @@ impl Resolver<'_> {
             package: members.package,
             external: members.external,
         })
+    }
+
+    /// Whether a Python service installs with uv, as `package-manager` or the lockfile's
+    /// name says.
+    fn uses_uv(&self) -> bool {
+        self.spec.package_manager == Some(crate::spec::PackageManager::Uv)
+            || self.spec.package_manager.is_none()
+                && self
+                    .spec
+                    .lockfile
+                    .as_ref()
+                    .is_some_and(|l| l.file_name() == "uv.lock")
     }
 
     /// A problem with the workspace a service is built from: at `context`, and reported once

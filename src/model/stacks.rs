@@ -278,17 +278,7 @@ impl Resolver<'_> {
             Stack::Go => Some(self.go(builder_image, lockfile, binary_runtime, paths)),
             Stack::Python => Some(StackModel::Python(Python {
                 builder_image,
-                pm: {
-                    let python = PythonPm::from_spec(pm)?;
-                    if paths.workspace.is_some() && python != PythonPm::Uv {
-                        self.error(
-                            &["context"],
-                            "a Python service is built from its workspace root with uv only (a uv workspace)",
-                            "remove `context`, or use `package-manager = \"uv\"` with the workspace's uv.lock",
-                        );
-                    }
-                    python
-                },
+                pm: PythonPm::from_spec(pm)?,
                 lockfile,
                 install: self.spec.install.as_ref().map(ToString::to_string),
                 start,
