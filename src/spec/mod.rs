@@ -398,6 +398,16 @@ pub enum Stack {
 }
 
 impl Stack {
+    /// Every stack, in the order of the documentation.
+    pub const ALL: &'static [Self] = &[
+        Self::NodeStatic,
+        Self::NodeServer,
+        Self::Go,
+        Self::Python,
+        Self::Rust,
+        Self::Static,
+    ];
+
     #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {
