@@ -95,8 +95,9 @@ pub(crate) struct PythonSection {
 pub(crate) struct Venv {
     /// `ENV` assignments of the build stage.
     pub env: Vec<String>,
-    /// Installs the project itself, after `COPY . .`.
-    pub project: Run,
+    /// From a workspace root: installs the workspace packages the service uses, after their
+    /// sources are copied; none otherwise (the environment holds the dependencies alone).
+    pub project: Option<Run>,
     /// `COPY --from=build` arguments for the final image.
     pub copy: String,
 }
@@ -137,15 +138,18 @@ fn uv_sync(service: &Service, python: &Python) -> PythonSection {
         commands: vec![sync],
         ..Run::default()
     };
-    let project = Run {
+    // The app runs from its sources in the work directory, so only the workspace packages it
+    // uses need installing after them; outside a workspace the environment holds the
+    // dependencies alone, and a source change never touches its layer.
+    let project = service.workspace.as_ref().map(|_| Run {
         comments: vec![
-            "The project itself, when it is a package (a no-op otherwise); the dependencies are there already."
+            "The workspace packages it uses, from their sources; the dependencies are there already."
                 .into(),
         ],
         mounts: uv_cache.into_iter().collect(),
         commands: vec![format!("uv sync --locked --no-dev --no-editable{package}")],
         ..Run::default()
-    };
+    });
     let mut manifests = vec![format!("pyproject.toml {lockfile} ./")];
     manifests.extend(member_manifest_copies(service, true));
     PythonSection {
