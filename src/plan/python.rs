@@ -40,8 +40,6 @@ fn tool_venv(packages: &str) -> String {
 
 fn exporter(pm: PythonPm) -> Option<Exporter> {
     match pm {
-        // uv installs from uv.lock itself: see `uv_sync`.
-        PythonPm::Uv => None,
         PythonPm::Poetry => Some(Exporter {
             install: tool_venv(&format!(
                 "poetry=={POETRY_VERSION} poetry-plugin-export=={POETRY_EXPORT_VERSION}"
@@ -62,7 +60,8 @@ fn exporter(pm: PythonPm) -> Option<Exporter> {
             export: "/opt/lock-tool/bin/pipenv requirements > /tmp/requirements.txt",
             comment: "Pipenv reads Pipfile.lock; pip builds the wheels.",
         }),
-        PythonPm::Pip => None,
+        // pip reads its requirements; uv installs from uv.lock itself (see `uv_sync`).
+        PythonPm::Pip | PythonPm::Uv => None,
     }
 }
 
