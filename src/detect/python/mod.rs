@@ -221,14 +221,36 @@ fn old_pins_note(dir: Dir<'_>, requirements: &[String], p: &mut Proposal) {
     let Some(first) = requirements.first() else {
         return;
     };
-    let Some(text) = dir.read(first) else { return };
+    // The file and what it includes with `-r`.
+    let mut files = vec![first.clone()];
+    let mut seen: Vec<String> = Vec::new();
+    let mut text = String::new();
+    while let Some(file) = files.pop() {
+        if seen.contains(&file) || seen.len() > 8 {
+            continue;
+        }
+        let Some(body) = dir.read(&file) else {
+            continue;
+        };
+        let base = file.rsplit_once('/').map_or("", |(d, _)| d);
+        for include in body.lines().filter_map(|l| l.trim().strip_prefix("-r ")) {
+            files.push(if base.is_empty() {
+                include.trim().to_owned()
+            } else {
+                format!("{base}/{}", include.trim())
+            });
+        }
+        seen.push(file);
+        text.push_str(&body);
+        text.push('\n');
+    }
     let lower = text.to_ascii_lowercase();
     if let Some(pin) = lower
         .lines()
         .find(|l| OLD.iter().any(|o| l.trim().starts_with(o)))
     {
         p.note(format!(
-            "{} pins `{}` and nothing says which Python it runs on: the default Python ({}) may be newer than it supports; pin one in .python-version",
+            "{} (with what it includes) pins `{}` and nothing says which Python it runs on: the default Python ({}) may be newer than it supports; pin one in .python-version",
             dir.path(first),
             pin.trim(),
             crate::versions::Lang::Python.default()
