@@ -202,7 +202,13 @@ fn assignment_port(text: &str, at: usize, len: usize) -> Option<u16> {
             | "server_port"
             | "serverport"
             | "listen_port"
+            | "listenport"
+            | "default_port"
+            | "defaultport"
             | "app_port"
+            | "appport"
+            | "grpc_port"
+            | "grpcport"
     );
     if !known {
         return None;
@@ -303,6 +309,13 @@ mod tests {
         assert_eq!(port("const db = { port: 5432 }"), None);
         assert_eq!(port("import x from 'y'; // listen(3000)"), None);
         assert_eq!(port("transport: 3000"), None);
+        // Go constants read through `os.Getenv("PORT")` with a fallback.
+        assert_eq!(port("\tlistenPort = \"5050\"\n"), Some(5050));
+        assert_eq!(port("const defaultPort = \"50051\"\n"), Some(50051));
+        assert_eq!(
+            port("uvicorn.run(app, host=\"0.0.0.0\", port=8001)"),
+            Some(8001)
+        );
         assert_eq!(
             port("server.listen({ port: 4000, host: '0.0.0.0' })"),
             Some(4000)
