@@ -18,8 +18,8 @@ use super::progress;
 use super::report::{round1, CaseReport, OtherRuntime};
 use super::services::{self, build_all_cold, Probe};
 use super::{
-    builder_stage, copy_tree, first_difference, from_lines, prune_layer_cache, run_mbgen, Case,
-    Suite,
+    builder_stage, copy_tree, first_difference, from_lines, prune_layer_cache, run_mbgen,
+    run_mbgen_text, Case, Suite,
 };
 
 /// A fixture that the suite builds, and the path its services answer 200 at.
@@ -36,6 +36,9 @@ pub(crate) struct Fixture {
     /// Services built once more with `runtime = "distroless"`, for the size and start time of
     /// that runtime in the report.
     pub distroless: &'static [&'static str],
+    /// Processes (`processes` of a service, `<service>.<process>`) that exit without a
+    /// broker the suite does not run (an RQ worker without Redis): started, not kept up.
+    pub needs_broker: &'static [&'static str],
 }
 
 /// The fixtures that are built, in the order they run. Left out (see the README's Tests
@@ -50,11 +53,116 @@ pub(crate) struct Fixture {
 /// (`COREPACK_INTEGRITY_KEYS=0`, see its Dockerfile).
 pub(crate) const FIXTURES: &[Fixture] = &[
     Fixture {
+        name: "celery-worker",
+        path: "/",
+        build_only: &[],
+        needs_broker: &[],
+        edit: None,
+        distroless: &[],
+    },
+    Fixture {
+        name: "compose-celery",
+        path: "/",
+        build_only: &[],
+        needs_broker: &[],
+        edit: None,
+        distroless: &[],
+    },
+    Fixture {
+        name: "django-split-settings",
+        path: "/",
+        build_only: &[],
+        needs_broker: &[],
+        edit: None,
+        distroless: &[],
+    },
+    Fixture {
+        name: "fastapi-factory",
+        path: "/",
+        build_only: &[],
+        needs_broker: &[],
+        edit: None,
+        distroless: &[],
+    },
+    Fixture {
+        name: "flask-factory-rq",
+        path: "/",
+        build_only: &[],
+        needs_broker: &["flask-factory-rq.worker"],
+        edit: None,
+        distroless: &[],
+    },
+    Fixture {
+        name: "flask-psycopg2",
+        path: "/",
+        build_only: &[],
+        needs_broker: &[],
+        edit: None,
+        distroless: &[],
+    },
+    Fixture {
+        name: "go-min-directive",
+        path: "/",
+        build_only: &[],
+        needs_broker: &[],
+        edit: None,
+        distroless: &[],
+    },
+    Fixture {
+        name: "grpc-server",
+        path: "/",
+        build_only: &[],
+        needs_broker: &[],
+        edit: None,
+        distroless: &[],
+    },
+    Fixture {
+        name: "node-procfile",
+        path: "/",
+        build_only: &[],
+        needs_broker: &[],
+        edit: None,
+        distroless: &[],
+    },
+    Fixture {
+        name: "polyglot-grpc",
+        path: "/",
+        build_only: &[],
+        needs_broker: &[],
+        edit: None,
+        distroless: &[],
+    },
+    Fixture {
+        name: "uwsgi-app",
+        path: "/",
+        build_only: &[],
+        needs_broker: &[],
+        edit: None,
+        distroless: &[],
+    },
+    Fixture {
+        name: "uv-workspace",
+        path: "/",
+        build_only: &[],
+        needs_broker: &[],
+        edit: None,
+        distroless: &[],
+    },
+    Fixture {
+        name: "worker-script",
+        path: "/",
+        build_only: &[],
+        needs_broker: &[],
+        edit: None,
+        distroless: &[],
+    },
+    Fixture {
         name: "angular-app",
         path: "/",
         build_only: &[],
         edit: None,
         distroless: &[],
+        needs_broker: &[],
     },
     Fixture {
         name: "astro-node",
@@ -62,6 +170,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         build_only: &[],
         edit: Some(("src/pages/index.astro", "<!-- e2e: source change -->")),
         distroless: &[],
+        needs_broker: &[],
     },
     Fixture {
         name: "bun-hono",
@@ -69,6 +178,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         build_only: &[],
         edit: Some(("src/index.ts", "// e2e: source change")),
         distroless: &[],
+        needs_broker: &[],
     },
     Fixture {
         name: "bun-vite",
@@ -76,6 +186,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         build_only: &[],
         edit: Some(("src/main.ts", "// e2e: source change")),
         distroless: &[],
+        needs_broker: &[],
     },
     Fixture {
         name: "cargo-workspace",
@@ -83,6 +194,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         build_only: &["cli"],
         edit: None,
         distroless: &[],
+        needs_broker: &[],
     },
     Fixture {
         name: "django-gunicorn",
@@ -90,6 +202,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         build_only: &[],
         edit: None,
         distroless: &[],
+        needs_broker: &[],
     },
     Fixture {
         name: "express-app",
@@ -97,6 +210,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         build_only: &[],
         edit: None,
         distroless: &[],
+        needs_broker: &[],
     },
     Fixture {
         name: "fastapi-uv",
@@ -104,6 +218,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         build_only: &[],
         edit: None,
         distroless: &[],
+        needs_broker: &[],
     },
     Fixture {
         name: "flask-gunicorn",
@@ -111,6 +226,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         build_only: &[],
         edit: None,
         distroless: &[],
+        needs_broker: &[],
     },
     Fixture {
         name: "go-cmd-layout",
@@ -118,6 +234,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         build_only: &[],
         edit: None,
         distroless: &[],
+        needs_broker: &[],
     },
     Fixture {
         name: "grpc-node",
@@ -125,6 +242,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         build_only: &[],
         edit: Some(("server.js", "// e2e: source change")),
         distroless: &["currencyservice"],
+        needs_broker: &[],
     },
     Fixture {
         name: "nest-api",
@@ -132,6 +250,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         build_only: &[],
         edit: None,
         distroless: &[],
+        needs_broker: &[],
     },
     Fixture {
         name: "nest-prestart",
@@ -139,6 +258,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         build_only: &[],
         edit: Some(("src/app.controller.ts", "// e2e: source change")),
         distroless: &["nestjs-realworld-example-app"],
+        needs_broker: &[],
     },
     Fixture {
         name: "nx-express-prisma",
@@ -146,6 +266,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         build_only: &[],
         edit: Some(("src/main.ts", "// e2e: source change")),
         distroless: &[],
+        needs_broker: &[],
     },
     Fixture {
         name: "rust-axum",
@@ -153,6 +274,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         build_only: &[],
         edit: None,
         distroless: &[],
+        needs_broker: &[],
     },
     Fixture {
         name: "static-site",
@@ -160,6 +282,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         build_only: &[],
         edit: None,
         distroless: &[],
+        needs_broker: &[],
     },
     Fixture {
         name: "sveltekit-node",
@@ -167,6 +290,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         build_only: &[],
         edit: Some(("src/routes/+page.server.ts", "// e2e: source change")),
         distroless: &[],
+        needs_broker: &[],
     },
     Fixture {
         name: "sveltekit-static",
@@ -174,6 +298,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         build_only: &[],
         edit: None,
         distroless: &[],
+        needs_broker: &[],
     },
     Fixture {
         name: "turborepo",
@@ -181,6 +306,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         build_only: &[],
         edit: Some(("apps/api/src/index.ts", "// e2e: source change")),
         distroless: &[],
+        needs_broker: &[],
     },
     Fixture {
         name: "vite-react",
@@ -188,6 +314,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         build_only: &[],
         edit: None,
         distroless: &[],
+        needs_broker: &[],
     },
     Fixture {
         name: "vue-app",
@@ -195,6 +322,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         build_only: &[],
         edit: None,
         distroless: &[],
+        needs_broker: &[],
     },
 ];
 
@@ -262,14 +390,19 @@ fn run(
     prune_layer_cache(&suite.docker)?;
 
     // 1. init writes the snapshot's mbgen.toml, and render succeeds on it
-    run_mbgen("init", &dir, "--yes")?;
+    let said = run_mbgen_text("init", &dir, "--yes")?;
     let written =
         fs::read_to_string(dir.join("mbgen.toml")).map_err(|e| format!("mbgen.toml: {e}"))?;
     if let Err(e) = compare_snapshot(root, fixture.name, &written) {
         rep.failures.push(e);
     }
-    run_mbgen("render", &dir, "--quiet")
-        .map_err(|e| format!("{e} (on the mbgen.toml init wrote)"))?;
+    // Hand-written Docker files: init says how to replace them, and only that is followed.
+    let flag = if said.contains("`mbgen render --force`") {
+        "--force"
+    } else {
+        "--quiet"
+    };
+    run_mbgen("render", &dir, flag).map_err(|e| format!("{e} (on the mbgen.toml init wrote)"))?;
     let services = services::read(&case.name, &dir)?;
     if let Some(first) = services.first() {
         rep.port = first.port;
@@ -286,7 +419,14 @@ fn run(
         build_only: fixture.build_only,
     };
     build_all_cold(suite, &case.name, &services, rep, probe)?;
-
+    services::run_processes(
+        suite,
+        &case.name,
+        &dir,
+        &services,
+        fixture.needs_broker,
+        rep,
+    )?;
     // 3. a source edit rebuilds without re-running a dependency step
     if let Some((file, line)) = fixture.edit {
         let path = dir.join(file);

@@ -39,7 +39,9 @@ pub(super) fn generic_server(
             .read(&path)
             .or_else(|| dir.read(&format!("{path}.js")))
             .is_some_and(|t| {
-                t.contains(".listen(") || t.contains("createServer(") || t.contains(".bindAsync(")
+                [".listen(", "createServer(", "bindAsync("]
+                    .iter()
+                    .any(|m| t.contains(m))
             });
         if listens || (is_main && server_framework(m).is_some()) {
             return App::Deployable(Kind::Server(Server {
