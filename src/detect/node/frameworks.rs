@@ -117,8 +117,6 @@ pub(super) fn with_evidence(mut app: App, files: impl IntoIterator<Item = String
 /// What kind of app a package is. The order of the checks matters: a framework that builds
 /// on Vite (`SvelteKit`, Astro) is recognised before Vite itself, and a server script before a
 /// bare front-end build.
-// One short arm per framework; split up, the order would no longer be visible.
-#[allow(clippy::too_many_lines)]
 pub(super) fn classify(dir: Dir<'_>, m: &PackageJson) -> Result<App, Box<Diagnostic>> {
     if m.has("next") {
         return Ok(nextjs(dir, m));
@@ -130,43 +128,7 @@ pub(super) fn classify(dir: Dir<'_>, m: &PackageJson) -> Result<App, Box<Diagnos
         return Ok(sveltekit(dir, m));
     }
     if m.has("astro") {
-        let cfg = config(dir, "astro.config", JS_CONFIG);
-        let text = cfg.as_ref().map_or("", |(_, t)| t.as_str());
-        let files: Vec<String> = cfg.iter().map(|(p, _)| p.clone()).collect();
-        let server = matches!(
-            config_string(text, "output").as_deref(),
-            Some("server" | "hybrid")
-        ) || text.contains("@astrojs/node");
-        if server {
-            let mut env = BTreeMap::new();
-            env.insert("HOST".to_owned(), "0.0.0.0".to_owned());
-            let mut notes = Vec::new();
-            if config_string(text, "mode").as_deref() == Some("middleware") {
-                notes.push("@astrojs/node runs in `middleware` mode: dist/server/entry.mjs exports a handler for a server of your own (Express, Fastify...), so set `start` to that server's file".to_owned());
-            }
-            return Ok(with_evidence(
-                App::Deployable(Kind::Server(Server {
-                    notes,
-                    framework: "Astro",
-                    start: vec!["node".into(), "dist/server/entry.mjs".into()],
-                    start_source: "the server @astrojs/node writes".into(),
-                    port: Some((4321, "Astro's default port".into())),
-                    env,
-                    env_source: Some("Astro's standalone server listens on HOST:PORT".into()),
-                    ..Server::default()
-                })),
-                files,
-            ));
-        }
-        let out = config_string(text, "outDir").and_then(|d| clean_rel_path(&d));
-        let source = match &out {
-            Some(_) => "`outDir` in the Astro config".to_owned(),
-            None => "Astro's default output (static, no `output: 'server'`)".to_owned(),
-        };
-        return Ok(with_evidence(
-            static_site("Astro", out.unwrap_or_else(|| "dist".into()), source, false),
-            files,
-        ));
+        return Ok(astro(dir));
     }
     if m.has("@remix-run/dev") || m.has("@react-router/dev") {
         let mut app = generic_server(dir, m, "Remix", Some(3000));
@@ -216,20 +178,7 @@ pub(super) fn classify(dir: Dir<'_>, m: &PackageJson) -> Result<App, Box<Diagnos
         ));
     }
     if m.has("@vue/cli-service") {
-        let cfg = config(dir, "vue.config", &["js", "cjs", "mjs", "ts"]);
-        let out = cfg
-            .as_ref()
-            .and_then(|(_, t)| config_string(t, "outputDir"))
-            .and_then(|d| clean_rel_path(&d));
-        let (out, source) = match (out, &cfg) {
-            (Some(out), Some((path, _))) => (out, format!("`outputDir` in {path}")),
-            _ => ("dist".to_owned(), "Vue CLI's default output".to_owned()),
-        };
-        let files: Vec<String> = cfg.into_iter().map(|(p, _)| p).collect();
-        return Ok(with_evidence(
-            static_site("Vue CLI", out, source, true),
-            files,
-        ));
+        return Ok(vue_cli(dir));
     }
     let framework = server_framework(m);
     let server = generic_server(dir, m, framework.unwrap_or("Node"), None);
@@ -237,21 +186,7 @@ pub(super) fn classify(dir: Dir<'_>, m: &PackageJson) -> Result<App, Box<Diagnos
         return Ok(server);
     }
     if m.has("vite") || m.has_prefix("@vitejs/") {
-        let cfg = config(dir, "vite.config", JS_CONFIG);
-        let out = cfg
-            .as_ref()
-            .and_then(|(_, t)| config_string(t, "outDir"))
-            .and_then(|d| clean_rel_path(&d));
-        let (out, source) = match (out, &cfg) {
-            (Some(out), Some((path, _))) => (out, format!("`build.outDir` in {path}")),
-            (None, Some((path, _))) => (
-                "dist".to_owned(),
-                format!("Vite's default output (no `build.outDir` in {path})"),
-            ),
-            _ => ("dist".to_owned(), "Vite's default output".to_owned()),
-        };
-        let files: Vec<String> = cfg.into_iter().map(|(p, _)| p).collect();
-        return Ok(with_evidence(static_site("Vite", out, source, true), files));
+        return Ok(vite(dir));
     }
     let page = ["index.html", "src/index.html", "public/index.html"]
         .into_iter()
@@ -269,6 +204,81 @@ pub(super) fn classify(dir: Dir<'_>, m: &PackageJson) -> Result<App, Box<Diagnos
         return Ok(app);
     }
     Ok(server)
+}
+
+/// Astro: a server with `output: 'server'` (or the Node adapter), else a static site.
+fn astro(dir: Dir<'_>) -> App {
+    let cfg = config(dir, "astro.config", JS_CONFIG);
+    let text = cfg.as_ref().map_or("", |(_, t)| t.as_str());
+    let files: Vec<String> = cfg.iter().map(|(p, _)| p.clone()).collect();
+    let server = matches!(
+        config_string(text, "output").as_deref(),
+        Some("server" | "hybrid")
+    ) || text.contains("@astrojs/node");
+    if server {
+        let mut env = BTreeMap::new();
+        env.insert("HOST".to_owned(), "0.0.0.0".to_owned());
+        let mut notes = Vec::new();
+        if config_string(text, "mode").as_deref() == Some("middleware") {
+            notes.push("@astrojs/node runs in `middleware` mode: dist/server/entry.mjs exports a handler for a server of your own (Express, Fastify...), so set `start` to that server's file".to_owned());
+        }
+        return with_evidence(
+            App::Deployable(Kind::Server(Server {
+                notes,
+                framework: "Astro",
+                start: vec!["node".into(), "dist/server/entry.mjs".into()],
+                start_source: "the server @astrojs/node writes".into(),
+                port: Some((4321, "Astro's default port".into())),
+                env,
+                env_source: Some("Astro's standalone server listens on HOST:PORT".into()),
+                ..Server::default()
+            })),
+            files,
+        );
+    }
+    let out = config_string(text, "outDir").and_then(|d| clean_rel_path(&d));
+    let source = match &out {
+        Some(_) => "`outDir` in the Astro config".to_owned(),
+        None => "Astro's default output (static, no `output: 'server'`)".to_owned(),
+    };
+    with_evidence(
+        static_site("Astro", out.unwrap_or_else(|| "dist".into()), source, false),
+        files,
+    )
+}
+
+/// Vue CLI: a static site in `outputDir`.
+fn vue_cli(dir: Dir<'_>) -> App {
+    let cfg = config(dir, "vue.config", &["js", "cjs", "mjs", "ts"]);
+    let out = cfg
+        .as_ref()
+        .and_then(|(_, t)| config_string(t, "outputDir"))
+        .and_then(|d| clean_rel_path(&d));
+    let (out, source) = match (out, &cfg) {
+        (Some(out), Some((path, _))) => (out, format!("`outputDir` in {path}")),
+        _ => ("dist".to_owned(), "Vue CLI's default output".to_owned()),
+    };
+    let files: Vec<String> = cfg.into_iter().map(|(p, _)| p).collect();
+    with_evidence(static_site("Vue CLI", out, source, true), files)
+}
+
+/// Vite: a static site in `build.outDir`.
+fn vite(dir: Dir<'_>) -> App {
+    let cfg = config(dir, "vite.config", JS_CONFIG);
+    let out = cfg
+        .as_ref()
+        .and_then(|(_, t)| config_string(t, "outDir"))
+        .and_then(|d| clean_rel_path(&d));
+    let (out, source) = match (out, &cfg) {
+        (Some(out), Some((path, _))) => (out, format!("`build.outDir` in {path}")),
+        (None, Some((path, _))) => (
+            "dist".to_owned(),
+            format!("Vite's default output (no `build.outDir` in {path})"),
+        ),
+        _ => ("dist".to_owned(), "Vite's default output".to_owned()),
+    };
+    let files: Vec<String> = cfg.into_iter().map(|(p, _)| p).collect();
+    with_evidence(static_site("Vite", out, source, true), files)
 }
 
 /// Why a Next.js standalone image holds `.next/standalone` alone, with what the
