@@ -27,7 +27,7 @@
 //! layer detect: detect
 //! layer spec: spec, schema
 //! layer files: manifest
-//! layer base: relpath, diagnostic, error
+//! layer base: relpath, guard, diagnostic, error
 //! ```
 
 pub(crate) mod affected;
@@ -36,6 +36,7 @@ pub(crate) mod commands;
 pub(crate) mod detect;
 pub(crate) mod diagnostic;
 pub(crate) mod error;
+pub(crate) mod guard;
 pub(crate) mod manifest;
 pub(crate) mod model;
 pub(crate) mod output;

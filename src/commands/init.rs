@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use crate::cli::InitArgs;
 use crate::detect::{self, DiskFs, Layout, Options, Report};
 use crate::diagnostic::Diagnostic;
+use crate::guard::{self, Confined};
 use crate::output::write_atomic;
+use crate::render::seal::{ownership, Ownership};
 use crate::scaffold;
 use crate::spec::CONFIG_FILE;
 use crate::Error;
@@ -61,13 +63,19 @@ pub(super) fn run(args: InitArgs) -> Result<(), Error> {
     };
     let target = settings.dir.join(CONFIG_FILE);
     let display = display_path(&target);
+    let fs = DiskFs::new(&settings.dir).map_err(|e| Error::from(*e))?;
+    let confined =
+        Confined::new(&settings.dir).map_err(Error::io("read", display_path(&settings.dir)))?;
+    // mbgen.toml is written where it really is, which must be inside the project.
+    let target = confined
+        .check(Path::new(CONFIG_FILE), &display)
+        .map_err(|d| Error::from(*d))?;
     if matches!(settings.mode, Mode::Write) && target.exists() && !settings.force {
         return Err(Diagnostic::new(format!("{} already exists", display.display()))
             .in_file(&display)
             .help("init never replaces it on its own: pass --force to replace it, or --stdout to print what init would write")
             .into());
     }
-    let fs = DiskFs::new(&settings.dir).map_err(|e| Error::from(*e))?;
     let report = detect::discover(&fs, &settings.options)?;
     if let Mode::Json = settings.mode {
         let text = serde_json::to_string_pretty(&report).expect("the report serialises");
@@ -88,7 +96,7 @@ pub(super) fn run(args: InitArgs) -> Result<(), Error> {
             .write_all(text.as_bytes())
             .map_err(Error::io("write", "standard output")),
         Mode::Write => {
-            write_schema_copy(&settings.dir, &settings.schema)?;
+            write_schema_copy(&confined, &settings.dir, &settings.schema)?;
             write_atomic(&target, &text)?;
             eprintln!(
                 "wrote {}: check it, then run `mbgen render`",
@@ -183,28 +191,37 @@ fn ask(report: &mut Report, input: &mut dyn std::io::BufRead) -> Result<(), Erro
 }
 
 /// Writes the schema where a relative `#:schema` path points, unless a file that is not
-/// mbgen's schema is there already.
-pub(super) fn write_schema_copy(dir: &Path, schema: &str) -> Result<(), Error> {
+/// mbgen's schema is there already. The path must lead to a place inside the project `dir`.
+pub(super) fn write_schema_copy(
+    confined: &Confined,
+    dir: &Path,
+    schema: &str,
+) -> Result<(), Error> {
     if schema.contains("://") || Path::new(schema).is_absolute() {
         return Ok(());
     }
-    let target = dir.join(schema);
+    let shown = display_path(&dir.join(schema));
+    let target = confined.check(Path::new(schema), &shown).map_err(|d| {
+        Error::from(d.help(
+            "the schema copy is written inside the project only: pass --schema with a path inside it, or a URL",
+        ))
+    })?;
     let contents = crate::schema::schema_json();
-    if let Ok(existing) = fs_err::read_to_string(&target) {
+    if let Ok(existing) = guard::read_text(&target, guard::MAX_MANIFEST_BYTES) {
         if existing == contents {
             return Ok(());
         }
         if !existing.contains("\"title\": \"mbgen.toml\"") {
             return Err(Diagnostic::new(format!(
                 "{} exists and is not mbgen's schema",
-                display_path(&target).display()
+                shown.display()
             ))
             .help("pass --schema with another path, or a URL")
             .into());
         }
     }
     write_atomic(&target, &contents)?;
-    eprintln!("wrote {} for editors", display_path(&target).display());
+    eprintln!("wrote {} for editors", shown.display());
     Ok(())
 }
 
@@ -252,21 +269,27 @@ fn print_summary(report: &Report) {
             eprintln!("note ({}): {note}", p.name);
         }
     }
+    for unread in &report.unread {
+        eprintln!("warning: {unread}");
+    }
 }
 
 /// `render` refuses to replace a Dockerfile it did not write: say so now rather than then.
 fn warn_hand_written_dockerfiles(dir: &Path, report: &Report) {
     for p in &report.services {
         let dockerfile = dir.join(p.path.as_str()).join("Dockerfile");
-        let Ok(text) = fs_err::read_to_string(&dockerfile) else {
+        let Ok(text) = guard::read_text(&dockerfile, guard::MAX_MANIFEST_BYTES) else {
             continue;
         };
-        if !crate::output::is_generated(&text) {
-            let shown = p.path.join_str("Dockerfile");
-            eprintln!(
-                "note ({}): {shown} exists and was not written by mbgen: `mbgen render` will not replace it unless passed --force; set `dockerfile` to write elsewhere",
-                p.name,
-            );
-        }
+        let whose = match ownership(&text) {
+            Ownership::Intact => continue,
+            Ownership::Edited => "was edited since mbgen wrote it",
+            Ownership::Unsealed | Ownership::Foreign => "was not written by mbgen",
+        };
+        let shown = p.path.join_str("Dockerfile");
+        eprintln!(
+            "note ({}): {shown} exists and {whose}: `mbgen render` will not replace it unless passed --force; set `dockerfile` to write elsewhere",
+            p.name,
+        );
     }
 }

@@ -7,16 +7,18 @@
 #[cfg(test)]
 use std::collections::BTreeMap;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::error::io_reason;
+use crate::guard::{self, Confined, ReadError};
 pub(crate) use crate::manifest::is_skipped_dir;
 
 /// How deep the walk goes; manifests of deployable apps sit far above this.
 const MAX_DEPTH: usize = 8;
-/// A bound on the files listed, so a huge tree cannot stall `init`.
-const MAX_FILES: usize = 50_000;
+/// A bound on the files listed, so that a huge tree cannot exhaust memory; reaching it is
+/// reported, never silent. A repository of that size is walked in about a second.
+const MAX_FILES: usize = 250_000;
 
 /// A source tree: its walkable files, and reads by relative path.
 pub(crate) trait Fs {
@@ -26,13 +28,19 @@ pub(crate) trait Fs {
     fn read(&self, path: &str) -> io::Result<String>;
     /// Whether a file exists, whether or not the walk lists it.
     fn is_file(&self, path: &str) -> bool;
+    /// What the walk did not read, in sentences: apps there were not looked for.
+    fn unread(&self) -> &[String] {
+        &[]
+    }
 }
 
 /// A directory on disk, walked once.
 #[derive(Debug)]
 pub(crate) struct DiskFs {
-    root: PathBuf,
+    /// Reads never leave the root, symbolic links followed.
+    confined: Confined,
     files: Vec<String>,
+    unread: Vec<String>,
 }
 
 impl DiskFs {
@@ -61,7 +69,15 @@ impl DiskFs {
             })
             .build();
         let mut files = Vec::new();
-        for entry in walker.flatten() {
+        let mut unread = Unread::default();
+        for entry in walker {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    unread.failed(&e);
+                    continue;
+                }
+            };
             if !entry.file_type().is_some_and(|t| t.is_file()) {
                 continue;
             }
@@ -69,18 +85,77 @@ impl DiskFs {
                 continue;
             };
             let Some(rel) = rel.to_str() else {
+                unread.not_utf8(rel);
                 continue;
             };
-            files.push(rel.replace('\\', "/"));
-            if files.len() >= MAX_FILES {
+            if files.len() == MAX_FILES {
+                unread.stopped_at = Some(rel.replace('\\', "/"));
                 break;
             }
+            files.push(rel.replace('\\', "/"));
         }
-        files.sort();
+        files.sort_unstable();
+        let confined = Confined::new(root).map_err(|e| {
+            Box::new(Diagnostic::new(format!(
+                "cannot read {}: {}",
+                root.display(),
+                io_reason(&e)
+            )))
+        })?;
         Ok(Self {
-            root: root.to_owned(),
+            confined,
             files,
+            unread: unread.sentences(),
         })
+    }
+}
+
+/// What the walk could not read.
+#[derive(Debug, Default)]
+struct Unread {
+    /// The first path not listed once the walk reached [`MAX_FILES`].
+    stopped_at: Option<String>,
+    /// Paths that are not UTF-8: a count and the first.
+    not_utf8: (usize, Option<String>),
+    /// Directories or files that could not be read: a count and the first error.
+    failed: (usize, Option<String>),
+}
+
+impl Unread {
+    fn not_utf8(&mut self, rel: &Path) {
+        self.not_utf8.0 += 1;
+        self.not_utf8
+            .1
+            .get_or_insert_with(|| rel.to_string_lossy().into_owned());
+    }
+
+    fn failed(&mut self, e: &ignore::Error) {
+        self.failed.0 += 1;
+        self.failed.1.get_or_insert_with(|| e.to_string());
+    }
+
+    fn sentences(self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(at) = self.stopped_at {
+            out.push(format!(
+                "the walk stopped after {MAX_FILES} files, at {at}: apps in the directories after it were not looked for; run `mbgen init` (or `mbgen add`) in those directories, or ignore bulky ones in .gitignore"
+            ));
+        }
+        if let (n @ 1.., Some(first)) = self.not_utf8 {
+            out.push(format!(
+                "{n} path{} whose name is not UTF-8 (such as {first}) {} left out",
+                if n == 1 { "" } else { "s" },
+                if n == 1 { "was" } else { "were" }
+            ));
+        }
+        if let (n @ 1.., Some(first)) = self.failed {
+            out.push(format!(
+                "{n} director{} or file{} could not be read ({first})",
+                if n == 1 { "y" } else { "ies" },
+                if n == 1 { "" } else { "s" }
+            ));
+        }
+        out
     }
 }
 
@@ -90,11 +165,27 @@ impl Fs for DiskFs {
     }
 
     fn read(&self, path: &str) -> io::Result<String> {
-        fs_err::read_to_string(self.root.join(path))
+        let real = self.confined.resolve(Path::new(path)).map_err(|e| {
+            io::Error::other(format!(
+                "it leads outside the project, to {}",
+                e.resolved.display()
+            ))
+        })?;
+        guard::read_text(&real, guard::MAX_MANIFEST_BYTES).map_err(|e| match e {
+            ReadError::NotFound => io::Error::from(io::ErrorKind::NotFound),
+            ReadError::Io(e) => e,
+            e => io::Error::other(format!("it {}", e.reason())),
+        })
     }
 
     fn is_file(&self, path: &str) -> bool {
-        self.root.join(path).is_file()
+        self.confined
+            .resolve(Path::new(path))
+            .is_ok_and(|real| real.is_file())
+    }
+
+    fn unread(&self) -> &[String] {
+        &self.unread
     }
 }
 

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::escape::{hcl_key, hcl_string};
+use super::escape::{comment, hcl_key, hcl_string};
 use super::target::{header, targets, Entry};
 use super::TEMPLATE_API;
 use crate::model::Project;
@@ -56,12 +56,12 @@ pub(crate) fn bake(project: &Project, path: &RelPath) -> BakeContext {
             BakeTarget {
                 service: service.name.clone(),
                 name: hcl_string(&service.name),
-                comment: format!(
+                comment: comment(&format!(
                     "{}: stack {}, {}.",
                     service.name,
                     service.stack_name().as_str(),
                     service.dockerfile_path()
-                ),
+                )),
                 context: hcl_string(&t.context),
                 dockerfile: hcl_string(&t.dockerfile),
                 target: hcl_string(t.stage),

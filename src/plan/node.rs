@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::common::{cache_mount, secret_mounts};
 use super::copy::{member_manifest_copies, sources};
+use super::escape::{copy_args, dockerfile_word, shell_double_quote, shell_word};
 use super::Run;
 use crate::model::{NodeDeps, NodePm, NodeServer, NodeStatic, Service};
 use crate::relpath::RelPath;
@@ -42,8 +43,11 @@ pub(crate) struct NodeSection {
     pub prune: Option<Run>,
     /// The build command of the `build` stage.
     pub build: Option<Run>,
-    /// The build output, relative to `/app`.
+    /// The build output, relative to `/app`, as a plain path.
     pub output_dir: String,
+    /// `COPY --from=build` arguments bringing the build output into the final image
+    /// (`node-server` with a build step), quoted where the path needs it.
+    pub output_copy: String,
 }
 
 struct Commands {
@@ -59,7 +63,7 @@ fn install_commands(service: &Service, pm: NodePm) -> (String, String) {
     let Some(ws) = &service.workspace else {
         return (c.full.to_owned(), c.production.to_owned());
     };
-    let dir = ws.dir.as_str();
+    let dir = shell_word(ws.dir.as_str());
     match pm {
         // The root's own devDependencies (TypeScript, bundlers) serve every workspace's build.
         NodePm::Npm => (
@@ -67,10 +71,13 @@ fn install_commands(service: &Service, pm: NodePm) -> (String, String) {
             format!("npm ci --workspace={dir} --omit=dev --no-audit --no-fund"),
         ),
         // `{dir}...`: the package in that directory and everything it depends on.
-        NodePm::Pnpm => (
-            format!("pnpm install --frozen-lockfile --filter=\"{{./{dir}}}...\""),
-            format!("pnpm install --frozen-lockfile --prod --filter=\"{{./{dir}}}...\""),
-        ),
+        NodePm::Pnpm => {
+            let filter = shell_double_quote(&format!("{{./{}}}...", ws.dir));
+            (
+                format!("pnpm install --frozen-lockfile --filter={filter}"),
+                format!("pnpm install --frozen-lockfile --prod --filter={filter}"),
+            )
+        }
         // Yarn installs the whole workspace: its lockfile is checked as a whole.
         NodePm::Yarn => (c.full.to_owned(), c.production.to_owned()),
     }
@@ -118,12 +125,15 @@ fn install_run(service: &Service, pm: NodePm, command: &str, comment: &str) -> R
 /// `COPY` arguments for what the install reads: the manifest, the lockfile, and the package
 /// manager's configuration when there is one (a glob, so a missing file is fine).
 fn manifests(deps: &NodeDeps) -> String {
-    let config = match deps.pm {
-        NodePm::Yarn => " .yarnrc.yml* .npmrc*",
-        NodePm::Pnpm => " pnpm-workspace.yaml* .npmrc*",
-        NodePm::Npm => " .npmrc*",
+    let config: &[&str] = match deps.pm {
+        NodePm::Yarn => &[".yarnrc.yml*", ".npmrc*"],
+        NodePm::Pnpm => &["pnpm-workspace.yaml*", ".npmrc*"],
+        NodePm::Npm => &[".npmrc*"],
     };
-    format!("package.json {}{config} ./", deps.lockfile.path)
+    let mut words = vec!["package.json", deps.lockfile.path.as_str()];
+    words.extend(config);
+    words.push("./");
+    copy_args(&words)
 }
 
 /// What the node planner reads of either node stack.
@@ -221,7 +231,7 @@ pub(super) fn plan(service: &Service, app: App<'_>) -> NodeSection {
             let from_build = if server && build.is_some() {
                 ws.packages
                     .iter()
-                    .map(|d| format!("/app/{d} ./{d}"))
+                    .map(|d| copy_args(&[format!("/app/{d}"), format!("./{d}")]))
                     .collect()
             } else {
                 Vec::new()
@@ -229,7 +239,7 @@ pub(super) fn plan(service: &Service, app: App<'_>) -> NodeSection {
             // The whole tree of the install: the root's node_modules and any a workspace
             // keeps of its own, beside the manifests.
             (
-                Some(format!("/app/{}", ws.dir)),
+                Some(dockerfile_word(&format!("/app/{}", ws.dir))),
                 "/app ./".to_owned(),
                 from_build,
             )
@@ -247,6 +257,7 @@ pub(super) fn plan(service: &Service, app: App<'_>) -> NodeSection {
         prod_install,
         prune,
         build: build_run,
+        output_copy: copy_args(&[format!("/app/{output_dir}"), format!("./{output_dir}")]),
         output_dir: output_dir.to_string(),
     }
 }

@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use super::common::{cache_mount, secret_mounts};
+use super::escape::{copy_args, shell_word};
 use super::Run;
 use crate::model::{Python, PythonPm, Service};
 
@@ -92,7 +93,7 @@ pub(super) fn plan(service: &Service, python: &Python) -> PythonSection {
                 commands: vec![e.install],
                 ..Run::default()
             }),
-            format!("{} {lockfile} ./", e.manifest),
+            copy_args(&[e.manifest, lockfile, "./"]),
             vec![
                 e.export.to_owned(),
                 format!(
@@ -105,11 +106,12 @@ pub(super) fn plan(service: &Service, python: &Python) -> PythonSection {
         None => (
             None,
             match lockfile.rsplit_once('/') {
-                Some((dir, _)) => format!("{dir}/ {dir}/"),
-                None => format!("{lockfile} ./"),
+                Some((dir, _)) => copy_args(&[format!("{dir}/"), format!("{dir}/")]),
+                None => copy_args(&[lockfile, "./"]),
             },
             vec![format!(
-                "{env_prefix}pip wheel --wheel-dir /wheels --requirement {lockfile}"
+                "{env_prefix}pip wheel --wheel-dir /wheels --requirement {}",
+                shell_word(lockfile)
             )],
         ),
     };

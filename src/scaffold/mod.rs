@@ -318,6 +318,7 @@ mod tests {
                 choices: vec![],
             }],
             skipped: vec![],
+            unread: Vec::new(),
         };
         let text = to_toml(&report, DEFAULT_SCHEMA);
         assert!(

@@ -17,8 +17,8 @@ pub(crate) use keys::ServiceKey;
 pub(crate) use load::{load, parse, LoadedConfig};
 use value::{
     CacheOption, Duration, ExecCommand, Ident, IgnorePattern, ImageName, ImagePath, ImageRef,
-    Instruction, LabelKey, LineValue, PackageName, Platform, Port, ServiceName, ShellCommand, Tag,
-    TemplateName, UrlPath, VarName, Version,
+    Instruction, LabelKey, LineValue, PackageName, Platform, Port, Registry, ServiceName,
+    ShellCommand, Tag, TemplateName, UrlPath, VarName, Version,
 };
 
 /// The name of the file mbgen reads.
@@ -562,7 +562,7 @@ pub struct WorkspaceSpec {
     /// named after the service).
     ///
     /// `registry = "ghcr.io/acme"`
-    pub registry: Option<ImageName>,
+    pub registry: Option<Registry>,
 
     /// The image tags of every service, at least one. Default: `["latest"]`.
     ///

@@ -5,7 +5,7 @@ use std::fmt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer};
 
-use super::check_single_line;
+use super::{check_single_line, shown};
 
 /// A shell command for a `RUN` step, on one line: `npm run build:prod`.
 #[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
@@ -29,9 +29,43 @@ impl TryFrom<String> for ShellCommand {
         if trimmed.contains("<<") {
             return Err("the command uses `<<`, which newer Dockerfile frontends read as the start of a heredoc: put the script in a file and run that".to_owned());
         }
+        if let Some(at) = shell_comment_start(trimmed) {
+            let comment: String = trimmed[at..].chars().take(40).collect();
+            return Err(format!(
+                "the command holds a shell comment (`{}`): a `#` that starts a line makes BuildKit drop it from the `RUN` step, and one after a command comments out what mbgen runs after it in the same step. Remove it, or keep it as a TOML comment after the value",
+                shown(&comment)
+            ));
+        }
         Ok(Self(trimmed.to_owned()))
     }
 }
+
+/// Where a shell comment starts in `command`: a `#` beginning a word outside quotes, as the
+/// POSIX shell reads it (`echo a#b`, `'#'` and `${#x}` hold none).
+fn shell_comment_start(command: &str) -> Option<usize> {
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    let mut previous: Option<char> = None;
+    for (i, c) in command.char_indices() {
+        let word_start = previous.is_none_or(|p| p.is_whitespace() || ";&|()<>".contains(p));
+        previous = Some(c);
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match (quote, c) {
+            (Some('\''), '\'') | (Some('"'), '"') => quote = None,
+            (Some('"') | None, '\\') => escaped = true,
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '#') if word_start => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The longest exec-form command, as the JSON array of its line.
+const MAX_COMMAND_LINE: usize = 32 * 1024;
 
 /// The instruction keywords accepted in `instructions`.
 pub(crate) const INSTRUCTION_KEYWORDS: &[&str] = &["RUN", "COPY", "ENV", "ARG", "LABEL"];
@@ -66,10 +100,9 @@ impl TryFrom<String> for Instruction {
         if trimmed.contains("<<") {
             return Err("the instruction uses `<<`, which newer Dockerfile frontends read as the start of a heredoc: put the script in a file, COPY it and RUN that".to_owned());
         }
-        let keyword = trimmed
-            .split(|c: char| c.is_whitespace())
-            .next()
-            .unwrap_or_default();
+        // BuildKit splits the keyword off at a space or a tab only: `RUN\u{a0}echo` is one
+        // word to it, an unknown instruction.
+        let keyword = trimmed.split([' ', '\t']).next().unwrap_or_default();
         let upper = keyword.to_ascii_uppercase();
         let allowed = INSTRUCTION_KEYWORDS.join(", ");
         if !INSTRUCTION_KEYWORDS.contains(&keyword) {
@@ -88,7 +121,7 @@ impl TryFrom<String> for Instruction {
             };
             return Err(format!(
                 "`{}` is not an instruction accepted here: {why}",
-                keyword.escape_debug()
+                shown(keyword)
             ));
         }
         if trimmed[keyword.len()..].trim().is_empty() {
@@ -135,6 +168,13 @@ impl ExecCommand {
         }
         for arg in &args {
             check_single_line("a command argument", arg)?;
+        }
+        // The command is one line of the Dockerfile, which BuildKit reads up to 64 KiB.
+        let line: usize = args.iter().map(|a| a.len() + 4).sum();
+        if line > MAX_COMMAND_LINE {
+            return Err(format!(
+                "the command is {line} characters long as a Dockerfile line; at most {MAX_COMMAND_LINE}: run a script that holds the long part"
+            ));
         }
         Ok(Self(args))
     }
@@ -184,6 +224,24 @@ impl<'de> Deserialize<'de> for ExecCommand {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shell_comments_are_found_outside_quotes_at_word_starts() {
+        for (command, at) in [
+            ("# pip wheel -r requirements.txt", Some(0)),
+            ("npm run build # prod", Some(14)),
+            ("make;#x", Some(5)),
+            ("echo a#b", None),
+            ("echo '# not' \"#\" \\#", None),
+            ("echo ${#PATH} $#", None),
+        ] {
+            assert_eq!(shell_comment_start(command), at, "{command}");
+        }
+        assert!(ShellCommand::try_from("  # pip wheel .".to_owned())
+            .unwrap_err()
+            .contains("shell comment"));
+        assert!(ShellCommand::try_from("echo '#'".to_owned()).is_ok());
+    }
 
     #[test]
     fn exec_commands() {
