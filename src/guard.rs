@@ -86,7 +86,7 @@ impl ReadError {
             Self::NotUtf8 { lossy, offset } => {
                 let file = SourceFile::new(shown, lossy.as_str());
                 Diagnostic::new(format!("{name} is not UTF-8 text"))
-                    .at(&file, *offset..offset + 1)
+                    .at(&file, *offset..offset + '\u{fffd}'.len_utf8())
                     .help("save it as UTF-8")
             }
             Self::Io(e) => {
@@ -97,7 +97,7 @@ impl ReadError {
 }
 
 /// A size for people: `5 MiB`, `912 bytes`.
-fn bytes(n: u64) -> String {
+pub(crate) fn bytes(n: u64) -> String {
     match n {
         n if n >= 1 << 20 => format!("{} MiB", n >> 20),
         n if n >= 1 << 10 => format!("{} KiB", n >> 10),

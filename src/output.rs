@@ -124,7 +124,7 @@ pub(crate) fn check_ownership(planned: &[Planned], force: bool) -> Result<(), Er
             Ownership::Edited => (
                 format!("{path} was edited since mbgen wrote it"),
                 format!(
-                    "{}\nmove the change into mbgen.toml (`instructions`, a project template), or pass --force to discard it",
+                    "move the change into mbgen.toml (`instructions`, a project template), or pass --force to discard it; {}",
                     edited_lines(current, &p.file.contents)
                 ),
             ),

@@ -59,7 +59,6 @@ pub fn load_project(path: &Path) -> Result<Loaded, Error> {
     let (root, file, display) = locate(path);
     let config = spec::load(&file, &display)?;
     let project = model::resolve(&config, &tree(&root))?;
-    check_service_dirs(&root, &config, &project)?;
     let templates = load_templates(&root, &config, &project)?;
     Ok(Loaded {
         root,
@@ -71,7 +70,7 @@ pub fn load_project(path: &Path) -> Result<Loaded, Error> {
 
 /// Checks that the directory of every service exists: a `path` naming none is a typo, and
 /// rendering would create it.
-fn check_service_dirs(
+pub(crate) fn check_service_dirs(
     root: &Path,
     config: &spec::LoadedConfig,
     project: &Project,
@@ -166,6 +165,20 @@ pub(crate) fn load_templates(
             continue;
         };
         let name = name.as_str();
+        if let Some(why) = templates.broken(name) {
+            problems.push(
+                config
+                    .error_at_value(
+                        &["services", &service.name, "template"],
+                        format!("template `{name}` cannot be used: {why}"),
+                    )
+                    .help(format!(
+                        "fix {}, or name another template",
+                        templates.path_of(name).display()
+                    )),
+            );
+            continue;
+        }
         if templates.resolve(name).is_some() {
             continue;
         }

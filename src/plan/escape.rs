@@ -94,6 +94,12 @@ pub(crate) fn shell_double_quote(value: &str) -> String {
 pub(crate) fn ignore_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for (i, c) in path.chars().enumerate() {
+        // A control character (possible only in a name from the file system, such as the
+        // configuration file's) cannot be written in a pattern line: `?` stands for it.
+        if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') {
+            out.push('?');
+            continue;
+        }
         if matches!(c, '*' | '?' | '[' | ']' | '\\') || (i == 0 && matches!(c, '#' | '!')) {
             out.push('\\');
         }
@@ -278,6 +284,7 @@ mod tests {
         assert_eq!(shell_double_quote("{./a $b}..."), r#""{./a \$b}...""#);
         assert_eq!(ignore_path("#a/[b]*?\\"), r"\#a/\[b\]\*\?\\");
         assert_eq!(ignore_path("!x"), r"\!x");
+        assert_eq!(ignore_path("a\nRUN x"), "a?RUN x");
         assert_eq!(comment("a\nb\u{1b}"), r"a\u{a}b\u{1b}");
     }
 

@@ -81,7 +81,7 @@ fn trace(traced: &Traced) -> std::sync::MutexGuard<'_, Trace> {
 /// data made, per unit. The built-in templates use a small part of it for a workspace of 200
 /// services; a project template looping without end, or doubling a string, runs out and
 /// fails instead of running until it is killed.
-const FUEL: u64 = 20_000_000;
+const FUEL: u64 = 2_000_000;
 
 /// The largest file a render may produce.
 const MAX_OUTPUT: usize = 8 << 20;
@@ -319,7 +319,7 @@ fn no_header(
         subject.template, subject.what
     ))
     .help(format!(
-        "mbgen tells its own files from yours by that line, and checks that nobody edited them: print the `header` lines first (`{{% for line in header %}}# {{{{ line }}}}\n{{% endfor %}}`), or extend `{}`, whose `header` block does",
+        "mbgen tells its own files from yours by that line, and checks that nobody edited them: print the `header` lines first, each as a `# ` comment, as the `header` block of `{}` does (extend it to keep it)",
         templates::BASE
     ));
     if templates.get(subject.template).is_some() {
@@ -450,7 +450,8 @@ fn classify(
                 templates.dir().display()
             ),
             ErrorKind::OutOfFuel => format!(
-                "a render may run about {FUEL} steps and make about {} MiB of text: look for a loop that does not end or a string that keeps growing; {docs}",
+                "a render may take about {} million steps and make about {} MiB of text: look for a loop that does not end or a string that keeps growing; {docs}",
+                FUEL / 1_000_000,
                 (FUEL * 64) >> 20
             ),
             _ => docs,
@@ -523,9 +524,9 @@ fn broken_template(
         ))
         .in_file(&templates.path_of(name))
         .help(format!(
-            "fix it, or move it out of {}: a template a render loads must be a UTF-8 text file of at most {} KiB inside the project; files no render loads do not matter",
+            "fix it, or move it out of {}: a template a render loads must be a UTF-8 text file of at most {} inside the project; files no render loads do not matter",
             templates.dir().display(),
-            crate::guard::MAX_TEMPLATE_BYTES >> 10
+            crate::guard::bytes(crate::guard::MAX_TEMPLATE_BYTES)
         )),
     ))
 }

@@ -77,6 +77,11 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         build_only: &[],
     },
     Fixture {
+        name: "odd-names",
+        path: "/",
+        build_only: &[],
+    },
+    Fixture {
         name: "rust-axum",
         path: "/healthz",
         build_only: &[],

@@ -32,7 +32,7 @@ impl TryFrom<String> for ShellCommand {
         if let Some(at) = shell_comment_start(trimmed) {
             let comment: String = trimmed[at..].chars().take(40).collect();
             return Err(format!(
-                "the command holds a shell comment (`{}`): a `#` that starts a line makes BuildKit drop it from the `RUN` step, and one after a command comments out what mbgen runs after it in the same step. Remove it, or keep it as a TOML comment after the value",
+                "the command holds a shell comment (`{}`), which would hide the commands after it in the `RUN` step (BuildKit drops a line that starts with `#`; the shell ignores the rest of a line after one): remove it, or keep it as a TOML comment after the value",
                 shown(&comment)
             ));
         }
@@ -124,11 +124,85 @@ impl TryFrom<String> for Instruction {
                 shown(keyword)
             ));
         }
-        if trimmed[keyword.len()..].trim().is_empty() {
+        let rest = trimmed[keyword.len()..].trim();
+        if rest.is_empty() {
             return Err(format!("`{keyword}` needs arguments"));
         }
+        check_arguments(keyword, rest)?;
         Ok(Self(trimmed.to_owned()))
     }
+}
+
+/// Checks the arguments of an instruction as BuildKit's parser does when it reads the
+/// Dockerfile, so that a line it would refuse is refused here, at its place in mbgen.toml.
+fn check_arguments(keyword: &str, rest: &str) -> Result<(), String> {
+    let words = words(rest).ok_or_else(|| {
+        format!("`{keyword}` has a quote that is not closed: close it, or escape it with `\\`")
+    })?;
+    match keyword {
+        "ENV" | "LABEL" if !words[0].contains('=') && words.len() < 2 => {
+            return Err(format!(
+                "`{keyword} {}` has no value: write `{keyword} NAME=value`",
+                shown(&words[0])
+            ));
+        }
+        "ENV" | "LABEL" if !words[0].contains('=') => {}
+        "ENV" | "LABEL" => {
+            for word in &words {
+                match word.split_once('=') {
+                    Some((name, _)) if !name.is_empty() => {}
+                    _ => {
+                        return Err(format!(
+                            "`{}` in `{keyword}` is not of the form NAME=value: BuildKit refuses the line; quote a value with spaces (`{keyword} NAME=\"a b\"`)",
+                            shown(word)
+                        ))
+                    }
+                }
+            }
+        }
+        "COPY" => {
+            let arguments = words.iter().filter(|w| !w.starts_with("--")).count();
+            if arguments < 2 {
+                return Err(
+                    "`COPY` needs a source and a destination: `COPY config/app.toml /etc/app/`"
+                        .to_owned(),
+                );
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The words of an instruction's arguments, split at spaces outside quotes as BuildKit does;
+/// `None` when a quote is not closed.
+fn words(text: &str) -> Option<Vec<String>> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quote: Option<char> = None;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if quote.is_none() && (c == ' ' || c == '\t') {
+            if !word.is_empty() {
+                words.push(std::mem::take(&mut word));
+            }
+            continue;
+        }
+        word.push(c);
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (None, '\'' | '"') => quote = Some(c),
+            (q, '\\') if q != Some('\'') => word.extend(chars.next()),
+            _ => {}
+        }
+    }
+    if quote.is_some() {
+        return None;
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    Some(words)
 }
 
 /// A command run as the container's main process, in exec form: an array of arguments

@@ -200,10 +200,27 @@ mod tests {
             "# comment",
             "RUN\u{a0}echo hi",
             "RUN echo \u{1b}[31m",
+            "ENV plain",
+            "ENV A=1 b",
+            "ENV =x",
+            "LABEL x",
+            "COPY only-one",
+            "ENV A=\"unclosed",
         ] {
             assert!(ok(bad).is_err(), "{bad:?}");
         }
         assert!(ok("run x").unwrap_err().contains("capitals"));
+        for good in [
+            "ENV A=1 B=\"two words\"",
+            "ENV LEGACY some value",
+            "LABEL a=b",
+            "ARG VERSION",
+            "COPY --chown=1:1 a b",
+            "COPY [\"a b\", \"/c\"]",
+            "RUN echo 'it''s' \"x\"",
+        ] {
+            assert!(ok(good).is_ok(), "{good}");
+        }
     }
 
     #[test]
