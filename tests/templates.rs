@@ -297,6 +297,15 @@ fn broken_user_templates() {
             GO,
             &[],
         ),
+    ];
+    check_broken(cases);
+}
+
+/// A template that would run until it is killed, or one that writes no header: each fails,
+/// naming itself.
+#[test]
+fn templates_run_on_a_budget_and_print_the_header() {
+    let cases: &[(&str, &str, Files)] = &[
         (
             "endless_loop",
             GO,
@@ -322,6 +331,11 @@ fn broken_user_templates() {
             )],
         ),
     ];
+    check_broken(cases);
+}
+
+/// Each case fails with exit code 1, writes nothing, and says why (a snapshot).
+fn check_broken(cases: &[(&str, &str, Files)]) {
     for (name, toml, files) in cases {
         let dir = project(toml, files);
         if *name == "template_not_utf8" {
