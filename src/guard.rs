@@ -9,8 +9,7 @@
 use std::io::{self, Read as _};
 use std::path::{Component, Path, PathBuf};
 
-use crate::diagnostic::{Diagnostic, SourceFile};
-use crate::error::io_reason;
+use crate::diagnostic::{io_reason, Diagnostic, SourceFile};
 
 /// The largest `mbgen.toml` mbgen reads.
 pub(crate) const MAX_CONFIG_BYTES: u64 = 4 << 20;

@@ -14,10 +14,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// A path relative to the directory of `mbgen.toml` (or to the service's `path`), written with
 /// `/`. It may not leave the project (`..`) or be absolute. Names keep their real spelling
 /// (spaces, `Ü`, `$`, quotes) and are quoted for each file mbgen writes; control characters,
-/// `\\`, the pattern characters `*`, `?`, `[`, `]`, a name starting with `-` and a name that
+/// `\`, the pattern characters `*`, `?`, `[`, `]`, a name starting with `-` and a name that
 /// starts or ends with a space are refused.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, JsonSchema)]
-#[schemars(extend("pattern" = r"^[^\\*?\[\]\u0000-\u001f\u007f-\u009f]+$"), example = &"services/api")]
+#[schemars(extend("pattern" = r"^[^\\*?\[\]\u0000-\u001f\u007f-\u009f]+$"))]
 pub struct RelPath(String);
 
 impl RelPath {

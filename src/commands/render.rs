@@ -99,7 +99,7 @@ pub(super) fn run(args: RenderArgs) -> Result<(), Error> {
 /// `--check`: the diff of every file that differs from what would be written.
 fn check_stale(
     loaded: &crate::project::Loaded,
-    files: Vec<crate::GeneratedFile>,
+    files: Vec<crate::render::GeneratedFile>,
     settings: &Settings,
     path: &std::path::Path,
 ) -> Result<(), Error> {

@@ -9,8 +9,7 @@ use std::collections::BTreeMap;
 use std::io;
 use std::path::Path;
 
-use crate::diagnostic::{Diagnostic, SourceFile};
-use crate::error::io_reason;
+use crate::diagnostic::{io_reason, Diagnostic, SourceFile};
 use crate::guard::{self, Confined, ReadError};
 pub(crate) use crate::manifest::is_skipped_dir;
 
@@ -84,8 +83,8 @@ impl DiskFs {
             let Ok(rel) = entry.path().strip_prefix(root) else {
                 continue;
             };
-            let Some(rel) = rel.to_str() else {
-                unread.not_utf8(rel);
+            let Some(rel) = rel.to_str().filter(|r| !r.contains(char::is_control)) else {
+                unread.unusable(rel);
                 continue;
             };
             if files.len() == MAX_FILES {
@@ -115,18 +114,18 @@ impl DiskFs {
 struct Unread {
     /// The first path not listed once the walk reached [`MAX_FILES`].
     stopped_at: Option<String>,
-    /// Paths that are not UTF-8: a count and the first.
-    not_utf8: (usize, Option<String>),
+    /// Paths that are not UTF-8 or hold a control character: a count and the first.
+    unusable: (usize, Option<String>),
     /// Directories or files that could not be read: a count and the first error.
     failed: (usize, Option<String>),
 }
 
 impl Unread {
-    fn not_utf8(&mut self, rel: &Path) {
-        self.not_utf8.0 += 1;
-        self.not_utf8
+    fn unusable(&mut self, rel: &Path) {
+        self.unusable.0 += 1;
+        self.unusable
             .1
-            .get_or_insert_with(|| rel.to_string_lossy().into_owned());
+            .get_or_insert_with(|| rel.to_string_lossy().escape_debug().to_string());
     }
 
     fn failed(&mut self, e: &ignore::Error) {
@@ -141,9 +140,9 @@ impl Unread {
                 "the walk stopped after {MAX_FILES} files, at {at}: apps in the directories after it were not looked for; run `mbgen init` (or `mbgen add`) in those directories, or ignore bulky ones in .gitignore"
             ));
         }
-        if let (n @ 1.., Some(first)) = self.not_utf8 {
+        if let (n @ 1.., Some(first)) = self.unusable {
             out.push(format!(
-                "{n} path{} whose name is not UTF-8 (such as {first}) {} left out",
+                "{n} path{} whose name is not UTF-8 or holds a control character (such as {first}) {} left out",
                 if n == 1 { "" } else { "s" },
                 if n == 1 { "was" } else { "were" }
             ));
@@ -379,6 +378,22 @@ fn is_test_path(path: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn names_the_walk_leaves_out_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        fs_err::write(dir.path().join("ok.txt"), "").unwrap();
+        fs_err::write(dir.path().join("bad\nname.txt"), "").unwrap();
+        let fs = DiskFs::new(dir.path()).unwrap();
+        assert_eq!(fs.files(), ["ok.txt"]);
+        assert_eq!(fs.unread().len(), 1);
+        assert!(
+            fs.unread()[0].contains("1 path whose name is not UTF-8 or holds a control character (such as bad\\nname.txt) was left out"),
+            "{:?}",
+            fs.unread()
+        );
+    }
 
     #[test]
     fn memfs_lists_like_the_walk() {

@@ -6,7 +6,7 @@ use super::escape::{exec_form, quote};
 use super::stages::Stage;
 use super::{Run, RuntimeStage};
 use crate::model::{Service, StackModel};
-use crate::spec::Family;
+use crate::spec::{Family, Protocol};
 
 /// Where compiled stacks put the binary, in the build stage and the final image.
 pub(super) fn binary_path(service: &Service) -> String {
@@ -52,8 +52,11 @@ fn create_user(service: &Service, family: Family) -> Option<Run> {
 pub(super) fn stage(service: &Service, layout: &[Stage]) -> RuntimeStage {
     let family = runtime_family(service);
     let (ca_bundle, ca_env) = runtime_ca(service, layout);
-    let mut expose = vec![service.port];
-    expose.extend(&service.extra_ports);
+    let mut expose = Vec::new();
+    if service.protocol != Protocol::None {
+        expose.push(service.port);
+        expose.extend(&service.extra_ports);
+    }
     let healthcheck = service.healthcheck.as_ref().map(|h| {
         format!(
             "--interval={} --timeout={} --start-period={} --retries={} CMD {}",
