@@ -318,16 +318,20 @@ impl<'a> Dir<'a> {
         }
     }
 
-    /// The walked files under this directory, relative to it, sorted.
+    /// The walked files under this directory, relative to it, sorted. The list of the tree
+    /// is sorted, so they are one run of it, found by binary search: asking every directory
+    /// of a large tree for its files stays fast.
     pub(crate) fn files(&self) -> impl Iterator<Item = &'a str> + 'a {
-        let base = self.base;
-        self.fs.files().iter().filter_map(move |p| {
-            if base.is_empty() {
-                Some(p.as_str())
-            } else {
-                p.strip_prefix(base)?.strip_prefix('/')
-            }
-        })
+        let all = self.fs.files();
+        let (run, cut) = if self.base.is_empty() {
+            (all, 0)
+        } else {
+            let prefix = format!("{}/", self.base);
+            let start = all.partition_point(|p| p.as_str() < prefix.as_str());
+            let len = all[start..].partition_point(|p| p.starts_with(&prefix));
+            (&all[start..start + len], prefix.len())
+        };
+        run.iter().map(move |p| &p[cut..])
     }
 
     /// The walked files under this directory with one of `extensions`, shallowest first,
@@ -417,5 +421,14 @@ mod tests {
         assert_eq!(root.subdirs(), ["apps"]);
         let web = Dir::new(&fs, "apps/web");
         assert_eq!(web.sources(&["ts"]), ["src/main.ts"]);
+        let fs = MemFs::new([
+            ("a/b", ""),
+            ("a-b/c", ""),
+            ("a/c/d", ""),
+            ("ab", ""),
+            ("a.x", ""),
+        ]);
+        let a: Vec<&str> = Dir::new(&fs, "a").files().collect();
+        assert_eq!(a, ["b", "c/d"]);
     }
 }
