@@ -17,8 +17,8 @@ use similar::{ChangeTag, TextDiff};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::guard::{self, Confined, ReadError};
-use crate::render::seal::{ownership, Ownership};
 use crate::render::{FileKind, GeneratedFile};
+use crate::spec::seal::{ownership, Ownership};
 use crate::Error;
 
 /// The largest file on disk that mbgen reads to compare with what it generates: no

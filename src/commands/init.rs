@@ -8,8 +8,8 @@ use crate::detect::{self, DiskFs, Layout, Options, Report};
 use crate::diagnostic::Diagnostic;
 use crate::guard::{self, Confined};
 use crate::output::write_atomic;
-use crate::render::seal::{ownership, Ownership};
 use crate::scaffold;
+use crate::spec::seal::{ownership, Ownership};
 use crate::spec::CONFIG_FILE;
 use crate::Error;
 
@@ -76,21 +76,27 @@ pub(super) fn run(args: InitArgs) -> Result<(), Error> {
             .help("init never replaces it on its own: pass --force to replace it, or --stdout to print what init would write")
             .into());
     }
-    let report = detect::discover(&fs, &settings.options)?;
+    let report = detect::discover(&fs, &settings.options);
     if let Mode::Json = settings.mode {
+        // Printed even when nothing was proposed: tools reading it get the reasons.
         let text = serde_json::to_string_pretty(&report).expect("the report serialises");
-        return std::io::stdout()
+        std::io::stdout()
             .write_all(format!("{text}\n").as_bytes())
-            .map_err(Error::io("write", "standard output"));
+            .map_err(Error::io("write", "standard output"))?;
+        report.into_result()?;
+        return Ok(());
     }
+    let report = report.into_result()?;
     print_summary(&report);
     let mut report = report;
     if interactive {
         ask(&mut report, &mut std::io::stdin().lock())?;
     }
+    let tree = crate::project::tree(&settings.dir);
+    let taken_over = take_over(&settings.dir, &mut report, &settings.schema, &tree)?;
     let text = scaffold::to_toml(&report, &settings.schema);
-    scaffold::verify(&text, &crate::project::tree(&settings.dir))?;
-    warn_hand_written_dockerfiles(&settings.dir, &report);
+    scaffold::verify(&text, &tree)?;
+    say_taken_over(&taken_over);
     match settings.mode {
         Mode::Stdout => std::io::stdout()
             .write_all(text.as_bytes())
@@ -274,22 +280,101 @@ fn print_summary(report: &Report) {
     }
 }
 
-/// `render` refuses to replace a Dockerfile it did not write: say so now rather than then.
-fn warn_hand_written_dockerfiles(dir: &Path, report: &Report) {
-    for p in &report.services {
-        let dockerfile = dir.join(p.path.as_str()).join("Dockerfile");
-        let Ok(text) = guard::read_text(&dockerfile, guard::MAX_MANIFEST_BYTES) else {
-            continue;
-        };
-        let whose = match ownership(&text) {
-            Ownership::Intact => continue,
-            Ownership::Edited => "was edited since mbgen wrote it",
-            Ownership::Unsealed | Ownership::Foreign => "was not written by mbgen",
-        };
-        let shown = p.path.join_str("Dockerfile");
+/// Docker files of a service that `mbgen render` will replace only with `--force`: written
+/// by hand, or edited since mbgen wrote them.
+struct TakenOver {
+    service: String,
+    files: Vec<String>,
+    /// Whether one of them is mbgen's own output, edited since mbgen wrote it.
+    edited: bool,
+}
+
+/// Reads each service's hand-written (or hand-edited) `.dockerignore` into its
+/// `dockerignore` key (the patterns mbgen's own file lacks), and lists the files `render`
+/// would replace only with `--force`.
+fn take_over(
+    dir: &Path,
+    report: &mut Report,
+    schema: &str,
+    tree: &crate::model::Tree,
+) -> Result<Vec<TakenOver>, Error> {
+    let text = scaffold::to_toml(report, schema);
+    let files = scaffold::render_proposal(&text, tree)?;
+    let mut out = Vec::new();
+    for p in &mut report.services {
+        let mut taken = Vec::new();
+        let mut edited = false;
+        for name in ["Dockerfile", ".dockerignore"] {
+            let shown = p.path.join_str(name).to_string();
+            let Ok(existing) = guard::read_text(&dir.join(&shown), guard::MAX_MANIFEST_BYTES)
+            else {
+                continue;
+            };
+            match ownership(&existing) {
+                Ownership::Intact => continue,
+                Ownership::Edited => edited = true,
+                Ownership::Unsealed | Ownership::Foreign => {}
+            }
+            taken.push(shown.clone());
+            if name != ".dockerignore" {
+                continue;
+            }
+            let ours = files
+                .iter()
+                .find(|f| f.path == Path::new(&shown))
+                .map(|f| f.contents.as_str())
+                .unwrap_or_default();
+            // `__pycache__/` and `**/__pycache__` exclude the same files.
+            let plain = |l: &str| {
+                l.trim()
+                    .trim_start_matches("**/")
+                    .trim_end_matches('/')
+                    .to_owned()
+            };
+            let ours: Vec<String> = ours.lines().map(plain).collect();
+            let extra: Vec<String> = existing
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .filter(|l| !ours.contains(&plain(l)))
+                .filter(|l| crate::spec::value::IgnorePattern::try_from(l.to_string()).is_ok())
+                .map(str::to_owned)
+                .collect();
+            if !extra.is_empty() {
+                p.set(
+                    crate::spec::ServiceKey::Dockerignore,
+                    detect::Value::List(extra),
+                    format!("the patterns of the hand-written {shown} that mbgen's own lacks"),
+                );
+            }
+        }
+        if !taken.is_empty() {
+            out.push(TakenOver {
+                service: p.name.clone(),
+                files: taken,
+                edited,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// `render` refuses to replace files it did not write: say so now, with the way to do it.
+fn say_taken_over(taken: &[TakenOver]) {
+    for t in taken {
         eprintln!(
-            "note ({}): {shown} exists and {whose}: `mbgen render` will not replace it unless passed --force; set `dockerfile` to write elsewhere",
-            p.name,
+            "note ({}): {} {} by hand; mbgen.toml carries what {} said (command, port, ignore patterns). Replace {} once with `mbgen render --force`, or set `dockerfile = \"Dockerfile.mbgen\"` to write beside {}",
+            t.service,
+            t.files.join(" and "),
+            match (t.files.len(), t.edited) {
+                (1, false) => "was written",
+                (1, true) => "was edited",
+                (_, false) => "were written",
+                (_, true) => "were written or edited",
+            },
+            if t.files.len() == 1 { "it" } else { "they" },
+            if t.files.len() == 1 { "it" } else { "them" },
+            if t.files.len() == 1 { "it" } else { "them" },
         );
     }
 }

@@ -31,6 +31,13 @@ pub(crate) trait Fs {
     fn unread(&self) -> &[String] {
         &[]
     }
+    /// Whether the project keeps the file in version control: tracked by git when the tree is
+    /// a git work tree, otherwise listed by the walk (not ignored by a `.gitignore`).
+    fn tracked(&self, path: &str) -> bool {
+        self.files()
+            .binary_search_by(|f| f.as_str().cmp(path))
+            .is_ok()
+    }
 }
 
 /// A directory on disk, walked once.
@@ -40,6 +47,8 @@ pub(crate) struct DiskFs {
     confined: Confined,
     files: Vec<String>,
     unread: Vec<String>,
+    /// The files git tracks, relative to the root, when the root is in a git work tree.
+    tracked: Option<Vec<String>>,
 }
 
 impl DiskFs {
@@ -105,6 +114,7 @@ impl DiskFs {
             confined,
             files,
             unread: unread.sentences(),
+            tracked: git_tracked(root),
         })
     }
 }
@@ -158,6 +168,27 @@ impl Unread {
     }
 }
 
+/// `git ls-files` of the root, sorted; `None` without git or outside a work tree.
+fn git_tracked(root: &Path) -> Option<Vec<String>> {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["ls-files", "-z", "--cached"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let mut files: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .split('\0')
+        .filter(|f| !f.is_empty())
+        .map(str::to_owned)
+        .collect();
+    files.sort();
+    Some(files)
+}
+
 impl Fs for DiskFs {
     fn files(&self) -> &[String] {
         &self.files
@@ -185,6 +216,16 @@ impl Fs for DiskFs {
 
     fn unread(&self) -> &[String] {
         &self.unread
+    }
+
+    fn tracked(&self, path: &str) -> bool {
+        match &self.tracked {
+            Some(tracked) => tracked.binary_search_by(|f| f.as_str().cmp(path)).is_ok(),
+            None => self
+                .files
+                .binary_search_by(|f| f.as_str().cmp(path))
+                .is_ok(),
+        }
     }
 }
 

@@ -8,7 +8,6 @@
 //! involves the project's templates (or a template a service chose) is the user's to fix, and
 //! points into the template.
 
-pub(crate) mod seal;
 pub(crate) mod templates;
 
 use std::collections::BTreeSet;
@@ -21,6 +20,7 @@ use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior};
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::model::{Project, Service, Template};
 use crate::plan;
+use crate::spec::seal;
 use crate::spec::value::TemplateName;
 pub(crate) use templates::ProjectTemplates;
 use templates::{Origin, BUILTIN_PREFIX};

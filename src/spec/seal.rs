@@ -7,7 +7,7 @@
 
 use std::ops::Range;
 
-use crate::plan::HEADER_MARK;
+use super::HEADER_MARK;
 
 /// What ends the header line: `; checksum 0123456789abcdef.`
 const CHECKSUM: &str = "; checksum ";
