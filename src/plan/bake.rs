@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::escape::{hcl_key, hcl_string};
+use super::escape::{comment, hcl_key, hcl_string};
 use super::target::{header, targets, Entry};
 use super::TEMPLATE_API;
 use crate::model::Project;
@@ -46,7 +46,8 @@ pub(crate) struct BakeTarget {
     pub args: Vec<Entry>,
 }
 
-/// The commands that run from a service's image besides its own, one comment line each.
+/// The commands that run from a service's image besides its own, one comment line each
+/// (escaped: a command's newline cannot end the comment).
 fn also_runs(service: &crate::model::Service) -> Vec<String> {
     let mut lines: Vec<String> = service
         .processes
@@ -65,7 +66,7 @@ fn also_runs(service: &crate::model::Service) -> Vec<String> {
             release.join(" ")
         ));
     }
-    lines
+    lines.iter().map(|l| comment(l)).collect()
 }
 
 /// Plans the Bake file written at `path` (relative to the project root).
@@ -80,12 +81,12 @@ pub(crate) fn bake(project: &Project, path: &RelPath) -> BakeContext {
             BakeTarget {
                 service: service.name.clone(),
                 name: hcl_string(&service.name),
-                comment: format!(
+                comment: comment(&format!(
                     "{}: stack {}, {}.",
                     service.name,
                     service.stack_name().as_str(),
                     service.dockerfile_path()
-                ),
+                )),
                 runs: also_runs(service),
                 context: hcl_string(&t.context),
                 dockerfile: hcl_string(&t.dockerfile),
