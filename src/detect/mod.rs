@@ -7,6 +7,7 @@
 
 pub(crate) mod fs;
 pub(crate) mod go;
+pub(crate) mod java;
 pub(crate) mod node;
 pub(crate) mod python;
 pub(crate) mod rust;
@@ -66,6 +67,7 @@ pub(crate) fn detectors() -> Vec<Box<dyn Detector>> {
     vec![
         Box::new(go::Go),
         Box::new(rust::Rust),
+        Box::new(java::Java),
         Box::new(python::Python),
         Box::new(node::Node),
         Box::new(static_site::StaticSite),

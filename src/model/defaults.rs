@@ -4,7 +4,7 @@
 //! Tags are pinned to a release line of the official images (never `latest`); Debian images
 //! follow Debian 13 "trixie".
 
-use super::{BinaryRuntime, NodePm, PythonPm, Runtime, User, WorkspaceBuild};
+use super::{BinaryRuntime, JavaTool, NodePm, PythonPm, Runtime, SpringBoot, User, WorkspaceBuild};
 use crate::relpath::RelPath;
 use crate::spec::{Family, Stack};
 
@@ -53,6 +53,7 @@ pub(crate) fn version(stack: Stack) -> &'static str {
         Stack::Python => "3.13",
         Stack::Go => "1.24",
         Stack::Rust => "1.91",
+        Stack::Java => "21",
         Stack::Static => NGINX,
     }
 }
@@ -81,8 +82,50 @@ pub(crate) fn builder_image(stack: Stack, family: Family, version: &str) -> Stri
         (Stack::Go, Family::Alpine) => format!("golang:{version}-alpine{ALPINE}"),
         (Stack::Rust, Family::Debian) => format!("rust:{version}-slim-trixie"),
         (Stack::Rust, Family::Alpine) => format!("rust:{version}-alpine{ALPINE}"),
+        (Stack::Java, family) => java_builder_image(JavaTool::Maven, family, version),
         (Stack::Static, family) => nginx_image(family),
     }
+}
+
+/// The Maven release line of the Maven builder images.
+const MAVEN: &str = "3.9";
+
+/// The builder of a Java application: Maven's image, or for Gradle, which builds through
+/// the project's wrapper (it pins Gradle's version), the JDK's.
+pub(crate) fn java_builder_image(tool: JavaTool, family: Family, version: &str) -> String {
+    let alpine = if family == Family::Alpine { "-alpine" } else { "" };
+    match tool {
+        JavaTool::Maven => format!("maven:{MAVEN}-eclipse-temurin-{version}{alpine}"),
+        JavaTool::Gradle => format!("eclipse-temurin:{version}-jdk{alpine}"),
+    }
+}
+
+/// The dependency step of a Java build unless `install` says otherwise: every dependency
+/// and plugin the build needs, from the build files alone.
+pub(crate) fn java_install(tool: JavaTool) -> &'static str {
+    match tool {
+        JavaTool::Maven => "mvn -B -ntp dependency:go-offline",
+        JavaTool::Gradle => "./gradlew --no-daemon dependencies",
+    }
+}
+
+/// The build of a Java application unless `build` says otherwise: the jar, without tests
+/// (they belong to CI, not to the image). Gradle's `bootJar` makes the Spring Boot jar
+/// alone, without the `-plain` jar of `build`.
+pub(crate) fn java_build(tool: JavaTool, spring_boot: Option<SpringBoot>) -> &'static str {
+    match (tool, spring_boot) {
+        (JavaTool::Maven, _) => "mvn -B -ntp package -DskipTests",
+        (JavaTool::Gradle, Some(_)) => "./gradlew --no-daemon bootJar",
+        (JavaTool::Gradle, None) => "./gradlew --no-daemon build -x test",
+    }
+}
+
+/// Where a Java build writes its jar unless `output-dir` says otherwise.
+pub(crate) fn java_output_dir(tool: JavaTool) -> RelPath {
+    RelPath::from_normal(match tool {
+        JavaTool::Maven => "target",
+        JavaTool::Gradle => "build/libs",
+    })
 }
 
 /// The image of the final stage.
@@ -91,8 +134,14 @@ pub(crate) fn runtime_image(
     family: Family,
     runtime: Runtime,
     builder: &str,
+    version: &str,
 ) -> String {
     match runtime {
+        // A JRE: the JDK and the build tool stay in the builder.
+        Runtime::Language if stack == Stack::Java => match family {
+            Family::Debian => format!("eclipse-temurin:{version}-jre"),
+            Family::Alpine => format!("eclipse-temurin:{version}-jre-alpine"),
+        },
         Runtime::Language => builder.to_owned(),
         Runtime::Nginx => nginx_image(family),
         Runtime::Scratch => "scratch".to_owned(),

@@ -52,6 +52,8 @@ pub struct Service {
     pub dockerfile: RelPath,
     /// The `.dockerignore` path relative to the context.
     pub dockerignore_file: RelPath,
+    /// Go and Rust: files the binary reads at run time, relative to the context.
+    pub runtime_files: Vec<RelPath>,
     pub family: Family,
     pub runtime_image: String,
     /// The port the app listens on; with `protocol = "none"`, none is exposed.
@@ -86,6 +88,7 @@ impl Service {
             StackModel::Go(_) => Stack::Go,
             StackModel::Python(_) => Stack::Python,
             StackModel::Rust(_) => Stack::Rust,
+            StackModel::Java(_) => Stack::Java,
             StackModel::Static(_) => Stack::Static,
         }
     }
@@ -95,7 +98,9 @@ impl Service {
     pub fn runtime(&self) -> Runtime {
         match &self.stack {
             StackModel::NodeStatic(_) | StackModel::Static(_) => Runtime::Nginx,
-            StackModel::NodeServer(_) | StackModel::Python(_) => Runtime::Language,
+            StackModel::NodeServer(_) | StackModel::Python(_) | StackModel::Java(_) => {
+                Runtime::Language
+            }
             StackModel::Go(go) => go.runtime.into(),
             StackModel::Rust(rust) => rust.runtime.into(),
         }
@@ -110,6 +115,7 @@ impl Service {
             StackModel::Go(s) => Some(&s.builder_image),
             StackModel::Python(s) => Some(&s.builder_image),
             StackModel::Rust(s) => Some(&s.builder_image),
+            StackModel::Java(s) => Some(&s.builder_image),
             StackModel::Static(_) => None,
         }
     }
@@ -123,7 +129,7 @@ impl Service {
             StackModel::Go(s) => Some(&s.lockfile),
             StackModel::Python(s) => Some(&s.lockfile),
             StackModel::Rust(s) => Some(&s.lockfile),
-            StackModel::Static(_) => None,
+            StackModel::Java(_) | StackModel::Static(_) => None,
         }
     }
 
@@ -158,6 +164,7 @@ pub enum StackModel {
     Go(Go),
     Python(Python),
     Rust(Rust),
+    Java(Java),
     Static(StaticSite),
 }
 
@@ -206,6 +213,8 @@ pub struct Go {
     pub main: String,
     pub vendor: bool,
     pub cgo: bool,
+    /// `-trimpath` and `-ldflags="-s -w"`.
+    pub strip: bool,
     pub runtime: BinaryRuntime,
 }
 
@@ -228,6 +237,38 @@ pub struct Rust {
     /// The binary target to build and run.
     pub bin: String,
     pub runtime: BinaryRuntime,
+}
+
+/// A Java application, built into a jar and run on a JRE.
+#[derive(Debug, Clone)]
+pub struct Java {
+    pub builder_image: String,
+    pub tool: JavaTool,
+    /// The dependency step: resolves every dependency before the sources are copied.
+    pub install: String,
+    /// The build command, which writes the jar into `output_dir`.
+    pub build: String,
+    /// The directory holding the one runnable jar, relative to the context.
+    pub output_dir: RelPath,
+    /// A Spring Boot application's Boot version: its jar is extracted into layers.
+    pub spring_boot: Option<SpringBoot>,
+    /// The container command in exec form; empty for `java -jar` of the jar.
+    pub start: Vec<String>,
+}
+
+/// The build tool of a Java application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JavaTool {
+    Maven,
+    /// Gradle, through the project's wrapper.
+    Gradle,
+}
+
+/// A Spring Boot version, which decides how its jar is extracted into layers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SpringBoot {
+    pub major: u32,
+    pub minor: u32,
 }
 
 /// Plain files served by nginx.

@@ -11,14 +11,15 @@ use super::defaults::{
 use super::inherit::{inherit, Inherited};
 use super::workspace::{self, Tree};
 use super::{
-    CaCertificates, Healthcheck, Instructions, Project, Publish, Runtime, Secret, Service,
-    SystemPackages, Template, User, WorkspaceBuild,
+    CaCertificates, Healthcheck, Instructions, JavaTool, Project, Publish, Runtime, Secret,
+    Service, SystemPackages, Template, User, WorkspaceBuild,
 };
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::relpath::RelPath;
 use crate::spec::value::Port;
 use crate::spec::{
-    Family, LoadedConfig, OutputFile, Protocol, ServiceKey, ServiceSpec, Stack, CONFIG_FILE,
+    Family, LoadedConfig, OutputFile, PackageManager, Protocol, ServiceKey, ServiceSpec, Stack,
+    CONFIG_FILE,
 };
 
 /// Resolves a loaded `mbgen.toml` into the model. `tree` is the project directory, read for
@@ -333,11 +334,16 @@ impl Resolver<'_> {
             .map_or_else(|| defaults::version(stack).to_owned(), ToString::to_string);
         let images = spec.images.as_ref();
         let builder_image = images.and_then(|i| i.builder.as_ref()).map_or_else(
-            || defaults::builder_image(stack, family, &version),
+            || match (stack, spec.package_manager) {
+                (Stack::Java, Some(PackageManager::Gradle)) => {
+                    defaults::java_builder_image(JavaTool::Gradle, family, &version)
+                }
+                _ => defaults::builder_image(stack, family, &version),
+            },
             ToString::to_string,
         );
         let runtime_image = images.and_then(|i| i.runtime.as_ref()).map_or_else(
-            || defaults::runtime_image(stack, family, runtime, &builder_image),
+            || defaults::runtime_image(stack, family, runtime, &builder_image, &version),
             ToString::to_string,
         );
         (builder_image, runtime_image)
@@ -580,7 +586,7 @@ impl Resolver<'_> {
             Stack::NodeStatic | Stack::NodeServer => workspace::Kind::Node,
             Stack::Go => workspace::Kind::Go,
             Stack::Rust => workspace::Kind::Cargo,
-            Stack::Python | Stack::Static => {
+            Stack::Python | Stack::Java | Stack::Static => {
                 self.error(
                     &["context"],
                     format!(
@@ -803,6 +809,7 @@ impl Resolver<'_> {
                 .collect(),
             keep: keep_ca,
         };
+        let runtime_files = spec_runtime_files(self.spec, &paths);
         let stack = self.stack_model(inputs, builder_image, &paths);
         let instructions = self.instructions();
         let publish = self.publish();
@@ -818,6 +825,7 @@ impl Resolver<'_> {
         } = paths;
         let spec = self.spec;
         Some(Service {
+            runtime_files,
             name: self.name.to_owned(),
             dir,
             context,
@@ -853,6 +861,14 @@ impl Resolver<'_> {
             stack: stack?,
         })
     }
+}
+
+/// `runtime-files`, relative to the build context.
+fn spec_runtime_files(spec: &ServiceSpec, paths: &Paths) -> Vec<RelPath> {
+    spec.runtime_files
+        .iter()
+        .map(|f| paths.in_context(f))
+        .collect()
 }
 
 /// An HTTP probe of `url` with what the runtime image has: node, python or curl.

@@ -15,6 +15,7 @@ mod copy;
 mod dockerignore;
 pub(crate) mod escape;
 mod go;
+mod java;
 mod nginx;
 mod node;
 mod python;
@@ -67,6 +68,7 @@ pub(crate) struct DockerfileContext {
     pub go: Option<go::GoSection>,
     pub python: Option<python::PythonSection>,
     pub rust: Option<rust::RustSection>,
+    pub java: Option<java::JavaSection>,
     pub nginx: Option<nginx::NginxSection>,
 }
 
@@ -154,6 +156,7 @@ pub(crate) fn plan(project: &Project, service: &Service) -> DockerfileContext {
         StackModel::Go(go) => cx.go = Some(go::plan(service, go)),
         StackModel::Python(python) => cx.python = Some(python::plan(service, python)),
         StackModel::Rust(rust) => cx.rust = Some(rust::plan(service, rust)),
+        StackModel::Java(java) => cx.java = Some(java::plan(service, java)),
         StackModel::Static(_) => {}
     }
     if let Some(site) = nginx::plan(service) {

@@ -90,11 +90,12 @@ pub(super) fn stage(service: &Service, layout: &[Stage]) -> RuntimeStage {
         ),
         StackModel::NodeServer(node) => (None, Some(exec_form(&node.start))),
         StackModel::Python(python) => (None, Some(exec_form(&python.start))),
+        StackModel::Java(java) => (None, Some(exec_form(&super::java::command(java)))),
     };
-    let workdir = matches!(
+    let workdir = (matches!(
         service.stack,
-        StackModel::NodeServer(_) | StackModel::Python(_)
-    )
+        StackModel::NodeServer(_) | StackModel::Python(_) | StackModel::Java(_)
+    ) || !service.runtime_files.is_empty())
     .then(|| "/app".into());
     RuntimeStage {
         image: service.runtime_image.clone(),

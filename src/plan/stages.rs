@@ -135,6 +135,23 @@ pub(crate) fn layout(service: &Service) -> Vec<Stage> {
             stage(BUILD, DEPS, "the crate itself"),
             stage(RUNTIME, runtime_image, "the binary alone"),
         ],
+        StackModel::Java(java) => vec![
+            stage(
+                DEPS,
+                &java.builder_image,
+                "dependencies from the build files, before any source",
+            ),
+            stage(BUILD, DEPS, "the sources, built into one jar"),
+            stage(
+                RUNTIME,
+                runtime_image,
+                if java.spring_boot.is_some() {
+                    "a JRE and the jar's layers, the application's last"
+                } else {
+                    "a JRE and the jar"
+                },
+            ),
+        ],
         StackModel::Static(_) => vec![stage(RUNTIME, runtime_image, "nginx serving the files")],
     }
 }
