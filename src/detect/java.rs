@@ -65,7 +65,8 @@ fn maven(dir: Dir<'_>, pom: &str) -> Outcome {
     if element(pom, "modules").is_some() {
         return Outcome::NotAnApp {
             manifest,
-            reason: "a multi-module Maven build (<modules>): mbgen builds single-module projects".into(),
+            reason: "a multi-module Maven build (<modules>): mbgen builds single-module projects"
+                .into(),
         };
     }
     let packaging = element(pom, "packaging").unwrap_or_else(|| "jar".into());
@@ -101,15 +102,23 @@ fn maven(dir: Dir<'_>, pom: &str) -> Outcome {
         p.evidence(dir.path("mvnw"));
         p.note("the image builds with the Maven of its builder image (3.9), not with mvnw; set `images.builder` for another");
     }
-    let release = ["maven.compiler.release", "java.version", "maven.compiler.source"]
-        .into_iter()
-        .find_map(|k| element(pom, k).map(|v| (k, v)));
+    let release = [
+        "maven.compiler.release",
+        "java.version",
+        "maven.compiler.source",
+    ]
+    .into_iter()
+    .find_map(|k| element(pom, k).map(|v| (k, v)));
     if let Some((key, written)) = release {
         set_version(&mut p, &written, &format!("<{key}> in pom.xml"));
     }
     if framework == Some(Framework::SpringBoot) {
         if let Some(v) = maven_spring_boot(pom) {
-            p.set_str(ServiceKey::SpringBoot, &v, "the Spring Boot version in pom.xml");
+            p.set_str(
+                ServiceKey::SpringBoot,
+                &v,
+                "the Spring Boot version in pom.xml",
+            );
         }
     }
     finish(dir, &mut p, framework);
@@ -131,7 +140,8 @@ fn gradle(dir: Dir<'_>, file: &str) -> Outcome {
     } else {
         None
     };
-    let shadow = text.contains("com.github.johnrengelman.shadow") || text.contains("com.gradleup.shadow");
+    let shadow =
+        text.contains("com.github.johnrengelman.shadow") || text.contains("com.gradleup.shadow");
     if framework.is_none() && !shadow {
         return Outcome::NotAnApp {
             manifest: dir.path(file),
@@ -147,9 +157,13 @@ fn gradle(dir: Dir<'_>, file: &str) -> Outcome {
     } else {
         p.note("no gradlew: the image builds with the Gradle wrapper; run `gradle wrapper` and commit gradlew and gradle/wrapper/");
     }
-    let release = ["JavaLanguageVersion.of(", "jvmToolchain(", "sourceCompatibility"]
-        .into_iter()
-        .find_map(|k| after(&text, k).map(|v| (k.trim_end_matches('('), v)));
+    let release = [
+        "JavaLanguageVersion.of(",
+        "jvmToolchain(",
+        "sourceCompatibility",
+    ]
+    .into_iter()
+    .find_map(|k| after(&text, k).map(|v| (k.trim_end_matches('('), v)));
     if let Some((key, written)) = release {
         set_version(&mut p, &written, &format!("`{key}` in {file}"));
     }
@@ -158,8 +172,15 @@ fn gradle(dir: Dir<'_>, file: &str) -> Outcome {
             .find("org.springframework.boot\"")
             .or_else(|| text.find("org.springframework.boot'"))
             .map(|i| &text[i..]);
-        if let Some(v) = plugin.and_then(|t| quoted_after(t, "version")).and_then(|v| major_minor(&v)) {
-            p.set_str(ServiceKey::SpringBoot, &v, format!("the Spring Boot plugin in {file}"));
+        if let Some(v) = plugin
+            .and_then(|t| quoted_after(t, "version"))
+            .and_then(|v| major_minor(&v))
+        {
+            p.set_str(
+                ServiceKey::SpringBoot,
+                &v,
+                format!("the Spring Boot plugin in {file}"),
+            );
         }
     }
     finish(dir, &mut p, framework);
@@ -182,10 +203,7 @@ fn finish(dir: Dir<'_>, p: &mut Proposal, framework: Option<Framework>) {
         p.set(
             ServiceKey::Port,
             Value::Int(8080),
-            format!(
-                "{}'s default port",
-                framework.map_or("", Framework::name)
-            ),
+            format!("{}'s default port", framework.map_or("", Framework::name)),
         );
     }
     match framework {
@@ -209,7 +227,11 @@ fn set_version(p: &mut Proposal, written: &str, source: &str) {
     let Ok(release) = digits.parse::<u32>() else {
         return;
     };
-    let image = LTS.iter().copied().find(|l| *l >= release).unwrap_or(release);
+    let image = LTS
+        .iter()
+        .copied()
+        .find(|l| *l >= release)
+        .unwrap_or(release);
     let source = if image == release {
         source.to_owned()
     } else {
@@ -220,20 +242,24 @@ fn set_version(p: &mut Proposal, written: &str, source: &str) {
 
 /// The Spring Boot version of a pom: the starter parent's, the BOM's, or the plugin's.
 fn maven_spring_boot(pom: &str) -> Option<String> {
-    ["spring-boot-starter-parent", "spring-boot-dependencies", "spring-boot-maven-plugin"]
-        .iter()
-        .find_map(|artifact| {
-            let at = pom.find(&format!("<artifactId>{artifact}</artifactId>"))?;
-            // the <version> of the same element: before the element closes
-            let rest = &pom[at..];
-            let end = rest
-                .find("</parent>")
-                .or_else(|| rest.find("</dependency>"))
-                .or_else(|| rest.find("</plugin>"))
-                .unwrap_or(rest.len());
-            element(&rest[..end], "version")
-        })
-        .and_then(|v| major_minor(&v))
+    [
+        "spring-boot-starter-parent",
+        "spring-boot-dependencies",
+        "spring-boot-maven-plugin",
+    ]
+    .iter()
+    .find_map(|artifact| {
+        let at = pom.find(&format!("<artifactId>{artifact}</artifactId>"))?;
+        // the <version> of the same element: before the element closes
+        let rest = &pom[at..];
+        let end = rest
+            .find("</parent>")
+            .or_else(|| rest.find("</dependency>"))
+            .or_else(|| rest.find("</plugin>"))
+            .unwrap_or(rest.len());
+        element(&rest[..end], "version")
+    })
+    .and_then(|v| major_minor(&v))
 }
 
 /// The project's own artifactId, after its `<parent>` element.
@@ -261,7 +287,9 @@ fn strip_xml_comments(xml: &str) -> String {
     let mut rest = xml;
     while let Some(start) = rest.find("<!--") {
         out.push_str(&rest[..start]);
-        rest = rest[start..].find("-->").map_or("", |e| &rest[start + e + 3..]);
+        rest = rest[start..]
+            .find("-->")
+            .map_or("", |e| &rest[start + e + 3..]);
     }
     out.push_str(rest);
     out
@@ -298,7 +326,11 @@ fn port(dir: Dir<'_>, framework: Option<Framework>) -> Option<(u16, String, Stri
         Framework::Micronaut => "micronaut.server.port",
     };
     let resources = "src/main/resources";
-    for name in ["application.properties", "application.yml", "application.yaml"] {
+    for name in [
+        "application.properties",
+        "application.yml",
+        "application.yaml",
+    ] {
         let rel = format!("{resources}/{name}");
         let Some(text) = dir.read(&rel) else { continue };
         let value = if name.ends_with(".properties") {
@@ -394,9 +426,15 @@ mod tests {
         let p = found(&[
             ("pom.xml", BOOT_POM),
             ("mvnw", ""),
-            ("src/main/resources/application.properties", "server.port=${PORT:8081}\n"),
+            (
+                "src/main/resources/application.properties",
+                "server.port=${PORT:8081}\n",
+            ),
         ]);
-        assert_eq!(p.get(ServiceKey::SpringBoot), Some(&Value::Str("3.5".into())));
+        assert_eq!(
+            p.get(ServiceKey::SpringBoot),
+            Some(&Value::Str("3.5".into()))
+        );
         assert_eq!(p.get(ServiceKey::Version), Some(&Value::Str("17".into())));
         assert_eq!(p.get(ServiceKey::Port), Some(&Value::Int(8081)));
         assert_eq!(p.name_hint.as_deref(), Some("greeting"));
@@ -413,8 +451,14 @@ mod tests {
             ("gradlew", ""),
             ("src/main/resources/application.yml", "spring:\n  application:\n    name: shop\nserver:\n  port: 9000\n"),
         ]);
-        assert_eq!(p.get(ServiceKey::PackageManager), Some(&Value::Str("gradle".into())));
-        assert_eq!(p.get(ServiceKey::SpringBoot), Some(&Value::Str("3.4".into())));
+        assert_eq!(
+            p.get(ServiceKey::PackageManager),
+            Some(&Value::Str("gradle".into()))
+        );
+        assert_eq!(
+            p.get(ServiceKey::SpringBoot),
+            Some(&Value::Str("3.4".into()))
+        );
         assert_eq!(p.get(ServiceKey::Version), Some(&Value::Str("25".into())));
         assert_eq!(p.get(ServiceKey::Port), Some(&Value::Int(9000)));
         assert_eq!(p.name_hint.as_deref(), Some("shop"));
@@ -429,7 +473,10 @@ mod tests {
     #[test]
     fn libraries_modules_and_absent() {
         assert!(matches!(
-            run(&[("pom.xml", "<project><modules><module>a</module></modules></project>")]),
+            run(&[(
+                "pom.xml",
+                "<project><modules><module>a</module></modules></project>"
+            )]),
             Outcome::NotAnApp { .. }
         ));
         assert!(matches!(

@@ -87,9 +87,6 @@ impl Detector for Rust {
             .iter()
             .find(|b| b.name == bin)
             .map_or("", |b| b.path.as_str());
-        if chosen_path != "src/main.rs" || dir.exists("src/lib.rs") || table.contains_key("lib") {
-            p.note("the image compiles the dependencies against a stand-in src/main.rs; a crate with a library target or binaries elsewhere than src/main.rs fails in that step");
-        }
         if let Some((port, source, file)) = port(dir, chosen_path) {
             p.evidence(file);
             p.set(ServiceKey::Port, super::Value::Int(port), source);

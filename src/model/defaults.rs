@@ -93,7 +93,11 @@ const MAVEN: &str = "3.9";
 /// The builder of a Java application: Maven's image, or for Gradle, which builds through
 /// the project's wrapper (it pins Gradle's version), the JDK's.
 pub(crate) fn java_builder_image(tool: JavaTool, family: Family, version: &str) -> String {
-    let alpine = if family == Family::Alpine { "-alpine" } else { "" };
+    let alpine = if family == Family::Alpine {
+        "-alpine"
+    } else {
+        ""
+    };
     match tool {
         JavaTool::Maven => format!("maven:{MAVEN}-eclipse-temurin-{version}{alpine}"),
         JavaTool::Gradle => format!("eclipse-temurin:{version}-jdk{alpine}"),

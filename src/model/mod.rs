@@ -237,6 +237,19 @@ pub struct Rust {
     /// The binary target to build and run.
     pub bin: String,
     pub runtime: BinaryRuntime,
+    /// The stand-ins the dependency layer is compiled against, relative to the context:
+    /// every target and build script cargo loads, of the crate or of every workspace member.
+    pub skeleton: Skeleton,
+}
+
+/// Stand-in source files, relative to the build context.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Skeleton {
+    /// Files that get `fn main() {}`: binaries, build scripts, declared benches, examples,
+    /// tests.
+    pub mains: Vec<RelPath>,
+    /// Library roots, which get an empty file.
+    pub libs: Vec<RelPath>,
 }
 
 /// A Java application, built into a jar and run on a JRE.

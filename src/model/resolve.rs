@@ -242,6 +242,11 @@ impl Resolver<'_> {
         self.diagnostics.push(d);
     }
 
+    /// The project's files.
+    pub(super) fn tree(&self) -> &Tree {
+        self.tree
+    }
+
     /// The stack the service is of.
     pub(super) fn stack(&self) -> Stack {
         self.spec.stack

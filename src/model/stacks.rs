@@ -6,9 +6,10 @@ use std::path::Path;
 use super::defaults::{self, CARGO_LOCKFILE, DEFAULT_NODE_OUTPUT, GO_LOCKFILE};
 use super::resolve::{Paths, Resolver};
 use super::{
-    BinaryRuntime, Go, Java, JavaTool, Lockfile, NodeDeps, NodePm, NodeServer, NodeStatic,
-    Python, PythonPm, Runtime, Rust, SpringBoot, StackModel, StaticSite,
+    BinaryRuntime, Go, Java, JavaTool, Lockfile, NodeDeps, NodePm, NodeServer, NodeStatic, Python,
+    PythonPm, Runtime, Rust, Skeleton, SpringBoot, StackModel, StaticSite,
 };
+use crate::manifest::cargo;
 use crate::relpath::RelPath;
 use crate::spec::{PackageManager, RuntimeBase, Stack};
 
@@ -302,6 +303,7 @@ impl Resolver<'_> {
                     ToString::to_string,
                 ),
                 runtime: binary_runtime,
+                skeleton: self.skeleton(paths),
             })),
             Stack::Java => Some(self.java(pm, builder_image, start, paths)),
             Stack::Static => Some(StackModel::Static(StaticSite {
@@ -382,6 +384,35 @@ impl Resolver<'_> {
             spring_boot,
             start,
         })
+    }
+
+    /// The stand-ins of the crate, or from a Cargo workspace root of every member, read
+    /// from their manifests. A manifest that cannot be read gets the default binary: the
+    /// build reports the real problem.
+    fn skeleton(&mut self, paths: &Paths) -> Skeleton {
+        let crates: Vec<(RelPath, RelPath)> = match &paths.workspace {
+            None => vec![(paths.dir.clone(), RelPath::root())],
+            Some(ws) => ws
+                .members
+                .iter()
+                .map(|m| (paths.context.join(m), m.clone()))
+                .collect(),
+        };
+        let mut out = Skeleton::default();
+        for (dir, in_context) in crates {
+            let tree = self.tree();
+            let manifest = tree
+                .read(&dir.join_str("Cargo.toml"))
+                .ok()
+                .flatten()
+                .and_then(|f| f.text.parse::<toml::Table>().ok())
+                .unwrap_or_default();
+            let stubs = cargo::stubs(&manifest, &|f| tree.exists(&dir.join_str(f)));
+            let place = |f: &String| RelPath::normalize(f).map(|p| in_context.join(&p));
+            out.mains.extend(stubs.mains.iter().filter_map(place));
+            out.libs.extend(stubs.libs.iter().filter_map(place));
+        }
+        out
     }
 
     /// `spring-boot` as numbers: `3.5` → 3, 5.

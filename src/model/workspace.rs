@@ -62,7 +62,7 @@ impl Tree {
     }
 
     /// A file, or `None` when it does not exist.
-    fn read(&self, rel: &RelPath) -> Result<Option<SourceFile>, Box<Diagnostic>> {
+    pub(super) fn read(&self, rel: &RelPath) -> Result<Option<SourceFile>, Box<Diagnostic>> {
         match fs_err::read_to_string(self.root.join(rel.as_str())) {
             Ok(text) => Ok(Some(SourceFile::new(self.shown(rel), text))),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
@@ -74,7 +74,7 @@ impl Tree {
         }
     }
 
-    fn exists(&self, rel: &RelPath) -> bool {
+    pub(super) fn exists(&self, rel: &RelPath) -> bool {
         self.root.join(rel.as_str()).exists()
     }
 

@@ -64,7 +64,10 @@ fn stack_patterns(service: &Service) -> Vec<String> {
                 ".gradle".to_owned(),
                 "*.iml".to_owned(),
             ];
-            if !["target", "build"].iter().any(|d| java.output_dir.starts_with(&RelPath::from_normal(d))) {
+            if !["target", "build"]
+                .iter()
+                .any(|d| java.output_dir.starts_with(&RelPath::from_normal(d)))
+            {
                 p.push(java.output_dir.to_string());
             }
             return p;

@@ -83,8 +83,7 @@ pub(super) fn plan(service: &Service, java: &Java) -> JavaSection {
     )];
     if java.spring_boot.is_some() {
         comments.push(
-            "Spring Boot's layers are extracted, so the final image copies each on its own."
-                .into(),
+            "Spring Boot's layers are extracted, so the final image copies each on its own.".into(),
         );
     }
     JavaSection {
@@ -103,15 +102,17 @@ pub(super) fn plan(service: &Service, java: &Java) -> JavaSection {
 
 /// Copies the one runnable jar of the output directory to `/out/app.jar`, leaving out the
 /// jars that are not applications (Gradle's `-plain`, sources, javadoc, the shade plugin's
-/// `original-`), and fails with a
-/// message when there is not exactly one.
+/// `original-`), and fails with a message when there is not exactly one.
 fn take_jar(java: &Java) -> Vec<String> {
     let dir = &java.output_dir;
+    let help = "set output-dir in mbgen.toml to the directory of the runnable jar";
     vec![
-        format!("jars=$(find {dir} -maxdepth 1 -name '*.jar' ! -name '*-plain.jar' ! -name '*-sources.jar' ! -name '*-javadoc.jar' ! -name 'original-*.jar')"),
-        format!("if [ -z \"$jars\" ] || [ \"$(echo \"$jars\" | wc -l)\" -ne 1 ]; then echo \"expected one runnable jar in {dir}/, found: ${{jars:-none}}; set output-dir in mbgen.toml\" >&2; exit 1; fi"),
         format!("mkdir -p {OUT}"),
-        format!("cp \"$jars\" {OUT}/app.jar"),
+        format!(
+            "find {dir} -maxdepth 1 -name '*.jar' ! -name '*-plain.jar' ! -name '*-sources.jar' ! -name '*-javadoc.jar' ! -name 'original-*.jar' \\\n        \
+             -exec sh -c 'if [ \"$#\" -ne 1 ]; then echo \"expected one runnable jar in {dir}/, found: $*; {help}\" >&2; exit 1; fi; cp \"$1\" {OUT}/app.jar' jars {{}} +"
+        ),
+        format!("if [ ! -f {OUT}/app.jar ]; then echo \"no runnable jar in {dir}/; {help}\" >&2; exit 1; fi"),
     ]
 }
 
@@ -126,12 +127,13 @@ fn extract_layers(boot: SpringBoot) -> Vec<String> {
             .collect::<Vec<_>>()
             .join(" ")
     );
-    let extract = if uses_tools(boot) {
+    let tool = if uses_tools(boot) {
         // The application's own jar next to lib/: started with `java -jar app.jar`.
-        format!("java -Djarmode=tools -jar {OUT}/app.jar extract --layers --destination {OUT}/layers")
+        "tools -jar {OUT}/app.jar extract --layers"
     } else {
-        format!("cd {OUT}/layers && java -Djarmode=layertools -jar {OUT}/app.jar extract")
+        "layertools -jar {OUT}/app.jar extract"
     };
+    let extract = format!("java -Djarmode={tool} --destination {OUT}/layers").replace("{OUT}", OUT);
     vec![extract, mkdirs]
 }
 

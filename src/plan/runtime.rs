@@ -8,6 +8,9 @@ use super::{Run, RuntimeStage};
 use crate::model::{Service, StackModel};
 use crate::spec::{Family, Protocol};
 
+/// The JDK's and the JRE's keystore in the eclipse-temurin images.
+const JAVA_CACERTS: &str = "/opt/java/openjdk/lib/security/cacerts";
+
 /// Where compiled stacks put the binary, in the build stage and the final image.
 pub(super) fn binary_path(service: &Service) -> String {
     let name = match &service.stack {
@@ -130,6 +133,12 @@ fn runtime_ca(service: &Service, layout: &[Stage]) -> (Option<String>, Vec<Strin
         StackModel::NodeStatic(_) | StackModel::NodeServer(_) => (
             Some(format!("--from={source} {NODE_CA_BUNDLE} {NODE_CA_BUNDLE}")),
             vec![format!("NODE_EXTRA_CA_CERTS={NODE_CA_BUNDLE}")],
+        ),
+        // The JVM reads its own keystore, where the build stage imported the certificates;
+        // the builder and the JRE images keep it at the same path.
+        StackModel::Java(_) => (
+            Some(format!("--from={source} {JAVA_CACERTS} {JAVA_CACERTS}")),
+            Vec::new(),
         ),
         stack => {
             let mut env = vec![format!("SSL_CERT_FILE={SYSTEM_CA_BUNDLE}")];

@@ -5,8 +5,9 @@
 //! snapshot of tests/init.rs (`tests/snapshots/init__realistic_<name>.snap`); `mbgen render`
 //! writes the Dockerfiles; then every service in that mbgen.toml builds cold from its context,
 //! serves HTTP 200 on the port its Dockerfile exposes, at the path of [`FIXTURES`] (a
-//! command-line tool is only built), and runs unprivileged. There is no source or dependency
-//! change: the examples' cases check caching.
+//! command-line tool is only built), and runs unprivileged. There is no dependency change:
+//! the examples' cases check caching; a fixture with a [`SourceChange`] (a stack that no
+//! example covers) is rebuilt after it, with its dependency steps `CACHED`, and served again.
 
 use fs_err as fs;
 use std::path::{Path, PathBuf};
@@ -27,6 +28,16 @@ pub(crate) struct Fixture {
     pub path: &'static str,
     /// Services that are built but not run: command-line tools, which exit at once.
     pub build_only: &'static [&'static str],
+    /// A source edit after the cold build, for a stack no example covers.
+    pub source_change: Option<SourceChange>,
+}
+
+/// A line appended to a source file of every service of a fixture (relative to the
+/// service's directory) before a rebuild.
+#[derive(Debug)]
+pub(crate) struct SourceChange {
+    pub file: &'static str,
+    pub append: &'static str,
 }
 
 /// The fixtures that are built, in the order they run. Left out (see the README's Tests
@@ -40,56 +51,76 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         name: "angular-app",
         path: "/",
         build_only: &[],
+        source_change: None,
     },
     Fixture {
         name: "cargo-workspace",
         path: "/",
         build_only: &["cli"],
+        source_change: None,
     },
     Fixture {
         name: "django-gunicorn",
         path: "/polls/",
         build_only: &[],
+        source_change: None,
     },
     Fixture {
         name: "express-app",
         path: "/",
         build_only: &[],
+        source_change: None,
     },
     Fixture {
         name: "fastapi-uv",
         path: "/healthz",
         build_only: &[],
+        source_change: None,
     },
     Fixture {
         name: "flask-gunicorn",
         path: "/",
         build_only: &[],
+        source_change: None,
     },
     Fixture {
         name: "go-cmd-layout",
         path: "/healthz",
         build_only: &[],
+        source_change: None,
     },
     Fixture {
         name: "nest-api",
         path: "/",
         build_only: &[],
+        source_change: None,
     },
     Fixture {
         name: "rust-axum",
         path: "/healthz",
         build_only: &[],
+        source_change: None,
+    },
+    Fixture {
+        name: "spring-boot-maven",
+        path: "/healthz",
+        build_only: &[],
+        source_change: Some(SourceChange {
+            file: "src/main/java/com/example/demo/GreetingController.java",
+            append: "// e2e: source change",
+        }),
     },
     Fixture {
         name: "static-site",
         path: "/",
         build_only: &[],
+        source_change: None,
     },
     Fixture {
         name: "vite-react",
         path: "/",
         build_only: &[],
+        source_change: None,
     },
 ];
 
@@ -180,7 +211,44 @@ fn run(
         path: fixture.path,
         build_only: fixture.build_only,
     };
-    build_all_cold(suite, &case.name, &services, rep, probe)
+    build_all_cold(suite, &case.name, &services, rep, probe)?;
+
+    // 3. a source edit rebuilds the sources only, and the rebuilt image serves
+    if let Some(change) = &fixture.source_change {
+        for s in &services {
+            let file = s.dockerfile.parent().unwrap_or(&dir).join(change.file);
+            let mut text = fs::read_to_string(&file).map_err(|e| format!("source change: {e}"))?;
+            text.push_str(change.append);
+            text.push('\n');
+            fs::write(&file, text).map_err(|e| format!("source change: {e}"))?;
+            let steps = services::build(suite, &case.name, s, "source", false)?;
+            let rerun: Vec<String> = steps
+                .iter()
+                .filter(|st| st.is_dependency_install() && !st.cached())
+                .map(ToString::to_string)
+                .collect();
+            let (cached, total) = super::progress::cached_of_total(&steps);
+            rep.mbgen.source_cached = Some(cached);
+            rep.mbgen.source_total = Some(total);
+            if !rerun.is_empty()
+                || !steps
+                    .iter()
+                    .any(super::progress::Step::is_dependency_install)
+            {
+                rep.failures.push(format!(
+                    "{}: after the source edit the dependency steps must be CACHED; ran: {}",
+                    s.name,
+                    if rerun.is_empty() {
+                        "no dependency step found".into()
+                    } else {
+                        rerun.join("; ")
+                    }
+                ));
+            }
+            services::serve(suite, rep, &case.name, s, probe.path, "source");
+        }
+    }
+    Ok(())
 }
 
 /// The written mbgen.toml must be the body of tests/init.rs's snapshot of the fixture, so the
