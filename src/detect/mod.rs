@@ -7,10 +7,12 @@
 
 pub(crate) mod fs;
 pub(crate) mod go;
+mod compiled;
 pub(crate) mod java;
 pub(crate) mod node;
 pub(crate) mod python;
 pub(crate) mod rust;
+pub(crate) mod rust_system;
 pub(crate) mod static_site;
 pub(crate) mod text;
 pub(crate) mod workspace;
@@ -83,6 +85,8 @@ pub(crate) enum Value {
     Str(String),
     List(Vec<String>),
     Map(BTreeMap<String, String>),
+    /// A table of lists, such as `system-packages = { build = [...], runtime = [...] }`.
+    Lists(BTreeMap<String, Vec<String>>),
 }
 
 /// One key of a proposed service, with where its value came from.

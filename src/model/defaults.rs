@@ -105,10 +105,13 @@ pub(crate) fn java_builder_image(tool: JavaTool, family: Family, version: &str) 
 }
 
 /// The dependency step of a Java build unless `install` says otherwise: every dependency
-/// and plugin the build needs, from the build files alone.
+/// of the project, from the build files alone. For Maven, `dependency:resolve` rather than
+/// `go-offline`, which also fetches the plugins of every lifecycle (the site plugin's alone
+/// are more than a Spring Boot web app's dependencies); the few plugins `package` runs come
+/// with the build, into the same cache mount.
 pub(crate) fn java_install(tool: JavaTool) -> &'static str {
     match tool {
-        JavaTool::Maven => "mvn -B -ntp dependency:go-offline",
+        JavaTool::Maven => "mvn -B -ntp dependency:resolve",
         JavaTool::Gradle => "./gradlew --no-daemon dependencies",
     }
 }
@@ -118,7 +121,7 @@ pub(crate) fn java_install(tool: JavaTool) -> &'static str {
 /// alone, without the `-plain` jar of `build`.
 pub(crate) fn java_build(tool: JavaTool, spring_boot: Option<SpringBoot>) -> &'static str {
     match (tool, spring_boot) {
-        (JavaTool::Maven, _) => "mvn -B -ntp package -DskipTests",
+        (JavaTool::Maven, _) => "mvn -B -ntp package -Dmaven.test.skip=true",
         (JavaTool::Gradle, Some(_)) => "./gradlew --no-daemon bootJar",
         (JavaTool::Gradle, None) => "./gradlew --no-daemon build -x test",
     }

@@ -831,6 +831,7 @@ impl Resolver<'_> {
         let spec = self.spec;
         Some(Service {
             runtime_files,
+            writable_dirs: spec.writable_dirs.clone(),
             name: self.name.to_owned(),
             dir,
             context,

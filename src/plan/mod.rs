@@ -126,6 +126,9 @@ pub(crate) struct CaTrust {
 #[derive(Debug, Serialize, Default)]
 pub(crate) struct RuntimeStage {
     pub image: String,
+    /// go and rust with `writable-dirs`: `COPY` arguments that create the working directory
+    /// and those directories, owned by the user, before `WORKDIR`.
+    pub writable: Option<String>,
     pub workdir: Option<String>,
     pub env: Vec<String>,
     pub labels: Vec<String>,
@@ -137,6 +140,9 @@ pub(crate) struct RuntimeStage {
     pub user: String,
     /// The user's name, for the comment above `USER`.
     pub user_name: String,
+    /// go and rust: `COPY` arguments, one instruction each, for the files the binary reads
+    /// at run time (`runtime-files`), into the working directory.
+    pub files: Vec<String>,
     pub expose: Vec<u16>,
     /// The arguments of `HEALTHCHECK`, options and `CMD [...]`.
     pub healthcheck: Option<String>,

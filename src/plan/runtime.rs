@@ -11,6 +11,20 @@ use crate::spec::{Family, Protocol};
 /// The JDK's and the JRE's keystore in the eclipse-temurin images.
 const JAVA_CACERTS: &str = "/opt/java/openjdk/lib/security/cacerts";
 
+/// Where the build stage lays out the directories of `writable-dirs`.
+const WRITABLE: &str = "/out/workdir";
+
+/// The command of the build stage that makes the directories of `writable-dirs` under
+/// [`WRITABLE`], for the final image to copy with its user as owner.
+pub(super) fn writable_dirs_command(service: &Service) -> Option<String> {
+    let dirs: Vec<String> = service
+        .writable_dirs
+        .iter()
+        .map(|d| format!("{WRITABLE}/{}", d.as_str()).trim_end_matches('/').to_owned())
+        .collect();
+    (!dirs.is_empty()).then(|| format!("mkdir -p {}", dirs.join(" ")))
+}
+
 /// Where compiled stacks put the binary, in the build stage and the final image.
 pub(super) fn binary_path(service: &Service) -> String {
     let name = match &service.stack {
@@ -98,10 +112,19 @@ pub(super) fn stage(service: &Service, layout: &[Stage]) -> RuntimeStage {
     let workdir = (matches!(
         service.stack,
         StackModel::NodeServer(_) | StackModel::Python(_) | StackModel::Java(_)
-    ) || !service.runtime_files.is_empty())
+    ) || !service.runtime_files.is_empty()
+        || !service.writable_dirs.is_empty())
     .then(|| "/app".into());
+    // Made by the build stage (`writable_dirs_command`); copying creates /app with them.
+    let writable = (!service.writable_dirs.is_empty()).then(|| {
+        format!(
+            "--from=build --chown={uid}:{uid} {WRITABLE}/ /app/",
+            uid = service.user.uid
+        )
+    });
     RuntimeStage {
         image: service.runtime_image.clone(),
+        writable,
         workdir,
         env,
         labels: service
@@ -115,6 +138,19 @@ pub(super) fn stage(service: &Service, layout: &[Stage]) -> RuntimeStage {
         ca_bundle,
         user: format!("{uid}:{uid}", uid = service.user.uid),
         user_name: service.user.name.clone(),
+        files: service
+            .runtime_files
+            .iter()
+            .map(|f| {
+                // where the code finds it: relative to the service's own directory
+                let own = service
+                    .workspace
+                    .as_ref()
+                    .and_then(|w| f.strip_prefix(&w.dir))
+                    .unwrap_or_else(|| f.clone());
+                format!("{f} ./{own}")
+            })
+            .collect(),
         expose,
         healthcheck,
         entrypoint,

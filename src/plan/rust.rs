@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::common::cache_mount;
 use super::copy::{member_manifest_copies, sources};
+use super::runtime::writable_dirs_command;
 use super::Run;
 use crate::model::{Rust, Service, Skeleton, WorkspaceBuild};
 use crate::relpath::RelPath;
@@ -104,10 +105,13 @@ fn single(service: &Service, rust: &Rust, registry: Vec<String>) -> RustSection 
                     .into(),
             ],
             mounts: registry,
-            commands: vec![
+            commands: [
                 "find . -name '*.rs' -not -path './target/*' -exec touch {} +".into(),
                 format!("cargo build --release --locked --bin {bin}"),
-            ],
+            ]
+            .into_iter()
+            .chain(writable_dirs_command(service))
+            .collect(),
             ..Run::default()
         },
         built: format!("/src/target/release/{bin}"),
@@ -151,13 +155,16 @@ fn workspace(
                 .into(),
         ],
         mounts: registry,
-        commands: vec![
+        commands: [
             format!(
                 "find {} -name '*.rs' -not -path '*/target/*' -exec touch {{}} +",
                 own_dirs.join(" ")
             ),
             format!("cargo build --release --locked -p {package} --bin {bin}"),
-        ],
+        ]
+        .into_iter()
+        .chain(writable_dirs_command(service))
+        .collect(),
         ..Run::default()
     };
     RustSection {

@@ -167,8 +167,23 @@ pub(crate) fn go_downloads(service: &Service, go: &Go) -> bool {
             .is_none_or(|w| !w.external.is_empty())
 }
 
+/// Whether a Go build cross-compiles for the platforms of `platforms`: its builder stages
+/// run on the build machine's platform and `GOOS`/`GOARCH` name the target, so an arm64
+/// image is not compiled under emulation. Not with cgo, which would need a C cross
+/// compiler for each target.
+#[must_use]
+pub(crate) fn cross_compiles(service: &Service, go: &Go) -> bool {
+    !service.publish.platforms.is_empty() && !go.cgo
+}
+
 fn go_layout(service: &Service, go: &Go) -> Vec<Stage> {
-    let builder = &go.builder_image;
+    let on_build_platform;
+    let builder = if cross_compiles(service, go) {
+        on_build_platform = format!("--platform=$BUILDPLATFORM {}", go.builder_image);
+        &on_build_platform
+    } else {
+        &go.builder_image
+    };
     let runtime = stage(RUNTIME, &service.runtime_image, "the binary alone");
     if go_downloads(service, go) {
         return vec![

@@ -208,6 +208,13 @@ fn insert(t: &mut Table, key: ServiceKey, value: &Value, source: &str) {
             }
             toml_edit::value(inline)
         }
+        Value::Lists(map) => {
+            let mut inline = InlineTable::new();
+            for (k, v) in map {
+                inline.insert(k, v.iter().map(String::as_str).collect::<Array>().into());
+            }
+            toml_edit::value(inline)
+        }
     };
     t.insert(key, item);
     let source = single_line(source);

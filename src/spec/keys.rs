@@ -32,6 +32,7 @@ pub enum ServiceKey {
     Strip,
     SpringBoot,
     RuntimeFiles,
+    WritableDirs,
     Port,
     Protocol,
     ExtraPorts,
@@ -85,6 +86,7 @@ impl ServiceKey {
         Self::Strip,
         Self::SpringBoot,
         Self::RuntimeFiles,
+        Self::WritableDirs,
         Self::Port,
         Self::Protocol,
         Self::ExtraPorts,
@@ -135,6 +137,7 @@ impl ServiceKey {
             Self::Strip => "strip",
             Self::SpringBoot => "spring-boot",
             Self::RuntimeFiles => "runtime-files",
+            Self::WritableDirs => "writable-dirs",
             Self::Port => "port",
             Self::Protocol => "protocol",
             Self::ExtraPorts => "extra-ports",
@@ -167,7 +170,7 @@ impl ServiceKey {
                 Some(COMPILED_OR_INSTALLED)
             }
             Self::Lockfile => Some(LOCKED),
-            Self::Runtime | Self::RuntimeFiles => Some(&[Go, Rust]),
+            Self::Runtime | Self::RuntimeFiles | Self::WritableDirs => Some(&[Go, Rust]),
             Self::Install => Some(&[NodeStatic, NodeServer, Python, Java]),
             Self::Build => Some(&[NodeStatic, NodeServer, Java]),
             Self::Start => Some(&[NodeServer, Python, Java]),

@@ -154,7 +154,7 @@ pub struct ServiceSpec {
     pub lockfile: Option<RelPath>,
 
     /// The dependency install command, replacing the frozen-lockfile default (for example
-    /// `npm ci`; java: `mvn dependency:go-offline`, `./gradlew dependencies`). Runs with the
+    /// `npm ci`; java: `mvn dependency:resolve`, `./gradlew dependencies`). Runs with the
     /// package manager's cache mounted.
     ///
     /// `install = "npm ci --ignore-scripts"`
@@ -234,6 +234,15 @@ pub struct ServiceSpec {
     /// `runtime-files = ["templates", "static"]`
     #[serde(default)]
     pub runtime_files: Vec<RelPath>,
+
+    /// Go and Rust: directories the program writes at run time (a SQLite database, uploads),
+    /// relative to the working directory `/app` of the final image, where they are created
+    /// empty and owned by the user the container runs as; `"."` makes `/app` itself
+    /// writable. Default: none (the final image is read-only to the program).
+    ///
+    /// `writable-dirs = ["data"]`
+    #[serde(default)]
+    pub writable_dirs: Vec<RelPath>,
 
     /// The port the application listens on: exposed, and used by nginx for the static
     /// stacks. Default: `8080`.
@@ -847,6 +856,7 @@ impl ServiceSpec {
             ServiceKey::Strip => self.strip.is_some(),
             ServiceKey::SpringBoot => self.spring_boot.is_some(),
             ServiceKey::RuntimeFiles => !self.runtime_files.is_empty(),
+            ServiceKey::WritableDirs => !self.writable_dirs.is_empty(),
             ServiceKey::Port => self.port.is_some(),
             ServiceKey::Protocol => self.protocol.is_some(),
             ServiceKey::ExtraPorts => !self.extra_ports.is_empty(),
