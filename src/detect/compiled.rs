@@ -27,7 +27,10 @@ fn flag_port(text: &str) -> Option<(u16, String)> {
             continue;
         }
         let value = text[i + 3..].trim_start();
-        let value = value.strip_prefix("\":").or_else(|| value.strip_prefix("\"0.0.0.0:")).unwrap_or(value);
+        let value = value
+            .strip_prefix("\":")
+            .or_else(|| value.strip_prefix("\"0.0.0.0:"))
+            .unwrap_or(value);
         let digits: String = value.chars().take_while(char::is_ascii_digit).collect();
         let after = value[digits.len()..].chars().next();
         if !digits.is_empty() && matches!(after, Some(',' | '"' | ')')) {
@@ -67,8 +70,14 @@ fn const_port(text: &str) -> Option<(u16, String)> {
         };
         let value = rest.trim_start_matches([' ', '\t', '"']);
         let digits: String = value.chars().take_while(char::is_ascii_digit).collect();
-        if digits.len() >= 2 && !value[digits.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '.') {
-            if let Ok(port) = digits.parse::<u16>().map_err(drop).and_then(|p| app_port(p).ok_or(())) {
+        if digits.len() >= 2
+            && !value[digits.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '.')
+        {
+            if let Ok(port) = digits
+                .parse::<u16>()
+                .map_err(drop)
+                .and_then(|p| app_port(p).ok_or(()))
+            {
                 return Some((port, line_of(text, i)));
             }
         }
@@ -113,7 +122,11 @@ pub(super) const RUST_FILE_CALLS: &[&str] = &[
 
 /// The top-level files and directories of the project that `sources` open at run time by a
 /// relative path, sorted, each with the text that shows it.
-pub(super) fn runtime_files(dir: Dir<'_>, sources: &[&str], calls: &[&str]) -> Vec<(String, String)> {
+pub(super) fn runtime_files(
+    dir: Dir<'_>,
+    sources: &[&str],
+    calls: &[&str],
+) -> Vec<(String, String)> {
     let mut found: Vec<(String, String)> = Vec::new();
     for path in sources.iter().take(400) {
         let Some(text) = dir.read(path) else { continue };
@@ -122,14 +135,23 @@ pub(super) fn runtime_files(dir: Dir<'_>, sources: &[&str], calls: &[&str]) -> V
                 let mut literal = &text[i + call.len()..];
                 // gin's and echo's `Static("/static", "./static")`: the second argument
                 if *call == "Static(\"/" {
-                    let Some((_, second)) = literal.split_once(", \"") else { continue };
+                    let Some((_, second)) = literal.split_once(", \"") else {
+                        continue;
+                    };
                     literal = second;
                 }
-                let Some(end) = literal.find('"') else { continue };
-                let Some(top) = top_component(&literal[..end]) else { continue };
+                let Some(end) = literal.find('"') else {
+                    continue;
+                };
+                let Some(top) = top_component(&literal[..end]) else {
+                    continue;
+                };
                 let is_dir = dir.files().any(|f| f.starts_with(&format!("{top}/")));
                 if (is_dir || dir.exists(&top)) && !found.iter().any(|(t, _)| *t == top) {
-                    found.push((top, format!("`{}` in {}", line_of(&text, i), dir.path(path))));
+                    found.push((
+                        top,
+                        format!("`{}` in {}", line_of(&text, i), dir.path(path)),
+                    ));
                 }
             }
         }
@@ -144,26 +166,42 @@ pub(super) const RUST_DB_CALLS: &[&str] = &["Connection::open(\"", "connect(\"sq
 
 /// The directories, relative to the working directory, in which `sources` write a SQLite
 /// database (`.` for the working directory itself), each with the text that shows it.
-pub(super) fn writable_dirs(dir: Dir<'_>, sources: &[&str], calls: &[&str]) -> Vec<(String, String)> {
+pub(super) fn writable_dirs(
+    dir: Dir<'_>,
+    sources: &[&str],
+    calls: &[&str],
+) -> Vec<(String, String)> {
     let mut found: Vec<(String, String)> = Vec::new();
     for path in sources.iter().take(400) {
         let Some(text) = dir.read(path) else { continue };
         for call in calls {
             for (i, _) in text.match_indices(call) {
                 let literal = &text[i + call.len()..];
-                let Some(end) = literal.find('"') else { continue };
+                let Some(end) = literal.find('"') else {
+                    continue;
+                };
                 let file = literal[..end]
                     .trim_start_matches("file:")
                     .trim_start_matches("//")
                     .split('?')
                     .next()
                     .unwrap_or_default();
-                if file.is_empty() || file.contains(":memory:") || file.starts_with('/') || file.contains("..") {
+                if file.is_empty()
+                    || file.contains(":memory:")
+                    || file.starts_with('/')
+                    || file.contains("..")
+                {
                     continue;
                 }
-                let parent = file.trim_start_matches("./").rsplit_once('/').map_or(".", |(d, _)| d);
+                let parent = file
+                    .trim_start_matches("./")
+                    .rsplit_once('/')
+                    .map_or(".", |(d, _)| d);
                 if !found.iter().any(|(d, _)| d == parent) {
-                    found.push((parent.to_owned(), format!("`{}` in {}", line_of(&text, i), dir.path(path))));
+                    found.push((
+                        parent.to_owned(),
+                        format!("`{}` in {}", line_of(&text, i), dir.path(path)),
+                    ));
                 }
             }
         }
@@ -196,7 +234,10 @@ mod tests {
         assert_eq!(port("var (\n\tlistenPort = \"5050\"\n)\n"), Some(5050));
         assert_eq!(port("const defaultPort = \"50051\""), Some(50051));
         assert_eq!(port("pub const DEFAULT_PORT: u16 = 8888;"), Some(8888));
-        assert_eq!(port("rootCmd.Flags().Int(\"port\", 8081, \"port of server\")"), Some(8081));
+        assert_eq!(
+            port("rootCmd.Flags().Int(\"port\", 8081, \"port of server\")"),
+            Some(8081)
+        );
         assert_eq!(
             port("flag.String(\"web.listen-address\", \":9093\", \"Address to listen on\")"),
             Some(9093)

@@ -111,7 +111,8 @@ impl Detector for Go {
             let serves = |t: &String| {
                 parent(path) == main || ["Listen", "Serve(", "Addr:"].iter().any(|w| t.contains(w))
             };
-            if let Some((port, line)) = dir.read(path).filter(serves).and_then(|t| port_in_code(&t)) {
+            if let Some((port, line)) = dir.read(path).filter(serves).and_then(|t| port_in_code(&t))
+            {
                 p.evidence(dir.path(path));
                 p.set(
                     ServiceKey::Port,
@@ -161,7 +162,11 @@ fn grpc_only(dir: Dir<'_>, module: &GoMod, sources: &[&str]) -> Option<String> {
         "chi.NewRouter(",
         "mux.NewRouter(",
     ];
-    if !module.requires.iter().any(|r| r == "google.golang.org/grpc") {
+    if !module
+        .requires
+        .iter()
+        .any(|r| r == "google.golang.org/grpc")
+    {
         return None;
     }
     let mut server = None;
@@ -171,7 +176,10 @@ fn grpc_only(dir: Dir<'_>, module: &GoMod, sources: &[&str]) -> Option<String> {
             return None;
         }
         if server.is_none() && text.contains("grpc.NewServer(") {
-            server = Some(format!("`grpc.NewServer(` in {}, and no HTTP server", dir.path(path)));
+            server = Some(format!(
+                "`grpc.NewServer(` in {}, and no HTTP server",
+                dir.path(path)
+            ));
         }
     }
     server

@@ -5,9 +5,9 @@
 //! decides which directories are apps. [`crate::scaffold`] turns the proposals into
 //! `mbgen.toml`. `render` never detects.
 
+mod compiled;
 pub(crate) mod fs;
 pub(crate) mod go;
-mod compiled;
 pub(crate) mod java;
 pub(crate) mod node;
 pub(crate) mod python;

@@ -2,9 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::compiled::{
-    port_in_code, runtime_files, writable_dirs, RUST_DB_CALLS, RUST_FILE_CALLS,
-};
+use super::compiled::{port_in_code, runtime_files, writable_dirs, RUST_DB_CALLS, RUST_FILE_CALLS};
 use super::text::{find_port, major_minor};
 use super::{Detector, Dir, Options, Outcome, Proposal, Value};
 use crate::diagnostic::{Diagnostic, SourceFile};
@@ -185,7 +183,10 @@ fn sqlx_offline(dir: Dir<'_>, p: &mut Proposal) {
     if dir.files().any(|f| f.starts_with(".sqlx/")) {
         p.set(
             ServiceKey::BuildArgs,
-            Value::Map(BTreeMap::from([("SQLX_OFFLINE".to_owned(), "true".to_owned())])),
+            Value::Map(BTreeMap::from([(
+                "SQLX_OFFLINE".to_owned(),
+                "true".to_owned(),
+            )])),
             "sqlx's query macros, with their offline data committed in .sqlx/",
         );
     } else {

@@ -136,7 +136,10 @@ pub(crate) fn needed<'a>(lock: &str, manifest: &str) -> Vec<&'a SystemCrate> {
         .iter()
         .filter(|c| names.contains(&c.krate))
         .filter(|c| !(c.build.is_empty() && c.runtime.is_empty()))
-        .filter(|c| c.bundled_by.is_none_or(|f| !manifest.contains(&format!("\"{f}\""))))
+        .filter(|c| {
+            c.bundled_by
+                .is_none_or(|f| !manifest.contains(&format!("\"{f}\"")))
+        })
         // sqlx's `sqlite` feature bundles SQLite; `sqlite-unbundled` does not.
         .filter(|c| {
             c.krate != "libsqlite3-sys"
@@ -162,7 +165,10 @@ fn markdown() -> String {
             if p.is_empty() {
                 "—".to_owned()
             } else {
-                p.iter().map(|x| format!("`{x}`")).collect::<Vec<_>>().join(", ")
+                p.iter()
+                    .map(|x| format!("`{x}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             }
         };
         let _ = writeln!(

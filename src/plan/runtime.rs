@@ -20,7 +20,11 @@ pub(super) fn writable_dirs_command(service: &Service) -> Option<String> {
     let dirs: Vec<String> = service
         .writable_dirs
         .iter()
-        .map(|d| format!("{WRITABLE}/{}", d.as_str()).trim_end_matches('/').to_owned())
+        .map(|d| {
+            format!("{WRITABLE}/{}", d.as_str())
+                .trim_end_matches('/')
+                .to_owned()
+        })
         .collect();
     (!dirs.is_empty()).then(|| format!("mkdir -p {}", dirs.join(" ")))
 }

@@ -17,7 +17,7 @@ use super::report::{round1, CaseReport};
 use super::services::{self, build_all_cold, Probe};
 use super::{
     builder_stage, copy_tree, first_difference, from_lines, prune_layer_cache, run_mbgen, Case,
-    Suite,
+    Suite, SHORT,
 };
 
 /// A fixture that the suite builds, and the path its services answer 200 at.
@@ -30,6 +30,9 @@ pub(crate) struct Fixture {
     pub build_only: &'static [&'static str],
     /// A source edit after the cold build, for a stack no example covers.
     pub source_change: Option<SourceChange>,
+    /// A Go fixture whose first service, given `platforms`, is built for linux/arm64 on the
+    /// amd64 engine: its build stage must cross-compile an aarch64 binary without emulation.
+    pub cross_arm64: bool,
 }
 
 /// A line appended to a source file of every service of a fixture (relative to the
@@ -52,54 +55,105 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         path: "/",
         build_only: &[],
         source_change: None,
+        cross_arm64: false,
     },
     Fixture {
         name: "cargo-workspace",
         path: "/",
         build_only: &["cli"],
         source_change: None,
+        cross_arm64: false,
     },
     Fixture {
         name: "django-gunicorn",
         path: "/polls/",
         build_only: &[],
         source_change: None,
+        cross_arm64: false,
     },
     Fixture {
         name: "express-app",
         path: "/",
         build_only: &[],
         source_change: None,
+        cross_arm64: false,
     },
     Fixture {
         name: "fastapi-uv",
         path: "/healthz",
         build_only: &[],
         source_change: None,
+        cross_arm64: false,
     },
     Fixture {
         name: "flask-gunicorn",
         path: "/",
         build_only: &[],
         source_change: None,
+        cross_arm64: false,
+    },
+    Fixture {
+        name: "go-chi-frontend",
+        path: "/healthz",
+        build_only: &[],
+        source_change: None,
+        cross_arm64: true,
+    },
+    Fixture {
+        name: "go-grpc-server",
+        path: "/",
+        build_only: &[],
+        source_change: None,
+        cross_arm64: false,
     },
     Fixture {
         name: "go-cmd-layout",
         path: "/healthz",
         build_only: &[],
         source_change: None,
+        cross_arm64: false,
+    },
+    Fixture {
+        name: "go-sqlite-cgo",
+        path: "/healthz",
+        build_only: &[],
+        source_change: None,
+        cross_arm64: false,
     },
     Fixture {
         name: "nest-api",
         path: "/",
         build_only: &[],
         source_change: None,
+        cross_arm64: false,
     },
     Fixture {
         name: "rust-axum",
         path: "/healthz",
         build_only: &[],
         source_change: None,
+        cross_arm64: false,
+    },
+    Fixture {
+        name: "rust-build-script",
+        path: "/",
+        build_only: &[],
+        source_change: None,
+        cross_arm64: false,
+    },
+    Fixture {
+        name: "rust-lib-bin",
+        path: "/",
+        build_only: &[],
+        source_change: None,
+        cross_arm64: false,
+    },
+    Fixture {
+        name: "rust-openssl",
+        path: "/",
+        build_only: &[],
+        source_change: None,
+        cross_arm64: false,
     },
     Fixture {
         name: "spring-boot-maven",
@@ -109,18 +163,21 @@ pub(crate) const FIXTURES: &[Fixture] = &[
             file: "src/main/java/com/example/demo/GreetingController.java",
             append: "// e2e: source change",
         }),
+        cross_arm64: false,
     },
     Fixture {
         name: "static-site",
         path: "/",
         build_only: &[],
         source_change: None,
+        cross_arm64: false,
     },
     Fixture {
         name: "vite-react",
         path: "/",
         build_only: &[],
         source_change: None,
+        cross_arm64: false,
     },
 ];
 
@@ -248,6 +305,93 @@ fn run(
             services::serve(suite, rep, &case.name, s, probe.path, "source");
         }
     }
+
+    // 4. with `platforms`, the Go builder cross-compiles for arm64 on this amd64 engine
+    if fixture.cross_arm64 {
+        if let Err(e) = cross_arm64(suite, case, &dir) {
+            rep.failures
+                .push(format!("cross-compilation for linux/arm64: {e}"));
+        }
+    }
+    Ok(())
+}
+
+/// Adds `platforms` to the (only) service, renders, builds the `build` stage with
+/// `--platform linux/arm64` and reads the binary's ELF header: its machine must be aarch64.
+/// The engine has no emulator, so a builder that ran as arm64 could not run at all.
+fn cross_arm64(suite: &mut Suite, case: &Case, dir: &Path) -> Result<(), String> {
+    let config = dir.join("mbgen.toml");
+    let mut text = fs::read_to_string(&config).map_err(|e| e.to_string())?;
+    text.push_str("platforms = [\"linux/amd64\", \"linux/arm64\"]\n");
+    fs::write(&config, text).map_err(|e| e.to_string())?;
+    run_mbgen("render", dir, "--quiet")?;
+    let s = services::read(&case.name, dir)?.remove(0);
+    let binary = s
+        .text
+        .lines()
+        .find_map(|l| l.strip_prefix("COPY --from=build /usr/local/bin/"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .map(|name| format!("/usr/local/bin/{name}"))
+        .ok_or("the Dockerfile copies no binary from the build stage")?;
+    let tag = format!("mbgen-e2e/{}-arm64:build", case.name);
+    suite.tags.push(tag.clone());
+    let started = Instant::now();
+    let context = s.context.to_string_lossy().into_owned();
+    let dockerfile = s.dockerfile.to_string_lossy().into_owned();
+    let args = [
+        "build",
+        "--network",
+        "host",
+        "--platform",
+        "linux/arm64",
+        "--target",
+        "build",
+        "-t",
+        &tag,
+        "-f",
+        &dockerfile,
+        &context,
+    ];
+    let out = suite.docker.output(&args, suite.build_timeout)?;
+    let _ = fs::write(
+        suite.out.join(format!("{}-arm64.log", case.name)),
+        out.text(),
+    );
+    if !out.ok {
+        return Err(format!(
+            "`docker build --platform linux/arm64 --target build` failed:\n{}",
+            super::tail(&out.text(), 20)
+        ));
+    }
+    let container = format!("mbgen-e2e-{}-arm64", case.name);
+    suite.docker.remove_container(&container);
+    suite
+        .docker
+        .ok(&["create", "--name", &container, &tag], SHORT)?;
+    let copied = dir.join("arm64-binary");
+    let cp = suite.docker.ok(
+        &[
+            "cp",
+            &format!("{container}:{binary}"),
+            &copied.to_string_lossy(),
+        ],
+        SHORT,
+    );
+    suite.docker.remove_container(&container);
+    cp?;
+    let bytes = fs::read(&copied).map_err(|e| e.to_string())?;
+    // ELF: the magic, then e_machine (little-endian u16 at offset 18); 183 is aarch64
+    let machine = bytes.get(18..20).map(|m| u16::from_le_bytes([m[0], m[1]]));
+    if !bytes.starts_with(b"\x7fELF") || machine != Some(183) {
+        return Err(format!(
+            "{binary} is not an aarch64 ELF binary (e_machine {machine:?})"
+        ));
+    }
+    println!(
+        "e2e: {}: linux/arm64 build stage cross-compiled an aarch64 {binary} in {:.0} s",
+        case.name,
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
