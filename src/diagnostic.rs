@@ -207,6 +207,13 @@ pub(crate) fn suggest<'a>(
         .map(|(_, c)| c)
 }
 
+/// What went wrong in an I/O error, without the path that the message around it names: the
+/// operating system's reason.
+#[must_use]
+pub(crate) fn io_reason(e: &std::io::Error) -> String {
+    std::error::Error::source(e).map_or_else(|| e.to_string(), ToString::to_string)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -57,7 +57,13 @@ fn const_port(text: &str) -> Option<(u16, String)> {
         let start = text[..i]
             .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
             .map_or(0, |s| s + 1);
-        if start == i {
+        // `listenPort`, `listen_port`, `DEFAULT_PORT`; not `report`, `import` or `EXPORT`
+        let before = text[..i].chars().next_back().unwrap_or(' ');
+        let word_start = match &word[..4] {
+            "Port" => before.is_ascii_lowercase() || before.is_ascii_digit(),
+            _ => before == '_',
+        };
+        if start == i || !word_start {
             continue;
         }
         let rest = rest.trim_start_matches([' ', '\t']);
@@ -160,11 +166,11 @@ pub(super) fn runtime_files(
     found
 }
 
-/// The calls that open a SQLite database file by a path the code names, per language.
+/// The calls that open a `SQLite` database file by a path the code names, per language.
 pub(super) const GO_DB_CALLS: &[&str] = &["sql.Open(\"sqlite3\", \"", "sqlite.Open(\""];
 pub(super) const RUST_DB_CALLS: &[&str] = &["Connection::open(\"", "connect(\"sqlite:"];
 
-/// The directories, relative to the working directory, in which `sources` write a SQLite
+/// The directories, relative to the working directory, in which `sources` write a `SQLite`
 /// database (`.` for the working directory itself), each with the text that shows it.
 pub(super) fn writable_dirs(
     dir: Dir<'_>,

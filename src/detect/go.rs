@@ -100,51 +100,56 @@ impl Detector for Go {
                 "a cgo binary needs the C library, which distroless/static lacks",
             );
         }
-        let main_files: Vec<&str> = sources
-            .iter()
-            .filter(|s| parent(s) == main)
-            .chain(sources.iter().filter(|s| parent(s) != main))
-            .copied()
-            .collect();
-        for path in main_files.iter().take(200) {
-            // Only files that serve something: a port-like literal elsewhere means nothing.
-            let serves = |t: &String| {
-                parent(path) == main || ["Listen", "Serve(", "Addr:"].iter().any(|w| t.contains(w))
-            };
-            if let Some((port, line)) = dir.read(path).filter(serves).and_then(|t| port_in_code(&t))
-            {
-                p.evidence(dir.path(path));
-                p.set(
-                    ServiceKey::Port,
-                    Value::Int(port),
-                    format!("`{line}` in {}", dir.path(path)),
-                );
-                break;
-            }
-        }
-        if let Some(why) = grpc_only(dir, &module, &sources) {
-            p.set_str(ServiceKey::Protocol, "grpc", why);
-        }
-        let files = runtime_files(dir, &sources, GO_FILE_CALLS);
-        if !files.is_empty() {
-            let sources: Vec<&str> = files.iter().map(|(_, s)| s.as_str()).collect();
-            p.set(
-                ServiceKey::RuntimeFiles,
-                Value::List(files.iter().map(|(f, _)| f.clone()).collect()),
-                format!("read at run time: {}", sources.join("; ")),
-            );
-        }
-        let writable = writable_dirs(dir, &sources, GO_DB_CALLS);
-        if !writable.is_empty() {
-            let sources: Vec<&str> = writable.iter().map(|(_, s)| s.as_str()).collect();
-            p.set(
-                ServiceKey::WritableDirs,
-                Value::List(writable.iter().map(|(d, _)| d.clone()).collect()),
-                format!("a SQLite database is written there: {}", sources.join("; ")),
-            );
-        }
+        from_the_code(dir, &module, &sources, &main, &mut p);
         embedded_build_output(dir, &sources, &mut p);
         Ok(Outcome::Found(Box::new(p)))
+    }
+}
+
+/// What the sources show: the port, gRPC, the files read and the directories written at
+/// run time.
+fn from_the_code(dir: Dir<'_>, module: &GoMod, sources: &[&str], main: &str, p: &mut Proposal) {
+    let main_files: Vec<&str> = sources
+        .iter()
+        .filter(|s| parent(s) == main)
+        .chain(sources.iter().filter(|s| parent(s) != main))
+        .copied()
+        .collect();
+    for path in main_files.iter().take(200) {
+        // Only files that serve something: a port-like literal elsewhere means nothing.
+        let serves = |t: &String| {
+            parent(path) == main || ["Listen", "Serve(", "Addr:"].iter().any(|w| t.contains(w))
+        };
+        if let Some((port, line)) = dir.read(path).filter(serves).and_then(|t| port_in_code(&t)) {
+            p.evidence(dir.path(path));
+            p.set(
+                ServiceKey::Port,
+                Value::Int(port),
+                format!("`{line}` in {}", dir.path(path)),
+            );
+            break;
+        }
+    }
+    if let Some(why) = grpc_only(dir, module, sources) {
+        p.set_str(ServiceKey::Protocol, "grpc", why);
+    }
+    let files = runtime_files(dir, sources, GO_FILE_CALLS);
+    if !files.is_empty() {
+        let sources: Vec<&str> = files.iter().map(|(_, s)| s.as_str()).collect();
+        p.set(
+            ServiceKey::RuntimeFiles,
+            Value::List(files.iter().map(|(f, _)| f.clone()).collect()),
+            format!("read at run time: {}", sources.join("; ")),
+        );
+    }
+    let writable = writable_dirs(dir, sources, GO_DB_CALLS);
+    if !writable.is_empty() {
+        let sources: Vec<&str> = writable.iter().map(|(_, s)| s.as_str()).collect();
+        p.set(
+            ServiceKey::WritableDirs,
+            Value::List(writable.iter().map(|(d, _)| d.clone()).collect()),
+            format!("a SQLite database is written there: {}", sources.join("; ")),
+        );
     }
 }
 

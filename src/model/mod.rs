@@ -5,7 +5,7 @@
 //! with its location. A service is a common part plus a [`StackModel`] with only what its
 //! stack has; nothing in the model is "unset", so the planners read final values.
 
-mod defaults;
+pub(crate) mod defaults;
 mod inherit;
 mod resolve;
 mod stacks;

@@ -45,22 +45,29 @@ pub(super) fn plan(service: &Service, rust: &Rust) -> RustSection {
 
 /// The commands that write every stand-in of `skeleton`: `fn main() {}`, or an empty library.
 fn stub_commands(skeleton: &Skeleton) -> Vec<String> {
-    let list = |files: &[RelPath]| {
-        files
+    let mut dirs: Vec<String> = skeleton
+        .mains
+        .iter()
+        .chain(&skeleton.libs)
+        .map(RelPath::parent)
+        .filter(|d| !d.is_root())
+        .map(|d| d.to_string())
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    let mut commands = Vec::new();
+    if !dirs.is_empty() {
+        commands.push(format!("mkdir -p {}", dirs.join(" ")));
+    }
+    commands.extend(
+        skeleton
+            .mains
             .iter()
-            .map(RelPath::as_str)
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    let mut commands = vec![format!(
-        "for f in {}; do mkdir -p \"$(dirname \"$f\")\" && echo 'fn main() {{}}' > \"$f\"; done",
-        list(&skeleton.mains)
-    )];
+            .map(|f| format!("echo 'fn main() {{}}' > {f}")),
+    );
     if !skeleton.libs.is_empty() {
-        commands.push(format!(
-            "for f in {}; do mkdir -p \"$(dirname \"$f\")\" && touch \"$f\"; done",
-            list(&skeleton.libs)
-        ));
+        let libs: Vec<&str> = skeleton.libs.iter().map(RelPath::as_str).collect();
+        commands.push(format!("touch {}", libs.join(" ")));
     }
     commands
 }

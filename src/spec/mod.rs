@@ -235,7 +235,7 @@ pub struct ServiceSpec {
     #[serde(default)]
     pub runtime_files: Vec<RelPath>,
 
-    /// Go and Rust: directories the program writes at run time (a SQLite database, uploads),
+    /// Go and Rust: directories the program writes at run time (a `SQLite` database, uploads),
     /// relative to the working directory `/app` of the final image, where they are created
     /// empty and owned by the user the container runs as; `"."` makes `/app` itself
     /// writable. Default: none (the final image is read-only to the program).
@@ -413,6 +413,16 @@ pub enum Stack {
 }
 
 impl Stack {
+    /// Every stack, in the order of the documentation.
+    pub const ALL: &'static [Self] = &[
+        Self::NodeStatic,
+        Self::NodeServer,
+        Self::Go,
+        Self::Python,
+        Self::Rust,
+        Self::Static,
+    ];
+
     #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {

@@ -1,6 +1,9 @@
 //! End-to-end suite: every example's generated Dockerfile is built and run in a real Docker
-//! engine, its caching is checked across a source change and a dependency change, and it is
-//! compared with a naive single-stage Dockerfile (tests/e2e/naive/<example>.Dockerfile).
+//! engine, its caching is checked across a source change and a dependency change (and
+//! `mbgen explain` must have predicted exactly the steps BuildKit ran), and, with
+//! `MBGEN_E2E_NAIVE=1`, it is compared with a naive single-stage Dockerfile
+//! (tests/e2e/naive/<example>.Dockerfile). The comparison is a measurement, not a check:
+//! `tests/run.sh` leaves it out to keep CI short; run it when the figures are wanted.
 //!
 //! Normally run by `tests/run.sh`. By hand:
 //!
@@ -14,7 +17,8 @@
 //! `MBGEN_E2E_ONLY=go,python,new-go,init-fixture-vite-react` picks examples, starter and
 //! fixture cases; `DOCKER_HOST` defaults to the private engine's socket under `MBGEN_E2E_DIR`
 //! (default /var/tmp/mbgen-e2e); `MBGEN_E2E_DOCKER` is the client (default /usr/bin/docker);
-//! `MBGEN_E2E_BUILD_TIMEOUT` limits one build (seconds, default 900).
+//! `MBGEN_E2E_BUILD_TIMEOUT` limits one build (seconds, default 900); `MBGEN_E2E_NAIVE=1`
+//! adds the naive Dockerfiles' builds and the comparison table.
 //!
 //! Build logs go to target/e2e/<example>-<step>.log, the results to target/e2e/report.md and
 //! target/e2e/report.json.
@@ -39,6 +43,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod docker;
+mod explain;
 mod fixtures;
 mod progress;
 mod report;
@@ -503,6 +508,11 @@ fn builder_stage(dockerfile: &str) -> Option<String> {
         .into_iter()
         .filter_map(|(_, name)| name)
         .collect();
+    builder_of(&names)
+}
+
+/// [`builder_stage`] of a list of stage names.
+fn builder_of(names: &[String]) -> Option<String> {
     let end = names
         .iter()
         .position(|n| n == "runtime")
@@ -986,6 +996,10 @@ fn run_case(suite: &mut Suite, case: &Case, root: &Path) -> CaseReport {
             rep.naive
                 .problems
                 .push("no naive build: the same app is compared in its own case".into());
+        } else if std::env::var("MBGEN_E2E_NAIVE").as_deref() != Ok("1") {
+            rep.naive
+                .problems
+                .push("no naive build: MBGEN_E2E_NAIVE=1 adds the comparison".into());
         } else if let Err(e) = naive_case(suite, case, settings, root, &mut rep) {
             rep.naive.problems.push(e);
         }
@@ -1083,11 +1097,20 @@ fn mbgen_case(
     };
     let port = exposed_port(&dockerfile);
     rep.port = port;
-    rep.stages = from_lines(&dockerfile)
+    // The stages as mbgen planned them (what the header, Bake and Compose read), which must
+    // be the Dockerfile's own.
+    let planned = planned_stages(&dir)?;
+    let written: Vec<String> = from_lines(&dockerfile)
         .into_iter()
         .filter_map(|(_, stage)| stage)
         .collect();
-    rep.target_stage = builder_stage(&dockerfile);
+    if planned != written {
+        rep.failures.push(format!(
+            "the Dockerfile's stages {written:?} are not the planned ones {planned:?}"
+        ));
+    }
+    rep.target_stage = builder_of(&planned);
+    rep.stages = planned;
     let tag = format!("mbgen-e2e/{name}:mbgen");
     let container = container_name(name, false);
     let base = BuildSpec {
@@ -1136,21 +1159,54 @@ fn mbgen_case(
         }
     }
 
-    // 6. source change: dependencies come from the cache, something is rebuilt
+    // 6. source change: dependencies come from the cache, something is rebuilt, and
+    //    `mbgen explain` predicted exactly the steps that ran
+    let before = explain::snapshot(&dir);
     apply_source_change(&dir, settings)?;
     let source = suite.build(&spec("mbgen-source"))?;
     check_source_rebuild(rep, settings, name, &source);
+    check_explain(rep, &dir, &before, &source, "source change");
     serve_checked(suite, rep, &container, &tag, "mbgen-source");
 
     // 7. dependency change: the dependency steps run again
     let Some(command) = &settings.dependency_command else {
         return Ok(());
     };
+    let before = explain::snapshot(&dir);
     apply_dependency_change(&dir, command)?;
     let after = suite.build(&spec("mbgen-deps"))?;
     check_dependency_rebuild(rep, name, &after);
+    check_explain(rep, &dir, &before, &after, "dependency change");
     serve_checked(suite, rep, &container, &tag, "mbgen-deps");
     Ok(())
+}
+
+/// `mbgen explain --changed` on the files a change touched predicts the steps the rebuild ran.
+fn check_explain(
+    rep: &mut CaseReport,
+    dir: &Path,
+    before: &BTreeMap<String, u64>,
+    built: &Built,
+    what: &str,
+) {
+    let files = explain::changed(before, &explain::snapshot(dir));
+    match explain::agrees(dir, None, &files, &built.steps) {
+        Ok(()) => rep.explain_checked += 1,
+        Err(e) => rep.failures.push(format!("{what}: {e}")),
+    }
+}
+
+/// The stages mbgen planned for the project's first service, from the library: the same
+/// data its header, Bake and Compose read.
+fn planned_stages(dir: &Path) -> Result<Vec<String>, String> {
+    let loaded = mbgen::load_project(dir).map_err(|e| format!("load {}: {e}", dir.display()))?;
+    Ok(loaded
+        .project()
+        .builds()
+        .into_iter()
+        .next()
+        .map(|b| b.stages)
+        .unwrap_or_default())
 }
 
 /// Runs mbgen's image of the case; a failure to serve fails the case.
