@@ -105,6 +105,8 @@ fn maven(dir: Dir<'_>, pom: &str) -> Outcome {
     let release = [
         "maven.compiler.release",
         "java.version",
+        "release.version",
+        "jdk.version",
         "maven.compiler.source",
     ]
     .into_iter()
@@ -262,10 +264,15 @@ fn maven_spring_boot(pom: &str) -> Option<String> {
     .and_then(|v| major_minor(&v))
 }
 
-/// The project's own artifactId, after its `<parent>` element.
+/// The project's own artifactId: the first one outside its `<parent>` element, which may
+/// come before or after it.
 fn own_artifact_id(pom: &str) -> Option<String> {
-    let after_parent = pom.find("</parent>").map_or(pom, |i| &pom[i..]);
-    element(after_parent, "artifactId")
+    let parent = pom.find("<parent>").zip(pom.find("</parent>"));
+    let outside = match parent {
+        Some((start, end)) if start < end => format!("{}{}", &pom[..start], &pom[end..]),
+        _ => pom.to_owned(),
+    };
+    element(&outside, "artifactId")
 }
 
 fn major_minor(v: &str) -> Option<String> {

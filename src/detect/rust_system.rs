@@ -140,10 +140,10 @@ pub(crate) fn needed<'a>(lock: &str, manifest: &str) -> Vec<&'a SystemCrate> {
             c.bundled_by
                 .is_none_or(|f| !manifest.contains(&format!("\"{f}\"")))
         })
-        // sqlx's `sqlite` feature bundles SQLite; `sqlite-unbundled` does not.
+        // sqlx's SQLite driver bundles SQLite unless `sqlite-unbundled` is asked for.
         .filter(|c| {
             c.krate != "libsqlite3-sys"
-                || !(manifest.contains("sqlx") && manifest.contains("\"sqlite\""))
+                || !(names.contains(&"sqlx-sqlite") && !manifest.contains("sqlite-unbundled"))
         })
         .collect()
 }
@@ -212,8 +212,11 @@ mod tests {
             ["openssl-sys"]
         );
         assert_eq!(
-            names("sqlx = { version = \"0.8\", features = [\"sqlite\"] }\nopenssl = { version = \"0.10\", features = [\"vendored\"] }"),
-            Vec::<&str>::new()
+            names("openssl = { version = \"0.10\", features = [\"vendored\"] }"),
+            ["libsqlite3-sys"]
         );
+        let with_sqlx = format!("{lock}[[package]]\nname = \"sqlx-sqlite\"\n");
+        let found: Vec<&str> = needed(&with_sqlx, "").iter().map(|c| c.krate).collect();
+        assert_eq!(found, ["openssl-sys"]);
     }
 }
