@@ -531,6 +531,33 @@ mod tests {
     }
 
     #[test]
+    fn embedded_build_output_says_what_to_add() {
+        let p = found(
+            &[
+                ("go.mod", "module example.com/am\ngo 1.24\n"),
+                ("main.go", MAIN),
+                (
+                    "ui/web.go",
+                    "package ui\n\n//go:embed app/dist\nvar asset embed.FS\n",
+                ),
+                ("ui/app/package.json", "{}"),
+                ("ui/app/src/main.js", ""),
+            ],
+            None,
+        );
+        let note = p
+            .notes
+            .iter()
+            .find(|n| n.contains("go:embed"))
+            .expect("a note");
+        assert!(note.contains("npm --prefix ui/app ci"), "{note}");
+        assert!(
+            note.contains("COPY --from=assets /assets/dist ui/app/dist"),
+            "{note}"
+        );
+    }
+
+    #[test]
     fn library_and_absent() {
         assert!(matches!(
             run(&[("go.mod", "module x\n"), ("lib.go", "package x\n")], None).unwrap(),

@@ -133,7 +133,7 @@ pub(crate) fn layout(service: &Service) -> Vec<Stage> {
                 "dependencies compiled from Cargo.toml and Cargo.lock",
             ),
             stage(BUILD, DEPS, "the crate itself"),
-            stage(RUNTIME, runtime_image, "the binary alone"),
+            stage(RUNTIME, runtime_image, binary_title(service)),
         ],
         StackModel::Java(java) => vec![
             stage(
@@ -153,6 +153,15 @@ pub(crate) fn layout(service: &Service) -> Vec<Stage> {
             ),
         ],
         StackModel::Static(_) => vec![stage(RUNTIME, runtime_image, "nginx serving the files")],
+    }
+}
+
+/// What the final stage of a compiled stack holds.
+fn binary_title(service: &Service) -> &'static str {
+    if service.runtime_files.is_empty() {
+        "the binary alone"
+    } else {
+        "the binary and the files it reads at run time"
     }
 }
 
@@ -184,7 +193,7 @@ fn go_layout(service: &Service, go: &Go) -> Vec<Stage> {
     } else {
         &go.builder_image
     };
-    let runtime = stage(RUNTIME, &service.runtime_image, "the binary alone");
+    let runtime = stage(RUNTIME, &service.runtime_image, binary_title(service));
     if go_downloads(service, go) {
         return vec![
             stage(
