@@ -278,7 +278,9 @@ fn run(
             text.push_str(change.append);
             text.push('\n');
             fs::write(&file, text).map_err(|e| format!("source change: {e}"))?;
+            let started = Instant::now();
             let steps = services::build(suite, &case.name, s, "source", false)?;
+            rep.mbgen.source_s = Some(round1(started.elapsed().as_secs_f64()));
             let rerun: Vec<String> = steps
                 .iter()
                 .filter(|st| st.is_dependency_install() && !st.cached())
