@@ -143,7 +143,8 @@ pub(crate) fn needed<'a>(lock: &str, manifest: &str) -> Vec<&'a SystemCrate> {
         // sqlx's SQLite driver bundles SQLite unless `sqlite-unbundled` is asked for.
         .filter(|c| {
             c.krate != "libsqlite3-sys"
-                || !(names.contains(&"sqlx-sqlite") && !manifest.contains("sqlite-unbundled"))
+                || !names.contains(&"sqlx-sqlite")
+                || manifest.contains("sqlite-unbundled")
         })
         .collect()
 }
