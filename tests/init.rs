@@ -696,12 +696,12 @@ fn every_manifest_is_proposed_or_left_out_with_its_language() {
 fn json_report_is_printed_when_nothing_is_proposed() {
     let (report, ok) = init_json(
         Tree::new()
-            .file("pom.xml", "<project />\n")
-            .file("src/main/java/App.java", "class App {}\n"),
+            .file("Gemfile", "source \"https://rubygems.org\"\n")
+            .file("app.rb", "puts 1\n"),
     );
     assert!(!ok);
     assert_eq!(report["services"].as_array().unwrap().len(), 0);
-    assert_eq!(report["skipped"][0]["language"], "Java (Maven)");
+    assert_eq!(report["skipped"][0]["language"], "Ruby");
     let error = report["error"].as_str().unwrap();
     assert!(error.contains("found no app"), "{error}");
 }

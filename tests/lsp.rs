@@ -28,12 +28,13 @@ use serde_json::{json, Value};
 const WAIT: Duration = Duration::from_secs(20);
 
 /// The values of `stack`, as the schema lists them.
-const STACKS: [&str; 6] = [
+const STACKS: [&str; 7] = [
     "node-static",
     "node-server",
     "go",
     "python",
     "rust",
+    "java",
     "static",
 ];
 

@@ -160,7 +160,7 @@ fn eject_copies_a_builtin_and_never_overwrites_without_force() {
 
     insta::assert_snapshot!(
         "eject_unknown",
-        run(mbgen(dir.path()).args(["templates", "eject", "java.Dockerfile.j2"]))
+        run(mbgen(dir.path()).args(["templates", "eject", "ruby.Dockerfile.j2"]))
     );
 }
 

@@ -1,7 +1,8 @@
 //! Go: `go.mod` (module, Go version, requirements), the main package to build, `vendor/`,
 //! and cgo.
 
-use super::text::{find_port, major_minor};
+use super::compiled::{port_in_code, runtime_files, writable_dirs, GO_DB_CALLS, GO_FILE_CALLS};
+use super::text::major_minor;
 use super::{clean_rel_path, Detector, Dir, Options, Outcome, Proposal, Value};
 use crate::diagnostic::Diagnostic;
 use crate::manifest::go_mod::{GoMod, GoWork};
@@ -102,29 +103,145 @@ impl Detector for Go {
                 "a cgo binary needs the C library, which distroless/static lacks",
             );
         }
-        let main_files: Vec<&str> = sources
-            .iter()
-            .filter(|s| parent(s) == main)
-            .chain(sources.iter().filter(|s| parent(s) != main))
-            .copied()
-            .collect();
-        for path in main_files.iter().take(200) {
-            // Only files that serve something: a port-like literal elsewhere means nothing.
-            let serves = |t: &String| {
-                parent(path) == main || ["Listen", "Serve(", "Addr:"].iter().any(|w| t.contains(w))
-            };
-            if let Some((port, line)) = dir.read(path).filter(serves).and_then(|t| find_port(&t)) {
-                p.evidence(dir.path(path));
-                p.set(
-                    ServiceKey::Port,
-                    Value::Int(port),
-                    format!("`{line}` in {}", dir.path(path)),
-                );
-                break;
-            }
-        }
+        from_the_code(dir, &module, &sources, &main, &mut p);
+        embedded_build_output(dir, &sources, &mut p);
         Ok(Outcome::Found(Box::new(p)))
     }
+}
+
+/// What the sources show: the port, gRPC, the files read and the directories written at
+/// run time.
+fn from_the_code(dir: Dir<'_>, module: &GoMod, sources: &[&str], main: &str, p: &mut Proposal) {
+    let main_files: Vec<&str> = sources
+        .iter()
+        .filter(|s| parent(s) == main)
+        .chain(sources.iter().filter(|s| parent(s) != main))
+        .copied()
+        .collect();
+    for path in main_files.iter().take(200) {
+        // Only files that serve something: a port-like literal elsewhere means nothing.
+        let serves = |t: &String| {
+            parent(path) == main || ["Listen", "Serve(", "Addr:"].iter().any(|w| t.contains(w))
+        };
+        if let Some((port, line)) = dir.read(path).filter(serves).and_then(|t| port_in_code(&t)) {
+            p.evidence(dir.path(path));
+            p.set(
+                ServiceKey::Port,
+                Value::Int(port),
+                format!("`{line}` in {}", dir.path(path)),
+            );
+            break;
+        }
+    }
+    if let Some(why) = grpc_only(dir, module, sources) {
+        p.set_str(ServiceKey::Protocol, "grpc", why);
+    }
+    let files = runtime_files(dir, sources, GO_FILE_CALLS);
+    if !files.is_empty() {
+        let sources: Vec<&str> = files.iter().map(|(_, s)| s.as_str()).collect();
+        p.set(
+            ServiceKey::RuntimeFiles,
+            Value::List(files.iter().map(|(f, _)| f.clone()).collect()),
+            format!("read at run time: {}", sources.join("; ")),
+        );
+    }
+    let writable = writable_dirs(dir, sources, GO_DB_CALLS);
+    if !writable.is_empty() {
+        let sources: Vec<&str> = writable.iter().map(|(_, s)| s.as_str()).collect();
+        p.set(
+            ServiceKey::WritableDirs,
+            Value::List(writable.iter().map(|(d, _)| d.clone()).collect()),
+            format!("a SQLite database is written there: {}", sources.join("; ")),
+        );
+    }
+}
+
+/// Why the program serves gRPC alone, when it does: the module requires grpc-go, a source
+/// makes a gRPC server, and none serves HTTP.
+fn grpc_only(dir: Dir<'_>, module: &GoMod, sources: &[&str]) -> Option<String> {
+    const HTTP: &[&str] = &[
+        "http.ListenAndServe",
+        ".ListenAndServe(",
+        "http.Server{",
+        "gin.Default(",
+        "gin.New(",
+        "echo.New(",
+        "fiber.New(",
+        "chi.NewRouter(",
+        "mux.NewRouter(",
+    ];
+    if !module
+        .requires
+        .iter()
+        .any(|r| r == "google.golang.org/grpc")
+    {
+        return None;
+    }
+    let mut server = None;
+    for path in sources.iter().take(400) {
+        let text = dir.read(path)?;
+        if HTTP.iter().any(|h| text.contains(h)) {
+            return None;
+        }
+        if server.is_none() && text.contains("grpc.NewServer(") {
+            server = Some(format!(
+                "`grpc.NewServer(` in {}, and no HTTP server",
+                dir.path(path)
+            ));
+        }
+    }
+    server
+}
+
+/// A `//go:embed` of a directory that is not in the tree (or holds a placeholder only): a
+/// build step such as `npm run build` makes it, and `go build` fails without it. Says what
+/// to add.
+fn embedded_build_output(dir: Dir<'_>, sources: &[&str], p: &mut Proposal) {
+    for path in sources.iter().take(400) {
+        let Some(text) = dir.read(path) else { continue };
+        for line in text.lines() {
+            let Some(patterns) = line.trim().strip_prefix("//go:embed ") else {
+                continue;
+            };
+            for pattern in patterns.split_whitespace() {
+                let embedded = format!("{}/{}", parent(path), pattern.trim_end_matches("/*"))
+                    .trim_start_matches('/')
+                    .to_owned();
+                let held = dir
+                    .files()
+                    .filter(|f| f.starts_with(&format!("{embedded}/")))
+                    .count();
+                if held > 1 || dir.exists(&embedded) {
+                    continue;
+                }
+                let what = format!(
+                    "`//go:embed {pattern}` in {} embeds {embedded}/, which is not committed: `go build` fails without it",
+                    dir.path(path)
+                );
+                p.note(match front_end_of(dir, &embedded) {
+                    Some(ui) => {
+                        let out = embedded.strip_prefix(&format!("{ui}/")).unwrap_or("dist");
+                        format!(
+                            "{what}. `npm run build` in {ui} makes it: run `npm --prefix {ui} ci && npm --prefix {ui} run build` before `docker build`, or run `mbgen templates eject go.Dockerfile.j2` and add a stage `FROM node:22-trixie-slim AS assets` with `WORKDIR /assets`, `COPY {ui}/ ./` and `RUN npm ci && npm run build`, then in the build stage, before `go build`, `COPY --from=assets /assets/{out} {embedded}`"
+                        )
+                    }
+                    None => format!("{what}: make it before `docker build`, or commit it"),
+                });
+            }
+        }
+    }
+}
+
+/// The directory of the Node project whose build writes `out` (its package.json above it).
+fn front_end_of(dir: Dir<'_>, out: &str) -> Option<String> {
+    let mut base = out;
+    while let Some((up, _)) = base.rsplit_once('/') {
+        base = up;
+        if dir.exists(&format!("{base}/package.json")) {
+            return Some(base.to_owned());
+        }
+    }
+    None
 }
 
 /// A Go version as numbers, for comparing.
@@ -404,6 +521,33 @@ mod tests {
         assert!(e.message.contains("never closed"), "{}", e.message);
         let e = run(&[("go.mod", "go 1.22\n"), ("main.go", MAIN)], None).unwrap_err();
         assert!(e.message.contains("no `module`"), "{}", e.message);
+    }
+
+    #[test]
+    fn embedded_build_output_says_what_to_add() {
+        let p = found(
+            &[
+                ("go.mod", "module example.com/am\ngo 1.24\n"),
+                ("main.go", MAIN),
+                (
+                    "ui/web.go",
+                    "package ui\n\n//go:embed app/dist\nvar asset embed.FS\n",
+                ),
+                ("ui/app/package.json", "{}"),
+                ("ui/app/src/main.js", ""),
+            ],
+            None,
+        );
+        let note = p
+            .notes
+            .iter()
+            .find(|n| n.contains("go:embed"))
+            .expect("a note");
+        assert!(note.contains("npm --prefix ui/app ci"), "{note}");
+        assert!(
+            note.contains("COPY --from=assets /assets/dist ui/app/dist"),
+            "{note}"
+        );
     }
 
     #[test]

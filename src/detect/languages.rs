@@ -1,16 +1,14 @@
 //! Manifests of languages mbgen has no detector for, so that a directory holding one is left
 //! out by name and language rather than silently. The table is consulted only where no
-//! detector proposed an app: a detector added later (Java, Bun, Deno...) takes precedence on
-//! its own.
+//! detector proposed an app: a detector added later (Deno...) takes precedence on its own.
+//! Java has its detector (`java`), which says itself why a `pom.xml` or `build.gradle` is not
+//! an app.
 
 use super::{Dir, Skipped};
 
 /// A manifest file name (or `*.ext` for any file with that extension) and the language it
 /// marks, in the order they are looked for.
 const MANIFESTS: &[(&str, &str)] = &[
-    ("pom.xml", "Java (Maven)"),
-    ("build.gradle", "Java (Gradle)"),
-    ("build.gradle.kts", "Kotlin or Java (Gradle)"),
     ("build.sbt", "Scala (sbt)"),
     ("*.csproj", "C# (.NET)"),
     ("*.fsproj", "F# (.NET)"),
@@ -85,17 +83,17 @@ mod tests {
         let fs = MemFs::new([
             ("src/adservice/build.gradle", ""),
             ("src/adservice/gradlew", ""),
+            ("src/checkout/Gemfile", ""),
             ("src/cart/cart.csproj", ""),
             ("src/cart/src/x.cs", ""),
             ("lib/readme.md", ""),
         ]);
-        let ad = unsupported(Dir::new(&fs, "src/adservice"));
-        assert_eq!(ad.len(), 1);
-        assert_eq!(ad[0].path, "src/adservice/build.gradle");
-        assert_eq!(
-            ad[0].reason,
-            "Java (Gradle), which mbgen does not build yet"
-        );
+        // Java has its own detector, which says why a build.gradle is not an app
+        assert!(unsupported(Dir::new(&fs, "src/adservice")).is_empty());
+        let checkout = unsupported(Dir::new(&fs, "src/checkout"));
+        assert_eq!(checkout.len(), 1);
+        assert_eq!(checkout[0].path, "src/checkout/Gemfile");
+        assert_eq!(checkout[0].reason, "Ruby, which mbgen does not build yet");
         assert_eq!(
             unsupported(Dir::new(&fs, "src/cart"))[0].language,
             Some("C# (.NET)")

@@ -5,14 +5,17 @@
 //! decides which directories are apps. [`crate::scaffold`] turns the proposals into
 //! `mbgen.toml`. `render` never detects.
 
+mod compiled;
 pub(crate) mod evidence;
 pub(crate) mod fs;
 pub(crate) mod go;
 mod ignore;
+pub(crate) mod java;
 pub(crate) mod languages;
 pub(crate) mod node;
 pub(crate) mod python;
 pub(crate) mod rust;
+pub(crate) mod rust_system;
 pub(crate) mod static_site;
 pub(crate) mod text;
 pub(crate) mod workspace;
@@ -69,6 +72,7 @@ pub(crate) fn detectors() -> Vec<Box<dyn Detector>> {
     vec![
         Box::new(go::Go),
         Box::new(rust::Rust),
+        Box::new(java::Java),
         Box::new(python::Python),
         Box::new(node::Node),
         Box::new(static_site::StaticSite),

@@ -1,7 +1,10 @@
 //! Rust: `Cargo.toml`, its binary targets, the toolchain pin, and `Cargo.lock`.
 
+use std::collections::BTreeMap;
+
+use super::compiled::{port_in_code, runtime_files, writable_dirs, RUST_DB_CALLS, RUST_FILE_CALLS};
 use super::text::{find_port, major_minor};
-use super::{Detector, Dir, Options, Outcome, Proposal};
+use super::{Detector, Dir, Options, Outcome, Proposal, Value};
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::manifest::source::{parse_toml, wrong_type};
 use crate::relpath::RelPath;
@@ -87,15 +90,127 @@ impl Detector for Rust {
             .iter()
             .find(|b| b.name == bin)
             .map_or("", |b| b.path.as_str());
-        if chosen_path != "src/main.rs" || dir.exists("src/lib.rs") || table.contains_key("lib") {
-            p.note("the image compiles the dependencies against a stand-in src/main.rs; a crate with a library target or binaries elsewhere than src/main.rs fails in that step");
-        }
-        if let Some((port, source, file)) = port(dir, chosen_path) {
+        let files = runtime_files(dir, &dir.sources(&["rs"]), RUST_FILE_CALLS);
+        let found_port = port(dir, chosen_path).or_else(|| {
+            // a port in the configuration the binary reads at run time
+            files.iter().find_map(|(f, _)| config_port(dir, f))
+        });
+        if let Some((port, source, file)) = found_port {
             p.evidence(file);
-            p.set(ServiceKey::Port, super::Value::Int(port), source);
+            p.set(ServiceKey::Port, Value::Int(port), source);
         }
+        if !files.is_empty() {
+            let sources: Vec<&str> = files.iter().map(|(_, s)| s.as_str()).collect();
+            p.set(
+                ServiceKey::RuntimeFiles,
+                Value::List(files.iter().map(|(f, _)| f.clone()).collect()),
+                format!("read at run time: {}", sources.join("; ")),
+            );
+        }
+        let writable = writable_dirs(dir, &dir.sources(&["rs"]), RUST_DB_CALLS);
+        if !writable.is_empty() {
+            let sources: Vec<&str> = writable.iter().map(|(_, s)| s.as_str()).collect();
+            p.set(
+                ServiceKey::WritableDirs,
+                Value::List(writable.iter().map(|(d, _)| d.clone()).collect()),
+                format!("a SQLite database is written there: {}", sources.join("; ")),
+            );
+        }
+        system_packages(dir, &file.text, &mut p);
+        sqlx_offline(dir, &mut p);
         Ok(Outcome::Found(Box::new(p)))
     }
+}
+
+/// The Cargo.lock of the crate: its own, or its workspace root's.
+fn lockfile_text(dir: Dir<'_>) -> Option<String> {
+    dir.read("Cargo.lock")
+        .or_else(|| dir.parents().find_map(|d| d.read("Cargo.lock")))
+}
+
+/// `system-packages` for the `-sys` crates of Cargo.lock (the table of
+/// [`super::rust_system`]).
+fn system_packages(dir: Dir<'_>, manifest: &str, p: &mut Proposal) {
+    let Some(lock) = lockfile_text(dir) else {
+        return;
+    };
+    let crates = super::rust_system::needed(&lock, manifest);
+    if crates.is_empty() {
+        return;
+    }
+    let mut build: Vec<String> = Vec::new();
+    let mut runtime: Vec<String> = Vec::new();
+    for c in &crates {
+        build.extend(c.build.iter().map(|s| (*s).to_owned()));
+        runtime.extend(c.runtime.iter().map(|s| (*s).to_owned()));
+    }
+    build.sort();
+    build.dedup();
+    runtime.sort();
+    runtime.dedup();
+    let mut table = BTreeMap::new();
+    if !build.is_empty() {
+        table.insert("build".to_owned(), build);
+    }
+    if !runtime.is_empty() {
+        table.insert("runtime".to_owned(), runtime);
+    }
+    let names: Vec<&str> = crates.iter().map(|c| c.krate).collect();
+    p.set(
+        ServiceKey::SystemPackages,
+        Value::Lists(table),
+        format!(
+            "{} in Cargo.lock (docs/rust-system-libraries.md)",
+            names.join(", ")
+        ),
+    );
+}
+
+/// sqlx's `query!` macros check queries against a database at compile time, or against
+/// the offline data of `.sqlx/` with `SQLX_OFFLINE=true`.
+fn sqlx_offline(dir: Dir<'_>, p: &mut Proposal) {
+    let uses_macros = lockfile_text(dir).is_some_and(|l| l.contains("name = \"sqlx-macros\""))
+        && dir.sources(&["rs"]).iter().take(400).any(|f| {
+            dir.read(f).is_some_and(|t| {
+                ["query!(", "query_as!(", "query_scalar!(", "query_file!("]
+                    .iter()
+                    .any(|m| t.contains(m))
+            })
+        });
+    if !uses_macros {
+        return;
+    }
+    if dir.files().any(|f| f.starts_with(".sqlx/")) {
+        p.set(
+            ServiceKey::BuildArgs,
+            Value::Map(BTreeMap::from([(
+                "SQLX_OFFLINE".to_owned(),
+                "true".to_owned(),
+            )])),
+            "sqlx's query macros, with their offline data committed in .sqlx/",
+        );
+    } else {
+        p.note("sqlx's query macros check their queries against a database when they compile, and the image build has none: run `cargo sqlx prepare`, commit .sqlx/, and set `build-args = { SQLX_OFFLINE = \"true\" }`");
+    }
+}
+
+/// A port in a configuration file or directory the binary reads (`port = 8000`,
+/// `port: 8000`).
+fn config_port(dir: Dir<'_>, path: &str) -> Option<(u16, String, String)> {
+    let files: Vec<&str> = if dir.exists(path) {
+        vec![path]
+    } else {
+        dir.files()
+            .filter(|f| f.starts_with(&format!("{path}/")))
+            .take(20)
+            .collect()
+    };
+    files.into_iter().find_map(|f| {
+        let text = dir.read(f)?;
+        let (port, line) = find_port(&text)?;
+        let shown = dir.path(f);
+        Some((port, format!("`{line}` in {shown}"), shown))
+    })
 }
 
 #[derive(Debug)]
@@ -195,7 +310,7 @@ fn port(dir: Dir<'_>, main: &str) -> Option<(u16, String, String)> {
         if !any && !SERVES.iter().any(|w| code.contains(w)) {
             continue;
         }
-        if let Some((port, line)) = find_port(code) {
+        if let Some((port, line)) = port_in_code(code) {
             let path = dir.path(path);
             return Some((port, format!("`{line}` in {path}"), path));
         }

@@ -331,6 +331,9 @@ fn holds_manifest(dir: Dir<'_>) -> bool {
         "pyproject.toml",
         "requirements.txt",
         "setup.py",
+        "pom.xml",
+        "build.gradle",
+        "build.gradle.kts",
     ];
     dir.first_of(MANIFESTS).is_some() || !super::languages::unsupported(dir).is_empty()
 }

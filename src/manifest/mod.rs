@@ -4,6 +4,7 @@
 //! Below both [`crate::detect`] (which proposes services from them) and [`crate::model`]
 //! (which reads workspaces to build a service from its root): neither owns the file formats.
 
+pub(crate) mod cargo;
 pub(crate) mod glob;
 pub(crate) mod go_mod;
 pub(crate) mod package_json;

@@ -4,7 +4,7 @@
 //! Tags are pinned to a release line of the official images (never `latest`); Debian images
 //! follow Debian 13 "trixie".
 
-use super::{BinaryRuntime, NodePm, PythonPm, Runtime, User, WorkspaceBuild};
+use super::{BinaryRuntime, JavaTool, NodePm, PythonPm, Runtime, SpringBoot, User, WorkspaceBuild};
 use crate::relpath::RelPath;
 use crate::spec::{Family, Stack};
 use crate::versions::Lang;
@@ -59,6 +59,7 @@ pub(crate) fn version(stack: Stack) -> &'static str {
         Stack::Python => Lang::Python.default(),
         Stack::Go => Lang::Go.default(),
         Stack::Rust => "1.91",
+        Stack::Java => "21",
         Stack::Static => NGINX,
     }
 }
@@ -89,8 +90,57 @@ pub(crate) fn builder_image(stack: Stack, family: Family, version: &str, bun: bo
         (Stack::Go, Family::Alpine) => format!("golang:{version}-alpine{ALPINE}"),
         (Stack::Rust, Family::Debian) => format!("rust:{version}-slim-trixie"),
         (Stack::Rust, Family::Alpine) => format!("rust:{version}-alpine{ALPINE}"),
+        (Stack::Java, family) => java_builder_image(JavaTool::Maven, family, version),
         (Stack::Static, family) => nginx_image(family),
     }
+}
+
+/// The Maven release line of the Maven builder images.
+const MAVEN: &str = "3.9";
+
+/// The builder of a Java application: Maven's image, or for Gradle, which builds through
+/// the project's wrapper (it pins Gradle's version), the JDK's.
+pub(crate) fn java_builder_image(tool: JavaTool, family: Family, version: &str) -> String {
+    let alpine = if family == Family::Alpine {
+        "-alpine"
+    } else {
+        ""
+    };
+    match tool {
+        JavaTool::Maven => format!("maven:{MAVEN}-eclipse-temurin-{version}{alpine}"),
+        JavaTool::Gradle => format!("eclipse-temurin:{version}-jdk{alpine}"),
+    }
+}
+
+/// The dependency step of a Java build unless `install` says otherwise: every dependency
+/// of the project, from the build files alone. For Maven, `dependency:resolve` rather than
+/// `go-offline`, which also fetches the plugins of every lifecycle (the site plugin's alone
+/// are more than a Spring Boot web app's dependencies); the few plugins `package` runs come
+/// with the build, into the same cache mount.
+pub(crate) fn java_install(tool: JavaTool) -> &'static str {
+    match tool {
+        JavaTool::Maven => "mvn -B -ntp dependency:resolve",
+        JavaTool::Gradle => "./gradlew --no-daemon dependencies",
+    }
+}
+
+/// The build of a Java application unless `build` says otherwise: the jar, without tests
+/// (they belong to CI, not to the image). Gradle's `bootJar` makes the Spring Boot jar
+/// alone, without the `-plain` jar of `build`.
+pub(crate) fn java_build(tool: JavaTool, spring_boot: Option<SpringBoot>) -> &'static str {
+    match (tool, spring_boot) {
+        (JavaTool::Maven, _) => "mvn -B -ntp package -Dmaven.test.skip=true",
+        (JavaTool::Gradle, Some(_)) => "./gradlew --no-daemon bootJar",
+        (JavaTool::Gradle, None) => "./gradlew --no-daemon build -x test",
+    }
+}
+
+/// Where a Java build writes its jar unless `output-dir` says otherwise.
+pub(crate) fn java_output_dir(tool: JavaTool) -> RelPath {
+    RelPath::from_normal(match tool {
+        JavaTool::Maven => "target",
+        JavaTool::Gradle => "build/libs",
+    })
 }
 
 /// The default builder and runtime images of a stack (debian family, default version and
@@ -100,7 +150,7 @@ pub(crate) fn images(stack: Stack) -> (Option<String>, String) {
     let builder = builder_image(stack, family, version(stack), false);
     let runtime = match stack {
         Stack::NodeStatic | Stack::Static => Runtime::Nginx,
-        Stack::NodeServer | Stack::Python => Runtime::Language,
+        Stack::NodeServer | Stack::Python | Stack::Java => Runtime::Language,
         Stack::Go | Stack::Rust => binary_runtime(stack).into(),
     };
     let runtime_image = runtime_image(stack, family, runtime, &builder, version(stack), false);
@@ -118,6 +168,11 @@ pub(crate) fn runtime_image(
     bun_builder: bool,
 ) -> String {
     match runtime {
+        // A JRE: the JDK and the build tool stay in the builder.
+        Runtime::Language if stack == Stack::Java => match family {
+            Family::Debian => format!("eclipse-temurin:{version}-jre"),
+            Family::Alpine => format!("eclipse-temurin:{version}-jre-alpine"),
+        },
         Runtime::Language if bun_builder => builder_image(stack, family, version, false),
         Runtime::Language => builder.to_owned(),
         Runtime::Nginx => nginx_image(family),

@@ -23,6 +23,7 @@ const fn toolchain(stack: Stack) -> Option<&'static str> {
         Stack::Python => Some("python"),
         Stack::Go => Some("go"),
         Stack::Rust => Some("rust"),
+        Stack::Java => Some("java"),
         Stack::Static => None,
     }
 }
@@ -66,6 +67,7 @@ pub(super) fn inherit(workspace: Option<&WorkspaceSpec>, service: &ServiceSpec) 
             "node" => &versions.node,
             "python" => &versions.python,
             "go" => &versions.go,
+            "java" => &versions.java,
             _ => &versions.rust,
         };
         if version.is_some() {
@@ -80,6 +82,7 @@ pub(super) fn inherit(workspace: Option<&WorkspaceSpec>, service: &ServiceSpec) 
         Stack::Go => i.go.as_ref(),
         Stack::Python => i.python.as_ref(),
         Stack::Rust => i.rust.as_ref(),
+        Stack::Java => i.java.as_ref(),
         Stack::Static => i.static_.as_ref(),
     });
     if let Some(defaults) = stack_images {

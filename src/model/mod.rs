@@ -52,6 +52,10 @@ pub struct Service {
     pub dockerfile: RelPath,
     /// The `.dockerignore` path relative to the context.
     pub dockerignore_file: RelPath,
+    /// Go and Rust: files the binary reads at run time, relative to the context.
+    pub runtime_files: Vec<RelPath>,
+    /// Go and Rust: directories the program writes, relative to its working directory.
+    pub writable_dirs: Vec<RelPath>,
     pub family: Family,
     pub runtime_image: String,
     /// The port the app listens on; with `protocol = "none"`, none is exposed.
@@ -98,6 +102,7 @@ impl Service {
             StackModel::Go(_) => Stack::Go,
             StackModel::Python(_) => Stack::Python,
             StackModel::Rust(_) => Stack::Rust,
+            StackModel::Java(_) => Stack::Java,
             StackModel::Static(_) => Stack::Static,
         }
     }
@@ -108,7 +113,7 @@ impl Service {
         match &self.stack {
             StackModel::NodeStatic(_) | StackModel::Static(_) => Runtime::Nginx,
             StackModel::NodeServer(node) => node.runtime,
-            StackModel::Python(_) => Runtime::Language,
+            StackModel::Python(_) | StackModel::Java(_) => Runtime::Language,
             StackModel::Go(go) => go.runtime.into(),
             StackModel::Rust(rust) => rust.runtime.into(),
         }
@@ -123,6 +128,7 @@ impl Service {
             StackModel::Go(s) => Some(&s.builder_image),
             StackModel::Python(s) => Some(&s.builder_image),
             StackModel::Rust(s) => Some(&s.builder_image),
+            StackModel::Java(s) => Some(&s.builder_image),
             StackModel::Static(_) => None,
         }
     }
@@ -136,7 +142,7 @@ impl Service {
             StackModel::Go(s) => Some(&s.lockfile),
             StackModel::Python(s) => Some(&s.lockfile),
             StackModel::Rust(s) => Some(&s.lockfile),
-            StackModel::Static(_) => None,
+            StackModel::Java(_) | StackModel::Static(_) => None,
         }
     }
 
@@ -171,6 +177,7 @@ pub enum StackModel {
     Go(Go),
     Python(Python),
     Rust(Rust),
+    Java(Java),
     Static(StaticSite),
 }
 
@@ -230,6 +237,8 @@ pub struct Go {
     pub main: String,
     pub vendor: bool,
     pub cgo: bool,
+    /// `-trimpath` and `-ldflags="-s -w"`.
+    pub strip: bool,
     pub runtime: BinaryRuntime,
 }
 
@@ -252,6 +261,51 @@ pub struct Rust {
     /// The binary target to build and run.
     pub bin: String,
     pub runtime: BinaryRuntime,
+    /// The stand-ins the dependency layer is compiled against, relative to the context:
+    /// every target and build script cargo loads, of the crate or of every workspace member.
+    pub skeleton: Skeleton,
+}
+
+/// Stand-in source files, relative to the build context.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Skeleton {
+    /// Files that get `fn main() {}`: binaries, build scripts, declared benches, examples,
+    /// tests.
+    pub mains: Vec<RelPath>,
+    /// Library roots, which get an empty file.
+    pub libs: Vec<RelPath>,
+}
+
+/// A Java application, built into a jar and run on a JRE.
+#[derive(Debug, Clone)]
+pub struct Java {
+    pub builder_image: String,
+    pub tool: JavaTool,
+    /// The dependency step: resolves every dependency before the sources are copied.
+    pub install: String,
+    /// The build command, which writes the jar into `output_dir`.
+    pub build: String,
+    /// The directory holding the one runnable jar, relative to the context.
+    pub output_dir: RelPath,
+    /// A Spring Boot application's Boot version: its jar is extracted into layers.
+    pub spring_boot: Option<SpringBoot>,
+    /// The container command in exec form; empty for `java -jar` of the jar.
+    pub start: Vec<String>,
+}
+
+/// The build tool of a Java application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JavaTool {
+    Maven,
+    /// Gradle, through the project's wrapper.
+    Gradle,
+}
+
+/// A Spring Boot version, which decides how its jar is extracted into layers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct SpringBoot {
+    pub major: u32,
+    pub minor: u32,
 }
 
 /// Plain files served by nginx.

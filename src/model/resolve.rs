@@ -11,8 +11,8 @@ use super::defaults::{
 use super::inherit::{inherit, Inherited};
 use super::workspace::{self, Tree};
 use super::{
-    CaCertificates, Healthcheck, Instructions, Process, Project, Publish, Runtime, Secret, Service,
-    SystemPackages, Template, User, WorkspaceBuild,
+    CaCertificates, Healthcheck, Instructions, JavaTool, Process, Project, Publish, Runtime,
+    Secret, Service, SystemPackages, Template, User, WorkspaceBuild,
 };
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::relpath::RelPath;
@@ -376,6 +376,11 @@ impl Resolver<'_> {
         self.diagnostics.push(d);
     }
 
+    /// The project's files.
+    pub(super) fn tree(&self) -> &Tree {
+        self.tree
+    }
+
     /// The stack the service is of.
     pub(super) fn stack(&self) -> Stack {
         self.spec.stack
@@ -476,7 +481,12 @@ impl Resolver<'_> {
         // Bun's image builds a bun-installed service unless `images.builder` names another.
         let bun_builder = pm == PackageManager::Bun && builder.is_none();
         let builder_image = builder.map_or_else(
-            || defaults::builder_image(stack, family, &version, bun_builder),
+            || match (stack, pm) {
+                (Stack::Java, PackageManager::Gradle) => {
+                    defaults::java_builder_image(JavaTool::Gradle, family, &version)
+                }
+                _ => defaults::builder_image(stack, family, &version, bun_builder),
+            },
             ToString::to_string,
         );
         let runtime_image = images.and_then(|i| i.runtime.as_ref()).map_or_else(
@@ -741,7 +751,7 @@ impl Resolver<'_> {
                 );
                 return None;
             }
-            Stack::Static => {
+            Stack::Java | Stack::Static => {
                 self.error(
                     &["context"],
                     format!(
@@ -987,6 +997,7 @@ impl Resolver<'_> {
                 .collect(),
             keep: keep_ca,
         };
+        let runtime_files = spec_runtime_files(self.spec, &paths);
         let stack = self.stack_model(inputs, builder_image, &paths);
         let instructions = self.instructions();
         let publish = self.publish();
@@ -1009,6 +1020,8 @@ impl Resolver<'_> {
         } = paths;
         let spec = self.spec;
         Some(Service {
+            runtime_files,
+            writable_dirs: spec.writable_dirs.clone(),
             name: self.name.to_owned(),
             dir,
             context,
@@ -1053,6 +1066,14 @@ impl Resolver<'_> {
             stack: stack?,
         })
     }
+}
+
+/// `runtime-files`, relative to the build context.
+fn spec_runtime_files(spec: &ServiceSpec, paths: &Paths) -> Vec<RelPath> {
+    spec.runtime_files
+        .iter()
+        .map(|f| paths.in_context(f))
+        .collect()
 }
 
 /// An HTTP probe of `url` with what the runtime image has: node, python or curl. The URL is

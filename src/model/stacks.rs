@@ -6,9 +6,10 @@ use std::path::Path;
 use super::defaults::{self, CARGO_LOCKFILE, DEFAULT_NODE_OUTPUT, GO_LOCKFILE};
 use super::resolve::{Paths, Resolver};
 use super::{
-    BinaryRuntime, Go, Lockfile, NodeDeps, NodePm, NodeServer, NodeStatic, Python, PythonPm,
-    Runtime, Rust, StackModel, StaticSite,
+    BinaryRuntime, Go, Java, JavaTool, Lockfile, NodeDeps, NodePm, NodeServer, NodeStatic, Python,
+    PythonPm, Runtime, Rust, Skeleton, SpringBoot, StackModel, StaticSite,
 };
+use crate::manifest::cargo;
 use crate::relpath::RelPath;
 use crate::spec::{PackageManager, RuntimeBase, Stack};
 
@@ -39,6 +40,7 @@ fn package_managers(stack: Stack) -> &'static [PackageManager] {
         ],
         Stack::Go => &[PackageManager::Go],
         Stack::Rust => &[PackageManager::Cargo],
+        Stack::Java => &[PackageManager::Maven, PackageManager::Gradle],
         Stack::Static => &[PackageManager::Npm],
     }
 }
@@ -71,7 +73,7 @@ impl Resolver<'_> {
         let stack = self.stack();
         match stack {
             Stack::NodeStatic | Stack::Static => Runtime::Nginx,
-            Stack::Python => Runtime::Language,
+            Stack::Python | Stack::Java => Runtime::Language,
             Stack::NodeServer => self.node_runtime(),
             Stack::Go | Stack::Rust => match self.spec.runtime {
                 Some(RuntimeBase::Bun) => {
@@ -218,6 +220,9 @@ impl Resolver<'_> {
             (defaults::python_lockfile(python), false)
         } else if pm == PackageManager::Go {
             (RelPath::from_normal(GO_LOCKFILE), true)
+        } else if matches!(pm, PackageManager::Maven | PackageManager::Gradle) {
+            // Maven and Gradle lock nothing; the build files stand in, for messages only.
+            (RelPath::from_normal("pom.xml"), true)
         } else {
             (RelPath::from_normal(CARGO_LOCKFILE), false)
         };
@@ -361,7 +366,9 @@ impl Resolver<'_> {
                     ToString::to_string,
                 ),
                 runtime: binary_runtime,
+                skeleton: self.skeleton(paths),
             })),
+            Stack::Java => Some(self.java(pm, builder_image, start, paths)),
             Stack::Static => Some(StackModel::Static(StaticSite {
                 site: output_dir?,
                 spa: self.spec.spa.unwrap_or(false),
@@ -395,7 +402,96 @@ impl Resolver<'_> {
             },
             vendor,
             cgo: self.spec.cgo.unwrap_or(false),
+            strip: self.spec.strip.unwrap_or(true),
             runtime,
         })
+    }
+
+    fn java(
+        &mut self,
+        pm: PackageManager,
+        builder_image: String,
+        start: Vec<String>,
+        paths: &Paths,
+    ) -> StackModel {
+        let tool = if pm == PackageManager::Gradle {
+            JavaTool::Gradle
+        } else {
+            JavaTool::Maven
+        };
+        let spring_boot = self.spring_boot();
+        let output_dir = self
+            .spec
+            .output_dir
+            .clone()
+            .unwrap_or_else(|| defaults::java_output_dir(tool));
+        if output_dir.is_root() {
+            self.error(
+                &["output-dir"],
+                "`output-dir` cannot be the service directory itself",
+                "name the directory the build writes the jar into, for example `target`",
+            );
+        }
+        StackModel::Java(Java {
+            builder_image,
+            tool,
+            install: self.spec.install.as_ref().map_or_else(
+                || defaults::java_install(tool).to_owned(),
+                ToString::to_string,
+            ),
+            build: self.spec.build.as_ref().map_or_else(
+                || defaults::java_build(tool, spring_boot).to_owned(),
+                ToString::to_string,
+            ),
+            output_dir: paths.in_context(&output_dir),
+            spring_boot,
+            start,
+        })
+    }
+
+    /// The stand-ins of the crate, or from a Cargo workspace root of every member, read
+    /// from their manifests. A manifest that cannot be read gets the default binary: the
+    /// build reports the real problem.
+    fn skeleton(&mut self, paths: &Paths) -> Skeleton {
+        let crates: Vec<(RelPath, RelPath)> = match &paths.workspace {
+            None => vec![(paths.dir.clone(), RelPath::root())],
+            Some(ws) => ws
+                .members
+                .iter()
+                .map(|m| (paths.context.join(m), m.clone()))
+                .collect(),
+        };
+        let mut out = Skeleton::default();
+        for (dir, in_context) in crates {
+            let tree = self.tree();
+            let manifest = tree
+                .read(&dir.join_str("Cargo.toml"))
+                .ok()
+                .flatten()
+                .and_then(|f| f.text.parse::<toml::Table>().ok())
+                .unwrap_or_default();
+            let stubs = cargo::stubs(&manifest, &|f| tree.exists(&dir.join_str(f)));
+            let place = |f: &String| RelPath::normalize(f).map(|p| in_context.join(&p));
+            out.mains.extend(stubs.mains.iter().filter_map(place));
+            out.libs.extend(stubs.libs.iter().filter_map(place));
+        }
+        out
+    }
+
+    /// `spring-boot` as numbers: `3.5` → 3, 5.
+    fn spring_boot(&mut self) -> Option<SpringBoot> {
+        let written = self.spec.spring_boot.as_ref()?.to_string();
+        let mut parts = written.split('.').map(str::parse::<u32>);
+        if let (Some(Ok(major)), Some(Ok(minor))) = (parts.next(), parts.next()) {
+            if major >= 2 {
+                return Some(SpringBoot { major, minor });
+            }
+        }
+        self.error(
+            &["spring-boot"],
+            format!("`spring-boot = \"{written}\"` is not a Spring Boot version of 2.3 or later"),
+            "write its `major.minor`, as in the version of `spring-boot-starter-parent`: `spring-boot = \"3.5\"`",
+        );
+        None
     }
 }

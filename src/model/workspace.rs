@@ -64,7 +64,7 @@ impl Tree {
     }
 
     /// A file, or `None` when it does not exist.
-    fn read(&self, rel: &RelPath) -> Result<Option<SourceFile>, Box<Diagnostic>> {
+    pub(super) fn read(&self, rel: &RelPath) -> Result<Option<SourceFile>, Box<Diagnostic>> {
         let Some(confined) = &self.confined else {
             return Ok(None);
         };
@@ -84,7 +84,7 @@ impl Tree {
             .is_ok_and(|text| text.lines().take(20).any(|l| l.starts_with("__metadata:")))
     }
 
-    fn exists(&self, rel: &RelPath) -> bool {
+    pub(super) fn exists(&self, rel: &RelPath) -> bool {
         self.root.join(rel.as_str()).exists()
     }
 

@@ -109,6 +109,7 @@ pub(super) fn base_context(
         go: None,
         python: None,
         rust: None,
+        java: None,
         nginx: None,
     }
 }
@@ -258,10 +259,17 @@ fn ca_trust(service: &Service) -> Option<CaTrust> {
                 StackModel::Rust(_) => env.push(format!("CARGO_HTTP_CAINFO={SYSTEM_CA_BUNDLE}")),
                 _ => {}
             }
+            let mut commands = vec!["update-ca-certificates".to_owned()];
+            // The JVM trusts its own keystore, not the system's bundle.
+            if matches!(stack, StackModel::Java(_)) {
+                commands.push(format!(
+                    "for cert in {CA_DIR}/*.crt; do keytool -importcert -noprompt -cacerts -storepass changeit -alias \"mbgen-$(basename \"$cert\")\" -file \"$cert\"; done"
+                ));
+            }
             (
                 Run {
                     comments,
-                    commands: vec!["update-ca-certificates".into()],
+                    commands,
                     ..Run::default()
                 },
                 env,

@@ -71,6 +71,21 @@ fn stack_patterns(service: &Service) -> Vec<String> {
         ],
         StackModel::Go(_) => &["*.test", "*.out", "bin"],
         StackModel::Rust(_) => &["target"],
+        StackModel::Java(java) => {
+            let mut p = vec![
+                "target".to_owned(),
+                "build".to_owned(),
+                ".gradle".to_owned(),
+                "*.iml".to_owned(),
+            ];
+            if !["target", "build"]
+                .iter()
+                .any(|d| java.output_dir.starts_with(&RelPath::from_normal(d)))
+            {
+                p.push(java.output_dir.to_string());
+            }
+            return p;
+        }
         StackModel::Static(_) => &[],
     };
     list.iter().map(|p| (*p).to_owned()).collect()

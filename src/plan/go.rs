@@ -9,8 +9,8 @@ use serde::Serialize;
 use super::common::cache_mount;
 use super::copy::{member_manifest_copies, sources};
 use super::escape::{copy_args, shell_word};
-use super::runtime::binary_path;
-use super::stages::go_downloads;
+use super::runtime::{binary_path, writable_dirs_command};
+use super::stages::{cross_compiles, go_downloads};
 use super::Run;
 use crate::model::{BinaryRuntime, Go, Service};
 
@@ -32,6 +32,9 @@ pub(crate) struct GoSection {
     pub binary: String,
     /// Copy the CA bundle into `scratch`.
     pub copy_ca_bundle: bool,
+    /// With `platforms` (and without cgo): the platform arguments the cross-compiling
+    /// build reads, one `ARG` each.
+    pub target_args: Vec<&'static str>,
 }
 
 /// The go part of a service.
@@ -64,26 +67,39 @@ pub(super) fn plan(service: &Service, go: &Go) -> GoSection {
         ..Run::default()
     });
     let binary = binary_path(service);
-    let mut flags = vec!["-trimpath".to_owned()];
+    let mut flags = Vec::new();
+    if go.strip {
+        flags.push("-trimpath".to_owned());
+    }
     if go.vendor {
         flags.push("-mod=vendor".into());
     }
-    flags.push("-ldflags=\"-s -w\"".into());
+    if go.strip {
+        flags.push("-ldflags=\"-s -w\"".into());
+    }
     flags.push("-tags timetzdata".into());
+    let cross = cross_compiles(service, go);
+    let target = if cross {
+        "GOOS=$TARGETOS GOARCH=$TARGETARCH "
+    } else {
+        ""
+    };
     let cgo = u8::from(go.cgo);
     let mut mounts: Vec<String> = Vec::new();
     if !go.vendor {
         mounts.extend(modcache);
     }
     mounts.extend(buildcache);
+    let mut commands = vec![format!(
+        "CGO_ENABLED={cgo} {target}go build {} -o {binary} {}",
+        flags.join(" "),
+        shell_word(&go.main)
+    )];
+    commands.extend(writable_dirs_command(service));
     let build = Run {
         comments: vec![],
         mounts,
-        commands: vec![format!(
-            "CGO_ENABLED={cgo} go build {} -o {binary} {}",
-            flags.join(" "),
-            shell_word(&go.main)
-        )],
+        commands,
         ..Run::default()
     };
     GoSection {
@@ -95,5 +111,10 @@ pub(super) fn plan(service: &Service, go: &Go) -> GoSection {
         build,
         binary,
         copy_ca_bundle: go.runtime == BinaryRuntime::Scratch,
+        target_args: if cross {
+            vec!["TARGETOS", "TARGETARCH"]
+        } else {
+            Vec::new()
+        },
     }
 }

@@ -15,6 +15,7 @@ mod copy;
 mod dockerignore;
 pub(crate) mod escape;
 mod go;
+mod java;
 mod nginx;
 mod node;
 mod python;
@@ -67,6 +68,7 @@ pub(crate) struct DockerfileContext {
     pub go: Option<go::GoSection>,
     pub python: Option<python::PythonSection>,
     pub rust: Option<rust::RustSection>,
+    pub java: Option<java::JavaSection>,
     pub nginx: Option<nginx::NginxSection>,
 }
 
@@ -124,6 +126,9 @@ pub(crate) struct CaTrust {
 #[derive(Debug, Serialize, Default)]
 pub(crate) struct RuntimeStage {
     pub image: String,
+    /// go and rust with `writable-dirs`: `COPY` arguments that create the working directory
+    /// and those directories, owned by the user, before `WORKDIR`.
+    pub writable: Option<String>,
     pub workdir: Option<String>,
     pub env: Vec<String>,
     pub labels: Vec<String>,
@@ -135,6 +140,9 @@ pub(crate) struct RuntimeStage {
     pub user: String,
     /// The user's name, for the comment above `USER`.
     pub user_name: String,
+    /// go and rust: `COPY` arguments, one instruction each, for the files the binary reads
+    /// at run time (`runtime-files`), into the working directory.
+    pub files: Vec<String>,
     pub expose: Vec<u16>,
     /// The arguments of `HEALTHCHECK`, options and `CMD [...]`.
     pub healthcheck: Option<String>,
@@ -154,6 +162,7 @@ pub(crate) fn plan(project: &Project, service: &Service) -> DockerfileContext {
         StackModel::Go(go) => cx.go = Some(go::plan(service, go)),
         StackModel::Python(python) => cx.python = Some(python::plan(service, python)),
         StackModel::Rust(rust) => cx.rust = Some(rust::plan(service, rust)),
+        StackModel::Java(java) => cx.java = Some(java::plan(service, java)),
         StackModel::Static(_) => {}
     }
     if let Some(site) = nginx::plan(service) {

@@ -2,7 +2,7 @@
 //! the CA bundle it may keep, and the command.
 
 use super::common::{install_packages, NODE_CA_BUNDLE, SYSTEM_CA_BUNDLE};
-use super::escape::{exec_form, quote};
+use super::escape::{exec_form, quote, shell_word};
 use super::stages::Stage;
 use super::{Run, RuntimeStage};
 use crate::model::{Runtime, Service, StackModel};
@@ -10,6 +10,23 @@ use crate::model::{Runtime, Service, StackModel};
 /// The node binary of the distroless Node images.
 const DISTROLESS_NODE: &str = "/nodejs/bin/node";
 use crate::spec::{Family, Protocol};
+
+/// The JDK's and the JRE's keystore in the eclipse-temurin images.
+const JAVA_CACERTS: &str = "/opt/java/openjdk/lib/security/cacerts";
+
+/// Where the build stage lays out the directories of `writable-dirs`.
+const WRITABLE: &str = "/out/workdir";
+
+/// The command of the build stage that makes the directories of `writable-dirs` under
+/// [`WRITABLE`], for the final image to copy with its user as owner.
+pub(super) fn writable_dirs_command(service: &Service) -> Option<String> {
+    let dirs: Vec<String> = service
+        .writable_dirs
+        .iter()
+        .map(|d| shell_word(format!("{WRITABLE}/{}", d.as_str()).trim_end_matches('/')))
+        .collect();
+    (!dirs.is_empty()).then(|| format!("mkdir -p {}", dirs.join(" ")))
+}
 
 /// Where compiled stacks put the binary, in the build stage and the final image.
 pub(super) fn binary_path(service: &Service) -> String {
@@ -102,14 +119,24 @@ pub(super) fn stage(service: &Service, layout: &[Stage]) -> RuntimeStage {
         ),
         StackModel::NodeServer(node) => (None, Some(exec_form(&node.start))),
         StackModel::Python(python) => (None, Some(exec_form(&python.start))),
+        StackModel::Java(java) => (None, Some(exec_form(&super::java::command(java)))),
     };
-    let workdir = matches!(
+    let workdir = (matches!(
         service.stack,
-        StackModel::NodeServer(_) | StackModel::Python(_)
-    )
+        StackModel::NodeServer(_) | StackModel::Python(_) | StackModel::Java(_)
+    ) || !service.runtime_files.is_empty()
+        || !service.writable_dirs.is_empty())
     .then(|| "/app".into());
+    // Made by the build stage (`writable_dirs_command`); copying creates /app with them.
+    let writable = (!service.writable_dirs.is_empty()).then(|| {
+        format!(
+            "--from=build --chown={uid}:{uid} {WRITABLE}/ /app/",
+            uid = service.user.uid
+        )
+    });
     RuntimeStage {
         image: service.runtime_image.clone(),
+        writable,
         workdir,
         env,
         labels: service
@@ -123,6 +150,19 @@ pub(super) fn stage(service: &Service, layout: &[Stage]) -> RuntimeStage {
         ca_bundle,
         user: format!("{uid}:{uid}", uid = service.user.uid),
         user_name: service.user.name.clone(),
+        files: service
+            .runtime_files
+            .iter()
+            .map(|f| {
+                // where the code finds it: relative to the service's own directory
+                let own = service
+                    .workspace
+                    .as_ref()
+                    .and_then(|w| f.strip_prefix(&w.dir))
+                    .unwrap_or_else(|| f.clone());
+                format!("{f} ./{own}")
+            })
+            .collect(),
         expose,
         healthcheck,
         entrypoint,
@@ -141,6 +181,12 @@ fn runtime_ca(service: &Service, layout: &[Stage]) -> (Option<String>, Vec<Strin
         StackModel::NodeStatic(_) | StackModel::NodeServer(_) => (
             Some(format!("--from={source} {NODE_CA_BUNDLE} {NODE_CA_BUNDLE}")),
             vec![format!("NODE_EXTRA_CA_CERTS={NODE_CA_BUNDLE}")],
+        ),
+        // The JVM reads its own keystore, where the build stage imported the certificates;
+        // the builder and the JRE images keep it at the same path.
+        StackModel::Java(_) => (
+            Some(format!("--from={source} {JAVA_CACERTS} {JAVA_CACERTS}")),
+            Vec::new(),
         ),
         stack => {
             let mut env = vec![format!("SSL_CERT_FILE={SYSTEM_CA_BUNDLE}")];

@@ -1,14 +1,17 @@
-//! Rust: a dependency skeleton (the manifests plus an empty `main`) is compiled first, so the
-//! compiled dependencies sit in a layer that a source edit does not invalidate; the real build
-//! then only compiles the crate itself.
+//! Rust: a dependency skeleton (the manifests plus a stand-in of every target and build
+//! script they declare, the recipe cargo-chef computes, here computed by mbgen from the
+//! manifests) is compiled first, so the compiled dependencies sit in a layer that a source
+//! edit does not invalidate; the real build then only compiles the crate itself.
 
 use serde::Serialize;
 
 use super::common::cache_mount;
 use super::copy::{member_manifest_copies, sources};
 use super::escape::{copy_args, shell_word};
+use super::runtime::writable_dirs_command;
 use super::Run;
-use crate::model::{Rust, Service, WorkspaceBuild};
+use crate::model::{Rust, Service, Skeleton, WorkspaceBuild};
+use crate::relpath::RelPath;
 
 #[derive(Debug, Serialize)]
 pub(crate) struct RustSection {
@@ -41,42 +44,90 @@ pub(super) fn plan(service: &Service, rust: &Rust) -> RustSection {
     }
 }
 
-/// A crate built alone: its manifests, an empty main for the dependencies, then the crate.
+/// The commands that write every stand-in of `skeleton`: `fn main() {}`, or an empty library.
+fn stub_commands(skeleton: &Skeleton) -> Vec<String> {
+    let mut dirs: Vec<String> = skeleton
+        .mains
+        .iter()
+        .chain(&skeleton.libs)
+        .map(RelPath::parent)
+        .filter(|d| !d.is_root())
+        .map(|d| shell_word(d.as_str()))
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    let mut commands = Vec::new();
+    if !dirs.is_empty() {
+        commands.push(format!("mkdir -p {}", dirs.join(" ")));
+    }
+    commands.extend(
+        skeleton
+            .mains
+            .iter()
+            .map(|f| format!("echo 'fn main() {{}}' > {}", shell_word(f.as_str()))),
+    );
+    if !skeleton.libs.is_empty() {
+        let libs: Vec<String> = skeleton
+            .libs
+            .iter()
+            .map(|f| shell_word(f.as_str()))
+            .collect();
+        commands.push(format!("touch {}", libs.join(" ")));
+    }
+    commands
+}
+
+/// `rm -f` of the stand-ins under `dirs` (every one when `dirs` holds the root).
+fn remove_stubs(skeleton: &Skeleton, dirs: &[&RelPath]) -> String {
+    let files: Vec<String> = skeleton
+        .mains
+        .iter()
+        .chain(&skeleton.libs)
+        .filter(|f| dirs.iter().any(|d| f.starts_with(d)))
+        .map(|f| shell_word(f.as_str()))
+        .collect();
+    format!("rm -f {}", files.join(" "))
+}
+
+/// A crate built alone: its manifests, stand-ins of its targets for the dependencies, then
+/// the crate.
 fn single(service: &Service, rust: &Rust, registry: Vec<String>) -> RustSection {
     let bin = &rust.bin;
+    let mut commands = stub_commands(&rust.skeleton);
+    commands.push("cargo build --release --locked".into());
+    commands.push(remove_stubs(&rust.skeleton, &[&RelPath::root()]));
     RustSection {
-            manifests: copy_args(&["Cargo.toml", rust.lockfile.path.as_str(), "./"]),
-            member_manifests: Vec::new(),
-            sources: sources(service),
-            skeleton: Run {
-                comments: vec![
-                    "Compile the dependencies against an empty main: this layer is rebuilt when"
-                        .into(),
-                    "Cargo.toml or Cargo.lock change, not the sources.".into(),
-                ],
-                mounts: registry.clone(),
-                commands: vec![
-                    "mkdir -p src".into(),
-                    "echo 'fn main() {}' > src/main.rs".into(),
-                    "cargo build --release --locked".into(),
-                    "rm -rf src".into(),
-                ],
-                ..Run::default()
-            },
-            build: Run {
-                comments: vec![
-                    "Sources are newer than the skeleton's build: touch them so cargo rebuilds the crate."
-                        .into(),
-                ],
-                mounts: registry,
-                commands: vec![
-                    "find src -name '*.rs' -exec touch {} +".into(),
-                    format!("cargo build --release --locked --bin {bin}"),
-                ],
-                ..Run::default()
-            },
-            built: format!("/src/target/release/{bin}"),
-            binary: format!("/usr/local/bin/{bin}"),
+        manifests: copy_args(&["Cargo.toml", rust.lockfile.path.as_str(), "./"]),
+        member_manifests: Vec::new(),
+        sources: sources(service),
+        skeleton: Run {
+            comments: vec![
+                "Compile the dependencies against stand-ins of the crate's targets and build script"
+                    .into(),
+                "(read from Cargo.toml): rebuilt when Cargo.toml or Cargo.lock change, not the sources."
+                    .into(),
+            ],
+            mounts: registry.clone(),
+            commands,
+            ..Run::default()
+        },
+        build: Run {
+            comments: vec![
+                "Sources are older than the stand-ins' build: touch them so cargo rebuilds the crate."
+                    .into(),
+            ],
+            mounts: registry,
+            commands: [
+                "find . -name '*.rs' -not -path './target/*' -exec touch {} +".into(),
+                format!("cargo build --release --locked --bin {bin}"),
+            ]
+            .into_iter()
+            .chain(writable_dirs_command(service))
+            .collect(),
+            ..Run::default()
+        },
+        built: format!("/src/target/release/{bin}"),
+        binary: format!("/usr/local/bin/{bin}"),
     }
 }
 
@@ -88,48 +139,44 @@ fn workspace(
     registry: Vec<String>,
 ) -> RustSection {
     let bin = &rust.bin;
-    // From the workspace root: every member gets a stub library and main so that cargo can
+    // From the workspace root: every member gets stand-ins of its targets so that cargo can
     // load the workspace, and the dependencies of this crate alone are compiled.
     let package = shell_word(ws.package.as_ref().unwrap_or(bin));
-    let words = |paths: &mut dyn Iterator<Item = String>| -> Vec<String> {
-        paths.map(|p| shell_word(&p)).collect()
-    };
-    let src_dirs = words(&mut ws.members.iter().map(|m| m.join_str("src").to_string()));
-    let members = words(&mut ws.members.iter().map(|m| m.display().to_owned()));
-    let own_src = words(&mut ws.source_dirs().map(|d| d.join_str("src").to_string()));
-    let own_dirs = words(&mut ws.source_dirs().map(|d| d.display().to_owned()));
+    let own: Vec<&RelPath> = ws.source_dirs().collect();
+    let own_dirs: Vec<String> = own.iter().map(|d| shell_word(d.display())).collect();
+    let mut commands = stub_commands(&rust.skeleton);
+    commands.push(format!("cargo build --release --locked -p {package}"));
+    commands.push(remove_stubs(&rust.skeleton, &own));
     let skeleton = Run {
         comments: vec![
-            "Compile the dependencies against stub crates: this layer is rebuilt when a".into(),
-            "Cargo.toml or Cargo.lock changes, not the sources. Stubs of the crates copied".into(),
-            "below are removed; the other members keep theirs, for cargo to load the workspace."
+            "Compile the dependencies against stand-ins of every member's targets (read from"
                 .into(),
+            "their Cargo.toml): rebuilt when a Cargo.toml or Cargo.lock changes, not the sources."
+                .into(),
+            "Stand-ins of the crates copied below are removed; the other members keep theirs, for"
+                .into(),
+            "cargo to load the workspace.".into(),
         ],
         mounts: registry.clone(),
-        commands: vec![
-            format!("mkdir -p {}", src_dirs.join(" ")),
-            format!(
-                "for member in {}; do echo 'fn main() {{}}' > \"$member/src/main.rs\"; touch \"$member/src/lib.rs\"; done",
-                members.join(" ")
-            ),
-            format!("cargo build --release --locked -p {package}"),
-            format!("rm -rf {}", own_src.join(" ")),
-        ],
+        commands,
         ..Run::default()
     };
     let build = Run {
         comments: vec![
-            "Sources are newer than the skeleton's build: touch them so cargo rebuilds the crates."
+            "Sources are older than the stand-ins' build: touch them so cargo rebuilds the crates."
                 .into(),
         ],
         mounts: registry,
-        commands: vec![
+        commands: [
             format!(
-                "find {} -name '*.rs' -exec touch {{}} +",
+                "find {} -name '*.rs' -not -path '*/target/*' -exec touch {{}} +",
                 own_dirs.join(" ")
             ),
             format!("cargo build --release --locked -p {package} --bin {bin}"),
-        ],
+        ]
+        .into_iter()
+        .chain(writable_dirs_command(service))
+        .collect(),
         ..Run::default()
     };
     RustSection {

@@ -106,9 +106,35 @@ pub(crate) fn layout(service: &Service) -> Vec<Stage> {
                 "dependencies compiled from Cargo.toml and Cargo.lock",
             ),
             stage(BUILD, DEPS, "the crate itself"),
-            stage(RUNTIME, runtime_image, "the binary alone"),
+            stage(RUNTIME, runtime_image, binary_title(service)),
+        ],
+        StackModel::Java(java) => vec![
+            stage(
+                DEPS,
+                &java.builder_image,
+                "dependencies from the build files, before any source",
+            ),
+            stage(BUILD, DEPS, "the sources, built into one jar"),
+            stage(
+                RUNTIME,
+                runtime_image,
+                if java.spring_boot.is_some() {
+                    "a JRE and the jar's layers, the application's last"
+                } else {
+                    "a JRE and the jar"
+                },
+            ),
         ],
         StackModel::Static(_) => vec![stage(RUNTIME, runtime_image, "nginx serving the files")],
+    }
+}
+
+/// What the final stage of a compiled stack holds.
+fn binary_title(service: &Service) -> &'static str {
+    if service.runtime_files.is_empty() {
+        "the binary alone"
+    } else {
+        "the binary and the files it reads at run time"
     }
 }
 
@@ -190,9 +216,24 @@ pub(crate) fn go_downloads(service: &Service, go: &Go) -> bool {
             .is_none_or(|w| !w.external.is_empty())
 }
 
+/// Whether a Go build cross-compiles for the platforms of `platforms`: its builder stages
+/// run on the build machine's platform and `GOOS`/`GOARCH` name the target, so an arm64
+/// image is not compiled under emulation. Not with cgo, which would need a C cross
+/// compiler for each target.
+#[must_use]
+pub(crate) fn cross_compiles(service: &Service, go: &Go) -> bool {
+    !service.publish.platforms.is_empty() && !go.cgo
+}
+
 fn go_layout(service: &Service, go: &Go) -> Vec<Stage> {
-    let builder = &go.builder_image;
-    let runtime = stage(RUNTIME, &service.runtime_image, "the binary alone");
+    let on_build_platform;
+    let builder = if cross_compiles(service, go) {
+        on_build_platform = format!("--platform=$BUILDPLATFORM {}", go.builder_image);
+        &on_build_platform
+    } else {
+        &go.builder_image
+    };
+    let runtime = stage(RUNTIME, &service.runtime_image, binary_title(service));
     if go_downloads(service, go) {
         return vec![
             stage(

@@ -20,6 +20,7 @@ pub(crate) const NODE_SERVER: &str = "node-server.Dockerfile.j2";
 pub(crate) const GO: &str = "go.Dockerfile.j2";
 pub(crate) const PYTHON: &str = "python.Dockerfile.j2";
 pub(crate) const RUST: &str = "rust.Dockerfile.j2";
+pub(crate) const JAVA: &str = "java.Dockerfile.j2";
 pub(crate) const STATIC: &str = "static.Dockerfile.j2";
 /// The `nginx.conf` of the static stacks.
 pub(crate) const NGINX_CONF: &str = "nginx.conf.j2";
@@ -46,6 +47,7 @@ pub(crate) const BUILTIN: &[(&str, &str)] = &[
     (GO, include_str!("../../templates/go.Dockerfile.j2")),
     (PYTHON, include_str!("../../templates/python.Dockerfile.j2")),
     (RUST, include_str!("../../templates/rust.Dockerfile.j2")),
+    (JAVA, include_str!("../../templates/java.Dockerfile.j2")),
     (STATIC, include_str!("../../templates/static.Dockerfile.j2")),
     (NGINX_CONF, include_str!("../../templates/nginx.conf.j2")),
     (BAKE, include_str!("../../templates/docker-bake.hcl.j2")),
@@ -61,6 +63,7 @@ pub(crate) fn dockerfile(stack: Stack) -> &'static str {
         Stack::Go => GO,
         Stack::Python => PYTHON,
         Stack::Rust => RUST,
+        Stack::Java => JAVA,
         Stack::Static => STATIC,
     }
 }

@@ -169,6 +169,9 @@ pub(crate) fn entry(stack: Stack, name: &str, path: &str, port: Option<u16>) -> 
             )],
         ),
         Stack::Static => ("plain files served by nginx", vec![]),
+        // `mbgen new` offers no Java starter (its build downloads Maven's plugins); the
+        // command line does not accept the stack.
+        Stack::Java => ("a Java application", vec![]),
     };
     let mut p = Proposal {
         name: name.to_owned(),

@@ -4,7 +4,7 @@
 use serde::{Serialize, Serializer};
 
 use super::Stack;
-use Stack::{Go, NodeServer, NodeStatic, Python, Rust, Static};
+use Stack::{Go, Java, NodeServer, NodeStatic, Python, Rust, Static};
 
 /// A key of `[services.<name>]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -33,6 +33,10 @@ pub enum ServiceKey {
     Cgo,
     Runtime,
     Bin,
+    Strip,
+    SpringBoot,
+    RuntimeFiles,
+    WritableDirs,
     Port,
     Protocol,
     ExtraPorts,
@@ -56,7 +60,9 @@ pub enum ServiceKey {
     Template,
 }
 
-const COMPILED_OR_INSTALLED: &[Stack] = &[NodeStatic, NodeServer, Go, Python, Rust];
+const COMPILED_OR_INSTALLED: &[Stack] = &[NodeStatic, NodeServer, Go, Python, Rust, Java];
+/// The stacks whose dependencies are pinned by a lockfile (Maven and Gradle have none).
+const LOCKED: &[Stack] = &[NodeStatic, NodeServer, Go, Python, Rust];
 
 impl ServiceKey {
     /// Every key, in the order `init` writes them in.
@@ -85,6 +91,10 @@ impl ServiceKey {
         Self::Cgo,
         Self::Runtime,
         Self::Bin,
+        Self::Strip,
+        Self::SpringBoot,
+        Self::RuntimeFiles,
+        Self::WritableDirs,
         Self::Port,
         Self::Protocol,
         Self::ExtraPorts,
@@ -136,6 +146,10 @@ impl ServiceKey {
             Self::Cgo => "cgo",
             Self::Runtime => "runtime",
             Self::Bin => "bin",
+            Self::Strip => "strip",
+            Self::SpringBoot => "spring-boot",
+            Self::RuntimeFiles => "runtime-files",
+            Self::WritableDirs => "writable-dirs",
             Self::Port => "port",
             Self::Protocol => "protocol",
             Self::ExtraPorts => "extra-ports",
@@ -164,22 +178,23 @@ impl ServiceKey {
     #[must_use]
     pub const fn stacks(self) -> Option<&'static [Stack]> {
         match self {
-            Self::Version
-            | Self::PackageManager
-            | Self::Lockfile
-            | Self::Secrets
-            | Self::CaCertificates => Some(COMPILED_OR_INSTALLED),
+            Self::Version | Self::PackageManager | Self::Secrets | Self::CaCertificates => {
+                Some(COMPILED_OR_INSTALLED)
+            }
+            Self::Lockfile => Some(LOCKED),
             Self::Runtime => Some(&[NodeServer, Go, Rust]),
+            Self::RuntimeFiles | Self::WritableDirs => Some(&[Go, Rust]),
             Self::Standalone | Self::PrismaSchema => Some(&[NodeServer]),
-            Self::Install => Some(&[NodeStatic, NodeServer, Python]),
-            Self::Build => Some(&[NodeStatic, NodeServer]),
-            Self::Start => Some(&[NodeServer, Python]),
-            Self::Processes | Self::Release => Some(&[NodeServer, Python, Go, Rust]),
-            Self::OutputDir => Some(&[NodeStatic, NodeServer, Static]),
+            Self::Install => Some(&[NodeStatic, NodeServer, Python, Java]),
+            Self::Build => Some(&[NodeStatic, NodeServer, Java]),
+            Self::Start => Some(&[NodeServer, Python, Java]),
+            Self::Processes | Self::Release => Some(&[NodeServer, Python, Go, Rust, Java]),
+            Self::OutputDir => Some(&[NodeStatic, NodeServer, Static, Java]),
             Self::Spa => Some(&[NodeStatic, Static]),
-            Self::Main | Self::Vendor | Self::Cgo => Some(&[Go]),
+            Self::Main | Self::Vendor | Self::Cgo | Self::Strip => Some(&[Go]),
             Self::Bin => Some(&[Rust]),
-            Self::KeepCaCertificates => Some(&[NodeServer, Go, Python, Rust]),
+            Self::SpringBoot => Some(&[Java]),
+            Self::KeepCaCertificates => Some(&[NodeServer, Go, Python, Rust, Java]),
             _ => None,
         }
     }

@@ -114,7 +114,7 @@ pub struct ServiceSpec {
     pub dockerfile: Option<RelPath>,
 
     /// The toolchain version, as used in the official image tags. Defaults: node `22`,
-    /// python `3.13`, go `1.24`, rust `1.91`. Ignored by `static`.
+    /// python `3.13`, go `1.24`, rust `1.91`, java `21`. Ignored by `static`.
     ///
     /// `version = "20"`
     pub version: Option<Version>,
@@ -148,7 +148,8 @@ pub struct ServiceSpec {
     /// `yarn.lock` → yarn, `pnpm-lock.yaml` → pnpm, `bun.lock` or `bun.lockb` → bun (its
     /// stages build in `oven/bun`), `uv.lock` → uv, `poetry.lock` → poetry,
     /// `pdm.lock` → pdm, `Pipfile.lock` → pipenv, `requirements*.txt` → pip), otherwise the
-    /// stack's own (npm, pip, go, cargo).
+    /// stack's own (npm, pip, go, cargo; maven for java, or `gradle` to build with the
+    /// project's Gradle wrapper).
     ///
     /// `package-manager = "pnpm"`
     pub package_manager: Option<PackageManager>,
@@ -164,19 +165,22 @@ pub struct ServiceSpec {
     pub lockfile: Option<RelPath>,
 
     /// The dependency install command, replacing the frozen-lockfile default (for example
-    /// `npm ci`). Runs with the package manager's cache mounted.
+    /// `npm ci`; java: `mvn dependency:resolve`, `./gradlew dependencies`). Runs with the
+    /// package manager's cache mounted.
     ///
     /// `install = "npm ci --ignore-scripts"`
     pub install: Option<ShellCommand>,
 
     /// The build command. Default for `node-static`: `npm run build` (or the yarn/pnpm
-    /// equivalent). For `node-server` there is no build step unless this is set.
+    /// equivalent). For `node-server` there is no build step unless this is set. For `java`:
+    /// `mvn package` or `./gradlew build` (`bootJar` with `spring-boot`), tests skipped.
     ///
     /// `build = "npm run build"`
     pub build: Option<ShellCommand>,
 
     /// The container's command, in exec form. Required for `node-server` and `python`;
-    /// `go` and `rust` run the built binary; nginx serves the static stacks.
+    /// `go` and `rust` run the built binary; `java` runs the jar with a heap sized from the
+    /// container's memory limit; nginx serves the static stacks.
     ///
     /// `start = ["gunicorn", "--bind", "0.0.0.0:8080", "app:app"]`
     pub start: Option<ExecCommand>,
@@ -202,7 +206,9 @@ pub struct ServiceSpec {
 
     /// The directory the build writes, relative to `path`. `node-static`: the site to serve
     /// (default `dist`). `node-server`: copied into the final image when there is a build
-    /// step (default `dist`). `static`: the directory to serve (default `.`).
+    /// step (default `dist`). `static`: the directory to serve (default `.`). `java`: the
+    /// directory holding the one runnable jar the build makes (default `target` for Maven,
+    /// `build/libs` for Gradle).
     ///
     /// `output-dir = "build"`
     pub output_dir: Option<RelPath>,
@@ -250,6 +256,39 @@ pub struct ServiceSpec {
     ///
     /// `bin = "api-server"`
     pub bin: Option<Ident>,
+
+    /// Go: build with `-trimpath` and `-ldflags="-s -w"`, so the binary holds no build paths,
+    /// symbol table or debug information: it is smaller and the same wherever it is built.
+    /// `false` keeps them, for debuggers and profilers. Default: `true`.
+    ///
+    /// `strip = false`
+    pub strip: Option<bool>,
+
+    /// Java: the Spring Boot version (`major.minor`) of a Spring Boot application. Its jar
+    /// is extracted into layers (dependencies, the Spring Boot loader, snapshot dependencies,
+    /// the application), each copied into the final image on its own, so that a source edit
+    /// changes only the application layer. Default: none (the jar runs as it is built).
+    ///
+    /// `spring-boot = "3.5"`
+    pub spring_boot: Option<Version>,
+
+    /// Go and Rust: files and directories the binary reads at run time (HTML templates,
+    /// static files, configuration), relative to `path`. They are copied into the final
+    /// image under the working directory `/app`, where the binary runs, so relative paths
+    /// in the code find them. Default: none.
+    ///
+    /// `runtime-files = ["templates", "static"]`
+    #[serde(default)]
+    pub runtime_files: Vec<RelPath>,
+
+    /// Go and Rust: directories the program writes at run time (a `SQLite` database, uploads),
+    /// relative to the working directory `/app` of the final image, where they are created
+    /// empty and owned by the user the container runs as; `"."` makes `/app` itself
+    /// writable. Default: none (the final image is read-only to the program).
+    ///
+    /// `writable-dirs = ["data"]`
+    #[serde(default)]
+    pub writable_dirs: Vec<RelPath>,
 
     /// The port the application listens on: exposed, and used by nginx for the static
     /// stacks. Default: `8080`.
@@ -413,6 +452,8 @@ pub enum Stack {
     Python,
     /// A Rust binary.
     Rust,
+    /// A Java application built with Maven or Gradle into a jar, run on a JRE.
+    Java,
     /// Plain files served by nginx, with no build step.
     Static,
 }
@@ -436,6 +477,7 @@ impl Stack {
             Self::Go => "go",
             Self::Python => "python",
             Self::Rust => "rust",
+            Self::Java => "java",
             Self::Static => "static",
         }
     }
@@ -534,6 +576,10 @@ pub enum PackageManager {
     Go,
     /// Cargo.
     Cargo,
+    /// Maven, with `pom.xml`.
+    Maven,
+    /// Gradle, through the project's wrapper `gradlew`.
+    Gradle,
 }
 
 impl PackageManager {
@@ -551,6 +597,8 @@ impl PackageManager {
             Self::Pipenv => "pipenv",
             Self::Go => "go",
             Self::Cargo => "cargo",
+            Self::Maven => "maven",
+            Self::Gradle => "gradle",
         }
     }
 }
@@ -829,6 +877,8 @@ pub struct VersionsSpec {
     pub go: Option<Version>,
     /// Rust.
     pub rust: Option<Version>,
+    /// Java.
+    pub java: Option<Version>,
 }
 
 /// Base images per stack.
@@ -845,6 +895,8 @@ pub struct StackImagesSpec {
     pub python: Option<ImagesSpec>,
     /// For `rust` services.
     pub rust: Option<ImagesSpec>,
+    /// For `java` services.
+    pub java: Option<ImagesSpec>,
     /// For `static` services.
     #[serde(rename = "static")]
     pub static_: Option<ImagesSpec>,
@@ -880,6 +932,10 @@ impl ServiceSpec {
             ServiceKey::Cgo => self.cgo.is_some(),
             ServiceKey::Runtime => self.runtime.is_some(),
             ServiceKey::Bin => self.bin.is_some(),
+            ServiceKey::Strip => self.strip.is_some(),
+            ServiceKey::SpringBoot => self.spring_boot.is_some(),
+            ServiceKey::RuntimeFiles => !self.runtime_files.is_empty(),
+            ServiceKey::WritableDirs => !self.writable_dirs.is_empty(),
             ServiceKey::Port => self.port.is_some(),
             ServiceKey::Protocol => self.protocol.is_some(),
             ServiceKey::ExtraPorts => !self.extra_ports.is_empty(),

@@ -19,7 +19,7 @@ use super::report::{round1, CaseReport, OtherRuntime};
 use super::services::{self, build_all_cold, Probe};
 use super::{
     builder_stage, copy_tree, first_difference, from_lines, prune_layer_cache, run_mbgen,
-    run_mbgen_text, Case, Suite,
+    run_mbgen_text, Case, Suite, SHORT,
 };
 
 /// A fixture that the suite builds, and the path its services answer 200 at.
@@ -39,6 +39,10 @@ pub(crate) struct Fixture {
     /// Processes (`processes` of a service, `<service>.<process>`) that exit without a
     /// broker the suite does not run (an RQ worker without Redis): started, not kept up.
     pub needs_broker: &'static [&'static str],
+    /// A Go fixture whose first service, given `platforms`, is built for linux/arm64 on the
+    /// amd64 engine: its build stage must cross-compile an aarch64 binary without emulation
+    /// (with `MBGEN_E2E_CROSS=1` only).
+    pub cross_arm64: bool,
 }
 
 /// The fixtures that are built, in the order they run. Left out (see the README's Tests
@@ -48,8 +52,13 @@ pub(crate) struct Fixture {
 /// pnpm's install of Nuxt's 700 packages) have not yet finished on the engine within the build
 /// timeout on a machine shared with other builds: add them back once they have passed there;
 /// `pnpm-workspace`, whose web app and UI package lack the React type packages their `tsc`
-/// needs (its api builds through turbo); `odd-names` (an npm workspace whose app directory is
-/// named `Ümlaut $hop api`), snapshot-tested only until its build has passed on the engine.
+/// needs (its api builds through turbo); `go-grpc-server`, `go-sqlite-cgo`,
+/// `rust-build-script` and `rust-lib-bin`, snapshot-tested only: each CI case costs minutes of
+/// the 45-minute budget, and `go-chi-frontend` (real modules, files read at run time, and the
+/// arm64 cross-compilation check with `MBGEN_E2E_CROSS=1`) and `rust-openssl` (a `-sys`
+/// crate's system packages) stand for their stacks; `spring-boot-maven` is the only Java case
+/// (Gradle's distribution cannot be fetched here); `odd-names` (an npm workspace whose app
+/// directory is named `Ümlaut $hop api`), until its build has passed on the engine.
 /// pnpm and yarn come through corepack, whose signature check the node stand-in turns off
 /// (`COREPACK_INTEGRITY_KEYS=0`, see its Dockerfile).
 pub(crate) const FIXTURES: &[Fixture] = &[
@@ -60,6 +69,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         needs_broker: &[],
         edit: None,
         distroless: &[],
+        cross_arm64: false,
     },
     Fixture {
         name: "compose-celery",
@@ -68,6 +78,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         needs_broker: &[],
         edit: None,
         distroless: &[],
+        cross_arm64: false,
     },
     Fixture {
         name: "django-split-settings",
@@ -76,6 +87,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         needs_broker: &[],
         edit: None,
         distroless: &[],
+        cross_arm64: false,
     },
     Fixture {
         name: "fastapi-factory",
@@ -84,6 +96,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         needs_broker: &[],
         edit: None,
         distroless: &[],
+        cross_arm64: false,
     },
     Fixture {
         name: "flask-factory-rq",
@@ -92,6 +105,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         needs_broker: &["flask-factory-rq.worker"],
         edit: None,
         distroless: &[],
+        cross_arm64: false,
     },
     Fixture {
         name: "flask-psycopg2",
@@ -100,6 +114,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         needs_broker: &[],
         edit: None,
         distroless: &[],
+        cross_arm64: false,
     },
     Fixture {
         name: "go-min-directive",
@@ -108,6 +123,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         needs_broker: &[],
         edit: None,
         distroless: &[],
+        cross_arm64: false,
     },
     Fixture {
         name: "grpc-server",
@@ -116,6 +132,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         needs_broker: &[],
         edit: None,
         distroless: &[],
+        cross_arm64: false,
     },
     Fixture {
         name: "node-procfile",
@@ -124,6 +141,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         needs_broker: &[],
         edit: None,
         distroless: &[],
+        cross_arm64: false,
     },
     Fixture {
         name: "polyglot-grpc",
@@ -132,6 +150,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         needs_broker: &[],
         edit: None,
         distroless: &[],
+        cross_arm64: false,
     },
     Fixture {
         name: "uwsgi-app",
@@ -140,6 +159,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         needs_broker: &[],
         edit: None,
         distroless: &[],
+        cross_arm64: false,
     },
     Fixture {
         name: "uv-workspace",
@@ -148,6 +168,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         needs_broker: &[],
         edit: None,
         distroless: &[],
+        cross_arm64: false,
     },
     Fixture {
         name: "worker-script",
@@ -156,6 +177,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         needs_broker: &[],
         edit: None,
         distroless: &[],
+        cross_arm64: false,
     },
     Fixture {
         name: "angular-app",
@@ -164,6 +186,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         edit: None,
         distroless: &[],
         needs_broker: &[],
+        cross_arm64: false,
     },
     Fixture {
         name: "astro-node",
@@ -172,6 +195,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         edit: Some(("src/pages/index.astro", "<!-- e2e: source change -->")),
         distroless: &[],
         needs_broker: &[],
+        cross_arm64: false,
     },
     Fixture {
         name: "bun-hono",
@@ -180,6 +204,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         edit: Some(("src/index.ts", "// e2e: source change")),
         distroless: &[],
         needs_broker: &[],
+        cross_arm64: false,
     },
     Fixture {
         name: "bun-vite",
@@ -188,6 +213,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         edit: Some(("src/main.ts", "// e2e: source change")),
         distroless: &[],
         needs_broker: &[],
+        cross_arm64: false,
     },
     Fixture {
         name: "cargo-workspace",
@@ -196,6 +222,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         edit: None,
         distroless: &[],
         needs_broker: &[],
+        cross_arm64: false,
     },
     Fixture {
         name: "django-gunicorn",
@@ -204,6 +231,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         edit: None,
         distroless: &[],
         needs_broker: &[],
+        cross_arm64: false,
     },
     Fixture {
         name: "express-app",
@@ -212,6 +240,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         edit: None,
         distroless: &[],
         needs_broker: &[],
+        cross_arm64: false,
     },
     Fixture {
         name: "fastapi-uv",
@@ -220,6 +249,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         edit: None,
         distroless: &[],
         needs_broker: &[],
+        cross_arm64: false,
     },
     Fixture {
         name: "flask-gunicorn",
@@ -228,6 +258,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         edit: None,
         distroless: &[],
         needs_broker: &[],
+        cross_arm64: false,
     },
     Fixture {
         name: "go-cmd-layout",
@@ -236,6 +267,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         edit: None,
         distroless: &[],
         needs_broker: &[],
+        cross_arm64: false,
     },
     Fixture {
         name: "grpc-node",
@@ -244,6 +276,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         edit: Some(("server.js", "// e2e: source change")),
         distroless: &["currencyservice"],
         needs_broker: &[],
+        cross_arm64: false,
     },
     Fixture {
         name: "nest-api",
@@ -252,6 +285,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         edit: None,
         distroless: &[],
         needs_broker: &[],
+        cross_arm64: false,
     },
     Fixture {
         name: "nest-prestart",
@@ -260,6 +294,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         edit: Some(("src/app.controller.ts", "// e2e: source change")),
         distroless: &["nestjs-realworld-example-app"],
         needs_broker: &[],
+        cross_arm64: false,
     },
     Fixture {
         name: "nx-express-prisma",
@@ -268,6 +303,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         edit: Some(("src/main.ts", "// e2e: source change")),
         distroless: &[],
         needs_broker: &[],
+        cross_arm64: false,
     },
     Fixture {
         name: "rust-axum",
@@ -276,6 +312,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         edit: None,
         distroless: &[],
         needs_broker: &[],
+        cross_arm64: false,
     },
     Fixture {
         name: "static-site",
@@ -284,6 +321,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         edit: None,
         distroless: &[],
         needs_broker: &[],
+        cross_arm64: false,
     },
     Fixture {
         name: "sveltekit-node",
@@ -292,6 +330,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         edit: Some(("src/routes/+page.server.ts", "// e2e: source change")),
         distroless: &[],
         needs_broker: &[],
+        cross_arm64: false,
     },
     Fixture {
         name: "sveltekit-static",
@@ -300,6 +339,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         edit: None,
         distroless: &[],
         needs_broker: &[],
+        cross_arm64: false,
     },
     Fixture {
         name: "turborepo",
@@ -308,6 +348,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         edit: Some(("apps/api/src/index.ts", "// e2e: source change")),
         distroless: &[],
         needs_broker: &[],
+        cross_arm64: false,
     },
     Fixture {
         name: "vite-react",
@@ -316,6 +357,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         edit: None,
         distroless: &[],
         needs_broker: &[],
+        cross_arm64: false,
     },
     Fixture {
         name: "vue-app",
@@ -324,6 +366,37 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         edit: None,
         distroless: &[],
         needs_broker: &[],
+        cross_arm64: false,
+    },
+    Fixture {
+        name: "go-chi-frontend",
+        path: "/healthz",
+        build_only: &[],
+        needs_broker: &[],
+        edit: None,
+        distroless: &[],
+        cross_arm64: true,
+    },
+    Fixture {
+        name: "rust-openssl",
+        path: "/",
+        build_only: &[],
+        needs_broker: &[],
+        edit: None,
+        distroless: &[],
+        cross_arm64: false,
+    },
+    Fixture {
+        name: "spring-boot-maven",
+        path: "/healthz",
+        build_only: &[],
+        needs_broker: &[],
+        edit: Some((
+            "src/main/java/com/example/demo/GreetingController.java",
+            "// e2e: source change",
+        )),
+        distroless: &[],
+        cross_arm64: false,
     },
 ];
 
@@ -441,6 +514,15 @@ fn run(
     // 4. the same service on the distroless Node image
     for name in fixture.distroless {
         other_runtime(suite, case, &dir, name, fixture.path, rep)?;
+    }
+
+    // 5. with `platforms`, the Go builder cross-compiles for arm64 on this amd64 engine
+    // (only with MBGEN_E2E_CROSS=1, see the crate's doc comment)
+    if fixture.cross_arm64 && std::env::var("MBGEN_E2E_CROSS").is_ok_and(|v| v == "1") {
+        if let Err(e) = cross_arm64(suite, case, &dir) {
+            rep.failures
+                .push(format!("cross-compilation for linux/arm64: {e}"));
+        }
     }
     Ok(())
 }
@@ -572,4 +654,83 @@ fn compare_snapshot(root: &Path, name: &str, written: &str) -> Result<(), String
             first_difference(body.trim_end(), written.trim_end())
         ))
     }
+}
+
+/// Adds `platforms` to the (only) service, renders, builds the `build` stage with
+/// `--platform linux/arm64` and reads the binary's ELF header: its machine must be aarch64.
+/// The engine has no emulator, so a builder that ran as arm64 could not run at all.
+fn cross_arm64(suite: &mut Suite, case: &Case, dir: &Path) -> Result<(), String> {
+    let config = dir.join("mbgen.toml");
+    let mut text = fs::read_to_string(&config).map_err(|e| e.to_string())?;
+    text.push_str("platforms = [\"linux/amd64\", \"linux/arm64\"]\n");
+    fs::write(&config, text).map_err(|e| e.to_string())?;
+    run_mbgen("render", dir, "--quiet")?;
+    let s = services::read(&case.name, dir)?.remove(0);
+    let binary = s
+        .text
+        .lines()
+        .find_map(|l| l.strip_prefix("COPY --from=build /usr/local/bin/"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .map(|name| format!("/usr/local/bin/{name}"))
+        .ok_or("the Dockerfile copies no binary from the build stage")?;
+    let tag = format!("mbgen-e2e/{}-arm64:build", case.name);
+    suite.tags.push(tag.clone());
+    let started = Instant::now();
+    let context = s.context.to_string_lossy().into_owned();
+    let dockerfile = s.dockerfile.to_string_lossy().into_owned();
+    let args = [
+        "build",
+        "--network",
+        "host",
+        "--platform",
+        "linux/arm64",
+        "--target",
+        "build",
+        "-t",
+        &tag,
+        "-f",
+        &dockerfile,
+        &context,
+    ];
+    let out = suite.docker.output(&args, suite.build_timeout)?;
+    let _ = fs::write(
+        suite.out.join(format!("{}-arm64.log", case.name)),
+        out.text(),
+    );
+    if !out.ok {
+        return Err(format!(
+            "`docker build --platform linux/arm64 --target build` failed:\n{}",
+            super::tail(&out.text(), 20)
+        ));
+    }
+    let container = format!("mbgen-e2e-{}-arm64", case.name);
+    suite.docker.remove_container(&container);
+    suite
+        .docker
+        .ok(&["create", "--name", &container, &tag], SHORT)?;
+    let copied = dir.join("arm64-binary");
+    let cp = suite.docker.ok(
+        &[
+            "cp",
+            &format!("{container}:{binary}"),
+            &copied.to_string_lossy(),
+        ],
+        SHORT,
+    );
+    suite.docker.remove_container(&container);
+    cp?;
+    let bytes = fs::read(&copied).map_err(|e| e.to_string())?;
+    // ELF: the magic, then e_machine (little-endian u16 at offset 18); 183 is aarch64
+    let machine = bytes.get(18..20).map(|m| u16::from_le_bytes([m[0], m[1]]));
+    if !bytes.starts_with(b"\x7fELF") || machine != Some(183) {
+        return Err(format!(
+            "{binary} is not an aarch64 ELF binary (e_machine {machine:?})"
+        ));
+    }
+    println!(
+        "e2e: {}: linux/arm64 build stage cross-compiled an aarch64 {binary} in {:.0} s",
+        case.name,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }

@@ -18,7 +18,9 @@
 //! fixture cases; `DOCKER_HOST` defaults to the private engine's socket under `MBGEN_E2E_DIR`
 //! (default /var/tmp/mbgen-e2e); `MBGEN_E2E_DOCKER` is the client (default /usr/bin/docker);
 //! `MBGEN_E2E_BUILD_TIMEOUT` limits one build (seconds, default 900); `MBGEN_E2E_NAIVE=1`
-//! adds the naive Dockerfiles' builds and the comparison table.
+//! adds the naive Dockerfiles' builds and the comparison table; `MBGEN_E2E_CROSS=1` adds the
+//! linux/arm64 cross-compilation check of the fixtures that have one (off by default: a cold
+//! arm64 compile of the standard library takes minutes the CI budget does not have).
 //!
 //! Build logs go to target/e2e/<example>-<step>.log, the results to target/e2e/report.md and
 //! target/e2e/report.json.
