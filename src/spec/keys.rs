@@ -36,6 +36,7 @@ pub enum ServiceKey {
     SystemPackages,
     User,
     Healthcheck,
+    Init,
     Labels,
     Dockerignore,
     Secrets,
@@ -83,6 +84,7 @@ impl ServiceKey {
         Self::SystemPackages,
         Self::User,
         Self::Healthcheck,
+        Self::Init,
         Self::Labels,
         Self::Dockerignore,
         Self::Secrets,
@@ -129,6 +131,7 @@ impl ServiceKey {
             Self::SystemPackages => "system-packages",
             Self::User => "user",
             Self::Healthcheck => "healthcheck",
+            Self::Init => "init",
             Self::Labels => "labels",
             Self::Dockerignore => "dockerignore",
             Self::Secrets => "secrets",
@@ -162,7 +165,8 @@ impl ServiceKey {
             Self::Spa => Some(&[NodeStatic, Static]),
             Self::Main | Self::Vendor | Self::Cgo => Some(&[Go]),
             Self::Bin => Some(&[Rust]),
-            Self::KeepCaCertificates => Some(&[NodeServer, Go, Python, Rust]),
+            // the stacks whose final image runs an app of the user's, not nginx
+            Self::Init | Self::KeepCaCertificates => Some(&[NodeServer, Go, Python, Rust]),
             _ => None,
         }
     }
