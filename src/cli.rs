@@ -104,6 +104,22 @@ pub enum Command {
     // The comment is help text printed as written, not rustdoc: `["web"]` is JSON.
     #[allow(clippy::doc_link_with_quotes)]
     Affected(AffectedArgs),
+    /// Show what each step of the generated Dockerfiles depends on, and which steps a change
+    /// runs again.
+    ///
+    /// For every stage and step of each service's Dockerfile (as `mbgen render` writes it,
+    /// with the project's templates), explain lists what the step reads: the base image, the
+    /// files of the build context it copies or bind-mounts (after .dockerignore), the stages
+    /// it copies from, the build arguments declared before it, and its cache and secret
+    /// mounts (which never invalidate a step). A step also runs again when the step before it
+    /// in its stage does.
+    ///
+    /// With --since REV (the changed files of `git diff REV`, as `mbgen affected` finds them)
+    /// or --changed FILE..., it predicts which steps BuildKit will run again and which stay
+    /// cached, and why. It also warns about what makes builds slower than they need to be:
+    /// .git sent into the build, a copy of the whole context before a dependency install, a
+    /// build argument declared before an install.
+    Explain(ExplainArgs),
     /// Print the JSON Schema of mbgen.toml, for editors and validators.
     Schema(SchemaArgs),
     /// List and print the Dockerfile templates, or copy a built-in into the project to edit.
@@ -128,6 +144,32 @@ pub struct AffectedArgs {
 
     /// Print a JSON object with the affected services and why, the others, and the removed
     /// ones; `mbgen affected --help` describes it.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The project directory holding mbgen.toml, or the path of the file itself.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+
+    /// Explain this service only.
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
+
+    /// Predict what the changes since this git revision run again (committed, staged,
+    /// unstaged and untracked files, as for `mbgen affected`).
+    #[arg(long, value_name = "REV", conflicts_with = "changed")]
+    pub since: Option<String>,
+
+    /// Predict what a change of these files runs again (paths relative to the directory of
+    /// mbgen.toml).
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub changed: Vec<String>,
+
+    /// Print JSON: per service its stages and steps, each step's inputs, and with a change
+    /// `rerun` and `why` for every step.
     #[arg(long)]
     pub json: bool,
 }

@@ -171,8 +171,15 @@ impl From<Diagnostic> for Diagnostics {
 }
 
 impl fmt::Display for Diagnostics {
+    /// Problems in a file are shown in the order they appear in it, whatever order the checks
+    /// found them in; problems without a position keep their place after them.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, d) in self.0.iter().enumerate() {
+        let mut ordered: Vec<&Diagnostic> = self.0.iter().collect();
+        ordered.sort_by_key(|d| match &d.location {
+            Some((file, span)) => (0, Some(file.path.clone()), span.start),
+            None => (1, None, 0),
+        });
+        for (i, d) in ordered.into_iter().enumerate() {
             if i > 0 {
                 writeln!(f)?;
             }
@@ -198,6 +205,13 @@ pub(crate) fn suggest<'a>(
         .filter(|(d, c)| *d <= 2.max(c.len() / 3) && *d < c.len())
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
+}
+
+/// What went wrong in an I/O error, without the path that the message around it names: the
+/// operating system's reason.
+#[must_use]
+pub(crate) fn io_reason(e: &std::io::Error) -> String {
+    std::error::Error::source(e).map_or_else(|| e.to_string(), ToString::to_string)
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{io_reason, Diagnostic, Diagnostics};
 use crate::render::RenderError;
 
 /// Exit codes; documented in the README and kept stable.
@@ -34,13 +34,6 @@ pub enum Error {
     /// A built-in template failed on its own: a bug in mbgen.
     #[error("internal error: {0}\nThis is a bug in mbgen. Please report it, with the mbgen.toml that triggers it.")]
     Template(RenderError),
-}
-
-/// What went wrong in an I/O error, without the path that the message around it names: the
-/// operating system's reason.
-#[must_use]
-pub(crate) fn io_reason(e: &std::io::Error) -> String {
-    std::error::Error::source(e).map_or_else(|| e.to_string(), ToString::to_string)
 }
 
 impl Error {
@@ -85,5 +78,21 @@ impl From<Diagnostics> for Error {
 impl From<Diagnostic> for Error {
     fn from(d: Diagnostic) -> Self {
         Self::User(d.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_builtin_template_failing_alone_is_a_bug() {
+        let internal = RenderError::Internal {
+            template: "go.Dockerfile.j2".into(),
+            detail: "undefined".into(),
+        };
+        assert_eq!(Error::from(internal).exit_code(), exit::INTERNAL);
+        let theirs = RenderError::User(Box::new(Diagnostic::new("the project's template")));
+        assert_eq!(Error::from(theirs).exit_code(), exit::FAILURE);
     }
 }

@@ -19,15 +19,15 @@
 //!
 //! ```text
 //! layer commands: main, commands, cli
-//! layer tools: affected, scaffold
-//! layer front: project, output
+//! layer tools: affected, explain, scaffold
+//! layer front: project, output, error
 //! layer render: render
 //! layer plan: plan
-//! layer model: model
+//! layer model: model, schema
 //! layer detect: detect
-//! layer spec: spec, schema
+//! layer spec: spec
 //! layer files: manifest
-//! layer base: relpath, diagnostic, error
+//! layer base: relpath, diagnostic
 //! ```
 
 pub(crate) mod affected;
@@ -36,6 +36,7 @@ pub(crate) mod commands;
 pub(crate) mod detect;
 pub(crate) mod diagnostic;
 pub(crate) mod error;
+pub(crate) mod explain;
 pub(crate) mod manifest;
 pub(crate) mod model;
 pub(crate) mod output;

@@ -15,7 +15,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// `/`. It may not leave the project (`..`), be absolute, or contain spaces, quotes or other
 /// characters that would need escaping in a Dockerfile.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, JsonSchema)]
-#[schemars(extend("pattern" = r"^[A-Za-z0-9._@+/-]+$"), example = &"services/api")]
+#[schemars(extend("pattern" = r"^[A-Za-z0-9._@+/-]+$"))]
 pub struct RelPath(String);
 
 impl RelPath {

@@ -22,6 +22,7 @@ fn help_texts() {
         &["--help"][..],
         &["render", "--help"],
         &["schema", "--help"],
+        &["explain", "--help"],
     ] {
         let name = format!("help_{}", args.join("_").replace("--", ""));
         insta::assert_snapshot!(name, run(mbgen(dir.path()).args(args)));

@@ -176,6 +176,7 @@ struct Instruction {
 }
 
 #[test]
+#[ignore = "needs BuildKit's parser (tests/run.sh installs it and runs the ignored tests)"]
 fn hostile_specs_never_break_out() {
     let cases: usize = std::env::var("MBGEN_HOSTILE_CASES")
         .ok()
@@ -214,9 +215,7 @@ fn hostile_specs_never_break_out() {
     );
 
     let files: Vec<PathBuf> = accepted.iter().map(|(p, ..)| p.clone()).collect();
-    let Some(parsed) = common::buildkit_instructions::<Instruction>(&files) else {
-        return;
-    };
+    let parsed = common::buildkit_instructions::<Instruction>(&files);
 
     for (path, contents, spec, text) in &accepted {
         let instructions = &parsed[&path.display().to_string()];

@@ -4,6 +4,7 @@
 mod add;
 mod affected;
 mod edit;
+mod explain;
 mod init;
 mod new;
 mod render;
@@ -17,6 +18,7 @@ use crate::Error;
 pub(crate) fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Command::Affected(args) => affected::run(args),
+        Command::Explain(args) => explain::run(args),
         Command::Init(args) => init::run(args),
         Command::New(args) => new::run(args),
         Command::Add(args) => add::run(args),

@@ -9,8 +9,7 @@ use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::{Diagnostic, SourceFile};
-use crate::error::io_reason;
+use crate::diagnostic::{io_reason, Diagnostic, SourceFile};
 pub(crate) use crate::manifest::is_skipped_dir;
 
 /// How deep the walk goes; manifests of deployable apps sit far above this.

@@ -87,6 +87,20 @@ pub(crate) fn builder_image(stack: Stack, family: Family, version: &str) -> Stri
     }
 }
 
+/// The default builder and runtime images of a stack (debian family, default version and
+/// runtime), for examples; `static` has no builder.
+pub(crate) fn images(stack: Stack) -> (Option<String>, String) {
+    let family = Family::Debian;
+    let builder = builder_image(stack, family, version(stack));
+    let runtime = match stack {
+        Stack::NodeStatic | Stack::Static => Runtime::Nginx,
+        Stack::NodeServer | Stack::Python => Runtime::Language,
+        Stack::Go | Stack::Rust => binary_runtime(stack).into(),
+    };
+    let runtime_image = runtime_image(stack, family, runtime, &builder);
+    ((stack != Stack::Static).then_some(builder), runtime_image)
+}
+
 /// The image of the final stage.
 pub(crate) fn runtime_image(
     stack: Stack,

@@ -5,7 +5,7 @@
 //! with its location. A service is a common part plus a [`StackModel`] with only what its
 //! stack has; nothing in the model is "unset", so the planners read final values.
 
-mod defaults;
+pub(crate) mod defaults;
 mod inherit;
 mod resolve;
 mod stacks;
@@ -18,7 +18,7 @@ pub(crate) use resolve::resolve;
 pub(crate) use workspace::Tree;
 
 use crate::relpath::RelPath;
-use crate::spec::{Family, PackageManager, Stack};
+use crate::spec::{Family, PackageManager, Protocol, Stack};
 
 /// A resolved `mbgen.toml`.
 #[derive(Debug, Clone)]
@@ -54,8 +54,10 @@ pub struct Service {
     pub dockerignore_file: RelPath,
     pub family: Family,
     pub runtime_image: String,
+    /// The port the app listens on; with `protocol = "none"`, none is exposed.
     pub port: u16,
     pub extra_ports: Vec<u16>,
+    pub protocol: Protocol,
     pub env: BTreeMap<String, String>,
     pub build_args: BTreeMap<String, String>,
     pub system_packages: SystemPackages,

@@ -17,7 +17,9 @@ use super::{
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::relpath::RelPath;
 use crate::spec::value::Port;
-use crate::spec::{Family, LoadedConfig, OutputFile, ServiceKey, ServiceSpec, Stack, CONFIG_FILE};
+use crate::spec::{
+    Family, LoadedConfig, OutputFile, Protocol, ServiceKey, ServiceSpec, Stack, CONFIG_FILE,
+};
 
 /// Resolves a loaded `mbgen.toml` into the model. `tree` is the project directory, read for
 /// the members of workspaces that services are built from.
@@ -373,7 +375,12 @@ impl Resolver<'_> {
         }
     }
 
-    fn healthcheck_command(&mut self, runtime: Runtime, port: u16) -> Option<Vec<String>> {
+    fn healthcheck_command(
+        &mut self,
+        runtime: Runtime,
+        port: u16,
+        protocol: Protocol,
+    ) -> Option<Vec<String>> {
         let spec = self.spec.healthcheck.as_ref()?;
         match (&spec.path, &spec.cmd) {
             (Some(_), Some(_)) => {
@@ -393,6 +400,17 @@ impl Resolver<'_> {
                 None
             }
             (None, Some(cmd)) => Some(cmd.args().to_vec()),
+            (Some(_), None) if protocol != Protocol::Http => {
+                self.error(
+                    &["healthcheck", "path"],
+                    format!(
+                        "`healthcheck.path` probes HTTP, and this service speaks {}",
+                        protocol.as_str()
+                    ),
+                    "use `cmd` with a probe of the service's own protocol, for example `cmd = [\"grpc_health_probe\", \"-addr=:50051\"]`",
+                );
+                None
+            }
             (Some(path), None) => {
                 let url = format!("http://127.0.0.1:{port}{path}");
                 let probe = http_probe(self.stack(), runtime, url);
@@ -408,8 +426,13 @@ impl Resolver<'_> {
         }
     }
 
-    fn healthcheck(&mut self, runtime: Runtime, port: u16) -> Option<Healthcheck> {
-        let cmd = self.healthcheck_command(runtime, port)?;
+    fn healthcheck(
+        &mut self,
+        runtime: Runtime,
+        port: u16,
+        protocol: Protocol,
+    ) -> Option<Healthcheck> {
+        let cmd = self.healthcheck_command(runtime, port, protocol)?;
         let spec = self.spec.healthcheck.as_ref()?;
         let duration = |d: Option<&crate::spec::value::Duration>, default: &str| {
             d.map_or(default, |d| d.as_str()).to_owned()
@@ -637,7 +660,7 @@ impl Resolver<'_> {
         out
     }
 
-    fn port(&mut self) -> (u16, Vec<u16>) {
+    fn port(&mut self) -> (u16, Vec<u16>, Protocol) {
         let port = self.spec.port.map_or(DEFAULT_PORT, Port::get);
         let extra_ports = self
             .spec
@@ -652,7 +675,30 @@ impl Resolver<'_> {
                 "remove it from `extra-ports`",
             );
         }
-        (port, extra_ports)
+        let protocol = self.spec.protocol.unwrap_or(Protocol::Http);
+        if protocol == Protocol::None {
+            for key in [ServiceKey::Port, ServiceKey::ExtraPorts] {
+                if self.spec.is_set(key) {
+                    self.error(
+                        &[key.as_str()],
+                        format!("a service with `protocol = \"none\"` listens on no port, so `{key}` does not apply"),
+                        format!("remove `{key}`, or set `protocol` to what the service speaks on it"),
+                    );
+                }
+            }
+        }
+        let nginx = matches!(self.stack(), Stack::NodeStatic | Stack::Static);
+        if nginx && protocol != Protocol::Http {
+            self.error(
+                &["protocol"],
+                format!(
+                    "stack `{}` is served by nginx, which speaks HTTP",
+                    self.stack().as_str()
+                ),
+                "remove `protocol`",
+            );
+        }
+        (port, extra_ports, protocol)
     }
 
     fn system_packages(&mut self, runtime: Runtime) -> SystemPackages {
@@ -741,10 +787,10 @@ impl Resolver<'_> {
         let runtime = self.stack_runtime();
         let (builder_image, runtime_image) = self.images(family, runtime);
         let inputs = self.stack_inputs(runtime);
-        let (port, extra_ports) = self.port();
+        let (port, extra_ports, protocol) = self.port();
         let system_packages = self.system_packages(runtime);
         let user = self.user(runtime);
-        let healthcheck = self.healthcheck(runtime, port);
+        let healthcheck = self.healthcheck(runtime, port, protocol);
         let secrets = self.secrets();
         let keep_ca = self.keep_ca_certificates();
         let paths = self.paths();
@@ -782,6 +828,7 @@ impl Resolver<'_> {
             runtime_image,
             port,
             extra_ports,
+            protocol,
             env: string_map(&spec.env),
             build_args: string_map(&spec.build_args),
             system_packages,

@@ -9,8 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::{Diagnostic, SourceFile};
-use crate::error::io_reason;
+use crate::diagnostic::{io_reason, Diagnostic, SourceFile};
 use crate::manifest::glob::MemberPatterns;
 use crate::manifest::go_mod::{GoMod, GoWork};
 use crate::manifest::package_json::PackageJson;

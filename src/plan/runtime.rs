@@ -7,7 +7,7 @@ use super::init::command_prefix;
 use super::stages::{has_init, Stage};
 use super::{Run, RuntimeStage, StopSignal};
 use crate::model::{Runtime, Service, StackModel};
-use crate::spec::Family;
+use crate::spec::{Family, Protocol};
 
 /// Where compiled stacks put the binary, in the build stage and the final image.
 pub(super) fn binary_path(service: &Service) -> String {
@@ -53,8 +53,11 @@ fn create_user(service: &Service, family: Family) -> Option<Run> {
 pub(super) fn stage(service: &Service, layout: &[Stage]) -> RuntimeStage {
     let family = runtime_family(service);
     let (ca_bundle, ca_env) = runtime_ca(service, layout);
-    let mut expose = vec![service.port];
-    expose.extend(&service.extra_ports);
+    let mut expose = Vec::new();
+    if service.protocol != Protocol::None {
+        expose.push(service.port);
+        expose.extend(&service.extra_ports);
+    }
     let healthcheck = service.healthcheck.as_ref().map(|h| {
         format!(
             "--interval={} --timeout={} --start-period={} --retries={} CMD {}",

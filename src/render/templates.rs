@@ -8,8 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::error::io_reason;
+use crate::diagnostic::{io_reason, Diagnostic, Diagnostics};
 use crate::spec::value::TemplateName;
 use crate::spec::Stack;
 

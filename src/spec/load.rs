@@ -13,8 +13,7 @@ use serde::Deserialize;
 use toml::de::{DeTable, DeValue};
 
 use super::ConfigSpec;
-use crate::diagnostic::{suggest, Diagnostic, Diagnostics, SourceFile};
-use crate::error::io_reason;
+use crate::diagnostic::{io_reason, suggest, Diagnostic, Diagnostics, SourceFile};
 
 /// A parsed `mbgen.toml` with what is needed to point into it.
 #[derive(Debug)]

@@ -211,6 +211,14 @@ pub struct ServiceSpec {
     /// `port = 3000`
     pub port: Option<Port>,
 
+    /// What the service speaks on `port`. `http` (the default): a web server or API, probed
+    /// over HTTP by `healthcheck.path`. `grpc` and `tcp`: servers of another protocol, which
+    /// keep their `EXPOSE` but get no HTTP probe (give `healthcheck.cmd` instead). `none`: a
+    /// worker, queue consumer or scheduler that listens on no port, so nothing is exposed.
+    ///
+    /// `protocol = "none"`
+    pub protocol: Option<Protocol>,
+
     /// More ports to expose besides `port`. Default: none.
     ///
     /// `extra-ports = [9090]`
@@ -374,6 +382,16 @@ pub enum Stack {
 }
 
 impl Stack {
+    /// Every stack, in the order of the documentation.
+    pub const ALL: &'static [Self] = &[
+        Self::NodeStatic,
+        Self::NodeServer,
+        Self::Go,
+        Self::Python,
+        Self::Rust,
+        Self::Static,
+    ];
+
     #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -383,6 +401,32 @@ impl Stack {
             Self::Python => "python",
             Self::Rust => "rust",
             Self::Static => "static",
+        }
+    }
+}
+
+/// What a service speaks on its port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Protocol {
+    /// HTTP: a web server or API.
+    Http,
+    /// gRPC, over HTTP/2.
+    Grpc,
+    /// Another protocol over TCP.
+    Tcp,
+    /// No port at all: a worker, queue consumer or scheduler.
+    None,
+}
+
+impl Protocol {
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Http => "http",
+            Self::Grpc => "grpc",
+            Self::Tcp => "tcp",
+            Self::None => "none",
         }
     }
 }
@@ -778,6 +822,7 @@ impl ServiceSpec {
             ServiceKey::Runtime => self.runtime.is_some(),
             ServiceKey::Bin => self.bin.is_some(),
             ServiceKey::Port => self.port.is_some(),
+            ServiceKey::Protocol => self.protocol.is_some(),
             ServiceKey::ExtraPorts => !self.extra_ports.is_empty(),
             ServiceKey::Env => !self.env.is_empty(),
             ServiceKey::BuildArgs => !self.build_args.is_empty(),

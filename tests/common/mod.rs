@@ -120,55 +120,46 @@ pub(crate) fn combined(files: &[mbgen::GeneratedFile]) -> String {
     out
 }
 
+/// The tests that need a tool are `#[ignore]`d with the tool named, so that a plain
+/// `cargo test` says what it skipped; `tests/run.sh` installs the tools and runs them with
+/// `--include-ignored`, where a missing tool fails.
+const INSTALL: &str =
+    "run tests/run.sh, which installs it, or set MBGEN_TOOLS_BIN to its bin directory";
+
 /// A test tool from `MBGEN_TOOLS_BIN` (the venv `tests/run.sh` makes), or else from `PATH`.
-/// `None` means skip: allowed outside CI only.
-pub(crate) fn tool(name: &str) -> Option<PathBuf> {
+pub(crate) fn tool(name: &str) -> PathBuf {
     let from_env = std::env::var_os("MBGEN_TOOLS_BIN").map(|d| PathBuf::from(d).join(name));
-    let found = from_env.filter(|p| p.is_file()).or_else(|| {
-        std::env::var_os("PATH").and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|d| d.join(name))
-                .find(|p| p.is_file())
+    from_env
+        .filter(|p| p.is_file())
+        .or_else(|| {
+            std::env::var_os("PATH").and_then(|paths| {
+                std::env::split_paths(&paths)
+                    .map(|d| d.join(name))
+                    .find(|p| p.is_file())
+            })
         })
-    });
-    if found.is_none() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{name} is required under CI: run the tests through tests/run.sh"
-        );
-        eprintln!("skipped: {name} not found (run tests/run.sh to install it)");
-    }
-    found
+        .unwrap_or_else(|| panic!("{name} is not installed: {INSTALL}"))
 }
 
 /// The instructions of each Dockerfile as BuildKit's own parser reads them
-/// (`tests/tools/dockerfile_instructions.py`), keyed by path. `None` means skip, outside CI
-/// only.
+/// (`tests/tools/dockerfile_instructions.py`), keyed by path.
 pub(crate) fn buildkit_instructions<T: serde::de::DeserializeOwned>(
     files: &[PathBuf],
-) -> Option<std::collections::BTreeMap<String, Vec<T>>> {
+) -> std::collections::BTreeMap<String, Vec<T>> {
     python_tool("dockerfile_instructions.py", "BuildKit's parser", files)
 }
 
 /// What a script of `tests/tools` prints as JSON for `files`. Only the venv's Python has the
-/// libraries the scripts use, so it is looked up in `MBGEN_TOOLS_BIN` alone; `None` means
-/// skip, allowed outside CI only.
+/// libraries the scripts use, so it is looked up in `MBGEN_TOOLS_BIN` alone.
 pub(crate) fn python_tool<T: serde::de::DeserializeOwned>(
     script: &str,
     what: &str,
     files: &[PathBuf],
-) -> Option<T> {
+) -> T {
     let python = std::env::var_os("MBGEN_TOOLS_BIN")
         .map(|d| PathBuf::from(d).join("python3"))
-        .filter(|p| p.is_file());
-    let Some(python) = python else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{what} is required under CI: run the tests through tests/run.sh"
-        );
-        eprintln!("skipped: {what} not found (run tests/run.sh to install it)");
-        return None;
-    };
+        .filter(|p| p.is_file())
+        .unwrap_or_else(|| panic!("{what} is not installed: {INSTALL}"));
     let out = Command::new(python)
         .arg(root().join("tests/tools").join(script))
         .args(files)
@@ -179,7 +170,7 @@ pub(crate) fn python_tool<T: serde::de::DeserializeOwned>(
         "{script}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    Some(serde_json::from_slice(&out.stdout).unwrap())
+    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 /// Copies a directory tree.

@@ -1,6 +1,9 @@
 //! End-to-end suite: every example's generated Dockerfile is built and run in a real Docker
-//! engine, its caching is checked across a source change and a dependency change, and it is
-//! compared with a naive single-stage Dockerfile (tests/e2e/naive/<example>.Dockerfile).
+//! engine, its caching is checked across a source change and a dependency change (and
+//! `mbgen explain` must have predicted exactly the steps BuildKit ran), and, with
+//! `MBGEN_E2E_NAIVE=1`, it is compared with a naive single-stage Dockerfile
+//! (tests/e2e/naive/<example>.Dockerfile). The comparison is a measurement, not a check:
+//! `tests/run.sh` leaves it out to keep CI short; run it when the figures are wanted.
 //!
 //! Normally run by `tests/run.sh`. By hand:
 //!
@@ -14,7 +17,8 @@
 //! `MBGEN_E2E_ONLY=go,python,new-go,init-fixture-vite-react` picks examples, starter and
 //! fixture cases; `DOCKER_HOST` defaults to the private engine's socket under `MBGEN_E2E_DIR`
 //! (default /var/tmp/mbgen-e2e); `MBGEN_E2E_DOCKER` is the client (default /usr/bin/docker);
-//! `MBGEN_E2E_BUILD_TIMEOUT` limits one build (seconds, default 900).
+//! `MBGEN_E2E_BUILD_TIMEOUT` limits one build (seconds, default 900); `MBGEN_E2E_NAIVE=1`
+//! adds the naive Dockerfiles' builds and the comparison table.
 //!
 //! Build logs go to target/e2e/<example>-<step>.log, the results to target/e2e/report.md and
 //! target/e2e/report.json.
@@ -39,6 +43,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod docker;
+mod explain;
 mod fixtures;
 mod progress;
 mod report;
@@ -70,6 +75,8 @@ const SHORT: Duration = Duration::from_secs(120);
 /// How long a started container may take to answer 200, and the polling step.
 const SERVE_TIMEOUT: Duration = Duration::from_secs(60);
 const SERVE_STEP: Duration = Duration::from_millis(500);
+/// How long a service that speaks no HTTP must keep running once started.
+const KEEP_UP: Duration = Duration::from_secs(5);
 /// A dependency change may download from the package registries.
 const DEPENDENCY_TIMEOUT: Duration = Duration::from_secs(300);
 const DEFAULT_PORT: u16 = 8080;
@@ -828,6 +835,77 @@ impl Suite {
         ))
     }
 
+    /// Runs `image` as `container` for a service that speaks no HTTP: with `port`, until it
+    /// accepts TCP connections there; then it must still run [`KEEP_UP`] later. The container
+    /// is removed on every path. Returns the seconds until it was ready.
+    fn keep_up(
+        &self,
+        container: &str,
+        image: &str,
+        port: Option<u16>,
+        label: &str,
+    ) -> Result<f64, String> {
+        let _port = port.map(lock_port).transpose()?;
+        if let Some(port) = port {
+            self.ensure_port_free(port)?;
+        }
+        self.docker.remove_container(container);
+        let _guard = ContainerGuard {
+            docker: &self.docker,
+            name: container.to_string(),
+        };
+        let out = self.docker.output(
+            &["run", "-d", "--network", "host", "--name", container, image],
+            SHORT,
+        )?;
+        if !out.ok {
+            return Err(format!("docker run failed: {}", out.text()));
+        }
+        let started = Instant::now();
+        let polls = SERVE_TIMEOUT.as_millis() / SERVE_STEP.as_millis() + 1;
+        let mut ready = port.is_none();
+        for _ in 0..polls {
+            if ready || started.elapsed() >= SERVE_TIMEOUT || !self.running(container) {
+                break;
+            }
+            ready = port.is_some_and(port_open);
+            if !ready {
+                thread::sleep(SERVE_STEP);
+            }
+        }
+        let ready_s = round1(started.elapsed().as_secs_f64());
+        if ready {
+            thread::sleep(KEEP_UP);
+        }
+        if ready && self.running(container) {
+            let what = port.map_or_else(|| "no port".to_owned(), |p| format!("127.0.0.1:{p} open"));
+            println!(
+                "e2e: {label}: {what}, still running after {} s",
+                KEEP_UP.as_secs()
+            );
+            return Ok(ready_s);
+        }
+        let logs = self
+            .docker
+            .output(&["logs", "--tail", "60", container], SHORT)
+            .map_or_else(|e| e, |o| o.text());
+        let _ = fs::write(self.out.join(format!("{label}-container.log")), &logs);
+        Err(format!(
+            "{}; docker logs:\n{}",
+            match (ready, port) {
+                (false, Some(p)) => format!(
+                    "nothing accepted connections on 127.0.0.1:{p} within {} s",
+                    SERVE_TIMEOUT.as_secs()
+                ),
+                _ => format!(
+                    "the container did not keep running for {} s",
+                    KEEP_UP.as_secs()
+                ),
+            },
+            tail(&logs, 12)
+        ))
+    }
+
     fn running(&self, container: &str) -> bool {
         self.docker
             .ok(&["inspect", "-f", "{{.State.Running}}", container], SHORT)
@@ -913,6 +991,10 @@ fn run_case(suite: &mut Suite, case: &Case, root: &Path) -> CaseReport {
             rep.naive
                 .problems
                 .push("no naive build: the same app is compared in its own case".into());
+        } else if std::env::var("MBGEN_E2E_NAIVE").as_deref() != Ok("1") {
+            rep.naive
+                .problems
+                .push("no naive build: MBGEN_E2E_NAIVE=1 adds the comparison".into());
         } else if let Err(e) = naive_case(suite, case, settings, root, &mut rep) {
             rep.naive.problems.push(e);
         }
@@ -1063,21 +1145,41 @@ fn mbgen_case(
         }
     }
 
-    // 6. source change: dependencies come from the cache, something is rebuilt
+    // 6. source change: dependencies come from the cache, something is rebuilt, and
+    //    `mbgen explain` predicted exactly the steps that ran
+    let before = explain::snapshot(&dir);
     apply_source_change(&dir, settings)?;
     let source = suite.build(&spec("mbgen-source"))?;
     check_source_rebuild(rep, settings, name, &source);
+    check_explain(rep, &dir, &before, &source, "source change");
     serve_checked(suite, rep, &container, &tag, "mbgen-source");
 
     // 7. dependency change: the dependency steps run again
     let Some(command) = &settings.dependency_command else {
         return Ok(());
     };
+    let before = explain::snapshot(&dir);
     apply_dependency_change(&dir, command)?;
     let after = suite.build(&spec("mbgen-deps"))?;
     check_dependency_rebuild(rep, name, &after);
+    check_explain(rep, &dir, &before, &after, "dependency change");
     serve_checked(suite, rep, &container, &tag, "mbgen-deps");
     Ok(())
+}
+
+/// `mbgen explain --changed` on the files a change touched predicts the steps the rebuild ran.
+fn check_explain(
+    rep: &mut CaseReport,
+    dir: &Path,
+    before: &BTreeMap<String, u64>,
+    built: &Built,
+    what: &str,
+) {
+    let files = explain::changed(before, &explain::snapshot(dir));
+    match explain::agrees(dir, None, &files, &built.steps) {
+        Ok(()) => rep.explain_checked += 1,
+        Err(e) => rep.failures.push(format!("{what}: {e}")),
+    }
 }
 
 /// Runs mbgen's image of the case; a failure to serve fails the case.

@@ -64,6 +64,8 @@ pub(crate) struct CaseReport {
     pub mbgen: Variant,
     pub naive: Variant,
     pub ratios: Ratios,
+    /// Rebuilds for which `mbgen explain` predicted exactly the steps BuildKit ran.
+    pub explain_checked: u32,
     /// Wall seconds for the whole case.
     pub total_s: f64,
 }
@@ -158,6 +160,7 @@ impl Report {
             "x".to_string(),
             "user (mbgen / naive)".to_string(),
             "naive serves".to_string(),
+            "explain = BuildKit".to_string(),
         ]];
         for c in &self.cases {
             let (m, n) = (&c.mbgen, &c.naive);
@@ -189,6 +192,11 @@ impl Report {
                     n.user.as_deref().unwrap_or("-"),
                 ),
                 naive_serves(n).to_string(),
+                if c.explain_checked > 0 {
+                    format!("{} rebuilds", c.explain_checked)
+                } else {
+                    "-".to_string()
+                },
             ]);
         }
         rows

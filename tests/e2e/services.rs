@@ -23,6 +23,7 @@ struct ServiceConfig {
     path: Option<String>,
     context: Option<String>,
     dockerfile: Option<String>,
+    protocol: Option<String>,
 }
 
 /// One service, as the suite builds it.
@@ -36,6 +37,9 @@ pub(crate) struct Service {
     pub tag: String,
     /// The port its Dockerfile exposes.
     pub port: u16,
+    /// What it speaks on the port (`protocol` in mbgen.toml): `http`, `grpc`, `tcp` or
+    /// `none`.
+    pub protocol: String,
 }
 
 /// How a case probes its services.
@@ -80,6 +84,7 @@ pub(crate) fn read(case: &str, dir: &Path) -> Result<Vec<Service>, String> {
             context: dir.join(s.context.as_deref().unwrap_or(&path)),
             tag: format!("mbgen-e2e/{case}-{name}:mbgen"),
             port: exposed_port(&text),
+            protocol: s.protocol.unwrap_or_else(|| "http".into()),
             name,
             dockerfile,
             text,
@@ -126,7 +131,13 @@ pub(crate) fn serve(
         suite.containers.push(container.clone());
     }
     let label = format!("{case}-{}-{step}", s.name);
-    match suite.serve_at(&container, &s.tag, s.port, path, &label) {
+    let result = match s.protocol.as_str() {
+        "http" => suite.serve_at(&container, &s.tag, s.port, path, &label),
+        // A gRPC or TCP server must accept connections; a worker must keep running.
+        "none" => suite.keep_up(&container, &s.tag, None, &label),
+        _ => suite.keep_up(&container, &s.tag, Some(s.port), &label),
+    };
+    match result {
         Ok(secs) => {
             rep.mbgen.served(true);
             rep.mbgen.ready_s.get_or_insert(secs);

@@ -16,6 +16,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use super::docker::run_logged;
+use super::explain;
 use super::progress::{self, Step};
 use super::report::{round1, CaseReport};
 use super::services::{self, build_all_cold, Probe, Service};
@@ -151,10 +152,13 @@ fn source_edit(
     services: &[Service],
     rep: &mut CaseReport,
 ) -> Result<(), String> {
+    let before = explain::snapshot(dir);
     append(dir, SOURCE_FILE, "// e2e: source change")?;
+    let changed = explain::changed(&before, &explain::snapshot(dir));
     for s in services {
         let t = Instant::now();
         let steps = services::build(suite, &case.name, s, "source", false)?;
+        check_explain(rep, dir, s, &changed, &steps, "source edit");
         let (cached, total) = progress::cached_of_total(&steps);
         let (count, ran) = installs(&steps);
         if s.name == EDITED {
@@ -207,9 +211,12 @@ fn library_edit(
     services: &[Service],
     rep: &mut CaseReport,
 ) -> Result<(), String> {
+    let before = explain::snapshot(dir);
     append(dir, LIBRARY_FILE, "// e2e: library change")?;
+    let changed = explain::changed(&before, &explain::snapshot(dir));
     for s in services {
         let steps = services::build(suite, &case.name, s, "library", false)?;
+        check_explain(rep, dir, s, &changed, &steps, "library edit");
         let (cached, total) = progress::cached_of_total(&steps);
         let (_, ran) = installs(&steps);
         let user = LIBRARY_USERS.contains(&s.name.as_str());
@@ -248,6 +255,7 @@ fn dependency_change(
     services: &[Service],
     rep: &mut CaseReport,
 ) -> Result<(), String> {
+    let before = explain::snapshot(dir);
     let mut cmd = Command::new("sh");
     cmd.arg("-c").arg(DEPENDENCY_COMMAND).current_dir(dir);
     let out = super::docker::run_captured(cmd, DEPENDENCY_TIMEOUT, "dependency change")?;
@@ -257,9 +265,11 @@ fn dependency_change(
             tail(&out.text(), 20)
         ));
     }
+    let changed = explain::changed(&before, &explain::snapshot(dir));
     if let Some(s) = services.iter().find(|s| s.name == EDITED) {
         let t = Instant::now();
         let steps = services::build(suite, &case.name, s, "deps", false)?;
+        check_explain(rep, dir, s, &changed, &steps, "dependency change");
         let (cached, total) = progress::cached_of_total(&steps);
         rep.mbgen.deps_s = Some(round1(t.elapsed().as_secs_f64()));
         rep.mbgen.deps_cached = Some(cached);
@@ -275,6 +285,21 @@ fn dependency_change(
         services::serve(suite, rep, &case.name, s, "/", "deps");
     }
     Ok(())
+}
+
+/// `mbgen explain --changed` predicted exactly the steps of `s` that BuildKit ran.
+fn check_explain(
+    rep: &mut CaseReport,
+    dir: &Path,
+    s: &Service,
+    changed: &[String],
+    steps: &[Step],
+    what: &str,
+) {
+    match explain::agrees(dir, Some(&s.name), changed, steps) {
+        Ok(()) => rep.explain_checked += 1,
+        Err(e) => rep.failures.push(format!("{}: {what}: {e}", s.name)),
+    }
 }
 
 /// `docker-compose build` with the generated Compose file, plus an override that builds on the

@@ -9,7 +9,6 @@ use super::check_single_line;
 
 /// A shell command for a `RUN` step, on one line: `npm run build:prod`.
 #[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
-#[schemars(example = &"npm run build")]
 pub struct ShellCommand(String);
 string_newtype!(ShellCommand);
 
@@ -40,8 +39,7 @@ pub(crate) const INSTRUCTION_KEYWORDS: &[&str] = &["RUN", "COPY", "ENV", "ARG", 
 /// `ENV ...`, `ARG ...` or `LABEL ...`. No line breaks, no trailing `\`, no heredoc (`<<`).
 #[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
 #[schemars(
-    extend("pattern" = r"^\s*(RUN|COPY|ENV|ARG|LABEL)\s+\S"),
-    example = &"RUN echo hello"
+    extend("pattern" = r"^\s*(RUN|COPY|ENV|ARG|LABEL)\s+\S")
 )]
 pub struct Instruction(String);
 string_newtype!(Instruction);

@@ -12,7 +12,6 @@ use super::{check_single_line, is_lower_alnum};
 /// `registry.example.com:5000/team/app:1.2`, or one pinned by digest (`name@sha256:...`).
 /// A tag or digest is required, and `latest` is refused: base images are pinned.
 #[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
-#[schemars(example = &"node:22-trixie-slim")]
 pub struct ImageRef(String);
 string_newtype!(ImageRef);
 
@@ -142,7 +141,7 @@ impl TryFrom<String> for ImageRef {
 
 /// An absolute path inside the image, such as `/root/.npmrc`.
 #[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
-#[schemars(extend("pattern" = r"^/[A-Za-z0-9._@+/-]*$"), example = &"/root/.npmrc")]
+#[schemars(extend("pattern" = r"^/[A-Za-z0-9._@+/-]*$"))]
 pub struct ImagePath(String);
 string_newtype!(ImagePath);
 
@@ -169,8 +168,7 @@ impl TryFrom<String> for ImagePath {
 /// `ghcr.io/acme` or `registry.example.com:5000/platform`. Lowercase.
 #[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
 #[schemars(
-    extend("pattern" = r"^[a-z0-9]([a-z0-9._:-]*[a-z0-9])?(/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*$"),
-    example = &"ghcr.io/acme"
+    extend("pattern" = r"^[a-z0-9]([a-z0-9._:-]*[a-z0-9])?(/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*$")
 )]
 pub struct ImageName(String);
 string_newtype!(ImageName);
@@ -206,8 +204,7 @@ impl TryFrom<String> for ImageName {
 /// with `.` or `-`.
 #[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
 #[schemars(
-    extend("pattern" = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"),
-    example = &"latest"
+    extend("pattern" = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
 )]
 pub struct Tag(String);
 string_newtype!(Tag);
@@ -234,8 +231,7 @@ impl TryFrom<String> for Tag {
 /// A target platform as BuildKit names it: `linux/amd64`, `linux/arm64`, `linux/arm/v7`.
 #[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
 #[schemars(
-    extend("pattern" = r"^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$"),
-    example = &"linux/amd64"
+    extend("pattern" = r"^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$")
 )]
 pub struct Platform(String);
 string_newtype!(Platform);
@@ -265,8 +261,7 @@ impl TryFrom<String> for Platform {
 /// `{service}` is replaced by the service name.
 #[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
 #[schemars(
-    extend("pattern" = r"^type=[a-z0-9-]+(,[a-z0-9_.-]+=[^,\s]+)*$"),
-    example = &"type=registry,ref=ghcr.io/acme/cache:{service},mode=max"
+    extend("pattern" = r"^type=[a-z0-9-]+(,[a-z0-9_.-]+=[^,\s]+)*$")
 )]
 pub struct CacheOption(String);
 string_newtype!(CacheOption);

@@ -11,8 +11,7 @@ use super::{check_single_line, is_lower_alnum};
 /// characters). It names the image, the Compose service and the Bake target.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, JsonSchema)]
 #[schemars(
-    extend("pattern" = r"^[a-z][a-z0-9-]{0,62}$"),
-    example = &"web"
+    extend("pattern" = r"^[a-z][a-z0-9-]{0,62}$")
 )]
 pub struct ServiceName(String);
 string_newtype!(ServiceName);
@@ -38,7 +37,7 @@ impl TryFrom<String> for ServiceName {
 /// An environment variable or build argument name: letters, digits and `_`, not starting with
 /// a digit.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, JsonSchema)]
-#[schemars(extend("pattern" = r"^[A-Za-z_][A-Za-z0-9_]*$"), example = &"NODE_ENV")]
+#[schemars(extend("pattern" = r"^[A-Za-z_][A-Za-z0-9_]*$"))]
 pub struct VarName(String);
 string_newtype!(VarName);
 
@@ -62,8 +61,7 @@ impl TryFrom<String> for VarName {
 /// `org.opencontainers.image.source`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, JsonSchema)]
 #[schemars(
-    extend("pattern" = r"^[a-z0-9]([a-z0-9._/-]*[a-z0-9])?$"),
-    example = &"org.opencontainers.image.source"
+    extend("pattern" = r"^[a-z0-9]([a-z0-9._/-]*[a-z0-9])?$")
 )]
 pub struct LabelKey(String);
 string_newtype!(LabelKey);
@@ -89,7 +87,7 @@ impl TryFrom<String> for LabelKey {
 
 /// A system package name for apt or apk, optionally pinned (`curl=8.14.1-2`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, JsonSchema)]
-#[schemars(extend("pattern" = r"^[a-z0-9][a-z0-9+._-]*(=[A-Za-z0-9.+~:_-]+)?$"), example = &"libpq5")]
+#[schemars(extend("pattern" = r"^[a-z0-9][a-z0-9+._-]*(=[A-Za-z0-9.+~:_-]+)?$"))]
 pub struct PackageName(String);
 string_newtype!(PackageName);
 
@@ -131,7 +129,7 @@ impl TryFrom<String> for PackageName {
 
 /// A toolchain version as it appears in the official image tags: `22`, `3.13`, `1.24.4`.
 #[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
-#[schemars(extend("pattern" = r"^[0-9]+(\.[0-9]+){0,2}$"), example = &"22")]
+#[schemars(extend("pattern" = r"^[0-9]+(\.[0-9]+){0,2}$"))]
 pub struct Version(String);
 string_newtype!(Version);
 
@@ -169,7 +167,7 @@ impl TryFrom<String> for Version {
 /// An identifier: a secret id, a user or binary name. Letters, digits, `.`, `_` and `-`,
 /// starting with a letter or `_`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, JsonSchema)]
-#[schemars(extend("pattern" = r"^[A-Za-z_][A-Za-z0-9._-]*$"), example = &"npmrc")]
+#[schemars(extend("pattern" = r"^[A-Za-z_][A-Za-z0-9._-]*$"))]
 pub struct Ident(String);
 string_newtype!(Ident);
 
@@ -197,8 +195,7 @@ impl TryFrom<String> for Ident {
 /// `_` and `-`, and do not start with `.`: no `..`, no absolute path.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, JsonSchema)]
 #[schemars(
-    extend("pattern" = r"^[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$"),
-    example = &"api.Dockerfile.j2"
+    extend("pattern" = r"^[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$")
 )]
 pub struct TemplateName(String);
 string_newtype!(TemplateName);

@@ -9,7 +9,7 @@ use super::check_single_line;
 
 /// A TCP port, 1 to 65535.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, JsonSchema)]
-#[schemars(extend("minimum" = 1, "maximum" = 65535), example = 8080)]
+#[schemars(extend("minimum" = 1, "maximum" = 65535))]
 pub struct Port(u16);
 
 impl Port {
@@ -58,7 +58,6 @@ impl<'de> Deserialize<'de> for Port {
 /// Quotes, `$` and backslashes are allowed and escaped in the output; line breaks and NUL are
 /// not.
 #[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
-#[schemars(example = &"production")]
 pub struct LineValue(String);
 string_newtype!(LineValue);
 
@@ -72,7 +71,6 @@ impl TryFrom<String> for LineValue {
 
 /// A pattern for `.dockerignore`, one line, such as `*.log` or `!keep.log`.
 #[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
-#[schemars(example = &"coverage/")]
 pub struct IgnorePattern(String);
 string_newtype!(IgnorePattern);
 
@@ -89,7 +87,7 @@ impl TryFrom<String> for IgnorePattern {
 
 /// A duration for health checks: a number followed by `s`, `m` or `h` (`30s`, `1m`).
 #[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
-#[schemars(extend("pattern" = r"^[0-9]+(ms|s|m|h)$"), example = &"30s")]
+#[schemars(extend("pattern" = r"^[0-9]+(ms|s|m|h)$"))]
 pub struct Duration(String);
 string_newtype!(Duration);
 
@@ -114,7 +112,7 @@ impl TryFrom<String> for Duration {
 
 /// A URL path for an HTTP health check, such as `/healthz`.
 #[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
-#[schemars(extend("pattern" = r"^/[A-Za-z0-9._~!*'()@:+,;=/?&%-]*$"), example = &"/healthz")]
+#[schemars(extend("pattern" = r"^/[A-Za-z0-9._~!*'()@:+,;=/?&%-]*$"))]
 pub struct UrlPath(String);
 string_newtype!(UrlPath);
 
