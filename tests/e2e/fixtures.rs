@@ -113,6 +113,7 @@ pub(crate) fn cases(root: &Path, wanted: Option<&[String]>) -> Vec<Case> {
             workspace: false,
             starter: None,
             fixture: Some(f),
+            stop: None,
         })
         .collect()
 }

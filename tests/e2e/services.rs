@@ -11,7 +11,10 @@ use serde::Deserialize;
 
 use super::progress::Step;
 use super::report::{round1, CaseReport};
-use super::{base_images, container_name, exposed_port, is_root_user, BuildSpec, Suite, SHORT};
+use super::{
+    base_images, check_stop, container_name, exposed_port, is_root_user, stop_limit, BuildSpec,
+    Suite, SHORT,
+};
 
 #[derive(Debug, Deserialize)]
 struct Config {
@@ -138,9 +141,11 @@ pub(crate) fn serve(
         _ => suite.keep_up(&container, &s.tag, Some(s.port), &label),
     };
     match result {
-        Ok(secs) => {
+        Ok(served) => {
             rep.mbgen.served(true);
-            rep.mbgen.ready_s.get_or_insert(secs);
+            rep.mbgen.ready_s.get_or_insert(served.ready_s);
+            let what = format!("{} ({step})", s.name);
+            check_stop(rep, &what, served.stopped, stop_limit(&s.text));
         }
         Err(e) => {
             rep.mbgen.served(false);
