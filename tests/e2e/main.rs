@@ -44,17 +44,25 @@
 //! seconds with status 0 or 143. The apps of tests/e2e/stop, which install no signal handler,
 //! are also stopped with a request in flight and an orphan for PID 1 to reap (cases
 //! `stop-<service>`, see [`stop`]; `MBGEN_E2E_STOP=0` skips them).
+//!
+//! Last, mbgen itself: the README's first-run session replayed command by command (case
+//! `first-run`, [`first_run`]), and mbgen's own image built from the repository and run as a
+//! CI job runs it (case `mbgen-image`, [`mbgen_image`]); `MBGEN_E2E_OWN=0` skips both.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod docker;
 mod explain;
+mod first_run;
 mod fixtures;
+mod mbgen_image;
 mod progress;
 mod report;
 mod services;
 mod starters;
 mod stop;
+#[path = "../common/transcript.rs"]
+mod transcript;
 mod workspace;
 
 use fs_err as fs;
@@ -136,6 +144,11 @@ const INIT_EXAMPLES: &[&str] = &[
     "static",
 ];
 
+/// The cases of mbgen itself, in this order (first-run's build fills the cache that
+/// mbgen-image's build of the same app reads): the README's first-run session, and mbgen's
+/// own image run as a CI job runs it.
+const OWN_CASES: &[&str] = &[first_run::CASE, mbgen_image::CASE];
+
 /// The monorepo example, also run through `mbgen init` as a whole (case `init-workspace`).
 const WORKSPACE_EXAMPLE: &str = "workspace";
 
@@ -211,7 +224,11 @@ fn run() -> Result<bool, String> {
     };
     for case in &cases {
         println!("\ne2e: ==== {} ====", case.name);
-        let rep = if let Some(spec) = case.stop {
+        let rep = if case.name == first_run::CASE {
+            first_run::run_case(&mut suite, case, &root)
+        } else if case.name == mbgen_image::CASE {
+            mbgen_image::run_case(&mut suite, case, &root)
+        } else if let Some(spec) = case.stop {
             stop::run_case(&mut suite, case, spec)
         } else if let Some(stack) = case.starter {
             starters::run_case(&mut suite, case, stack)
@@ -386,7 +403,29 @@ fn load_cases(root: &Path) -> Result<Vec<Case>, String> {
     if std::env::var("MBGEN_E2E_STOP").as_deref() != Ok("0") {
         cases.extend(stop::cases(root, wanted_only.as_deref()));
     }
+    if std::env::var("MBGEN_E2E_OWN").as_deref() != Ok("0") {
+        cases.extend(own_cases(root, wanted_only.as_deref()));
+    }
     Ok(cases)
+}
+
+/// The cases of mbgen itself ([`OWN_CASES`]), those `wanted` names when given.
+fn own_cases(root: &Path, wanted: Option<&[String]>) -> Vec<Case> {
+    OWN_CASES
+        .iter()
+        .filter(|name| wanted.is_none_or(|w| w.iter().any(|n| n == *name)))
+        .map(|name| Case {
+            name: (*name).to_owned(),
+            example: root.to_owned(),
+            naive: PathBuf::new(),
+            settings: None,
+            from_init: false,
+            workspace: false,
+            starter: None,
+            fixture: None,
+            stop: None,
+        })
+        .collect()
 }
 
 /// Every case `MBGEN_E2E_ONLY` names must exist.
@@ -397,8 +436,9 @@ fn check_wanted(wanted: &[String], examples: &[String]) -> Result<(), String> {
         .collect();
     let fixtures: Vec<String> = fixtures::FIXTURES.iter().map(fixtures::case_name).collect();
     let stops: Vec<String> = stop::SERVICES.iter().map(stop::case_name).collect();
+    let own: Vec<String> = OWN_CASES.iter().map(|&c| c.to_owned()).collect();
     let Some(unknown) = wanted.iter().find(|w| {
-        ![examples, &starters, &fixtures, &stops]
+        ![examples, &starters, &fixtures, &stops, &own]
             .iter()
             .any(|known| known.contains(w))
     }) else {
@@ -406,11 +446,12 @@ fn check_wanted(wanted: &[String], examples: &[String]) -> Result<(), String> {
     };
     Err(format!(
         "MBGEN_E2E_ONLY names an unknown case `{unknown}`; examples: {}; starters: {}; \
-         fixtures: {}; stop cases: {}",
+         fixtures: {}; stop cases: {}; mbgen's own: {}",
         examples.join(", "),
         starters.join(", "),
         fixtures.join(", "),
-        stops.join(", ")
+        stops.join(", "),
+        own.join(", ")
     ))
 }
 
@@ -701,6 +742,8 @@ struct BuildSpec<'a> {
     target: Option<&'a str>,
     /// `--no-cache`: for the cold builds, which must not reuse anything from earlier builds.
     no_cache: bool,
+    /// `--build-arg` values, `NAME=value`.
+    build_args: &'a [String],
 }
 
 struct Built {
@@ -725,6 +768,9 @@ impl Suite {
         }
         if spec.no_cache {
             cmd.arg("--no-cache");
+        }
+        for arg in spec.build_args {
+            cmd.arg("--build-arg").arg(arg);
         }
         if let Some(file) = spec.dockerfile {
             cmd.arg("-f").arg(file);
@@ -1178,6 +1224,7 @@ fn mbgen_case(
         tag: Some(&tag),
         target: None,
         no_cache: false,
+        build_args: &[],
     };
     let spec = |step| BuildSpec { step, ..base };
 
@@ -1422,6 +1469,7 @@ fn naive_case(
         tag: Some(&tag),
         target: None,
         no_cache: false,
+        build_args: &[],
     };
     let spec = |step| BuildSpec { step, ..base };
     let serve = |suite: &Suite, v: &mut Variant, step: &str| -> Option<f64> {

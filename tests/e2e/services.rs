@@ -116,6 +116,7 @@ pub(crate) fn build(
         tag: Some(&s.tag),
         target: None,
         no_cache,
+        build_args: &[],
     })?;
     Ok(built.steps)
 }

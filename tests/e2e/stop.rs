@@ -201,6 +201,7 @@ fn run(
     services::build(suite, &case.name, s, "build", false)?;
     rep.mbgen.cold_s = Some(round1(t0.elapsed().as_secs_f64()));
     rep.mbgen.image_mb = Some(suite.image_mb(&s.tag)?);
+    rep.mbgen.user = Some(suite.image_user(&s.tag)?);
     rep.stages = super::from_lines(&s.text)
         .into_iter()
         .filter_map(|(_, stage)| stage)
