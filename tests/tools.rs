@@ -290,7 +290,11 @@ fn docker_compose_config_accepts_every_compose_file() {
             stdout
         };
         let builds = project.builds();
-        let names: Vec<String> = builds.iter().map(|s| s.service.clone()).collect();
+        let mut names: Vec<String> = builds
+            .iter()
+            .flat_map(|s| std::iter::once(s.service.clone()).chain(s.runs.clone()))
+            .collect();
+        names.sort();
         let mut listed: Vec<String> = config(&["config", "--services"])
             .lines()
             .map(str::to_owned)

@@ -7,8 +7,9 @@
 use super::{BinaryRuntime, NodePm, PythonPm, Runtime, User, WorkspaceBuild};
 use crate::relpath::RelPath;
 use crate::spec::{Family, Stack};
+use crate::versions::Lang;
 
-pub(crate) const DEFAULT_PORT: u16 = 8080;
+pub(crate) use crate::spec::DEFAULT_PORT;
 /// The project's templates directory when `templates-dir` is not set.
 pub(crate) const DEFAULT_TEMPLATES_DIR: &str = ".mbgen/templates";
 /// The Bake file a `[workspace]` gets unless `bake` names another.
@@ -51,9 +52,9 @@ const NGINX: &str = "1.29";
 /// The toolchain version used when `version` is not set.
 pub(crate) fn version(stack: Stack) -> &'static str {
     match stack {
-        Stack::NodeStatic | Stack::NodeServer => "22",
-        Stack::Python => "3.13",
-        Stack::Go => "1.24",
+        Stack::NodeStatic | Stack::NodeServer => Lang::Node.default(),
+        Stack::Python => Lang::Python.default(),
+        Stack::Go => Lang::Go.default(),
         Stack::Rust => "1.91",
         Stack::Static => NGINX,
     }

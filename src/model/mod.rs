@@ -76,7 +76,19 @@ pub struct Service {
     /// Extra instructions from `instructions`, as written.
     pub instructions: Instructions,
     pub publish: Publish,
+    /// Other commands run from this image, by name, in name order.
+    pub processes: Vec<Process>,
+    /// The command run once before the service starts, in exec form.
+    pub release: Option<Vec<String>>,
     pub stack: StackModel,
+}
+
+/// A long-running command run from a service's image besides its own: a worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Process {
+    pub name: String,
+    /// In exec form.
+    pub command: Vec<String>,
 }
 
 impl Service {

@@ -11,7 +11,7 @@ use super::defaults::{
 use super::inherit::{inherit, Inherited};
 use super::workspace::{self, Tree};
 use super::{
-    CaCertificates, Healthcheck, Instructions, Project, Publish, Runtime, Secret, Service,
+    CaCertificates, Healthcheck, Instructions, Process, Project, Publish, Runtime, Secret, Service,
     SystemPackages, Template, User, WorkspaceBuild,
 };
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -580,11 +580,20 @@ impl Resolver<'_> {
             Stack::NodeStatic | Stack::NodeServer => workspace::Kind::Node,
             Stack::Go => workspace::Kind::Go,
             Stack::Rust => workspace::Kind::Cargo,
-            Stack::Python | Stack::Static => {
+            Stack::Python if self.uses_uv() => workspace::Kind::Uv,
+            Stack::Python => {
+                self.error(
+                    &["context"],
+                    "a Python service is built from its workspace root with uv only (a uv workspace)",
+                    "remove `context`, or use `package-manager = \"uv\"` with the workspace's uv.lock",
+                );
+                return None;
+            }
+            Stack::Static => {
                 self.error(
                     &["context"],
                     format!(
-                        "a build context above `path` is supported for node, go and Cargo workspaces, not for stack `{}`",
+                        "a build context above `path` is supported for node, go, Cargo and uv workspaces, not for stack `{}`",
                         stack.as_str()
                     ),
                     "remove `context`: the service is built from its own directory",
@@ -619,6 +628,18 @@ impl Resolver<'_> {
             package: members.package,
             external: members.external,
         })
+    }
+
+    /// Whether a Python service installs with uv, as `package-manager` or the lockfile's
+    /// name says.
+    fn uses_uv(&self) -> bool {
+        self.spec.package_manager == Some(crate::spec::PackageManager::Uv)
+            || self.spec.package_manager.is_none()
+                && self
+                    .spec
+                    .lockfile
+                    .as_ref()
+                    .is_some_and(|l| l.file_name() == "uv.lock")
     }
 
     /// A problem with the workspace a service is built from: at `context`, and reported once
@@ -806,6 +827,13 @@ impl Resolver<'_> {
         let stack = self.stack_model(inputs, builder_image, &paths);
         let instructions = self.instructions();
         let publish = self.publish();
+        if self.spec.processes.keys().any(|k| k.as_str() == "release") {
+            self.error(
+                &["processes", "release"],
+                "a process may not be named `release`: Compose names the release command's one-shot service `<service>-release`",
+                "give the process another name, or use the key `release` for a command run once before the service starts",
+            );
+        }
         if self.diagnostics.0.len() > before {
             return None;
         }
@@ -851,6 +879,15 @@ impl Resolver<'_> {
                 .map_or(Template::Stack, |t| Template::Chosen(t.to_string())),
             instructions,
             publish,
+            processes: spec
+                .processes
+                .iter()
+                .map(|(name, command)| Process {
+                    name: name.to_string(),
+                    command: command.args().to_vec(),
+                })
+                .collect(),
+            release: spec.release.as_ref().map(|c| c.args().to_vec()),
             stack: stack?,
         })
     }

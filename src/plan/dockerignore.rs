@@ -118,10 +118,11 @@ fn workspace_lines(service: &Service, ws: &WorkspaceBuild, lines: &mut Vec<Strin
     if let Some(m) = member_manifests(service).filter(|m| m.every_member) {
         for dir in m.dirs {
             for name in m.names {
-                lines.push(format!(
-                    "!{}",
-                    dir.join_str(name.trim_end_matches('*')).as_str()
-                ));
+                let line = format!("!{}", dir.join_str(name.trim_end_matches('*')).as_str());
+                // A member at the root has its manifest let in with the root's files.
+                if !lines.contains(&line) {
+                    lines.push(line);
+                }
             }
         }
     }

@@ -71,9 +71,13 @@ pub(super) fn stage(service: &Service, layout: &[Stage]) -> RuntimeStage {
     let mut env: Vec<String> = Vec::new();
     match &service.stack {
         StackModel::NodeServer(_) => env.push("NODE_ENV=production".into()),
-        StackModel::Python(_) => {
+        StackModel::Python(python) => {
             env.push("PYTHONDONTWRITEBYTECODE=1".into());
             env.push("PYTHONUNBUFFERED=1".into());
+            if python.pm == crate::model::PythonPm::Uv {
+                // The virtual environment uv made in the build stage comes first.
+                env.push(format!("PATH={}/bin:$PATH", super::python::UV_VENV));
+            }
         }
         _ => {}
     }

@@ -166,6 +166,18 @@ fn stack_layout(service: &Service) -> Vec<Stage> {
             stages
         }
         StackModel::Go(go) => go_layout(service, go),
+        StackModel::Python(python) if python.pm == crate::model::PythonPm::Uv => vec![
+            stage(
+                BUILD,
+                &python.builder_image,
+                "a virtual environment synced from uv.lock",
+            ),
+            stage(
+                RUNTIME,
+                runtime_image,
+                "the virtual environment, then the sources",
+            ),
+        ],
         StackModel::Python(python) => vec![
             stage(BUILD, &python.builder_image, "every requirement as a wheel"),
             stage(

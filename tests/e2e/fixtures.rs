@@ -15,8 +15,8 @@ use std::time::Instant;
 use super::report::{round1, CaseReport};
 use super::services::{self, build_all_cold, Probe};
 use super::{
-    builder_stage, copy_tree, first_difference, from_lines, prune_layer_cache, run_mbgen, Case,
-    Suite,
+    builder_stage, copy_tree, first_difference, from_lines, prune_layer_cache, run_mbgen,
+    run_mbgen_text, Case, Suite,
 };
 
 /// A fixture that the suite builds, and the path its services answer 200 at.
@@ -27,6 +27,9 @@ pub(crate) struct Fixture {
     pub path: &'static str,
     /// Services that are built but not run: command-line tools, which exit at once.
     pub build_only: &'static [&'static str],
+    /// Processes (`processes` of a service, `<service>.<process>`) that exit without a
+    /// broker the suite does not run (an RQ worker without Redis): started, not kept up.
+    pub needs_broker: &'static [&'static str],
 }
 
 /// The fixtures that are built, in the order they run. Left out (see the README's Tests
@@ -37,59 +40,148 @@ pub(crate) struct Fixture {
 /// package registries.
 pub(crate) const FIXTURES: &[Fixture] = &[
     Fixture {
+        name: "celery-worker",
+        path: "/",
+        build_only: &[],
+        needs_broker: &[],
+    },
+    Fixture {
+        name: "compose-celery",
+        path: "/",
+        build_only: &[],
+        needs_broker: &[],
+    },
+    Fixture {
+        name: "django-split-settings",
+        path: "/",
+        build_only: &[],
+        needs_broker: &[],
+    },
+    Fixture {
+        name: "fastapi-factory",
+        path: "/",
+        build_only: &[],
+        needs_broker: &[],
+    },
+    Fixture {
+        name: "flask-factory-rq",
+        path: "/",
+        build_only: &[],
+        needs_broker: &["flask-factory-rq.worker"],
+    },
+    Fixture {
+        name: "flask-psycopg2",
+        path: "/",
+        build_only: &[],
+        needs_broker: &[],
+    },
+    Fixture {
+        name: "go-min-directive",
+        path: "/",
+        build_only: &[],
+        needs_broker: &[],
+    },
+    Fixture {
+        name: "grpc-server",
+        path: "/",
+        build_only: &[],
+        needs_broker: &[],
+    },
+    Fixture {
+        name: "node-procfile",
+        path: "/",
+        build_only: &[],
+        needs_broker: &[],
+    },
+    Fixture {
+        name: "polyglot-grpc",
+        path: "/",
+        build_only: &[],
+        needs_broker: &[],
+    },
+    Fixture {
+        name: "uwsgi-app",
+        path: "/",
+        build_only: &[],
+        needs_broker: &[],
+    },
+    Fixture {
+        name: "uv-workspace",
+        path: "/",
+        build_only: &[],
+        needs_broker: &[],
+    },
+    Fixture {
+        name: "worker-script",
+        path: "/",
+        build_only: &[],
+        needs_broker: &[],
+    },
+    Fixture {
         name: "angular-app",
         path: "/",
         build_only: &[],
+        needs_broker: &[],
     },
     Fixture {
         name: "cargo-workspace",
         path: "/",
         build_only: &["cli"],
+        needs_broker: &[],
     },
     Fixture {
         name: "django-gunicorn",
         path: "/polls/",
         build_only: &[],
+        needs_broker: &[],
     },
     Fixture {
         name: "express-app",
         path: "/",
         build_only: &[],
+        needs_broker: &[],
     },
     Fixture {
         name: "fastapi-uv",
         path: "/healthz",
         build_only: &[],
+        needs_broker: &[],
     },
     Fixture {
         name: "flask-gunicorn",
         path: "/",
         build_only: &[],
+        needs_broker: &[],
     },
     Fixture {
         name: "go-cmd-layout",
         path: "/healthz",
         build_only: &[],
+        needs_broker: &[],
     },
     Fixture {
         name: "nest-api",
         path: "/",
         build_only: &[],
+        needs_broker: &[],
     },
     Fixture {
         name: "rust-axum",
         path: "/healthz",
         build_only: &[],
+        needs_broker: &[],
     },
     Fixture {
         name: "static-site",
         path: "/",
         build_only: &[],
+        needs_broker: &[],
     },
     Fixture {
         name: "vite-react",
         path: "/",
         build_only: &[],
+        needs_broker: &[],
     },
 ];
 
@@ -158,14 +250,19 @@ fn run(
     prune_layer_cache(&suite.docker)?;
 
     // 1. init writes the snapshot's mbgen.toml, and render succeeds on it
-    run_mbgen("init", &dir, "--yes")?;
+    let said = run_mbgen_text("init", &dir, "--yes")?;
     let written =
         fs::read_to_string(dir.join("mbgen.toml")).map_err(|e| format!("mbgen.toml: {e}"))?;
     if let Err(e) = compare_snapshot(root, fixture.name, &written) {
         rep.failures.push(e);
     }
-    run_mbgen("render", &dir, "--quiet")
-        .map_err(|e| format!("{e} (on the mbgen.toml init wrote)"))?;
+    // Hand-written Docker files: init says how to replace them, and only that is followed.
+    let flag = if said.contains("`mbgen render --force`") {
+        "--force"
+    } else {
+        "--quiet"
+    };
+    run_mbgen("render", &dir, flag).map_err(|e| format!("{e} (on the mbgen.toml init wrote)"))?;
     let services = services::read(&case.name, &dir)?;
     if let Some(first) = services.first() {
         rep.port = first.port;
@@ -181,7 +278,15 @@ fn run(
         path: fixture.path,
         build_only: fixture.build_only,
     };
-    build_all_cold(suite, &case.name, &services, rep, probe)
+    build_all_cold(suite, &case.name, &services, rep, probe)?;
+    services::run_processes(
+        suite,
+        &case.name,
+        &dir,
+        &services,
+        fixture.needs_broker,
+        rep,
+    )
 }
 
 /// The written mbgen.toml must be the body of tests/init.rs's snapshot of the fixture, so the

@@ -484,7 +484,9 @@ fn remove_old_logs(out: &Path, name: &str) {
 /// be pulled). Returns their image ids, which the clean-up never removes.
 fn check_base_images(docker: &Docker, cases: &[Case]) -> Result<HashSet<String>, String> {
     let mut refs: Vec<String> = Vec::new();
-    for case in cases {
+    // A fixture's own Dockerfile is the hand-written one init takes over, never built; the
+    // images of what mbgen renders for it are checked when its services are built.
+    for case in cases.iter().filter(|c| c.fixture.is_none()) {
         for file in [case.example.join("Dockerfile"), case.naive.clone()] {
             if let Ok(text) = fs::read_to_string(&file) {
                 for r in base_images(&text) {
@@ -583,6 +585,11 @@ fn builder_stage(dockerfile: &str) -> Option<String> {
         .into_iter()
         .filter_map(|(_, name)| name)
         .collect();
+    builder_of(&names)
+}
+
+/// [`builder_stage`] of a list of stage names.
+fn builder_of(names: &[String]) -> Option<String> {
     let end = names
         .iter()
         .position(|n| n == "runtime")
@@ -971,11 +978,24 @@ impl Suite {
         port: Option<u16>,
         label: &str,
     ) -> Result<Served, String> {
+        self.keep_up_with(container, image, &[], port, label)
+    }
+
+    /// [`Suite::keep_up`] with another command than the image's (a process of a service).
+    fn keep_up_with(
+        &self,
+        container: &str,
+        image: &str,
+        command: &[String],
+        port: Option<u16>,
+        label: &str,
+    ) -> Result<Served, String> {
         let _port = port.map(lock_port).transpose()?;
         if let Some(port) = port {
             self.ensure_port_free(port)?;
         }
-        let _guard = self.run_detached(container, image, &[])?;
+        let command: Vec<&str> = command.iter().map(String::as_str).collect();
+        let _guard = self.run_detached(container, image, &command)?;
         let started = Instant::now();
         let polls = SERVE_TIMEOUT.as_millis() / SERVE_STEP.as_millis() + 1;
         let mut ready = port.is_none();
@@ -1142,12 +1162,17 @@ fn init_and_render(dir: &Path) -> Result<String, String> {
 /// Runs `mbgen <subcommand> <dir> <flag>` with the binary under test; its output is the
 /// error when it fails.
 fn run_mbgen(subcommand: &str, dir: &Path, flag: &str) -> Result<(), String> {
+    run_mbgen_text(subcommand, dir, flag).map(|_| ())
+}
+
+/// Runs mbgen; its output (standard output and error) on success.
+fn run_mbgen_text(subcommand: &str, dir: &Path, flag: &str) -> Result<String, String> {
     let mut cmd = Command::new(MBGEN);
     cmd.arg(subcommand).arg(dir).arg(flag);
     let what = format!("mbgen {subcommand}");
     let out = run_captured(cmd, Duration::from_secs(60), &what)?;
     if out.ok {
-        Ok(())
+        Ok(out.text())
     } else {
         Err(format!("{what} failed: {}", out.text()))
     }
@@ -1209,11 +1234,20 @@ fn mbgen_case(
     let port = exposed_port(&dockerfile);
     let limit = stop_limit(&dockerfile);
     rep.port = port;
-    rep.stages = from_lines(&dockerfile)
+    // The stages as mbgen planned them (what the header, Bake and Compose read), which must
+    // be the Dockerfile's own.
+    let planned = planned_stages(&dir)?;
+    let written: Vec<String> = from_lines(&dockerfile)
         .into_iter()
         .filter_map(|(_, stage)| stage)
         .collect();
-    rep.target_stage = builder_stage(&dockerfile);
+    if planned != written {
+        rep.failures.push(format!(
+            "the Dockerfile's stages {written:?} are not the planned ones {planned:?}"
+        ));
+    }
+    rep.target_stage = builder_of(&planned);
+    rep.stages = planned;
     let tag = format!("mbgen-e2e/{name}:mbgen");
     let container = container_name(name, false);
     let base = BuildSpec {
@@ -1298,6 +1332,19 @@ fn check_explain(
         Ok(()) => rep.explain_checked += 1,
         Err(e) => rep.failures.push(format!("{what}: {e}")),
     }
+}
+
+/// The stages mbgen planned for the project's first service, from the library: the same
+/// data its header, Bake and Compose read.
+fn planned_stages(dir: &Path) -> Result<Vec<String>, String> {
+    let loaded = mbgen::load_project(dir).map_err(|e| format!("load {}: {e}", dir.display()))?;
+    Ok(loaded
+        .project()
+        .builds()
+        .into_iter()
+        .next()
+        .map(|b| b.stages)
+        .unwrap_or_default())
 }
 
 /// Runs mbgen's image of the case; a failure to serve fails the case.

@@ -55,8 +55,8 @@ impl Detector for Node {
         let mut p = Proposal::new("node", dir, stack, summary);
         p.name_hint.clone_from(&manifest.name);
         p.evidence(dir.path("package.json"));
-        if let Some((version, source)) = version(dir, &manifest) {
-            p.set_str(ServiceKey::Version, version, source);
+        if let Some((picked, source)) = version(dir, &manifest) {
+            p.set_version(picked, &source);
         }
         p.set_str(
             ServiceKey::PackageManager,
@@ -276,13 +276,13 @@ mod tests {
     fn versions_from_files_and_engines() {
         let pkg = r#"{"engines": {"node": ">=20.11"}, "scripts": {"start": "node server.js"}}"#;
         let p = found(&[("package.json", pkg), ("package-lock.json", "{}")]);
-        assert_eq!(setting(&p, "version"), Some(s("20")));
+        assert_eq!(setting(&p, "version"), Some(s("26")));
         let p = found(&[
             ("package.json", pkg),
             ("package-lock.json", "{}"),
-            (".nvmrc", "v18.19.1\n"),
+            (".nvmrc", "v24.1.0\n"),
         ]);
-        assert_eq!(setting(&p, "version"), Some(s("18")));
+        assert_eq!(setting(&p, "version"), Some(s("24")));
         let p = found(&[
             (
                 "package.json",

@@ -8,6 +8,7 @@ use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::manifest::package_json::PackageJson;
 use crate::manifest::source::wrong_type;
 use crate::spec::PackageManager;
+use crate::versions::{self, Lang, Picked};
 
 /// The package manager, its source, and where its lockfile is.
 #[derive(Debug)]
@@ -138,9 +139,10 @@ pub(super) fn package_manager(
     })
 }
 
-/// The Node major version: version files and package.json of the app, then of the
-/// directories above it (a workspace root). `None` keeps mbgen's default.
-pub(super) fn version(dir: Dir<'_>, m: &PackageJson) -> Option<(String, String)> {
+/// The Node version: version files and package.json of the app, then of the directories
+/// above it (a workspace root), read through the table of supported versions. `None` keeps
+/// mbgen's default.
+pub(super) fn version(dir: Dir<'_>, m: &PackageJson) -> Option<(Picked, String)> {
     let mut base = dir.base().to_owned();
     loop {
         let here = Dir::new(dir.fs(), &base);
@@ -160,11 +162,17 @@ pub(super) fn version(dir: Dir<'_>, m: &PackageJson) -> Option<(String, String)>
             (field("volta", "node"), field("engines", "node"))
         };
         let manifest = here.path("package.json");
-        for (key, value) in [("volta.node", volta), ("engines.node", engines)] {
-            if let Some(major) = value.as_deref().and_then(node_major) {
-                let value = value.unwrap_or_default();
-                return Some((major, format!("{key} \"{value}\" in {manifest}")));
-            }
+        // volta pins the exact version; `engines` is a range of what the app accepts.
+        if let Some(picked) = volta.as_deref().and_then(|v| versions::pin(Lang::Node, v)) {
+            let value = volta.unwrap_or_default();
+            return Some((picked, format!("volta.node \"{value}\" in {manifest}")));
+        }
+        if let Some(picked) = engines
+            .as_deref()
+            .and_then(|v| versions::range(Lang::Node, v))
+        {
+            let value = engines.unwrap_or_default();
+            return Some((picked, format!("engines.node \"{value}\" in {manifest}")));
         }
         if base.is_empty() {
             return None;
@@ -175,16 +183,27 @@ pub(super) fn version(dir: Dir<'_>, m: &PackageJson) -> Option<(String, String)>
     }
 }
 
+/// A version file's line as a pin: `v24.14.1`, `22`, or an LTS name (`lts/iron`).
+fn pinned(line: &str) -> Option<Picked> {
+    if line.starts_with("lts/") {
+        return node_major(line).and_then(|major| versions::pin(Lang::Node, &major));
+    }
+    versions::pin(Lang::Node, line).filter(|_| {
+        line.trim_start_matches(['v', 'V'])
+            .starts_with(|c: char| c.is_ascii_digit())
+    })
+}
+
 /// `.nvmrc`, `.node-version` or `.tool-versions` in one directory: `None` when there is
 /// none, `Some(None)` for a file that names no fixed version (`lts/*`, `node`), which leaves
 /// mbgen's default rather than sending the search further up.
 #[allow(clippy::option_option)]
-pub(super) fn version_files(dir: Dir<'_>) -> Option<Option<(String, String)>> {
+pub(super) fn version_files(dir: Dir<'_>) -> Option<Option<(Picked, String)>> {
     for name in [".nvmrc", ".node-version"] {
         if let Some(text) = dir.read(name) {
             let line = text.lines().next().unwrap_or_default().trim().to_owned();
             let path = dir.path(name);
-            return Some(node_major(&line).map(|v| (v, format!("{path} ({line})"))));
+            return Some(pinned(&line).map(|v| (v, format!("{path} ({line})"))));
         }
     }
     let text = dir.read(".tool-versions")?;
@@ -194,9 +213,9 @@ pub(super) fn version_files(dir: Dir<'_>) -> Option<Option<(String, String)>> {
             return None;
         }
         let v = words.next().unwrap_or_default();
-        Some(node_major(v).map(|major| {
+        Some(pinned(v).map(|picked| {
             (
-                major,
+                picked,
                 format!("{} (nodejs {v})", dir.path(".tool-versions")),
             )
         }))

@@ -38,7 +38,11 @@ pub(super) fn generic_server(
         let listens = dir
             .read(&path)
             .or_else(|| dir.read(&format!("{path}.js")))
-            .is_some_and(|t| t.contains(".listen(") || t.contains("createServer("));
+            .is_some_and(|t| {
+                [".listen(", "createServer(", "bindAsync("]
+                    .iter()
+                    .any(|m| t.contains(m))
+            });
         if listens || (is_main && server_framework(m).is_some()) {
             return App::Deployable(Kind::Server(Server {
                 framework,
