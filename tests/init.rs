@@ -153,7 +153,7 @@ fn node_missing_app_is_reported() {
 }
 
 #[test]
-fn node_bun_is_unsupported() {
+fn node_bun_lockb_with_a_node_start() {
     let out = init_stdout(
         Tree::new()
             .file(
@@ -161,6 +161,23 @@ fn node_bun_is_unsupported() {
                 r#"{"scripts": {"start": "node server.js"}}"#,
             )
             .file("bun.lockb", ""),
+    );
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn node_tracked_env_file_is_kept_and_an_untracked_one_is_not() {
+    let out = init_stdout(
+        Tree::new()
+            .file(
+                "package.json",
+                r#"{"scripts": {"build": "vite build"}, "devDependencies": {"vite": "7"}}"#,
+            )
+            .file("package-lock.json", "{}")
+            .file(".gitignore", ".env.local\n")
+            .file(".env", "VITE_API_URL=https://api.example.com\n")
+            .file(".env.production", "VITE_API_URL=https://api.example.com\n")
+            .file(".env.local", "SECRET=1\n"),
     );
     insta::assert_snapshot!(out);
 }

@@ -8,6 +8,7 @@
 pub(crate) mod evidence;
 pub(crate) mod fs;
 pub(crate) mod go;
+mod ignore;
 pub(crate) mod languages;
 pub(crate) mod node;
 pub(crate) mod python;

@@ -266,6 +266,7 @@ fn evaluate(
     let Some(mut first) = found.next() else {
         return Ok(Found::Nothing(skipped));
     };
+    super::ignore::keep_tracked_env_files(dir, &mut first);
     super::evidence::apply(dir, &mut first);
     for other in found {
         first.alternatives.push(format!(

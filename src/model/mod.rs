@@ -110,7 +110,8 @@ impl Service {
     pub fn runtime(&self) -> Runtime {
         match &self.stack {
             StackModel::NodeStatic(_) | StackModel::Static(_) => Runtime::Nginx,
-            StackModel::NodeServer(_) | StackModel::Python(_) => Runtime::Language,
+            StackModel::NodeServer(node) => node.runtime,
+            StackModel::Python(_) => Runtime::Language,
             StackModel::Go(go) => go.runtime.into(),
             StackModel::Rust(rust) => rust.runtime.into(),
         }
@@ -200,6 +201,12 @@ pub struct NodeServer {
     pub output_dir: RelPath,
     /// The container command in exec form.
     pub start: Vec<String>,
+    /// The final image: Node's own ([`Runtime::Language`]), [`Runtime::Distroless`] or
+    /// [`Runtime::Bun`].
+    pub runtime: Runtime,
+    /// The build output runs on its own: the final image holds `output_dir` alone, without
+    /// production dependencies or sources.
+    pub standalone: bool,
 }
 
 /// How a node service installs its dependencies.
@@ -209,6 +216,11 @@ pub struct NodeDeps {
     pub lockfile: Lockfile,
     /// A custom install command replacing the frozen-lockfile default.
     pub install: Option<String>,
+    /// The Prisma schema, relative to the context: `prisma generate` runs after the install.
+    pub prisma_schema: Option<RelPath>,
+    /// Yarn berry (2 and later, read from its lockfile), whose install flags differ from
+    /// Yarn classic's.
+    pub yarn_berry: bool,
 }
 
 /// A Go program.
@@ -259,6 +271,7 @@ pub enum NodePm {
     Npm,
     Yarn,
     Pnpm,
+    Bun,
 }
 
 impl NodePm {
@@ -269,6 +282,18 @@ impl NodePm {
             Self::Npm => "npm",
             Self::Yarn => "yarn",
             Self::Pnpm => "pnpm",
+            Self::Bun => "bun",
+        }
+    }
+
+    /// The command that runs a package's binary without a script: `npx`, `bunx`...
+    #[must_use]
+    pub const fn exec(self) -> &'static str {
+        match self {
+            Self::Npm => "npx",
+            Self::Yarn => "yarn",
+            Self::Pnpm => "pnpm exec",
+            Self::Bun => "bunx",
         }
     }
 
@@ -279,6 +304,7 @@ impl NodePm {
             PackageManager::Npm => Some(Self::Npm),
             PackageManager::Yarn => Some(Self::Yarn),
             PackageManager::Pnpm => Some(Self::Pnpm),
+            PackageManager::Bun => Some(Self::Bun),
             _ => None,
         }
     }
@@ -343,6 +369,8 @@ pub enum Runtime {
     Distroless,
     /// A slim distribution image (debian-slim or alpine).
     Slim,
+    /// Bun's image, `oven/bun` (node-server).
+    Bun,
 }
 
 impl Runtime {

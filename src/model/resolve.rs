@@ -18,7 +18,8 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::relpath::RelPath;
 use crate::spec::value::Port;
 use crate::spec::{
-    Family, LoadedConfig, OutputFile, Protocol, ServiceKey, ServiceSpec, Stack, CONFIG_FILE,
+    Family, LoadedConfig, OutputFile, PackageManager, Protocol, ServiceKey, ServiceSpec, Stack,
+    CONFIG_FILE,
 };
 
 /// Resolves a loaded `mbgen.toml` into the model. `tree` is the project directory, read for
@@ -184,7 +185,7 @@ pub(super) struct Resolver<'a> {
     pub(super) spec: &'a ServiceSpec,
     /// Keys that came from `[workspace]`, and where they are written there.
     origins: &'a BTreeMap<ServiceKey, Vec<String>>,
-    tree: &'a Tree,
+    pub(super) tree: &'a Tree,
     /// Workspaces read so far, by kind and root: each is read once.
     graphs: &'a mut Graphs,
     diagnostics: &'a mut Diagnostics,
@@ -324,7 +325,12 @@ impl Resolver<'_> {
     }
 
     /// The builder and runtime images: explicit ones, or the defaults for the stack.
-    pub(super) fn images(&self, family: Family, runtime: Runtime) -> (String, String) {
+    pub(super) fn images(
+        &self,
+        family: Family,
+        runtime: Runtime,
+        pm: PackageManager,
+    ) -> (String, String) {
         let spec = self.spec;
         let stack = spec.stack;
         let version = spec
@@ -332,12 +338,24 @@ impl Resolver<'_> {
             .as_ref()
             .map_or_else(|| defaults::version(stack).to_owned(), ToString::to_string);
         let images = spec.images.as_ref();
-        let builder_image = images.and_then(|i| i.builder.as_ref()).map_or_else(
-            || defaults::builder_image(stack, family, &version),
+        let builder = images.and_then(|i| i.builder.as_ref());
+        // Bun's image builds a bun-installed service unless `images.builder` names another.
+        let bun_builder = pm == PackageManager::Bun && builder.is_none();
+        let builder_image = builder.map_or_else(
+            || defaults::builder_image(stack, family, &version, bun_builder),
             ToString::to_string,
         );
         let runtime_image = images.and_then(|i| i.runtime.as_ref()).map_or_else(
-            || defaults::runtime_image(stack, family, runtime, &builder_image),
+            || {
+                defaults::runtime_image(
+                    stack,
+                    family,
+                    runtime,
+                    &builder_image,
+                    &version,
+                    bun_builder,
+                )
+            },
             ToString::to_string,
         );
         (builder_image, runtime_image)
@@ -806,8 +824,8 @@ impl Resolver<'_> {
         self.check_applicable();
         let family = self.family();
         let runtime = self.stack_runtime();
-        let (builder_image, runtime_image) = self.images(family, runtime);
         let inputs = self.stack_inputs(runtime);
+        let (builder_image, runtime_image) = self.images(family, runtime, inputs.pm);
         let (port, extra_ports, protocol) = self.port();
         let system_packages = self.system_packages(runtime);
         let user = self.user(runtime);
@@ -897,7 +915,11 @@ impl Resolver<'_> {
 fn http_probe(stack: Stack, runtime: Runtime, url: String) -> Option<Vec<String>> {
     match (stack, runtime) {
         (Stack::NodeServer, _) => Some(vec![
-            "node".into(),
+            match runtime {
+                Runtime::Distroless => "/nodejs/bin/node".into(),
+                Runtime::Bun => "bun".into(),
+                _ => "node".into(),
+            },
             "-e".into(),
             format!(
                 "fetch('{url}').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"

@@ -73,6 +73,13 @@ impl Tree {
         }
     }
 
+    /// Whether a `yarn.lock` is Yarn berry's (2 and later), whose lockfile starts with a
+    /// `__metadata` entry; a missing or unreadable file reads as Yarn classic's.
+    pub(crate) fn is_yarn_berry_lockfile(&self, rel: &RelPath) -> bool {
+        fs_err::read_to_string(self.root.join(rel.as_str()))
+            .is_ok_and(|text| text.lines().take(20).any(|l| l.starts_with("__metadata:")))
+    }
+
     fn exists(&self, rel: &RelPath) -> bool {
         self.root.join(rel.as_str()).exists()
     }

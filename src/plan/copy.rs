@@ -36,7 +36,9 @@ pub(super) fn member_manifests(service: &Service) -> Option<MemberManifests<'_>>
         StackModel::Python(_) => (&["pyproject.toml"], true),
         _ => (
             &["package.json"],
-            service.node_deps().is_some_and(|d| d.pm == NodePm::Yarn),
+            service
+                .node_deps()
+                .is_some_and(|d| matches!(d.pm, NodePm::Yarn | NodePm::Bun)),
         ),
     };
     let dirs = if every_member {
@@ -90,10 +92,16 @@ pub(super) fn workspace_root_files(service: &Service) -> Vec<String> {
             vec![manifest.to_owned(), lockfile]
         }
         _ => {
-            let mut files = vec!["package.json".to_owned(), lockfile, ".npmrc".to_owned()];
+            let mut files = vec![
+                "package.json".to_owned(),
+                lockfile,
+                ".npmrc".to_owned(),
+                "turbo.json".to_owned(),
+            ];
             match service.node_deps().map(|d| d.pm) {
                 Some(NodePm::Yarn) => files.push(".yarnrc.yml".into()),
                 Some(NodePm::Pnpm) => files.push("pnpm-workspace.yaml".into()),
+                Some(NodePm::Bun) => files.push("bunfig.toml".into()),
                 Some(NodePm::Npm) | None => {}
             }
             files.dedup();

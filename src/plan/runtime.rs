@@ -9,6 +9,9 @@ use super::{Run, RuntimeStage, StopSignal};
 use crate::model::{Runtime, Service, StackModel};
 use crate::spec::{Family, Protocol};
 
+/// The node binary of the distroless Node images.
+const DISTROLESS_NODE: &str = "/nodejs/bin/node";
+
 /// Where compiled stacks put the binary, in the build stage and the final image.
 pub(super) fn binary_path(service: &Service) -> String {
     let name = match &service.stack {
@@ -128,6 +131,11 @@ fn command(service: &Service) -> (Option<String>, Option<String>) {
         }
         StackModel::NodeStatic(_) | StackModel::Static(_) => {
             Some(vec!["nginx".into(), "-g".into(), "daemon off;".into()])
+        }
+        // The distroless image runs node as its entrypoint and has no `node` on the PATH.
+        StackModel::NodeServer(node) if node.runtime == Runtime::Distroless => {
+            entrypoint.push(DISTROLESS_NODE.to_owned());
+            Some(node.start.get(1..).unwrap_or_default().to_vec())
         }
         StackModel::NodeServer(node) => Some(node.start.clone()),
         StackModel::Python(python) => Some(python.start.clone()),

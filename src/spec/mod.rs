@@ -135,14 +135,17 @@ pub struct ServiceSpec {
     /// ```
     pub images: Option<ImagesSpec>,
 
-    /// The kind of final image for compiled stacks (`go`, `rust`). Default: `distroless` for
-    /// go, `slim` for rust.
+    /// The kind of final image. `go` and `rust`: `scratch` (go only), `distroless` or `slim`;
+    /// default `distroless` for go, `slim` for rust. `node-server`: the Node image by default,
+    /// `distroless` (`gcr.io/distroless/nodejs<version>-debian13:nonroot`: no shell, `start`
+    /// must be `node ...`) or `bun` (`oven/bun`, for a server started with `bun ...`).
     ///
     /// `runtime = "scratch"`
     pub runtime: Option<RuntimeBase>,
 
     /// The package manager. Default: inferred from `lockfile` (`package-lock.json` → npm,
-    /// `yarn.lock` → yarn, `pnpm-lock.yaml` → pnpm, `uv.lock` → uv, `poetry.lock` → poetry,
+    /// `yarn.lock` → yarn, `pnpm-lock.yaml` → pnpm, `bun.lock` or `bun.lockb` → bun (its
+    /// stages build in `oven/bun`), `uv.lock` → uv, `poetry.lock` → poetry,
     /// `pdm.lock` → pdm, `Pipfile.lock` → pipenv, `requirements*.txt` → pip), otherwise the
     /// stack's own (npm, pip, go, cargo).
     ///
@@ -151,8 +154,8 @@ pub struct ServiceSpec {
 
     /// The lockfile, relative to the build context (`path`, or `context` when set), copied
     /// before the sources so that dependencies are installed in their own cached layer.
-    /// Defaults: `package-lock.json`, `yarn.lock` or
-    /// `pnpm-lock.yaml` (per package manager), `requirements.txt` (pip), `uv.lock` (uv),
+    /// Defaults: `package-lock.json`, `yarn.lock`,
+    /// `pnpm-lock.yaml` or `bun.lock` (per package manager), `requirements.txt` (pip), `uv.lock` (uv),
     /// `poetry.lock` (poetry), `pdm.lock` (pdm), `Pipfile.lock` (pipenv),
     /// `go.sum` (go, optional), `Cargo.lock` (rust).
     ///
@@ -202,6 +205,22 @@ pub struct ServiceSpec {
     ///
     /// `output-dir = "build"`
     pub output_dir: Option<RelPath>,
+
+    /// `node-server`: the build output runs without `node_modules` (Next.js
+    /// `output: "standalone"`, Nitro's `.output` of Nuxt or `TanStack` Start, a server bundled
+    /// with its dependencies), so the final image holds `output-dir` alone: no production
+    /// dependencies and no sources. Default: `false`.
+    ///
+    /// `standalone = true`
+    pub standalone: Option<bool>,
+
+    /// `node-server`: the Prisma schema, relative to `path`. It is copied with the manifests,
+    /// `prisma generate` runs right after the dependency install (so a source edit does not
+    /// re-run it), and the generated client (`node_modules/.prisma`) goes into the final
+    /// image. Default: none.
+    ///
+    /// `prisma-schema = "prisma/schema.prisma"`
+    pub prisma_schema: Option<RelPath>,
 
     /// For static sites: answer unknown paths with `/index.html`, as single-page
     /// applications with client-side routing need. Default: `false`.
@@ -467,16 +486,31 @@ pub enum Family {
     Alpine,
 }
 
-/// The kind of final image for compiled stacks.
+/// The kind of final image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum RuntimeBase {
     /// An empty image holding only the binary and CA certificates (go only).
     Scratch,
-    /// Google's distroless images: no shell, no package manager, a `nonroot` user.
+    /// Google's distroless images: no shell, no package manager, a `nonroot` user (go, rust,
+    /// and node-server with `gcr.io/distroless/nodejs<version>-debian13`).
     Distroless,
-    /// A slim distribution image (`debian:trixie-slim` or `alpine`, per `family`).
+    /// A slim distribution image (`debian:trixie-slim` or `alpine`, per `family`; go, rust).
     Slim,
+    /// The Bun runtime, `oven/bun` (node-server).
+    Bun,
+}
+
+impl RuntimeBase {
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Scratch => "scratch",
+            Self::Distroless => "distroless",
+            Self::Slim => "slim",
+            Self::Bun => "bun",
+        }
+    }
 }
 
 /// A package manager.
@@ -489,6 +523,9 @@ pub enum PackageManager {
     Yarn,
     /// pnpm, through corepack.
     Pnpm,
+    /// Bun, with `bun.lock` (or `bun.lockb`); the dependency and build stages run in
+    /// `oven/bun`.
+    Bun,
     /// pip, with a requirements file.
     Pip,
     /// uv, with `uv.lock`.
@@ -515,6 +552,7 @@ impl PackageManager {
             Self::Npm => "npm",
             Self::Yarn => "yarn",
             Self::Pnpm => "pnpm",
+            Self::Bun => "bun",
             Self::Pip => "pip",
             Self::Uv => "uv",
             Self::Poetry => "poetry",
@@ -843,6 +881,8 @@ impl ServiceSpec {
             ServiceKey::Processes => !self.processes.is_empty(),
             ServiceKey::Release => self.release.is_some(),
             ServiceKey::OutputDir => self.output_dir.is_some(),
+            ServiceKey::Standalone => self.standalone.is_some(),
+            ServiceKey::PrismaSchema => self.prisma_schema.is_some(),
             ServiceKey::Spa => self.spa.is_some(),
             ServiceKey::Main => self.main.is_some(),
             ServiceKey::Vendor => self.vendor.is_some(),

@@ -64,6 +64,8 @@ IMAGES=(
     "rust:1.91-slim-trixie|rust-1.91-slim-trixie"
     "gcr.io/distroless/static-debian13:nonroot|distroless-static-debian13-nonroot"
     "gcr.io/distroless/cc-debian13:nonroot|distroless-cc-debian13-nonroot|gcr.io/distroless/static-debian13:nonroot"
+    "gcr.io/distroless/nodejs22-debian13:nonroot|distroless-nodejs22-debian13-nonroot|gcr.io/distroless/cc-debian13:nonroot"
+    "oven/bun:1-slim|bun-1-slim"
 )
 BASE_IMAGE=debian:trixie-slim
 FORCED=() # the images named on the command line

@@ -22,24 +22,17 @@ pub(super) struct Pm {
     pub(super) notes: Vec<String>,
 }
 
-pub(super) const LOCKFILES: &[(&str, Option<PackageManager>)] = &[
-    ("pnpm-lock.yaml", Some(PackageManager::Pnpm)),
-    ("yarn.lock", Some(PackageManager::Yarn)),
-    ("package-lock.json", Some(PackageManager::Npm)),
-    ("npm-shrinkwrap.json", Some(PackageManager::Npm)),
-    ("bun.lock", None),
-    ("bun.lockb", None),
+pub(super) const LOCKFILES: &[(&str, PackageManager)] = &[
+    ("pnpm-lock.yaml", PackageManager::Pnpm),
+    ("yarn.lock", PackageManager::Yarn),
+    ("package-lock.json", PackageManager::Npm),
+    ("npm-shrinkwrap.json", PackageManager::Npm),
+    ("bun.lock", PackageManager::Bun),
+    ("bun.lockb", PackageManager::Bun),
 ];
 
-pub(super) fn bun_unsupported(evidence: &str) -> Diagnostic {
-    Diagnostic::new(format!(
-        "this project uses bun ({evidence}), which mbgen does not support"
-    ))
-    .help("mbgen builds Node apps with npm, yarn or pnpm: create their lockfile (for example `npm install` to write package-lock.json), remove bun's lockfile and `packageManager` entry, then run `mbgen init` again")
-}
-
 /// Finds the lockfile in the directory or, for a workspace member, in a parent directory.
-pub(super) fn find_lockfile(dir: Dir<'_>) -> Vec<(String, Option<PackageManager>)> {
+pub(super) fn find_lockfile(dir: Dir<'_>) -> Vec<(String, PackageManager)> {
     std::iter::once(dir)
         .chain(dir.parents())
         .map(|here| {
@@ -67,17 +60,12 @@ pub(super) fn package_manager(
                 "npm" => PackageManager::Npm,
                 "yarn" => PackageManager::Yarn,
                 "pnpm" => PackageManager::Pnpm,
-                "bun" => {
-                    return Err(Box::new(bun_unsupported(&format!(
-                        "`packageManager` is \"{field}\" in {}",
-                        file.path.display()
-                    ))))
-                }
+                "bun" => PackageManager::Bun,
                 _ => {
                     return Err(Box::new(wrong_type(
                         file,
                         "packageManager",
-                        "`npm@<version>`, `yarn@<version>` or `pnpm@<version>`",
+                        "`npm@<version>`, `yarn@<version>`, `pnpm@<version>` or `bun@<version>`",
                     )));
                 }
             };
@@ -86,17 +74,12 @@ pub(super) fn package_manager(
         None => None,
     };
     let lockfile = match &declared {
-        Some((pm, _)) => lockfiles.iter().find(|(_, l)| *l == Some(*pm)).cloned(),
+        Some((pm, _)) => lockfiles.iter().find(|(_, l)| l == pm).cloned(),
         None => lockfiles.first().cloned(),
     };
-    if declared.is_none() {
-        if let Some((path, None)) = &lockfile {
-            return Err(Box::new(bun_unsupported(path)));
-        }
-    }
     let (pm, source) = match (&declared, &lockfile) {
         (Some((pm, field)), _) => (*pm, format!("`packageManager` \"{field}\" in package.json")),
-        (None, Some((path, Some(pm)))) => (*pm, path.clone()),
+        (None, Some((path, pm))) => (*pm, path.clone()),
         _ => {
             notes.push("no lockfile: the image installs with `npm ci`, which needs package-lock.json; run `npm install` and commit it".to_owned());
             (
@@ -225,7 +208,7 @@ pub(super) fn version_files(dir: Dir<'_>) -> Option<Option<(Picked, String)>> {
 // Built once per directory and unpacked at once: boxing would only add noise.
 pub(super) fn package_manager_name(dir: Dir<'_>, m: &PackageJson) -> &'static str {
     if let Some(field) = &m.package_manager {
-        for pm in ["pnpm", "yarn"] {
+        for pm in ["pnpm", "yarn", "bun"] {
             if field.starts_with(pm) {
                 return pm;
             }
@@ -233,7 +216,7 @@ pub(super) fn package_manager_name(dir: Dir<'_>, m: &PackageJson) -> &'static st
         return "npm";
     }
     match find_lockfile(dir).first() {
-        Some((_, Some(pm))) => pm.as_str(),
-        _ => "npm",
+        Some((_, pm)) => pm.as_str(),
+        None => "npm",
     }
 }
