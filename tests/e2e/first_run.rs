@@ -125,11 +125,21 @@ fn run(suite: &mut Suite, root: &Path, rep: &mut CaseReport) -> Result<(), Strin
     }
     rep.mbgen.image_mb = Some(suite.image_mb(NAME)?);
     rep.mbgen.user = Some(suite.image_user(NAME)?);
-    // the session ends with `docker stop`; the container must be gone (`--rm`)
-    let gone = suite
-        .docker
-        .output(&["inspect", NAME], Duration::from_secs(30))?;
-    if gone.ok {
+    // The session ends with `docker stop`; the container must be gone (`--rm`). The engine
+    // removes it after `docker stop` returns, so this waits a little for it. (`container
+    // inspect`: a plain `inspect` also finds the image of the same name.)
+    let mut exists = true;
+    for _ in 0..50 {
+        exists = suite
+            .docker
+            .output(&["container", "inspect", NAME], Duration::from_secs(30))?
+            .ok;
+        if !exists {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    if exists {
         rep.failures.push(format!(
             "the container {NAME} still exists after the session"
         ));
