@@ -13,7 +13,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(
     name = "mbgen",
-    version,
+    // the version and the commit it was built from (build.rs)
+    version = env!("MBGEN_VERSION"),
     propagate_version = true,
     max_term_width = 100
 )]

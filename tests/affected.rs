@@ -346,7 +346,7 @@ fn a_project_template_affects_the_services_rendered_with_it() {
     .commit("template");
     repo.write(
         ".mbgen/templates/go.Dockerfile.j2",
-        "{% extends \"mbgen/go.Dockerfile.j2\" %}\n{% block command %}\nCMD [\"api\"]\n{% endblock %}\n",
+        "{% extends \"mbgen/go.Dockerfile.j2\" %}\n{% block command %}\n{{ super() }}\nCMD [\"--verbose\"]\n{% endblock %}\n",
     );
     assert_eq!(repo.affected("HEAD"), "api\n");
     repo.git(&["checkout", "-q", "--", "."]);

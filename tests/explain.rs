@@ -46,7 +46,7 @@ fn a_lockfile_edit_runs_the_install_again() {
             "[deps 4/4]",
             "[build 1/2]",
             "[build 2/2]",
-            "[runtime 2/2]"
+            "[runtime 3/3]"
         ]
     );
 }

@@ -85,6 +85,8 @@ fn matrix() -> Vec<(String, String)> {
         "package-manager = \"pnpm\"",
     ][..];
     let mounts = &["", "cache-mounts = false"][..];
+    // without an init, the init stage goes
+    let init = &["", "init = false"][..];
     let stacks: Vec<(&str, Vec<String>)> = vec![
         (
             "node-static",
@@ -97,6 +99,7 @@ fn matrix() -> Vec<(String, String)> {
                 &["", "install = \"npm ci --ignore-scripts\""],
                 &["", "build = \"npm run build\""],
                 ca,
+                init,
                 &["start = [\"node\", \"server.js\"]"],
             ]),
         ),
@@ -111,6 +114,7 @@ fn matrix() -> Vec<(String, String)> {
                 ],
                 mounts,
                 ca,
+                init,
             ]),
         ),
         (
@@ -125,12 +129,13 @@ fn matrix() -> Vec<(String, String)> {
                 ],
                 &["", "install = \"pip wheel --wheel-dir /wheels .\""],
                 ca,
+                init,
                 &["start = [\"gunicorn\", \"app:app\"]"],
             ]),
         ),
         (
             "rust",
-            combine(&[&["", "runtime = \"distroless\""], mounts, ca]),
+            combine(&[&["", "runtime = \"distroless\""], mounts, ca, init]),
         ),
         (
             "static",
@@ -251,7 +256,10 @@ fn every_combination_of_options_prints_the_planned_stages() {
 fn node_server_with_a_custom_install_and_no_build_has_its_deps_stage() {
     let text = "[services.api]\nstack = \"node-server\"\ninstall = \"npm ci --ignore-scripts\"\nstart = [\"node\", \"server.js\"]\n";
     let project = Project::from_text(text, Path::new("/nonexistent")).unwrap();
-    assert_eq!(project.builds()[0].stages, ["deps", "prod-deps", "runtime"]);
+    assert_eq!(
+        project.builds()[0].stages,
+        ["deps", "prod-deps", "init", "runtime"]
+    );
     let r = rendered("custom install, no build".into(), &project);
     check(&r);
     assert!(r.dockerfiles[0].1.contains("FROM deps AS prod-deps"));

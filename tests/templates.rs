@@ -181,7 +181,8 @@ fn eject_goes_to_templates_dir() {
 #[test]
 fn a_service_can_name_its_own_template() {
     let dir = project(
-        &format!("{GO}template = \"custom/hello.Dockerfile.j2\"\n"),
+        // a minimal Dockerfile, without the init the render would otherwise insist on
+        &format!("{GO}template = \"custom/hello.Dockerfile.j2\"\ninit = false\n"),
         &[
             (
                 ".mbgen/templates/custom/hello.Dockerfile.j2",

@@ -26,6 +26,8 @@ pub(crate) const DEFAULT_NODE_OUTPUT: &str = "dist";
 pub(crate) const DEFAULT_TAG: &str = "latest";
 /// Package-manager caches are kept in BuildKit cache mounts unless `cache-mounts = false`.
 pub(crate) const DEFAULT_CACHE_MOUNTS: bool = true;
+/// The command runs under tini where the final image needs an init, unless `init = false`.
+pub(crate) const DEFAULT_INIT: bool = true;
 
 /// The health check's timing unless `healthcheck` says otherwise.
 pub(crate) const HEALTHCHECK_INTERVAL: &str = "30s";

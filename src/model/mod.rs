@@ -67,6 +67,9 @@ pub struct Service {
     pub system_packages: SystemPackages,
     pub user: User,
     pub healthcheck: Option<Healthcheck>,
+    /// `init`: whether the command may run under tini; the plan adds it where the final
+    /// image's process needs one (not for nginx).
+    pub init: bool,
     pub labels: BTreeMap<String, String>,
     /// Extra `.dockerignore` patterns, as written.
     pub dockerignore: Vec<String>,

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use super::defaults::{
     self, DEFAULT_BAKE_FILE, DEFAULT_CACHE_MOUNTS, DEFAULT_COMPOSE_FILE, DEFAULT_DOCKERFILE,
-    DEFAULT_DOCKERIGNORE, DEFAULT_PORT, DEFAULT_TAG, DEFAULT_TEMPLATES_DIR, HEALTHCHECK_INTERVAL,
-    HEALTHCHECK_RETRIES, HEALTHCHECK_START_PERIOD, HEALTHCHECK_TIMEOUT,
+    DEFAULT_DOCKERIGNORE, DEFAULT_INIT, DEFAULT_PORT, DEFAULT_TAG, DEFAULT_TEMPLATES_DIR,
+    HEALTHCHECK_INTERVAL, HEALTHCHECK_RETRIES, HEALTHCHECK_START_PERIOD, HEALTHCHECK_TIMEOUT,
 };
 use super::inherit::{inherit, Inherited};
 use super::workspace::{self, Tree};
@@ -1038,6 +1038,7 @@ impl Resolver<'_> {
             system_packages,
             user,
             healthcheck,
+            init: spec.init.unwrap_or(DEFAULT_INIT),
             labels: string_map(&spec.labels),
             dockerignore: spec
                 .dockerignore

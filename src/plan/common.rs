@@ -105,6 +105,7 @@ pub(super) fn base_context(
             .collect(),
         runtime: super::runtime::stage(service, layout),
         instructions: extra_instructions(project, service),
+        init: super::init::plan(service),
         node: None,
         go: None,
         python: None,

@@ -15,6 +15,7 @@ mod copy;
 mod dockerignore;
 pub(crate) mod escape;
 mod go;
+pub(crate) mod init;
 mod java;
 mod nginx;
 mod node;
@@ -51,7 +52,7 @@ pub(crate) struct DockerfileContext {
     pub stack: &'static str,
     /// The stage names, in file order.
     pub stages: Vec<&'static str>,
-    /// The stages by name (`stage.deps`, `stage.prod_deps`, `stage.build`,
+    /// The stages by name (`stage.deps`, `stage.prod_deps`, `stage.build`, `stage.init`,
     /// `stage.runtime`), `none` where the Dockerfile has no such stage: what each starts
     /// `FROM` and what it is for.
     pub stage: Stages,
@@ -64,6 +65,9 @@ pub(crate) struct DockerfileContext {
     pub runtime: RuntimeStage,
     /// Extra instructions from `instructions` in `mbgen.toml`.
     pub instructions: ExtraInstructions,
+    /// tini, when the final image runs its command under it: the `init` stage's step and the
+    /// copy into the final image.
+    pub init: Option<init::InitSection>,
     pub node: Option<node::NodeSection>,
     pub go: Option<go::GoSection>,
     pub python: Option<python::PythonSection>,
@@ -146,9 +150,19 @@ pub(crate) struct RuntimeStage {
     pub expose: Vec<u16>,
     /// The arguments of `HEALTHCHECK`, options and `CMD [...]`.
     pub healthcheck: Option<String>,
-    /// Exec-form JSON arrays.
+    /// `STOPSIGNAL`, when the process stops gracefully on another signal than SIGTERM.
+    pub stop_signal: Option<StopSignal>,
+    /// Exec-form JSON arrays; with an init, `entrypoint` starts with tini.
     pub entrypoint: Option<String>,
     pub cmd: Option<String>,
+}
+
+/// The signal `docker stop` sends, and why.
+#[derive(Debug, Serialize)]
+pub(crate) struct StopSignal {
+    /// Comment lines printed above `STOPSIGNAL`.
+    pub comments: Vec<String>,
+    pub signal: &'static str,
 }
 
 /// Plans the Dockerfile of one service.

@@ -3,13 +3,14 @@
 
 use super::common::{install_packages, NODE_CA_BUNDLE, SYSTEM_CA_BUNDLE};
 use super::escape::{exec_form, quote, shell_word};
-use super::stages::Stage;
-use super::{Run, RuntimeStage};
+use super::init::command_prefix;
+use super::stages::{has_init, Stage};
+use super::{Run, RuntimeStage, StopSignal};
 use crate::model::{Runtime, Service, StackModel};
+use crate::spec::{Family, Protocol};
 
 /// The node binary of the distroless Node images.
 const DISTROLESS_NODE: &str = "/nodejs/bin/node";
-use crate::spec::{Family, Protocol};
 
 /// The JDK's and the JRE's keystore in the eclipse-temurin images.
 const JAVA_CACERTS: &str = "/opt/java/openjdk/lib/security/cacerts";
@@ -102,25 +103,7 @@ pub(super) fn stage(service: &Service, layout: &[Stage]) -> RuntimeStage {
     }
     env.extend(ca_env);
     env.extend(service.env.iter().map(|(k, v)| format!("{k}={}", quote(v))));
-    let (entrypoint, cmd) = match &service.stack {
-        StackModel::Go(_) | StackModel::Rust(_) => (Some(exec_form(&[binary_path(service)])), None),
-        StackModel::NodeStatic(_) | StackModel::Static(_) => (
-            None,
-            Some(exec_form(&[
-                "nginx".into(),
-                "-g".into(),
-                "daemon off;".into(),
-            ])),
-        ),
-        // The distroless image runs node as its entrypoint and has no `node` on the PATH.
-        StackModel::NodeServer(node) if node.runtime == Runtime::Distroless => (
-            Some(exec_form(&[DISTROLESS_NODE.to_owned()])),
-            Some(exec_form(node.start.get(1..).unwrap_or_default())),
-        ),
-        StackModel::NodeServer(node) => (None, Some(exec_form(&node.start))),
-        StackModel::Python(python) => (None, Some(exec_form(&python.start))),
-        StackModel::Java(java) => (None, Some(exec_form(&super::java::command(java)))),
-    };
+    let (entrypoint, cmd) = command(service);
     let workdir = (matches!(
         service.stack,
         StackModel::NodeServer(_) | StackModel::Python(_) | StackModel::Java(_)
@@ -165,9 +148,55 @@ pub(super) fn stage(service: &Service, layout: &[Stage]) -> RuntimeStage {
             .collect(),
         expose,
         healthcheck,
+        stop_signal: stop_signal(service),
         entrypoint,
         cmd,
     }
+}
+
+/// `ENTRYPOINT` and `CMD`: a compiled binary is the entrypoint (arguments of `docker run`
+/// reach it), a language's command is `CMD` (`docker run` may replace it), and with an init
+/// tini starts the entrypoint, so that replacing `CMD` keeps it.
+fn command(service: &Service) -> (Option<String>, Option<String>) {
+    let mut entrypoint = if has_init(service) {
+        command_prefix()
+    } else {
+        Vec::new()
+    };
+    let cmd = match &service.stack {
+        StackModel::Go(_) | StackModel::Rust(_) => {
+            entrypoint.push(binary_path(service));
+            None
+        }
+        StackModel::NodeStatic(_) | StackModel::Static(_) => {
+            Some(vec!["nginx".into(), "-g".into(), "daemon off;".into()])
+        }
+        // The distroless image runs node as its entrypoint and has no `node` on the PATH.
+        StackModel::NodeServer(node) if node.runtime == Runtime::Distroless => {
+            entrypoint.push(DISTROLESS_NODE.to_owned());
+            Some(node.start.get(1..).unwrap_or_default().to_vec())
+        }
+        StackModel::NodeServer(node) => Some(node.start.clone()),
+        StackModel::Python(python) => Some(python.start.clone()),
+        StackModel::Java(java) => Some(super::java::command(java)),
+    };
+    (
+        (!entrypoint.is_empty()).then(|| exec_form(&entrypoint)),
+        cmd.map(|c| exec_form(&c)),
+    )
+}
+
+/// The signal `docker stop` sends, when the process stops gracefully on another than
+/// SIGTERM: nginx's SIGTERM is a fast stop that drops the requests in flight.
+fn stop_signal(service: &Service) -> Option<StopSignal> {
+    (service.runtime() == Runtime::Nginx).then(|| StopSignal {
+        comments: vec![
+            "nginx stops gracefully on SIGQUIT: the requests in flight finish (SIGTERM would \
+             drop them). As PID 1 it reaps its children itself, so it runs without an init."
+                .into(),
+        ],
+        signal: "SIGQUIT",
+    })
 }
 
 /// With `keep-ca-certificates`, the bundle the build stages trust, copied from the first of

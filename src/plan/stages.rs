@@ -24,6 +24,7 @@ pub(crate) struct Stages {
     pub deps: Option<Stage>,
     pub prod_deps: Option<Stage>,
     pub build: Option<Stage>,
+    pub init: Option<Stage>,
     pub runtime: Option<Stage>,
 }
 
@@ -37,6 +38,7 @@ impl Stages {
                 DEPS => &mut out.deps,
                 PROD_DEPS => &mut out.prod_deps,
                 BUILD => &mut out.build,
+                INIT => &mut out.init,
                 _ => &mut out.runtime,
             };
             *slot = Some(stage.clone());
@@ -48,6 +50,8 @@ impl Stages {
 pub(crate) const DEPS: &str = "deps";
 pub(crate) const PROD_DEPS: &str = "prod-deps";
 pub(crate) const BUILD: &str = "build";
+/// Where tini comes from, when the final image runs its command under it.
+pub(crate) const INIT: &str = "init";
 /// The final stage of every Dockerfile: what Bake and Compose build.
 pub(crate) const RUNTIME: &str = "runtime";
 
@@ -59,9 +63,55 @@ fn stage(name: &'static str, from: impl Into<String>, title: impl Into<String>) 
     }
 }
 
+/// Why the final image's process needs an init, as measured with `docker stop` on apps that
+/// install no signal handler; none for nginx (the static stacks), which stops on its own
+/// (gracefully on SIGQUIT, its `STOPSIGNAL`) and reaps its children.
+#[must_use]
+pub(crate) fn why_init(stack: &StackModel) -> Option<&'static str> {
+    match stack {
+        StackModel::NodeServer(_) => Some(
+            "As PID 1, Node.js ignores SIGTERM unless the app handles it (the stop waits for the \
+             kill), and reaps no orphaned process.",
+        ),
+        StackModel::Python(_) => Some(
+            "As PID 1, Python ignores SIGTERM unless the app handles it (the stop waits for the \
+             kill), and reaps no orphaned process; gunicorn and uvicorn handle it, and still \
+             stop gracefully under tini.",
+        ),
+        StackModel::Go(_) => Some(
+            "As PID 1, a Go program that handles no signal exits with status 2 on SIGTERM, and \
+             reaps no orphaned process.",
+        ),
+        StackModel::Rust(_) => Some(
+            "As PID 1, a Rust program ignores SIGTERM unless it handles it (the stop waits for \
+             the kill), and reaps no orphaned process.",
+        ),
+        // nginx reaps its children itself; the JVM handles SIGTERM (shutdown hooks run, Spring
+        // Boot stops gracefully) and starts no child processes.
+        StackModel::NodeStatic(_) | StackModel::Static(_) | StackModel::Java(_) => None,
+    }
+}
+
+/// Whether the final image runs its command under tini (an `init` stage provides it).
+#[must_use]
+pub(crate) fn has_init(service: &Service) -> bool {
+    service.init && why_init(&service.stack).is_some()
+}
+
 /// The stages of a service's Dockerfile, in file order; the last is [`RUNTIME`].
 #[must_use]
 pub(crate) fn layout(service: &Service) -> Vec<Stage> {
+    let mut stages = stack_layout(service);
+    if has_init(service) {
+        let from = service.builder_image().unwrap_or(&service.runtime_image);
+        let init = stage(INIT, from, "tini, the init that runs the command as PID 1");
+        stages.insert(stages.len() - 1, init);
+    }
+    stages
+}
+
+/// The stages of the stack itself, in file order; the last is [`RUNTIME`].
+fn stack_layout(service: &Service) -> Vec<Stage> {
     let runtime_image = service.runtime_image.as_str();
     match &service.stack {
         StackModel::NodeStatic(node) => vec![

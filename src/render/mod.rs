@@ -8,6 +8,7 @@
 //! involves the project's templates (or a template a service chose) is the user's to fix, and
 //! points into the template.
 
+mod init;
 pub(crate) mod templates;
 
 use std::collections::BTreeSet;
@@ -181,8 +182,12 @@ pub(crate) fn render_service_traced(
         nginx.conf = conf.lines().map(plan::escape::shell_single_quote).collect();
         loaded.extend(used);
     }
-    let (dockerfile, loaded) =
-        render_headed(templates, project, &Subject::from(service), context, loaded)?;
+    let init = context.init.clone();
+    let subject = Subject::from(service);
+    let (dockerfile, loaded) = render_headed(templates, project, &subject, context, loaded)?;
+    if let Some(what) = init.and_then(|init| init::missing(&dockerfile, &init)) {
+        return Err(init_dropped(templates, service, &subject, &loaded, what));
+    }
     let files = vec![
         GeneratedFile {
             path: PathBuf::from(service.dockerfile_path().as_str()),
@@ -531,6 +536,46 @@ fn broken_template(
     ))
 }
 
+/// The error for a Dockerfile whose final stage lost tini: the project's templates dropped
+/// it (or, with none involved, mbgen did).
+fn init_dropped(
+    templates: &ProjectTemplates,
+    service: &Service,
+    subject: &Subject<'_>,
+    loaded: &BTreeSet<String>,
+    what: &str,
+) -> RenderError {
+    let file = if loaded.contains(subject.template) {
+        Some(subject.template)
+    } else {
+        loaded.iter().next().map(String::as_str)
+    };
+    let Some(file) = file else {
+        return RenderError::Internal {
+            template: subject.template.to_owned(),
+            detail: format!("the Dockerfile of {} lost tini: {what}", subject.what),
+        };
+    };
+    let help = format!(
+        "mbgen runs the command under tini, so that `docker stop` ends it at once and orphaned \
+         processes are reaped. A template that writes the final stage keeps \
+         `{{% if stage.init %}}{{{{ m.init_stage(stage.init, init) }}}}{{% endif %}}` before it \
+         and `{{{{ m.init_copy(init) }}}}` in it; one that writes the command starts `ENTRYPOINT` \
+         with tini, as `{{{{ m.command(runtime) }}}}` does (`init.entrypoint` is \
+         `[\"/usr/bin/tini\", \"--\"]`). Or set `init = false` in [services.{}] if the app \
+         handles SIGTERM and reaps its children itself. See \"The init\" in docs/templates.md",
+        service.name
+    );
+    RenderError::User(Box::new(
+        Diagnostic::new(format!(
+            "the Dockerfile of {} would run its command without tini: {what}",
+            subject.what
+        ))
+        .in_file(&templates.path_of(file))
+        .help(help),
+    ))
+}
+
 /// The byte range of the failing expression, or of its line.
 fn span(file: &SourceFile, e: &minijinja::Error) -> Option<Range<usize>> {
     if let Some(range) = e.range().filter(|r| r.end <= file.text.len()) {
@@ -611,12 +656,12 @@ mod tests {
             ".mbgen/templates",
             [(
                 templates::GO,
-                "{% extends \"mbgen/go.Dockerfile.j2\" %}\n{% block command %}\nCMD [\"x\"]\n{% endblock %}\n",
+                "{% extends \"mbgen/go.Dockerfile.j2\" %}\n{% block command %}\nENTRYPOINT [\"/usr/bin/tini\", \"--\", \"x\"]\n{% endblock %}\n",
             )],
         );
         let dockerfile = &render_with(&p, &t).unwrap()[0].contents;
         assert!(
-            dockerfile.ends_with("EXPOSE 8080\nCMD [\"x\"]\n"),
+            dockerfile.ends_with("EXPOSE 8080\nENTRYPOINT [\"/usr/bin/tini\", \"--\", \"x\"]\n"),
             "{dockerfile}"
         );
         assert!(dockerfile.contains(
@@ -624,10 +669,42 @@ mod tests {
         ));
         let plain = &render_project(&p).unwrap()[0].contents;
         assert!(
-            plain.ends_with("ENTRYPOINT [\"/usr/local/bin/a\"]\n"),
+            plain.ends_with("ENTRYPOINT [\"/usr/bin/tini\", \"--\", \"/usr/local/bin/a\"]\n"),
             "{plain}"
         );
         assert!(!plain.contains("Rendered with"), "{plain}");
+    }
+
+    #[test]
+    fn a_project_template_cannot_drop_the_init_silently() {
+        let command = |block: &str| {
+            ProjectTemplates::from_sources(
+                ".mbgen/templates",
+                [(
+                    templates::GO,
+                    format!("{{% extends \"mbgen/go.Dockerfile.j2\" %}}\n{{% block command %}}\n{block}\n{{% endblock %}}\n"),
+                )],
+            )
+        };
+        let p = project(GO);
+        let err = render_with(&p, &command("CMD [\"x\"]")).unwrap_err();
+        let RenderError::User(d) = err else {
+            panic!("not the user's error: {err}")
+        };
+        assert!(d.message.contains("without tini"), "{}", d.message);
+        assert!(d.help.as_deref().unwrap().contains("init = false"));
+        assert_eq!(
+            d.path.as_deref(),
+            Some(std::path::Path::new(".mbgen/templates/go.Dockerfile.j2"))
+        );
+        // `init = false`: no init stage, nothing to keep
+        let without = project("[services.a]\nstack = \"go\"\ninit = false\n");
+        let dockerfile = &render_with(&without, &command("CMD [\"x\"]")).unwrap()[0].contents;
+        assert!(!dockerfile.contains("tini"), "{dockerfile}");
+        assert!(
+            dockerfile.ends_with("EXPOSE 8080\nCMD [\"x\"]\n"),
+            "{dockerfile}"
+        );
     }
 
     #[test]

@@ -45,6 +45,7 @@ pub enum ServiceKey {
     SystemPackages,
     User,
     Healthcheck,
+    Init,
     Labels,
     Dockerignore,
     Secrets,
@@ -103,6 +104,7 @@ impl ServiceKey {
         Self::SystemPackages,
         Self::User,
         Self::Healthcheck,
+        Self::Init,
         Self::Labels,
         Self::Dockerignore,
         Self::Secrets,
@@ -158,6 +160,7 @@ impl ServiceKey {
             Self::SystemPackages => "system-packages",
             Self::User => "user",
             Self::Healthcheck => "healthcheck",
+            Self::Init => "init",
             Self::Labels => "labels",
             Self::Dockerignore => "dockerignore",
             Self::Secrets => "secrets",
@@ -194,6 +197,9 @@ impl ServiceKey {
             Self::Main | Self::Vendor | Self::Cgo | Self::Strip => Some(&[Go]),
             Self::Bin => Some(&[Rust]),
             Self::SpringBoot => Some(&[Java]),
+            // the stacks whose final image runs an app of the user's under tini (not nginx,
+            // and not the JVM, which handles SIGTERM and starts no child processes)
+            Self::Init => Some(&[NodeServer, Go, Python, Rust]),
             Self::KeepCaCertificates => Some(&[NodeServer, Go, Python, Rust, Java]),
             _ => None,
         }

@@ -345,6 +345,16 @@ pub struct ServiceSpec {
     /// `healthcheck = { path = "/healthz", interval = "30s" }`
     pub healthcheck: Option<HealthcheckSpec>,
 
+    /// Run the command under tini, a minimal init, as PID 1 (`node-server`, `python`, `go`,
+    /// `rust`): it hands `docker stop`'s SIGTERM to the app and reaps orphaned processes, so
+    /// the container stops at once even when the app installs no signal handler. nginx (the
+    /// static stacks) does both itself. `false` runs the command as PID 1: only for an app
+    /// that handles SIGTERM and reaps its children, or a platform that adds its own init
+    /// (`docker run --init`). Default: `true`.
+    ///
+    /// `init = false`
+    pub init: Option<bool>,
+
     /// Labels of the final image.
     ///
     /// `labels = { "org.opencontainers.image.source" = "https://github.com/acme/api" }`
@@ -944,6 +954,7 @@ impl ServiceSpec {
             ServiceKey::SystemPackages => self.system_packages.is_some(),
             ServiceKey::User => self.user.is_some(),
             ServiceKey::Healthcheck => self.healthcheck.is_some(),
+            ServiceKey::Init => self.init.is_some(),
             ServiceKey::Labels => !self.labels.is_empty(),
             ServiceKey::Dockerignore => self.dockerignore.is_some(),
             ServiceKey::Secrets => self.secrets.as_ref().is_some_and(|s| !s.is_empty()),

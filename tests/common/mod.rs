@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+pub(crate) mod transcript;
+
 /// The repository root.
 pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -86,10 +88,18 @@ pub(crate) fn variants() -> Vec<PathBuf> {
     files
 }
 
-/// Every generated Dockerfile: examples, and variants rendered into `scratch`.
+/// The projects whose generated files are committed: the examples, and the repository's own
+/// mbgen.toml, which describes mbgen's image.
+pub(crate) fn committed_projects() -> Vec<PathBuf> {
+    let mut dirs = examples();
+    dirs.push(root());
+    dirs
+}
+
+/// Every generated Dockerfile: the committed projects', and variants rendered into `scratch`.
 pub(crate) fn all_dockerfiles(scratch: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = Vec::new();
-    for example in examples() {
+    for example in committed_projects() {
         for file in render_config(&example.join("mbgen.toml")) {
             if file.kind == mbgen::FileKind::Dockerfile {
                 out.push(example.join(&file.path));

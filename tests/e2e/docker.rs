@@ -10,7 +10,7 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// How often a running child is polled.
 const POLL: Duration = Duration::from_millis(50);
@@ -159,6 +159,66 @@ impl Docker {
     }
 }
 
+/// How a container stopped under `docker stop`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Stopped {
+    /// Seconds from the `docker stop` call to the moment the engine saw the container exit.
+    pub secs: f64,
+    pub exit_code: i64,
+}
+
+impl Docker {
+    /// `docker stop NAME` (SIGTERM, or the image's `STOPSIGNAL`, then SIGKILL after ten
+    /// seconds), timed up to the exit the engine recorded, so the client's own start-up is
+    /// not counted.
+    pub(crate) fn stop(&self, name: &str) -> Result<Stopped, String> {
+        let sent = SystemTime::now();
+        let wall = Instant::now();
+        self.ok(&["stop", name], Duration::from_secs(60))?;
+        let wall = wall.elapsed().as_secs_f64();
+        let state = self.ok(
+            &[
+                "inspect",
+                "-f",
+                "{{.State.ExitCode}} {{.State.FinishedAt}}",
+                name,
+            ],
+            Duration::from_secs(60),
+        )?;
+        let (code, finished) = state.split_once(' ').unwrap_or((&state, ""));
+        let exit_code = code
+            .parse()
+            .map_err(|e| format!("exit code {code:?} of {name}: {e}"))?;
+        let since_epoch = |t: SystemTime| t.duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64());
+        let secs = match (unix_seconds(finished), since_epoch(sent)) {
+            (Some(end), Ok(start)) if end >= start && end - start <= wall => end - start,
+            _ => wall,
+        };
+        Ok(Stopped { secs, exit_code })
+    }
+}
+
+/// Seconds since the epoch of a UTC time as Docker prints it: `2026-01-02T03:04:05.678Z`.
+fn unix_seconds(text: &str) -> Option<f64> {
+    let (date, time) = text.strip_suffix('Z')?.split_once('T')?;
+    let mut date = date.splitn(3, '-').map(str::parse::<i64>);
+    let (year, month, day) = (date.next()?.ok()?, date.next()?.ok()?, date.next()?.ok()?);
+    let mut time = time.splitn(3, ':');
+    let hours: i64 = time.next()?.parse().ok()?;
+    let minutes: i64 = time.next()?.parse().ok()?;
+    let seconds: f64 = time.next()?.parse().ok()?;
+    // days from the civil date (Howard Hinnant's algorithm)
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let shifted_month = if month > 2 { month - 3 } else { month + 9 };
+    let day_of_year = (153 * shifted_month + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    let days = era * 146_097 + day_of_era - 719_468;
+    #[allow(clippy::cast_precision_loss)]
+    Some((days * 86_400 + hours * 3600 + minutes * 60) as f64 + seconds)
+}
+
 /// Removes a container when dropped, so it goes away on every path out of a check.
 #[derive(Debug)]
 pub(crate) struct ContainerGuard<'a> {
@@ -217,5 +277,69 @@ pub(crate) fn http_get_status(port: u16, path: &str) -> Result<u16, String> {
     match (parts.next(), parts.next().map(str::parse::<u16>)) {
         (Some(version), Some(Ok(code))) if version.starts_with("HTTP/") => Ok(code),
         _ => Err(format!("not an HTTP response: {line:?}")),
+    }
+}
+
+/// `GET <path>` on 127.0.0.1:`port`, read to its end at about `rate` bytes a second (so that a
+/// large answer stays in flight for a while): the body's size when the answer is a 200 with
+/// all the bytes its `Content-Length` announced, the reason otherwise (a cut connection).
+pub(crate) fn http_get_slowly(port: u16, path: &str, rate: usize) -> Result<usize, String> {
+    let mut stream = TcpStream::connect_timeout(&local(port), Duration::from_secs(1))
+        .map_err(|e| format!("connect: {e}"))?;
+    let limit = Some(Duration::from_secs(5));
+    stream
+        .set_read_timeout(limit)
+        .and_then(|()| stream.set_write_timeout(limit))
+        .map_err(|e| format!("socket: {e}"))?;
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUser-Agent: mbgen-e2e\r\nConnection: close\r\n\r\n"
+    );
+    stream
+        .write_all(request.as_bytes())
+        .map_err(|e| format!("send: {e}"))?;
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(30);
+    let mut data = Vec::new();
+    let mut chunk = vec![0_u8; 64 * 1024];
+    loop {
+        let n = match stream.read(&mut chunk) {
+            Ok(n) => n,
+            Err(e) => return Err(format!("after {} bytes: {e}", data.len())),
+        };
+        if n == 0 {
+            break;
+        }
+        data.extend_from_slice(&chunk[..n]);
+        if Instant::now() >= deadline {
+            return Err(format!("still reading after 30 s ({} bytes)", data.len()));
+        }
+        #[allow(clippy::cast_precision_loss)]
+        let due = Duration::from_secs_f64(data.len() as f64 / rate as f64);
+        if let Some(wait) = due.checked_sub(started.elapsed()) {
+            thread::sleep(wait);
+        }
+    }
+    let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return Err(format!(
+            "the connection closed after {} bytes, before the headers ended",
+            data.len()
+        ));
+    };
+    let head = String::from_utf8_lossy(&data[..end]);
+    let body = data.len() - end - 4;
+    let status = head.lines().next().unwrap_or("");
+    if status.split_whitespace().nth(1) != Some("200") {
+        return Err(format!("answered {status:?}"));
+    }
+    let length = head.lines().find_map(|l| {
+        let (name, value) = l.split_once(':')?;
+        name.eq_ignore_ascii_case("content-length")
+            .then(|| value.trim().parse::<usize>().ok())
+            .flatten()
+    });
+    match length {
+        Some(length) if length == body => Ok(body),
+        Some(length) => Err(format!("{body} of the {length} bytes of the body arrived")),
+        None => Err("the answer has no Content-Length to check it against".into()),
     }
 }

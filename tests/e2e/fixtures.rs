@@ -420,6 +420,7 @@ pub(crate) fn cases(root: &Path, wanted: Option<&[String]>) -> Vec<Case> {
             workspace: false,
             starter: None,
             fixture: Some(f),
+            stop: None,
         })
         .collect()
 }
@@ -568,7 +569,10 @@ fn other_runtime(
         _ => suite.keep_up(&container, &s.tag, Some(s.port), &label),
     };
     let ready = match served {
-        Ok(secs) => Some(secs),
+        Ok(served) => {
+            super::check_stop(rep, &label, served.stopped, super::stop_limit(&s.text));
+            Some(served.ready_s)
+        }
         Err(e) => {
             rep.failures
                 .push(format!("{name} with runtime = \"{runtime}\": {e}"));

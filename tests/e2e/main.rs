@@ -41,16 +41,32 @@
 //! sources (cases `init-<example>`), and the realistic repositories of tests/fixtures/init are
 //! built from theirs, every service cold, served and checked for its user (cases
 //! `init-fixture-<name>`, see [`fixtures`]). `MBGEN_E2E_INIT=0` skips both kinds.
+//!
+//! Every container that served is stopped with `docker stop`, which must end it within two
+//! seconds with status 0 or 143. The apps of tests/e2e/stop, which install no signal handler,
+//! are also stopped with a request in flight and an orphan for PID 1 to reap (cases
+//! `stop-<service>`, see [`stop`]; `MBGEN_E2E_STOP=0` skips them).
+//!
+//! Last, mbgen itself: the README's first-run session replayed command by command (case
+//! `first-run`, [`first_run`]), and mbgen's own image built from the repository and run as a
+//! CI job runs it (case `mbgen-image`, [`mbgen_image`]); `MBGEN_E2E_OWN=0` skips both.
+//! `mbgen-image` is snapshot-tested only: it runs only when `MBGEN_E2E_ONLY` names it (it has
+//! not yet passed on an engine; see [`OPT_IN_OWN_CASES`]).
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod docker;
 mod explain;
+mod first_run;
 mod fixtures;
+mod mbgen_image;
 mod progress;
 mod report;
 mod services;
 mod starters;
+mod stop;
+#[path = "../common/transcript.rs"]
+mod transcript;
 mod workspace;
 
 use fs_err as fs;
@@ -63,9 +79,11 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
-use docker::{http_get_status, port_open, run_captured, run_logged, ContainerGuard, Docker};
+use docker::{
+    http_get_status, port_open, run_captured, run_logged, ContainerGuard, Docker, Stopped,
+};
 use progress::Step;
-use report::{round1, CaseReport, Report, Variant};
+use report::{round1, CaseReport, Report, Stop, Variant};
 
 const MBGEN: &str = env!("CARGO_BIN_EXE_mbgen");
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -77,6 +95,12 @@ const SHORT: Duration = Duration::from_secs(120);
 /// How long a started container may take to answer 200, and the polling step.
 const SERVE_TIMEOUT: Duration = Duration::from_secs(60);
 const SERVE_STEP: Duration = Duration::from_millis(500);
+/// The longest `docker stop` may take, to the exit, with no request in flight, for an app that
+/// handles no signal (tini hands it SIGTERM and it ends) or one that stops quickly on its own.
+const STOP_LIMIT_S: f64 = 2.0;
+/// The same for a server with a graceful stop of its own, which takes what it takes
+/// (gunicorn's is one to two seconds): half of `docker stop`'s time-out before the kill.
+const GRACEFUL_STOP_LIMIT_S: f64 = 5.0;
 /// How long a service that speaks no HTTP must keep running once started.
 const KEEP_UP: Duration = Duration::from_secs(5);
 /// A dependency change may download from the package registries.
@@ -109,6 +133,9 @@ struct Case {
     /// A realistic repository of tests/fixtures/init (case `init-fixture-<name>`), built and
     /// served by [`fixtures::run_case`] from what `mbgen init` writes.
     fixture: Option<&'static fixtures::Fixture>,
+    /// An app of tests/e2e/stop (case `stop-<service>`), whose stops [`stop::run_case`]
+    /// measures.
+    stop: Option<&'static stop::StopService>,
 }
 
 /// Examples whose sources `mbgen init` must turn into a working build (case `init-<name>`).
@@ -120,6 +147,16 @@ const INIT_EXAMPLES: &[&str] = &[
     "rust",
     "static",
 ];
+
+/// The cases of mbgen itself, in this order (first-run's build fills the cache that
+/// mbgen-image's build of the same app reads): the README's first-run session, and mbgen's
+/// own image run as a CI job runs it.
+const OWN_CASES: &[&str] = &[first_run::CASE, mbgen_image::CASE];
+
+/// The cases of mbgen itself that run only when `MBGEN_E2E_ONLY` names them: snapshot-tested
+/// only, not yet seen passing on an engine (mbgen-image compiles mbgen in release mode inside
+/// the engine, minutes on a 2-core machine).
+const OPT_IN_OWN_CASES: &[&str] = &[mbgen_image::CASE];
 
 /// The monorepo example, also run through `mbgen init` as a whole (case `init-workspace`).
 const WORKSPACE_EXAMPLE: &str = "workspace";
@@ -196,7 +233,13 @@ fn run() -> Result<bool, String> {
     };
     for case in &cases {
         println!("\ne2e: ==== {} ====", case.name);
-        let rep = if let Some(stack) = case.starter {
+        let rep = if case.name == first_run::CASE {
+            first_run::run_case(&mut suite, case, &root)
+        } else if case.name == mbgen_image::CASE {
+            mbgen_image::run_case(&mut suite, case, &root)
+        } else if let Some(spec) = case.stop {
+            stop::run_case(&mut suite, case, spec)
+        } else if let Some(stack) = case.starter {
             starters::run_case(&mut suite, case, stack)
         } else if let Some(fixture) = case.fixture {
             fixtures::run_case(&mut suite, case, fixture, &root)
@@ -291,8 +334,8 @@ fn load_cases(root: &Path) -> Result<Vec<Case>, String> {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    // MBGEN_E2E_ONLY names examples, starter cases (`new-<stack>`) and fixture cases
-    // (`init-fixture-<name>`).
+    // MBGEN_E2E_ONLY names examples, starter cases (`new-<stack>`), fixture cases
+    // (`init-fixture-<name>`) and stop cases (`stop-<service>`).
     let wanted_only: Option<Vec<String>> = std::env::var("MBGEN_E2E_ONLY").ok().map(|only| {
         only.split(',')
             .map(str::trim)
@@ -301,23 +344,7 @@ fn load_cases(root: &Path) -> Result<Vec<Case>, String> {
             .collect()
     });
     if let Some(wanted) = &wanted_only {
-        let starters: Vec<String> = starters::STACKS
-            .iter()
-            .map(|s| format!("new-{s}"))
-            .collect();
-        let fixtures: Vec<String> = fixtures::FIXTURES.iter().map(fixtures::case_name).collect();
-        if let Some(unknown) = wanted
-            .iter()
-            .find(|w| !names.contains(w) && !starters.contains(w) && !fixtures.contains(w))
-        {
-            return Err(format!(
-                "MBGEN_E2E_ONLY names an unknown case `{unknown}`; examples: {}; starters: {}; \
-                 fixtures: {}",
-                names.join(", "),
-                starters.join(", "),
-                fixtures.join(", ")
-            ));
-        }
+        check_wanted(wanted, &names)?;
         if !wanted.is_empty() {
             names.retain(|n| wanted.contains(n));
         }
@@ -347,6 +374,7 @@ fn load_cases(root: &Path) -> Result<Vec<Case>, String> {
                 .is_ok_and(|t| t.lines().any(|l| l.trim() == "[workspace]")),
             starter: None,
             fixture: None,
+            stop: None,
         })
         .collect();
     if std::env::var("MBGEN_E2E_INIT").as_deref() != Ok("0") {
@@ -360,6 +388,7 @@ fn load_cases(root: &Path) -> Result<Vec<Case>, String> {
                 workspace: true,
                 starter: None,
                 fixture: None,
+                stop: None,
             });
         }
         for name in names.iter().filter(|n| INIT_EXAMPLES.contains(&n.as_str())) {
@@ -372,6 +401,7 @@ fn load_cases(root: &Path) -> Result<Vec<Case>, String> {
                 workspace: false,
                 starter: None,
                 fixture: None,
+                stop: None,
             });
         }
         cases.extend(fixtures::cases(root, wanted_only.as_deref()));
@@ -379,7 +409,64 @@ fn load_cases(root: &Path) -> Result<Vec<Case>, String> {
     if std::env::var("MBGEN_E2E_STARTERS").as_deref() != Ok("0") {
         cases.extend(starters::cases(wanted_only.as_deref()));
     }
+    if std::env::var("MBGEN_E2E_STOP").as_deref() != Ok("0") {
+        cases.extend(stop::cases(root, wanted_only.as_deref()));
+    }
+    if std::env::var("MBGEN_E2E_OWN").as_deref() != Ok("0") {
+        cases.extend(own_cases(root, wanted_only.as_deref()));
+    }
     Ok(cases)
+}
+
+/// The cases of mbgen itself ([`OWN_CASES`]), those `wanted` names when given, else all but
+/// the [`OPT_IN_OWN_CASES`].
+fn own_cases(root: &Path, wanted: Option<&[String]>) -> Vec<Case> {
+    OWN_CASES
+        .iter()
+        .filter(|name| {
+            wanted.map_or(!OPT_IN_OWN_CASES.contains(name), |w| {
+                w.iter().any(|n| n == *name)
+            })
+        })
+        .map(|name| Case {
+            name: (*name).to_owned(),
+            example: root.to_owned(),
+            naive: PathBuf::new(),
+            settings: None,
+            from_init: false,
+            workspace: false,
+            starter: None,
+            fixture: None,
+            stop: None,
+        })
+        .collect()
+}
+
+/// Every case `MBGEN_E2E_ONLY` names must exist.
+fn check_wanted(wanted: &[String], examples: &[String]) -> Result<(), String> {
+    let starters: Vec<String> = starters::STACKS
+        .iter()
+        .map(|s| format!("new-{s}"))
+        .collect();
+    let fixtures: Vec<String> = fixtures::FIXTURES.iter().map(fixtures::case_name).collect();
+    let stops: Vec<String> = stop::SERVICES.iter().map(stop::case_name).collect();
+    let own: Vec<String> = OWN_CASES.iter().map(|&c| c.to_owned()).collect();
+    let Some(unknown) = wanted.iter().find(|w| {
+        ![examples, &starters, &fixtures, &stops, &own]
+            .iter()
+            .any(|known| known.contains(w))
+    }) else {
+        return Ok(());
+    };
+    Err(format!(
+        "MBGEN_E2E_ONLY names an unknown case `{unknown}`; examples: {}; starters: {}; \
+         fixtures: {}; stop cases: {}; mbgen's own: {}",
+        examples.join(", "),
+        starters.join(", "),
+        fixtures.join(", "),
+        stops.join(", "),
+        own.join(", ")
+    ))
 }
 
 /// target/e2e, next to the build output of the binary under test.
@@ -645,6 +732,12 @@ fn first_difference(a: &str, b: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // the suite
 
+/// A container that served: the seconds until it was ready, and how `docker stop` went.
+struct Served {
+    ready_s: f64,
+    stopped: Stopped,
+}
+
 struct Suite {
     docker: Docker,
     out: PathBuf,
@@ -670,6 +763,8 @@ struct BuildSpec<'a> {
     target: Option<&'a str>,
     /// `--no-cache`: for the cold builds, which must not reuse anything from earlier builds.
     no_cache: bool,
+    /// `--build-arg` values, `NAME=value`.
+    build_args: &'a [String],
 }
 
 struct Built {
@@ -694,6 +789,9 @@ impl Suite {
         }
         if spec.no_cache {
             cmd.arg("--no-cache");
+        }
+        for arg in spec.build_args {
+            cmd.arg("--build-arg").arg(arg);
         }
         if let Some(file) = spec.dockerfile {
             cmd.arg("-f").arg(file);
@@ -769,9 +867,15 @@ impl Suite {
         ))
     }
 
-    /// Runs `image` as `container` and waits for `GET /` to answer 200; the container is
-    /// removed on every path. Returns the seconds until the first 200.
-    fn serve(&self, container: &str, image: &str, port: u16, label: &str) -> Result<f64, String> {
+    /// Runs `image` as `container`, waits for `GET /` to answer 200, then stops it with
+    /// `docker stop`; the container is removed on every path.
+    fn serve(
+        &self,
+        container: &str,
+        image: &str,
+        port: u16,
+        label: &str,
+    ) -> Result<Served, String> {
         self.serve_at(container, image, port, "/", label)
     }
 
@@ -783,22 +887,56 @@ impl Suite {
         port: u16,
         path: &str,
         label: &str,
-    ) -> Result<f64, String> {
+    ) -> Result<Served, String> {
         // Suites of other checkouts on this host serve on the same ports: one at a time.
         let _port = lock_port(port)?;
         self.ensure_port_free(port)?;
+        let _guard = self.run_detached(container, image, &[])?;
+        let ready_s = self.wait_http(container, port, path, label)?;
+        let stopped = self.stop_logged(container, label)?;
+        Ok(Served { ready_s, stopped })
+    }
+
+    /// `docker run -d` of `image` (with `args` replacing its `CMD`) on the host's network;
+    /// the returned guard removes the container.
+    fn run_detached(
+        &self,
+        container: &str,
+        image: &str,
+        args: &[&str],
+    ) -> Result<ContainerGuard<'_>, String> {
         self.docker.remove_container(container);
-        let _guard = ContainerGuard {
+        let guard = ContainerGuard {
             docker: &self.docker,
             name: container.to_string(),
         };
-        let out = self.docker.output(
-            &["run", "-d", "--network", "host", "--name", container, image],
-            SHORT,
-        )?;
+        let mut run = vec!["run", "-d", "--network", "host", "--name", container, image];
+        run.extend(args);
+        let out = self.docker.output(&run, SHORT)?;
         if !out.ok {
             return Err(format!("docker run failed: {}", out.text()));
         }
+        Ok(guard)
+    }
+
+    /// `docker stop`, printed.
+    fn stop_logged(&self, container: &str, label: &str) -> Result<Stopped, String> {
+        let stopped = self.docker.stop(container)?;
+        println!(
+            "e2e: {label}: docker stop -> exit {} after {:.1} s",
+            stopped.exit_code, stopped.secs
+        );
+        Ok(stopped)
+    }
+
+    /// Waits until `GET <path>` answers 200; the seconds it took.
+    fn wait_http(
+        &self,
+        container: &str,
+        port: u16,
+        path: &str,
+        label: &str,
+    ) -> Result<f64, String> {
         let started = Instant::now();
         let deadline = started + SERVE_TIMEOUT;
         let polls = SERVE_TIMEOUT.as_millis() / SERVE_STEP.as_millis() + 1;
@@ -853,7 +991,7 @@ impl Suite {
         image: &str,
         port: Option<u16>,
         label: &str,
-    ) -> Result<f64, String> {
+    ) -> Result<Served, String> {
         self.keep_up_with(container, image, &[], port, label)
     }
 
@@ -865,22 +1003,13 @@ impl Suite {
         command: &[String],
         port: Option<u16>,
         label: &str,
-    ) -> Result<f64, String> {
+    ) -> Result<Served, String> {
         let _port = port.map(lock_port).transpose()?;
         if let Some(port) = port {
             self.ensure_port_free(port)?;
         }
-        self.docker.remove_container(container);
-        let _guard = ContainerGuard {
-            docker: &self.docker,
-            name: container.to_string(),
-        };
-        let mut args = vec!["run", "-d", "--network", "host", "--name", container, image];
-        args.extend(command.iter().map(String::as_str));
-        let out = self.docker.output(&args, SHORT)?;
-        if !out.ok {
-            return Err(format!("docker run failed: {}", out.text()));
-        }
+        let command: Vec<&str> = command.iter().map(String::as_str).collect();
+        let _guard = self.run_detached(container, image, &command)?;
         let started = Instant::now();
         let polls = SERVE_TIMEOUT.as_millis() / SERVE_STEP.as_millis() + 1;
         let mut ready = port.is_none();
@@ -903,7 +1032,8 @@ impl Suite {
                 "e2e: {label}: {what}, still running after {} s",
                 KEEP_UP.as_secs()
             );
-            return Ok(ready_s);
+            let stopped = self.stop_logged(container, label)?;
+            return Ok(Served { ready_s, stopped });
         }
         let logs = self
             .docker
@@ -1116,6 +1246,7 @@ fn mbgen_case(
         render_and_compare(case, &dir)?
     };
     let port = exposed_port(&dockerfile);
+    let limit = stop_limit(&dockerfile);
     rep.port = port;
     // The stages as mbgen planned them (what the header, Bake and Compose read), which must
     // be the Dockerfile's own.
@@ -1141,6 +1272,7 @@ fn mbgen_case(
         tag: Some(&tag),
         target: None,
         no_cache: false,
+        build_args: &[],
     };
     let spec = |step| BuildSpec { step, ..base };
 
@@ -1152,7 +1284,7 @@ fn mbgen_case(
     rep.mbgen.cold_s = Some(cold.secs);
 
     // 3. it serves
-    rep.mbgen.ready_s = serve_checked(suite, rep, &container, &tag, "mbgen-cold");
+    rep.mbgen.ready_s = serve_checked(suite, rep, &container, &tag, "mbgen-cold", limit);
 
     // 4. runtime user and size
     let user = suite.image_user(&tag)?;
@@ -1186,7 +1318,7 @@ fn mbgen_case(
     let source = suite.build(&spec("mbgen-source"))?;
     check_source_rebuild(rep, settings, name, &source);
     check_explain(rep, &dir, &before, &source, "source change");
-    serve_checked(suite, rep, &container, &tag, "mbgen-source");
+    serve_checked(suite, rep, &container, &tag, "mbgen-source", limit);
 
     // 7. dependency change: the dependency steps run again
     let Some(command) = &settings.dependency_command else {
@@ -1197,7 +1329,7 @@ fn mbgen_case(
     let after = suite.build(&spec("mbgen-deps"))?;
     check_dependency_rebuild(rep, name, &after);
     check_explain(rep, &dir, &before, &after, "dependency change");
-    serve_checked(suite, rep, &container, &tag, "mbgen-deps");
+    serve_checked(suite, rep, &container, &tag, "mbgen-deps", limit);
     Ok(())
 }
 
@@ -1236,11 +1368,13 @@ fn serve_checked(
     container: &str,
     image: &str,
     step: &str,
+    limit: f64,
 ) -> Option<f64> {
     match suite.serve(container, image, rep.port, &format!("{}-{step}", rep.name)) {
-        Ok(secs) => {
+        Ok(served) => {
             rep.mbgen.served(true);
-            Some(secs)
+            check_stop(rep, step, served.stopped, limit);
+            Some(served.ready_s)
         }
         Err(e) => {
             rep.mbgen.served(false);
@@ -1248,6 +1382,69 @@ fn serve_checked(
             None
         }
     }
+}
+
+/// Whether the final stage of a Dockerfile runs a server with a graceful stop of its own:
+/// gunicorn or uvicorn, which mbgen's python images leave to stop as they do.
+fn graceful_server(dockerfile: &str) -> bool {
+    let last_stage = dockerfile.rsplit("\nFROM ").next().unwrap_or(dockerfile);
+    last_stage.lines().any(|l| {
+        (l.starts_with("CMD ") || l.starts_with("ENTRYPOINT "))
+            && (l.contains("\"gunicorn\"") || l.contains("\"uvicorn\""))
+    })
+}
+
+/// The stop limit for the final stage of `dockerfile`.
+fn stop_limit(dockerfile: &str) -> f64 {
+    if graceful_server(dockerfile) {
+        GRACEFUL_STOP_LIMIT_S
+    } else {
+        STOP_LIMIT_S
+    }
+}
+
+/// Records a `docker stop` with no request in flight; one slower than `limit` or ending with
+/// another status than 0 or 143 (SIGTERM) fails the case.
+fn check_stop(rep: &mut CaseReport, what: &str, stopped: Stopped, limit: f64) {
+    record_stop(
+        rep,
+        Stop {
+            what: what.to_owned(),
+            secs: round1(stopped.secs),
+            exit_code: stopped.exit_code,
+            in_flight_completed: None,
+            reaped: None,
+        },
+        limit,
+        0.0,
+    );
+}
+
+/// Records a `docker stop`; it fails the case when it took longer than `limit` once the request
+/// in flight was done (`grace`: the seconds the request still needed after the stop began), or
+/// ended with another status than 0 or 143 (SIGTERM, passed on by tini).
+fn record_stop(rep: &mut CaseReport, stop: Stop, limit: f64, grace: f64) {
+    if stop.secs > limit + grace {
+        rep.failures.push(format!(
+            "{}: `docker stop` took {:.1} s{}; expected at most {limit:.0} s (exit {})",
+            stop.what,
+            stop.secs,
+            if grace > 0.0 {
+                format!(", {grace:.1} s of them for the request in flight")
+            } else {
+                String::new()
+            },
+            stop.exit_code
+        ));
+    }
+    if !matches!(stop.exit_code, 0 | 143) {
+        rep.failures.push(format!(
+            "{}: exit status {} after `docker stop`; expected 0 or 143 (137 is the kill after \
+             the time-out: the process ignored SIGTERM)",
+            stop.what, stop.exit_code
+        ));
+    }
+    rep.stops.push(stop);
 }
 
 /// After the source change every dependency step comes from the cache, and something is rebuilt.
@@ -1333,13 +1530,14 @@ fn naive_case(
         tag: Some(&tag),
         target: None,
         no_cache: false,
+        build_args: &[],
     };
     let spec = |step| BuildSpec { step, ..base };
     let serve = |suite: &Suite, v: &mut Variant, step: &str| -> Option<f64> {
         match suite.serve(&container, &tag, port, &format!("{name}-{step}")) {
-            Ok(secs) => {
+            Ok(served) => {
                 v.served(true);
-                Some(secs)
+                Some(served.ready_s)
             }
             Err(e) => {
                 v.served(false);

@@ -81,8 +81,24 @@ pub(crate) struct CaseReport {
     pub other_runtimes: Vec<OtherRuntime>,
     /// Rebuilds for which `mbgen explain` predicted exactly the steps BuildKit ran.
     pub explain_checked: u32,
+    /// Every `docker stop` of the case's containers.
+    pub stops: Vec<Stop>,
     /// Wall seconds for the whole case.
     pub total_s: f64,
+}
+
+/// One `docker stop` of a container of the case.
+#[derive(Debug, Serialize)]
+pub(crate) struct Stop {
+    /// The container: its step, and for the stop cases how it was run.
+    pub what: String,
+    /// Seconds from `docker stop` to the exit.
+    pub secs: f64,
+    pub exit_code: i64,
+    /// Whether the request in flight when the stop began was answered in full (stop cases).
+    pub in_flight_completed: Option<bool>,
+    /// Whether PID 1 reaped the orphaned process left to it (stop cases).
+    pub reaped: Option<bool>,
 }
 
 impl CaseReport {
@@ -110,6 +126,24 @@ pub(crate) struct Report {
     pub cases: Vec<CaseReport>,
 }
 
+impl Stop {
+    /// `0.3 s, exit 143; the request in flight completed; the orphan reaped`.
+    fn describe(&self) -> String {
+        let mut out = format!("{:.1} s, exit {}", self.secs, self.exit_code);
+        match self.in_flight_completed {
+            Some(true) => out.push_str("; the request in flight completed"),
+            Some(false) => out.push_str("; the request in flight was cut"),
+            None => {}
+        }
+        match self.reaped {
+            Some(true) => out.push_str("; the orphan reaped"),
+            Some(false) => out.push_str("; the orphan left a zombie"),
+            None => {}
+        }
+        out
+    }
+}
+
 pub(crate) fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
@@ -131,6 +165,18 @@ fn steps(cached: Option<usize>, total: Option<usize>) -> String {
         (Some(c), Some(t)) => format!("{c}/{t}"),
         _ => "-".to_string(),
     }
+}
+
+/// The exit statuses of the stops, each once.
+fn exit_codes(stops: &[Stop]) -> String {
+    let mut codes: Vec<i64> = stops.iter().map(|s| s.exit_code).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    if codes.is_empty() {
+        return "-".to_string();
+    }
+    let codes: Vec<String> = codes.iter().map(ToString::to_string).collect();
+    codes.join(", ")
 }
 
 fn pair(a: &str, b: &str) -> String {
@@ -176,6 +222,8 @@ impl Report {
             "user (mbgen / naive)".to_string(),
             "naive serves".to_string(),
             "explain = BuildKit".to_string(),
+            "stop s".to_string(),
+            "exit".to_string(),
         ]];
         for c in &self.cases {
             let (m, n) = (&c.mbgen, &c.naive);
@@ -212,6 +260,8 @@ impl Report {
                 } else {
                     "-".to_string()
                 },
+                secs(c.stops.iter().map(|s| s.secs).reduce(f64::max)),
+                exit_codes(&c.stops),
             ]);
         }
         rows
@@ -254,6 +304,8 @@ impl Report {
              `--no-cache`, and the layer cache is pruned before each example's mbgen builds and \
              before its naive builds (base images and package-manager cache mounts are kept). Then a comment is appended to one source file and the image rebuilt, then \
              a dependency is added and it is rebuilt again (see tests/e2e/cases.toml). \
+             Every container that served is stopped with `docker stop`: stop s is the slowest \
+             stop (seconds to the exit), exit the exit statuses (143: ended by SIGTERM). \
              Times are wall seconds; x = naive / mbgen; MB = 10^6 bytes.\n\n",
         );
         out.push_str(&self.table());
@@ -320,6 +372,9 @@ impl Report {
                 steps(c.mbgen.deps_cached, c.mbgen.deps_total),
                 steps(c.naive.deps_cached, c.naive.deps_total),
             );
+            for stop in &c.stops {
+                let _ = writeln!(out, "  - docker stop, {}: {}", stop.what, stop.describe());
+            }
         }
         out
     }

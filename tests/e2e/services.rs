@@ -11,7 +11,10 @@ use serde::Deserialize;
 
 use super::progress::Step;
 use super::report::{round1, CaseReport};
-use super::{base_images, container_name, exposed_port, is_root_user, BuildSpec, Suite, SHORT};
+use super::{
+    base_images, check_stop, container_name, exposed_port, is_root_user, stop_limit, BuildSpec,
+    Suite, GRACEFUL_STOP_LIMIT_S, SHORT,
+};
 
 #[derive(Debug, Deserialize)]
 struct Config {
@@ -122,6 +125,7 @@ pub(crate) fn build(
         tag: Some(&s.tag),
         target: None,
         no_cache,
+        build_args: &[],
     })?;
     Ok(built.steps)
 }
@@ -147,9 +151,11 @@ pub(crate) fn serve(
         _ => suite.keep_up(&container, &s.tag, Some(s.port), &label),
     };
     match result {
-        Ok(secs) => {
+        Ok(served) => {
             rep.mbgen.served(true);
-            rep.mbgen.ready_s.get_or_insert(secs);
+            rep.mbgen.ready_s.get_or_insert(served.ready_s);
+            let what = format!("{} ({step})", s.name);
+            check_stop(rep, &what, served.stopped, stop_limit(&s.text));
         }
         Err(e) => {
             rep.mbgen.served(false);
@@ -273,8 +279,10 @@ pub(crate) fn run_processes(
                 }
                 continue;
             }
-            if let Err(e) = suite.keep_up_with(&container, &s.tag, command, None, &label) {
-                rep.failures.push(format!("{label}: {e}"));
+            match suite.keep_up_with(&container, &s.tag, command, None, &label) {
+                // a worker of its own may stop gracefully, as gunicorn does
+                Ok(served) => check_stop(rep, &label, served.stopped, GRACEFUL_STOP_LIMIT_S),
+                Err(e) => rep.failures.push(format!("{label}: {e}")),
             }
         }
     }

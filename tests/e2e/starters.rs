@@ -35,6 +35,7 @@ pub(crate) fn cases(wanted: Option<&[String]>) -> Vec<Case> {
             workspace: false,
             starter: Some(stack),
             fixture: None,
+            stop: None,
         })
         .collect()
 }
