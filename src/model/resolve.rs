@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 
 use super::defaults::{
-    self, DEFAULT_BAKE_FILE, DEFAULT_CACHE_MOUNTS, DEFAULT_COMPOSE_FILE, DEFAULT_DOCKERFILE,
+    self, CACHE_TYPES_WITH_MODE, DEFAULT_BAKE_FILE, DEFAULT_CACHE_MODE, DEFAULT_CACHE_MOUNTS,
+    DEFAULT_COPY_LINK, DEFAULT_COMPOSE_FILE, DEFAULT_DOCKERFILE,
     DEFAULT_DOCKERIGNORE, DEFAULT_PORT, DEFAULT_TAG, DEFAULT_TEMPLATES_DIR, HEALTHCHECK_INTERVAL,
     HEALTHCHECK_RETRIES, HEALTHCHECK_START_PERIOD, HEALTHCHECK_TIMEOUT,
 };
@@ -12,13 +13,14 @@ use super::inherit::{inherit, Inherited};
 use super::workspace::{self, Tree};
 use super::{
     CaCertificates, Healthcheck, Instructions, Project, Publish, Runtime, Secret, Service,
-    SystemPackages, Template, User, WorkspaceBuild,
+    SupplyChain, SystemPackages, Template, User, WorkspaceBuild,
 };
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::relpath::RelPath;
 use crate::spec::value::Port;
 use crate::spec::{
-    Family, LoadedConfig, OutputFile, Protocol, ServiceKey, ServiceSpec, Stack, CONFIG_FILE,
+    Family, LoadedConfig, OutputFile, Protocol, ServiceKey, ServiceSpec, Stack, WorkspaceSpec,
+    CONFIG_FILE,
 };
 
 /// Resolves a loaded `mbgen.toml` into the model. `tree` is the project directory, read for
@@ -53,6 +55,7 @@ pub(crate) fn resolve(loaded: &LoadedConfig, tree: &Tree) -> Result<Project, Dia
         }
     }
     check_dockerfiles_differ(loaded, &services, &mut diagnostics);
+    check_cache_exports_differ(loaded, &services, &mut diagnostics);
     let config_name = loaded.source.path.file_name().map_or_else(
         || CONFIG_FILE.to_owned(),
         |n| n.to_string_lossy().into_owned(),
@@ -80,7 +83,25 @@ pub(crate) fn resolve(loaded: &LoadedConfig, tree: &Tree) -> Result<Project, Dia
         services,
         bake,
         compose,
+        supply_chain: supply_chain(workspace),
     })
+}
+
+/// `attest` and `source-date-epoch` of `[workspace]`.
+fn supply_chain(workspace: Option<&WorkspaceSpec>) -> SupplyChain {
+    let Some(ws) = workspace else {
+        return SupplyChain::default();
+    };
+    let WorkspaceSpec {
+        attest,
+        source_date_epoch,
+        ..
+    } = ws;
+    SupplyChain {
+        sbom: attest.as_ref().and_then(|a| a.sbom).unwrap_or(false),
+        provenance: attest.as_ref().and_then(|a| a.provenance),
+        source_date_epoch: *source_date_epoch,
+    }
 }
 
 /// Two services may not write the same Dockerfile.
@@ -103,6 +124,79 @@ fn check_dockerfiles_differ(
                         ),
                     )
                     .help("give one of them another `path` or `dockerfile`"),
+            );
+        }
+    }
+}
+
+/// A cache export with [`DEFAULT_CACHE_MODE`] added when it names no mode and its exporter
+/// takes one.
+fn with_default_mode(option: String) -> String {
+    let kind = option.split(',').next().and_then(|p| p.strip_prefix("type="));
+    let has_mode = option.split(',').any(|p| p.starts_with("mode="));
+    match kind {
+        Some(kind) if CACHE_TYPES_WITH_MODE.contains(&kind) && !has_mode => {
+            format!("{option},mode={DEFAULT_CACHE_MODE}")
+        }
+        _ => option,
+    }
+}
+
+/// Where a cache export writes: the `ref` of a registry cache, the `dest` of a local one.
+fn cache_destination(option: &str) -> Option<&str> {
+    let mut pairs = option.split(',');
+    let key = match pairs.next()? {
+        "type=registry" => "ref=",
+        "type=local" => "dest=",
+        _ => return None,
+    };
+    pairs.find_map(|p| p.strip_prefix(key))
+}
+
+/// Two services may not export their build cache to the same place: each export replaces
+/// the other's, and a fresh builder then finds one service's cache only.
+fn check_cache_exports_differ(
+    loaded: &LoadedConfig,
+    services: &[Service],
+    diagnostics: &mut Diagnostics,
+) {
+    let mut exports: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut reported = Vec::new();
+    for service in services {
+        for destination in service.publish.cache_to.iter().filter_map(|c| cache_destination(c)) {
+            let Some(other) = exports.insert(destination, &service.name) else {
+                continue;
+            };
+            if reported.contains(&destination) {
+                continue;
+            }
+            reported.push(destination);
+            let own = loaded
+                .spec
+                .services
+                .iter()
+                .find(|(name, _)| name.as_str() == service.name)
+                .is_some_and(|(_, spec)| spec.cache_to.is_some());
+            let at: &[&str] = if own {
+                &["services", &service.name, "cache-to"]
+            } else {
+                &["workspace", "cache-to"]
+            };
+            diagnostics.push(
+                loaded
+                    .error_at_value(
+                        at,
+                        format!(
+                            "services `{other}` and `{}` export their build cache to the same \
+                             place, `{destination}`: each export replaces the other's, and a \
+                             builder importing it finds one service's cache only",
+                            service.name
+                        ),
+                    )
+                    .help(
+                        "write `{service}` in it, which names each service's own cache: \
+                         `type=registry,ref=ghcr.io/acme/cache:{service}`",
+                    ),
             );
         }
     }
@@ -773,7 +867,10 @@ impl Resolver<'_> {
             ),
             platforms: strings(spec.platforms.as_ref()),
             cache_from: caches(spec.cache_from.as_ref()),
-            cache_to: caches(spec.cache_to.as_ref()),
+            cache_to: caches(spec.cache_to.as_ref())
+                .into_iter()
+                .map(with_default_mode)
+                .collect(),
         }
     }
 
@@ -844,6 +941,7 @@ impl Resolver<'_> {
             secrets,
             ca,
             cache_mounts: spec.cache_mounts.unwrap_or(DEFAULT_CACHE_MOUNTS),
+            copy_link: spec.copy_link.unwrap_or(DEFAULT_COPY_LINK),
             template: spec
                 .template
                 .as_ref()

@@ -61,6 +61,7 @@ IMAGES=(
     "rust:1.91-slim-trixie|rust-1.91-slim-trixie"
     "gcr.io/distroless/static-debian13:nonroot|distroless-static-debian13-nonroot"
     "gcr.io/distroless/cc-debian13:nonroot|distroless-cc-debian13-nonroot|gcr.io/distroless/static-debian13:nonroot"
+    "docker/buildkit-syft-scanner:stable-1|buildkit-syft-scanner|python:3.13-slim-trixie"
 )
 BASE_IMAGE=debian:trixie-slim
 FORCED=() # the images named on the command line
