@@ -129,8 +129,9 @@ fn plain(e: &ServiceExplanation) -> String {
                 Some(false) => "cached  ",
                 None => "",
             };
-            let detail = match (&step.rerun, &step.why) {
-                (Some(true), Some(why)) => why.clone(),
+            let detail = match (&step.rerun, &step.why, &step.same_as) {
+                (Some(true), Some(why), _) => why.clone(),
+                (_, _, Some(first)) => format!("the same step as {first}: BuildKit runs it once"),
                 _ => describe(&step.inputs),
             };
             let line = format!(

@@ -13,6 +13,7 @@ mod dockerfile;
 mod ignore;
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use globset::GlobBuilder;
 use serde::Serialize;
@@ -59,6 +60,10 @@ pub(crate) struct StepExplanation {
     pub instruction: String,
     /// What the step reads, besides the step before it.
     pub inputs: Vec<Input>,
+    /// The earlier step this one is identical to (the same base, the same instructions up to
+    /// here): BuildKit runs them once, as that step, and shows only that one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub same_as: Option<String>,
     /// With a change: whether the step runs again, and why (or why not).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rerun: Option<bool>,
@@ -102,6 +107,7 @@ pub(crate) fn explain(
     let stages = dockerfile::parse(dockerfile);
     let ignore = Dockerignore::parse(dockerignore);
     let mut explained: Vec<StageExplanation> = stages.iter().map(explain_stage).collect();
+    link_identical(&stages, &mut explained);
     let warnings = warnings(&stages, &ignore);
     let reruns = change.map(|change| {
         let changed = context_files(change, context, dockerfile_path, &ignore);
@@ -125,6 +131,7 @@ fn explain_stage(stage: &Stage) -> StageExplanation {
             step: format!("[{} 1/{n}]", stage.name),
             instruction: format!("FROM {}", stage.from),
             inputs: vec![Input::Image(stage.from.clone())],
+            same_as: None,
             rerun: None,
             why: None,
         });
@@ -145,6 +152,7 @@ fn explain_stage(stage: &Stage) -> StageExplanation {
             step: format!("[{} {position}/{n}]", stage.name),
             instruction: i.text.split_whitespace().collect::<Vec<_>>().join(" "),
             inputs: inputs(i, &args),
+            same_as: None,
             rerun: None,
             why: None,
         });
@@ -153,6 +161,50 @@ fn explain_stage(stage: &Stage) -> StageExplanation {
         name: stage.name.clone(),
         from: stage.from.clone(),
         steps,
+    }
+}
+
+/// Marks the steps that are the same as an earlier one: BuildKit builds a graph of
+/// operations, and two stages that start alike (`deps` and `prod-deps` both copying the
+/// manifests onto the same image) share those operations. A step's identity is its base and
+/// every instruction up to it, metadata ones (`ENV`, `ARG`, `USER`) included, and the
+/// identities of the stages it copies from.
+fn link_identical(stages: &[Stage], explained: &mut [StageExplanation]) {
+    let mut stage_keys: BTreeMap<&str, String> = BTreeMap::new();
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    for (stage, out) in stages.iter().zip(explained.iter_mut()) {
+        let mut key = match stage_keys.get(stage.from.as_str()) {
+            Some(k) if stage.from_earlier => k.clone(),
+            _ => format!("FROM {}", stage.from),
+        };
+        let mut by_position: BTreeMap<usize, String> = BTreeMap::new();
+        if !stage.from_earlier {
+            by_position.insert(1, key.clone());
+        }
+        for i in &stage.instructions {
+            key.push('\n');
+            key.push_str(&i.text);
+            for from in i.flag("from").into_iter().chain(
+                i.flags_named("mount")
+                    .filter_map(|m| m.split(',').find_map(|kv| kv.strip_prefix("from="))),
+            ) {
+                if let Some(k) = stage_keys.get(from) {
+                    let _ = write!(key, "\n<{k}>");
+                }
+            }
+            if let Some(p) = i.position {
+                by_position.insert(p, key.clone());
+            }
+        }
+        for (step, (_, key)) in out.steps.iter_mut().zip(by_position) {
+            match seen.get(&key) {
+                Some(first) => step.same_as = Some(first.clone()),
+                None => {
+                    seen.insert(key, step.step.clone());
+                }
+            }
+        }
+        stage_keys.insert(&stage.name, key);
     }
 }
 
@@ -260,6 +312,7 @@ fn matching<'a>(source: &str, changed: &'a [String]) -> Vec<&'a str> {
 /// resolving a base image is no build step).
 fn predict(stages: &[Stage], explained: &mut [StageExplanation], changed: &ChangedFiles) -> Count {
     let mut rerun_stages: Vec<String> = Vec::new();
+    let mut decided: BTreeMap<String, bool> = BTreeMap::new();
     let mut count = Count { rerun: 0, steps: 0 };
     for (stage, out) in stages.iter().zip(explained.iter_mut()) {
         let mut previous: Option<String> = (stage.from_earlier
@@ -267,27 +320,16 @@ fn predict(stages: &[Stage], explained: &mut [StageExplanation], changed: &Chang
         .then(|| format!("stage `{}`, which it starts from", stage.from));
         let mut any = previous.is_some();
         for step in &mut out.steps {
-            let is_from = step.instruction.starts_with("FROM ");
-            let own = if is_from {
-                None
-            } else if changed.dockerfile {
-                Some("the Dockerfile or its .dockerignore changed".to_owned())
-            } else {
-                own_reason(&step.inputs, &changed.files, &rerun_stages)
-            };
-            let why = own.or_else(|| {
-                previous
-                    .as_ref()
-                    .map(|p| format!("after {p}"))
-                    .filter(|_| !is_from)
-            });
-            let rerun = why.is_some();
-            if !is_from {
+            let (rerun, why) = decide(step, previous.as_deref(), changed, &rerun_stages, &decided);
+            // A base image is no build step, and a step shared with an earlier stage runs
+            // (and is counted) once, as that step.
+            if !step.instruction.starts_with("FROM ") && step.same_as.is_none() {
                 count.steps += 1;
                 count.rerun += usize::from(rerun);
             }
+            decided.insert(step.step.clone(), rerun);
             step.rerun = Some(rerun);
-            step.why = Some(why.clone().unwrap_or_else(|| "cached".to_owned()));
+            step.why = Some(why);
             if rerun {
                 any = true;
                 previous = Some(step.step.clone());
@@ -298,6 +340,33 @@ fn predict(stages: &[Stage], explained: &mut [StageExplanation], changed: &Chang
         }
     }
     count
+}
+
+/// Whether one step runs again, and why: what it reads, the step before it, or the earlier
+/// step it is the same as.
+fn decide(
+    step: &StepExplanation,
+    previous: Option<&str>,
+    changed: &ChangedFiles,
+    rerun_stages: &[String],
+    decided: &BTreeMap<String, bool>,
+) -> (bool, String) {
+    if let Some(first) = &step.same_as {
+        let rerun = decided.get(first).copied().unwrap_or(false);
+        return (rerun, format!("the same step as {first}"));
+    }
+    if step.instruction.starts_with("FROM ") {
+        return (false, "cached".to_owned());
+    }
+    let own = if changed.dockerfile {
+        Some("the Dockerfile or its .dockerignore changed".to_owned())
+    } else {
+        own_reason(&step.inputs, &changed.files, rerun_stages)
+    };
+    match own.or_else(|| previous.map(|p| format!("after {p}"))) {
+        Some(why) => (true, why),
+        None => (false, "cached".to_owned()),
+    }
 }
 
 /// Why a step runs again because of what it reads itself, if it does.

@@ -64,6 +64,7 @@ struct Service {
 
 #[derive(serde::Deserialize)]
 struct StageOut {
+    name: String,
     steps: Vec<StepOut>,
 }
 
@@ -72,6 +73,7 @@ struct StepOut {
     step: String,
     instruction: String,
     rerun: Option<bool>,
+    same_as: Option<String>,
 }
 
 /// Compares what `mbgen explain` predicts for `files` changed in the project `dir` with the
@@ -107,13 +109,23 @@ pub(crate) fn agrees(
         .stages
         .iter()
         .flat_map(|s| &s.steps)
-        .filter(|s| s.rerun == Some(true) && !s.instruction.starts_with("FROM "))
+        .filter(|s| {
+            s.rerun == Some(true) && !s.instruction.starts_with("FROM ") && s.same_as.is_none()
+        })
         .map(|s| s.step.clone())
         .collect();
+    // BuildKit leaves the stage's name out of a single-stage build's progress: `[3/3]`.
+    let only = match explained.stages.as_slice() {
+        [one] => one.name.as_str(),
+        _ => "",
+    };
     let ran: BTreeSet<String> = steps
         .iter()
         .filter(|s| s.is_instruction() && !s.cached())
-        .map(|s| format!("[{} {}]", s.stage, s.position))
+        .map(|s| {
+            let stage = if s.stage.is_empty() { only } else { &s.stage };
+            format!("[{stage} {}]", s.position)
+        })
         .collect();
     if predicted == ran {
         return Ok(());

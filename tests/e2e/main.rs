@@ -508,6 +508,11 @@ fn builder_stage(dockerfile: &str) -> Option<String> {
         .into_iter()
         .filter_map(|(_, name)| name)
         .collect();
+    builder_of(&names)
+}
+
+/// [`builder_stage`] of a list of stage names.
+fn builder_of(names: &[String]) -> Option<String> {
     let end = names
         .iter()
         .position(|n| n == "runtime")
@@ -1092,11 +1097,20 @@ fn mbgen_case(
     };
     let port = exposed_port(&dockerfile);
     rep.port = port;
-    rep.stages = from_lines(&dockerfile)
+    // The stages as mbgen planned them (what the header, Bake and Compose read), which must
+    // be the Dockerfile's own.
+    let planned = planned_stages(&dir)?;
+    let written: Vec<String> = from_lines(&dockerfile)
         .into_iter()
         .filter_map(|(_, stage)| stage)
         .collect();
-    rep.target_stage = builder_stage(&dockerfile);
+    if planned != written {
+        rep.failures.push(format!(
+            "the Dockerfile's stages {written:?} are not the planned ones {planned:?}"
+        ));
+    }
+    rep.target_stage = builder_of(&planned);
+    rep.stages = planned;
     let tag = format!("mbgen-e2e/{name}:mbgen");
     let container = container_name(name, false);
     let base = BuildSpec {
@@ -1180,6 +1194,19 @@ fn check_explain(
         Ok(()) => rep.explain_checked += 1,
         Err(e) => rep.failures.push(format!("{what}: {e}")),
     }
+}
+
+/// The stages mbgen planned for the project's first service, from the library: the same
+/// data its header, Bake and Compose read.
+fn planned_stages(dir: &Path) -> Result<Vec<String>, String> {
+    let loaded = mbgen::load_project(dir).map_err(|e| format!("load {}: {e}", dir.display()))?;
+    Ok(loaded
+        .project()
+        .builds()
+        .into_iter()
+        .next()
+        .map(|b| b.stages)
+        .unwrap_or_default())
 }
 
 /// Runs mbgen's image of the case; a failure to serve fails the case.
