@@ -138,7 +138,7 @@ pub enum Command {
     /// exports the cache of `cache-to`. It needs a [workspace] with a `registry` and a Bake
     /// file. A file that mbgen did not write is never replaced without --force.
     Ci(CiArgs),
-    /// Print the completion script of a shell.
+    /// Print the completion script of a shell
     ///
     /// Load it in the shell's start-up file, for example:
     ///   bash: mbgen completions bash > ~/.local/share/bash-completion/completions/mbgen

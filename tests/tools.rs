@@ -1,7 +1,9 @@
 //! The generated files as the tools around them see them: hadolint finds nothing in the
 //! Dockerfiles, BuildKit's own parser reads the instructions mbgen meant, python-hcl2 reads
 //! the Bake files and Compose v1 the Compose files as intended, and taplo (the engine of the
-//! TOML editor extensions) validates every example against the JSON Schema.
+//! TOML editor extensions) validates every example against the JSON Schema; check-jsonschema
+//! validates the GitHub Actions workflows against GitHub's schema, and pre-commit the hook
+//! manifest.
 //!
 //! The tools come from `tests/run.sh` (a Python venv, and Debian's docker-compose); point
 //! `MBGEN_TOOLS_BIN` at the venv's `bin` directory. Each test is `#[ignore]`d with the tool it
@@ -317,4 +319,72 @@ fn docker_compose_config_accepts_every_compose_file() {
             }
         }
     }
+}
+
+/// The workflows `mbgen ci github` writes (ghcr.io with the workflow's token; another
+/// registry with secrets; a project in a subdirectory) are valid against the GitHub Actions
+/// workflow schema that check-jsonschema carries (schemastore's, as published).
+#[test]
+#[ignore = "needs check-jsonschema (tests/run.sh installs it and runs the ignored tests)"]
+fn check_jsonschema_accepts_the_github_workflows() {
+    let checker = common::tool("check-jsonschema");
+    let scratch = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for (name, registry, subdir) in [
+        ("ghcr", "ghcr.io/acme", "."),
+        ("other", "registry.example.com/acme", "deploy"),
+    ] {
+        let repo = scratch.path().join(name);
+        let project = repo.join(subdir);
+        fs_err::create_dir_all(&project).unwrap();
+        fs_err::write(
+            project.join("mbgen.toml"),
+            format!(
+                "[workspace]\nregistry = \"{registry}\"\nbake = \"docker/docker-bake.hcl\"\n\
+                 [services.api]\nstack = \"go\"\n"
+            ),
+        )
+        .unwrap();
+        assert!(Command::new("git")
+            .args(["init", "-q"])
+            .current_dir(&repo)
+            .status()
+            .unwrap()
+            .success());
+        let out = common::mbgen(&project)
+            .args(["ci", "github"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        files.push(repo.join(".github/workflows/images.yml"));
+    }
+    let out = Command::new(&checker)
+        .args(["--builtin-schema", "vendor.github-workflows"])
+        .args(&files)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "check-jsonschema:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `.pre-commit-hooks.yaml` is a hook manifest pre-commit accepts.
+#[test]
+#[ignore = "needs pre-commit (tests/run.sh installs it and runs the ignored tests)"]
+fn pre_commit_accepts_the_hook_manifest() {
+    let pre_commit = common::tool("pre-commit");
+    let out = Command::new(&pre_commit)
+        .args(["validate-manifest", ".pre-commit-hooks.yaml"])
+        .current_dir(common::root())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "pre-commit validate-manifest:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -81,9 +81,12 @@ fn check_branch(branch: &str) -> Result<(), Error> {
     if ok {
         Ok(())
     } else {
-        Err(Diagnostic::new(format!("`{branch}` is not a branch name --branch takes"))
-            .help("name a branch with letters, digits, `.`, `_`, `-` and `/`, such as `main`")
-            .into())
+        Err(Diagnostic::new(format!(
+            "--branch `{branch}`: the workflow takes a branch name of letters, digits, `.`, `_`, \
+             `-` and `/`"
+        ))
+        .help("name the branch whose pushes publish, such as `main` or `release/2.x`")
+        .into())
     }
 }
 

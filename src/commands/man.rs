@@ -30,10 +30,7 @@ fn page(command: &clap::Command, title: &str) -> String {
 /// `mbgen.1`, then `mbgen-<command>.1` for every command and subcommand, as `man` names
 /// them; each page's synopsis spells the command as typed (`mbgen ci github`).
 fn write_pages(dir: &Path, command: &clap::Command) -> Result<(), Error> {
-    let mut pages = vec![(
-        "mbgen".to_owned(),
-        command.clone().bin_name("mbgen"),
-    )];
+    let mut pages = vec![("mbgen".to_owned(), command.clone().bin_name("mbgen"))];
     let mut index = 0;
     while index < pages.len() {
         let (title, parent) = pages[index].clone();

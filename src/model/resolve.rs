@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use super::defaults::{
     self, CACHE_TYPES_WITH_MODE, DEFAULT_BAKE_FILE, DEFAULT_CACHE_MODE, DEFAULT_CACHE_MOUNTS,
-    DEFAULT_COPY_LINK, DEFAULT_COMPOSE_FILE, DEFAULT_DOCKERFILE,
-    DEFAULT_DOCKERIGNORE, DEFAULT_PORT, DEFAULT_TAG, DEFAULT_TEMPLATES_DIR, HEALTHCHECK_INTERVAL,
-    HEALTHCHECK_RETRIES, HEALTHCHECK_START_PERIOD, HEALTHCHECK_TIMEOUT,
+    DEFAULT_COMPOSE_FILE, DEFAULT_COPY_LINK, DEFAULT_DOCKERFILE, DEFAULT_DOCKERIGNORE,
+    DEFAULT_PORT, DEFAULT_TAG, DEFAULT_TEMPLATES_DIR, HEALTHCHECK_INTERVAL, HEALTHCHECK_RETRIES,
+    HEALTHCHECK_START_PERIOD, HEALTHCHECK_TIMEOUT,
 };
 use super::inherit::{inherit, Inherited};
 use super::workspace::{self, Tree};
@@ -132,7 +132,10 @@ fn check_dockerfiles_differ(
 /// A cache export with [`DEFAULT_CACHE_MODE`] added when it names no mode and its exporter
 /// takes one.
 fn with_default_mode(option: String) -> String {
-    let kind = option.split(',').next().and_then(|p| p.strip_prefix("type="));
+    let kind = option
+        .split(',')
+        .next()
+        .and_then(|p| p.strip_prefix("type="));
     let has_mode = option.split(',').any(|p| p.starts_with("mode="));
     match kind {
         Some(kind) if CACHE_TYPES_WITH_MODE.contains(&kind) && !has_mode => {
@@ -163,7 +166,12 @@ fn check_cache_exports_differ(
     let mut exports: BTreeMap<&str, &str> = BTreeMap::new();
     let mut reported = Vec::new();
     for service in services {
-        for destination in service.publish.cache_to.iter().filter_map(|c| cache_destination(c)) {
+        for destination in service
+            .publish
+            .cache_to
+            .iter()
+            .filter_map(|c| cache_destination(c))
+        {
             let Some(other) = exports.insert(destination, &service.name) else {
                 continue;
             };
@@ -991,4 +999,36 @@ fn string_map<K: ToString, V: ToString>(map: &BTreeMap<K, V>) -> BTreeMap<String
     map.iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{cache_destination, with_default_mode};
+
+    #[test]
+    fn a_cache_export_without_a_mode_exports_every_stage() {
+        let completed = |o: &str| with_default_mode(o.to_owned());
+        assert_eq!(
+            completed("type=registry,ref=ghcr.io/acme/cache:api"),
+            "type=registry,ref=ghcr.io/acme/cache:api,mode=max"
+        );
+        assert_eq!(
+            completed("type=local,dest=/tmp/c,mode=min"),
+            "type=local,dest=/tmp/c,mode=min"
+        );
+        assert_eq!(completed("type=gha"), "type=gha,mode=max");
+        // inline caches hold the final image's layers only: no mode to set
+        assert_eq!(completed("type=inline"), "type=inline");
+    }
+
+    #[test]
+    fn where_a_cache_export_writes() {
+        assert_eq!(
+            cache_destination("type=registry,ref=r/c:api,mode=max"),
+            Some("r/c:api")
+        );
+        assert_eq!(cache_destination("type=local,dest=/tmp/c"), Some("/tmp/c"));
+        assert_eq!(cache_destination("type=gha,scope=api"), None);
+        assert_eq!(cache_destination("type=inline"), None);
+    }
 }

@@ -9,8 +9,8 @@ use super::escape::{hcl_key, hcl_string};
 use super::target::{header, targets, Entry};
 use super::TEMPLATE_API;
 use crate::model::{Project, SupplyChain};
-use crate::spec::Provenance;
 use crate::relpath::RelPath;
+use crate::spec::Provenance;
 
 /// Everything the Bake file template reads. Strings are HCL text: quoted strings, or keys.
 #[derive(Debug, Serialize)]
@@ -125,12 +125,10 @@ pub(crate) fn bake(project: &Project, path: &RelPath) -> BakeContext {
                 name: SOURCE_DATE_EPOCH.to_owned(),
                 default: hcl_string(&epoch.to_string()),
                 comments: vec![
-                    "The time written into every image and file of its layers (seconds since \
-                     1970):"
+                    "The time written into every image and into the files of its layers \
+                     (seconds since 1970)."
                         .to_owned(),
-                    "`SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) docker buildx bake` stamps \
-                     the commit's."
-                        .to_owned(),
+                    "Keep it fixed: BuildKit keys every step's cache on it.".to_owned(),
                 ],
             })
             .into_iter()

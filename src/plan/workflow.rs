@@ -33,9 +33,6 @@ pub(crate) struct WorkflowContext {
     /// `REGISTRY_PASSWORD`.
     pub github_token: bool,
     pub packages_write: bool,
-    /// Whether the Bake file takes `SOURCE_DATE_EPOCH` (`source-date-epoch` in
-    /// `[workspace]`): the workflow sets it to the commit's time.
-    pub source_date_epoch: bool,
 }
 
 /// Where the workflow goes and what it builds: the project's place in the repository.
@@ -63,10 +60,7 @@ pub(crate) fn workflow(project: &Project, place: &WorkflowPlace<'_>) -> Workflow
     WorkflowContext {
         template_api: TEMPLATE_API,
         header: vec![
-            format!(
-                "{} {HEADER_MARK}{config} by `mbgen ci github`.",
-                place.file
-            ),
+            format!("{} {HEADER_MARK}{config} by `mbgen ci github`.", place.file),
             format!("Do not edit: change {config} and run `mbgen ci github` again."),
             "Pull requests: the generated files are checked, and the services a change affects \
              are built"
@@ -85,7 +79,6 @@ pub(crate) fn workflow(project: &Project, place: &WorkflowPlace<'_>) -> Workflow
         registry: yaml_string(host),
         github_token,
         packages_write: github_token,
-        source_date_epoch: project.supply_chain.source_date_epoch.is_some(),
     }
 }
 
@@ -94,9 +87,7 @@ pub(crate) fn workflow(project: &Project, place: &WorkflowPlace<'_>) -> Workflow
 #[must_use]
 pub(crate) fn registry_host(registry: &str) -> &str {
     match registry.split_once('/') {
-        Some((first, _))
-            if first.contains('.') || first.contains(':') || first == "localhost" =>
-        {
+        Some((first, _)) if first.contains('.') || first.contains(':') || first == "localhost" => {
             first
         }
         _ if registry.contains('.') || registry.contains(':') || registry == "localhost" => {
@@ -113,7 +104,10 @@ mod tests {
     #[test]
     fn the_registry_host_is_read_as_docker_reads_it() {
         assert_eq!(registry_host("ghcr.io/acme"), "ghcr.io");
-        assert_eq!(registry_host("registry.example.com"), "registry.example.com");
+        assert_eq!(
+            registry_host("registry.example.com"),
+            "registry.example.com"
+        );
         assert_eq!(registry_host("localhost:5000/team"), "localhost:5000");
         assert_eq!(registry_host("acme"), "docker.io");
         assert_eq!(registry_host("acme/team"), "docker.io");

@@ -481,7 +481,8 @@ pub(crate) fn normalize(text: &str) -> String {
             continue;
         }
         in_header = in_header && line.starts_with('#');
-        let is_comment = line.starts_with('#');
+        // An indented comment (a YAML step's) opens a block of its own too.
+        let is_comment = line.trim_start().starts_with('#');
         if is_comment && !previous_is_comment {
             out.push('\n');
         }

@@ -653,11 +653,13 @@ pub struct WorkspaceSpec {
 
     /// Reproducible images: the time, in seconds since 1970, that BuildKit writes into every
     /// image instead of the build's (the image's creation date, its history, and the
-    /// timestamps of every file in its layers). The Bake file declares the variable
-    /// `SOURCE_DATE_EPOCH` with this default, passes it to every build and rewrites layer
-    /// timestamps (`rewrite-timestamp=true`, BuildKit 0.13 or later), so that
-    /// `SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) docker buildx bake` stamps the commit's
-    /// time; `mbgen ci github` does that. Default: none (the build's own time).
+    /// timestamps of every file in its layers), so that two builds of the same commit give
+    /// the same image digest. The Bake file declares the variable `SOURCE_DATE_EPOCH` with
+    /// this default, passes it to every build and rewrites layer timestamps
+    /// (`rewrite-timestamp=true`, BuildKit 0.13 or later). Keep it fixed: BuildKit keys every
+    /// step's cache on it, so a time that changes with each commit (`git log -1
+    /// --format=%ct`) runs every step again, dependency installs included. Default: none
+    /// (the build's own time).
     ///
     /// `source-date-epoch = 0`
     pub source_date_epoch: Option<u64>,

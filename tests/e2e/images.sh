@@ -61,8 +61,11 @@ IMAGES=(
     "rust:1.91-slim-trixie|rust-1.91-slim-trixie"
     "gcr.io/distroless/static-debian13:nonroot|distroless-static-debian13-nonroot"
     "gcr.io/distroless/cc-debian13:nonroot|distroless-cc-debian13-nonroot|gcr.io/distroless/static-debian13:nonroot"
-    "docker/buildkit-syft-scanner:stable-1|buildkit-syft-scanner|python:3.13-slim-trixie"
 )
+# BuildKit's SBOM scanner, for the case bake-workspace alone (MBGEN_E2E_BAKE=1).
+if [ "${MBGEN_E2E_BAKE:-0}" = 1 ]; then
+    IMAGES+=("docker/buildkit-syft-scanner:stable-1|buildkit-syft-scanner|python:3.13-slim-trixie")
+fi
 BASE_IMAGE=debian:trixie-slim
 FORCED=() # the images named on the command line
 

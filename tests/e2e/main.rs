@@ -39,9 +39,16 @@
 //! sources (cases `init-<example>`), and the realistic repositories of tests/fixtures/init are
 //! built from theirs, every service cold, served and checked for its user (cases
 //! `init-fixture-<name>`, see [`fixtures`]). `MBGEN_E2E_INIT=0` skips both kinds.
+//!
+//! `MBGEN_E2E_BAKE=1` adds the case `bake-workspace` (see [`bake`]): the workspace built with
+//! Bake on two standalone `buildkitd` builders sharing a registry cache, after
+//! `tests/e2e/buildkit.sh install`. It is off by default, and `tests/run.sh` leaves it out:
+//! it has not yet been seen passing on a real engine.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod bake;
+mod buildkit;
 mod docker;
 mod explain;
 mod fixtures;
@@ -49,6 +56,7 @@ mod progress;
 mod report;
 mod services;
 mod starters;
+mod workflow;
 mod workspace;
 
 use fs_err as fs;
@@ -198,6 +206,8 @@ fn run() -> Result<bool, String> {
             starters::run_case(&mut suite, case, stack)
         } else if let Some(fixture) = case.fixture {
             fixtures::run_case(&mut suite, case, fixture, &root)
+        } else if case.name == bake::CASE {
+            bake::run_case(&mut suite, case)
         } else if case.workspace {
             workspace::run_case(&mut suite, case)
         } else {
@@ -304,16 +314,16 @@ fn load_cases(root: &Path) -> Result<Vec<Case>, String> {
             .map(|s| format!("new-{s}"))
             .collect();
         let fixtures: Vec<String> = fixtures::FIXTURES.iter().map(fixtures::case_name).collect();
-        if let Some(unknown) = wanted
-            .iter()
-            .find(|w| !names.contains(w) && !starters.contains(w) && !fixtures.contains(w))
-        {
+        if let Some(unknown) = wanted.iter().find(|w| {
+            !names.contains(w) && !starters.contains(w) && !fixtures.contains(w) && *w != bake::CASE
+        }) {
             return Err(format!(
                 "MBGEN_E2E_ONLY names an unknown case `{unknown}`; examples: {}; starters: {}; \
-                 fixtures: {}",
+                 fixtures: {}; BuildKit: {}",
                 names.join(", "),
                 starters.join(", "),
-                fixtures.join(", ")
+                fixtures.join(", "),
+                bake::CASE
             ));
         }
         if !wanted.is_empty() {
@@ -376,6 +386,22 @@ fn load_cases(root: &Path) -> Result<Vec<Case>, String> {
     }
     if std::env::var("MBGEN_E2E_STARTERS").as_deref() != Ok("0") {
         cases.extend(starters::cases(wanted_only.as_deref()));
+    }
+    // Off by default: not yet seen passing on a real engine (MBGEN_E2E_BAKE=1 runs it).
+    let bake_wanted = wanted_only
+        .as_deref()
+        .is_none_or(|w| w.iter().any(|n| n == bake::CASE));
+    if bake_wanted && std::env::var("MBGEN_E2E_BAKE").as_deref() == Ok("1") {
+        cases.push(Case {
+            example: examples.join(bake::EXAMPLE),
+            naive: PathBuf::new(),
+            settings: None,
+            name: bake::CASE.to_owned(),
+            from_init: false,
+            workspace: false,
+            starter: None,
+            fixture: None,
+        });
     }
     Ok(cases)
 }

@@ -66,6 +66,8 @@ pub(crate) struct CaseReport {
     pub ratios: Ratios,
     /// Rebuilds for which `mbgen explain` predicted exactly the steps BuildKit ran.
     pub explain_checked: u32,
+    /// Measurements of the case beyond the table's columns, one sentence each.
+    pub notes: Vec<String>,
     /// Wall seconds for the whole case.
     pub total_s: f64,
 }
@@ -286,6 +288,9 @@ impl Report {
                 steps(c.mbgen.deps_cached, c.mbgen.deps_total),
                 steps(c.naive.deps_cached, c.naive.deps_total),
             );
+            for line in &c.notes {
+                let _ = writeln!(out, "  - {line}");
+            }
         }
         out
     }
