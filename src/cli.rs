@@ -166,8 +166,8 @@ pub enum CiCommand {
     ///
     /// On pull requests it checks the generated files and builds the affected services with
     /// the registry cache, pushing nothing; on pushes to the main branch it also pushes the
-    /// images and the cache. The registry login uses the workflow's GITHUB_TOKEN for ghcr.io,
-    /// and the secrets REGISTRY_USERNAME and REGISTRY_PASSWORD for any other registry.
+    /// images and the cache. The registry login uses the workflow's `GITHUB_TOKEN` for ghcr.io,
+    /// and the secrets `REGISTRY_USERNAME` and `REGISTRY_PASSWORD` for any other registry.
     Github(CiGithubArgs),
 }
 

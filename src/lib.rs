@@ -27,7 +27,7 @@
 //! layer detect: detect
 //! layer spec: spec
 //! layer files: manifest
-//! layer base: relpath, diagnostic
+//! layer base: relpath, diagnostic, versions
 //! ```
 
 pub(crate) mod affected;
@@ -47,6 +47,7 @@ pub(crate) mod render;
 pub(crate) mod scaffold;
 pub(crate) mod schema;
 pub(crate) mod spec;
+pub(crate) mod versions;
 
 // The public surface: what the binary and the tests use, and nothing else.
 pub use cli::Cli;

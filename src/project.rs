@@ -159,6 +159,9 @@ pub struct BuildSummary {
     pub cache_from: Vec<String>,
     pub cache_to: Vec<String>,
     pub build_args: BTreeMap<String, String>,
+    /// The Compose services that run this image with another command, and no build of
+    /// their own: `<service>-<process>` per process, `<service>-release` for the release.
+    pub runs: Vec<String>,
 }
 
 impl Project {
@@ -194,6 +197,12 @@ impl Project {
                 cache_from: s.publish.cache_from.clone(),
                 cache_to: s.publish.cache_to.clone(),
                 build_args: s.build_args.clone(),
+                runs: s
+                    .processes
+                    .iter()
+                    .map(|p| format!("{}-{}", s.name, p.name))
+                    .chain(s.release.iter().map(|_| format!("{}-release", s.name)))
+                    .collect(),
             })
             .collect()
     }

@@ -76,7 +76,15 @@ fn realistic_repositories() {
         let written = fs::read_to_string(root.join("mbgen.toml")).unwrap();
         insta::assert_snapshot!(format!("realistic_{name}"), written);
 
-        let render = mbgen(&root).arg("render").output().unwrap();
+        // A repository with hand-written Docker files: init says how to take them over, and
+        // the test follows only that.
+        let said = String::from_utf8_lossy(&out.stderr);
+        let mut render = mbgen(&root);
+        render.arg("render");
+        if said.contains("`mbgen render --force`") {
+            render.arg("--force");
+        }
+        let render = render.output().unwrap();
         assert!(
             render.status.success(),
             "{name}: render failed: {}",
@@ -145,7 +153,7 @@ fn node_missing_app_is_reported() {
 }
 
 #[test]
-fn node_bun_is_unsupported() {
+fn node_bun_lockb_with_a_node_start() {
     let out = init_stdout(
         Tree::new()
             .file(
@@ -153,6 +161,23 @@ fn node_bun_is_unsupported() {
                 r#"{"scripts": {"start": "node server.js"}}"#,
             )
             .file("bun.lockb", ""),
+    );
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn node_tracked_env_file_is_kept_and_an_untracked_one_is_not() {
+    let out = init_stdout(
+        Tree::new()
+            .file(
+                "package.json",
+                r#"{"scripts": {"build": "vite build"}, "devDependencies": {"vite": "7"}}"#,
+            )
+            .file("package-lock.json", "{}")
+            .file(".gitignore", ".env.local\n")
+            .file(".env", "VITE_API_URL=https://api.example.com\n")
+            .file(".env.production", "VITE_API_URL=https://api.example.com\n")
+            .file(".env.local", "SECRET=1\n"),
     );
     insta::assert_snapshot!(out);
 }
@@ -617,4 +642,80 @@ fn at_a_terminal_enter_takes_every_proposal_and_yes_asks_nothing() {
     let session = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{session}");
     assert!(!session.contains("[Y/n]"), "{session}");
+}
+
+// ---- the whole repository ----
+
+/// `mbgen init --json`: its report, or the error, parsed.
+fn init_json(tree: Tree) -> (serde_json::Value, bool) {
+    let (_tmp, root) = tree.build();
+    let out = mbgen(&root).args(["init", "--json"]).output().unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("init --json printed no JSON ({e}): {out:?}"));
+    (report, out.status.success())
+}
+
+#[test]
+fn every_manifest_is_proposed_or_left_out_with_its_language() {
+    let (report, ok) = init_json(
+        Tree::new()
+            .file("src/api/go.mod", "module example.com/api\n\ngo 1.26\n")
+            .file("src/api/main.go", "package main\n\nfunc main() {}\n")
+            .file("src/ads/build.gradle", "plugins { id 'application' }\n")
+            .file(
+                "src/cart/cart.csproj",
+                "<Project Sdk=\"Microsoft.NET.Sdk.Web\" />\n",
+            )
+            .file("src/shop/Gemfile", "source 'https://rubygems.org'\n")
+            .file("src/web/package.json", "{\"name\": \"web\",\n"),
+    );
+    assert!(ok);
+    let services: Vec<&str> = report["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(services, ["api"]);
+    let skipped: Vec<(String, String)> = report["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["path"].as_str().unwrap().to_owned(),
+                s["reason"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    insta::assert_debug_snapshot!(skipped);
+    assert!(report.get("error").is_none());
+}
+
+#[test]
+fn json_report_is_printed_when_nothing_is_proposed() {
+    let (report, ok) = init_json(
+        Tree::new()
+            .file("pom.xml", "<project />\n")
+            .file("src/main/java/App.java", "class App {}\n"),
+    );
+    assert!(!ok);
+    assert_eq!(report["services"].as_array().unwrap().len(), 0);
+    assert_eq!(report["skipped"][0]["language"], "Java (Maven)");
+    let error = report["error"].as_str().unwrap();
+    assert!(error.contains("found no app"), "{error}");
+}
+
+#[test]
+fn evidence_procfile_worker_release_and_dockerfile() {
+    let out = init_stdout(
+        Tree::new()
+            .file("requirements.txt", "flask==3.1.2\ngunicorn==23.0.0\nrq==2.6.0\n")
+            .file("app/__init__.py", "from flask import Flask\n\ndef create_app(config_name):\n    return Flask(__name__)\n")
+            .file("flasky.py", "import os\nfrom app import create_app\n\napp = create_app(os.getenv('FLASK_CONFIG') or 'default')\n")
+            .file("Procfile", "web: gunicorn flasky:app\nworker: rq worker flasky-tasks\n")
+            .file("boot.sh", "#!/bin/bash\nflask deploy\nexec gunicorn -b :5000 --access-logfile - flasky:app\n")
+            .file("Dockerfile", "FROM python:3.6-alpine\nENV FLASK_APP flasky.py\nEXPOSE 5000\nENTRYPOINT [\"./boot.sh\"]\n"),
+    );
+    insta::assert_snapshot!(out);
 }

@@ -55,6 +55,15 @@ fn buildkit_parses_the_intended_instructions() {
     let files = common::all_dockerfiles(scratch.path());
     let parsed = common::buildkit_instructions::<Instruction>(&files);
     for (file, instructions) in parsed {
+        // `COPY --link` only where the variant opts in with `copy-link = true`.
+        let variant = Path::new(&file)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.split('.').next())
+            .map(|stem| common::root().join(format!("tests/variants/{stem}.toml")));
+        let copy_link = variant
+            .and_then(|v| fs_err::read_to_string(v).ok())
+            .is_some_and(|t| t.lines().any(|l| l.trim() == "copy-link = true"));
         let stages: Vec<&Instruction> = instructions.iter().filter(|i| i.cmd == "FROM").collect();
         for stage in &stages {
             assert_eq!(
@@ -87,7 +96,7 @@ fn buildkit_parses_the_intended_instructions() {
             assert!(i.cmd != "ADD", "{file}: ADD is not used");
             for flag in &i.flags {
                 assert!(
-                    !flag.starts_with("--link"),
+                    copy_link || !flag.starts_with("--link"),
                     "{file}: COPY --link needs a newer frontend"
                 );
             }
@@ -204,6 +213,7 @@ fn python_hcl2_reads_every_bake_file_as_intended() {
         let bake = project.bake_file().unwrap();
         let dir = bake.rsplit_once('/').map_or("", |(d, _)| d);
         let mut file = parsed[&path.display().to_string()].clone();
+        let variables = file["variables"].clone();
         let builds = project.builds();
         let names: Vec<&str> = builds.iter().map(|s| s.service.as_str()).collect();
         assert_eq!(
@@ -253,8 +263,40 @@ fn python_hcl2_reads_every_bake_file_as_intended() {
             if !service.build_args.is_empty() {
                 expected["args"] = json!(service.build_args);
             }
+            supply_chain(project, &variables, &mut expected);
             assert_eq!(Value::Object(target.clone()), expected, "{bake}");
         }
+    }
+}
+
+/// What `attest` and `source-date-epoch` of `[workspace]` add to every target: the
+/// attestations, and `SOURCE_DATE_EPOCH` (a variable with the key's default) passed to the
+/// build with layer timestamps rewritten.
+fn supply_chain(project: &Project, variables: &Value, expected: &mut Value) {
+    let chain = &project.supply_chain;
+    let mut attest: Vec<String> = Vec::new();
+    if chain.sbom {
+        attest.push("type=sbom".to_owned());
+    }
+    if let Some(provenance) = chain.provenance {
+        attest.push(match format!("{provenance:?}").as_str() {
+            "Off" => "type=provenance,disabled=true".to_owned(),
+            mode => format!("type=provenance,mode={}", mode.to_lowercase()),
+        });
+    }
+    if !attest.is_empty() {
+        expected["attest"] = json!(attest);
+    }
+    match chain.source_date_epoch {
+        Some(epoch) => {
+            assert_eq!(
+                variables["SOURCE_DATE_EPOCH"],
+                json!({ "default": epoch.to_string() })
+            );
+            expected["args"]["SOURCE_DATE_EPOCH"] = json!("SOURCE_DATE_EPOCH");
+            expected["output"] = json!(["type=image,rewrite-timestamp=true"]);
+        }
+        None => assert_eq!(variables, &json!({})),
     }
 }
 
@@ -292,7 +334,11 @@ fn docker_compose_config_accepts_every_compose_file() {
             stdout
         };
         let builds = project.builds();
-        let names: Vec<String> = builds.iter().map(|s| s.service.clone()).collect();
+        let mut names: Vec<String> = builds
+            .iter()
+            .flat_map(|s| std::iter::once(s.service.clone()).chain(s.runs.clone()))
+            .collect();
+        names.sort();
         let mut listed: Vec<String> = config(&["config", "--services"])
             .lines()
             .map(str::to_owned)
@@ -331,7 +377,7 @@ fn check_jsonschema_accepts_the_github_workflows() {
     let scratch = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
     for (name, registry, subdir) in [
-        ("ghcr", "ghcr.io/acme", "."),
+        ("ghcr", "ghcr.io/acme", ""),
         ("other", "registry.example.com/acme", "deploy"),
     ] {
         let repo = scratch.path().join(name);

@@ -91,7 +91,7 @@ fn check_branch(branch: &str) -> Result<(), Error> {
 }
 
 /// The Bake file and the registry: a workflow that builds with Bake and pushes needs both.
-fn requirements(loaded: &crate::Loaded) -> Result<(RelPath, String), Error> {
+fn requirements(loaded: &crate::project::Loaded) -> Result<(RelPath, String), Error> {
     let config = &loaded.config;
     let workspace = config.spec.workspace.as_ref();
     let Some(bake) = loaded.project.bake.clone() else {
@@ -124,7 +124,7 @@ fn repository(root: &Path) -> (PathBuf, RelPath) {
     let Ok(repo) = Repo::open(root, &shown) else {
         return (root.to_owned(), RelPath::root());
     };
-    let dir = RelPath::normalize(repo.prefix()).unwrap_or_else(|| RelPath::root());
+    let dir = RelPath::normalize(repo.prefix()).unwrap_or_else(RelPath::root);
     let mut top = root.to_owned();
     for _ in 0..dir.depth() {
         top.push("..");

@@ -5,8 +5,8 @@ use clap::CommandFactory as _;
 use crate::cli::{Cli, CompletionsArgs};
 use crate::Error;
 
-pub(super) fn run(args: CompletionsArgs) -> Result<(), Error> {
-    let CompletionsArgs { shell } = args;
+pub(super) fn run(args: &CompletionsArgs) -> Result<(), Error> {
+    let CompletionsArgs { shell } = *args;
     let mut command = Cli::command();
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut command, "mbgen", &mut script);

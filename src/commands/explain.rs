@@ -125,6 +125,7 @@ fn plain(e: &ServiceExplanation) -> String {
         }
         for step in &stage.steps {
             let status = match step.rerun {
+                Some(true) if step.if_output_differs => "may run ",
                 Some(true) => "runs    ",
                 Some(false) => "cached  ",
                 None => "",

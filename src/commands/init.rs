@@ -68,21 +68,27 @@ pub(super) fn run(args: InitArgs) -> Result<(), Error> {
             .into());
     }
     let fs = DiskFs::new(&settings.dir).map_err(|e| Error::from(*e))?;
-    let report = detect::discover(&fs, &settings.options)?;
+    let report = detect::discover(&fs, &settings.options);
     if let Mode::Json = settings.mode {
+        // Printed even when nothing was proposed: tools reading it get the reasons.
         let text = serde_json::to_string_pretty(&report).expect("the report serialises");
-        return std::io::stdout()
+        std::io::stdout()
             .write_all(format!("{text}\n").as_bytes())
-            .map_err(Error::io("write", "standard output"));
+            .map_err(Error::io("write", "standard output"))?;
+        report.into_result()?;
+        return Ok(());
     }
+    let report = report.into_result()?;
     print_summary(&report);
     let mut report = report;
     if interactive {
         ask(&mut report, &mut std::io::stdin().lock())?;
     }
+    let tree = crate::project::tree(&settings.dir);
+    let taken_over = take_over(&settings.dir, &mut report, &settings.schema, &tree)?;
     let text = scaffold::to_toml(&report, &settings.schema);
-    scaffold::verify(&text, &crate::project::tree(&settings.dir))?;
-    warn_hand_written_dockerfiles(&settings.dir, &report);
+    scaffold::verify(&text, &tree)?;
+    say_taken_over(&taken_over);
     match settings.mode {
         Mode::Stdout => std::io::stdout()
             .write_all(text.as_bytes())
@@ -254,19 +260,87 @@ fn print_summary(report: &Report) {
     }
 }
 
-/// `render` refuses to replace a Dockerfile it did not write: say so now rather than then.
-fn warn_hand_written_dockerfiles(dir: &Path, report: &Report) {
-    for p in &report.services {
-        let dockerfile = dir.join(p.path.as_str()).join("Dockerfile");
-        let Ok(text) = fs_err::read_to_string(&dockerfile) else {
-            continue;
-        };
-        if !crate::output::is_generated(&text) {
-            let shown = p.path.join_str("Dockerfile");
-            eprintln!(
-                "note ({}): {shown} exists and was not written by mbgen: `mbgen render` will not replace it unless passed --force; set `dockerfile` to write elsewhere",
-                p.name,
-            );
+/// Hand-written Docker files of a service that `mbgen render` will replace.
+struct TakenOver {
+    service: String,
+    files: Vec<String>,
+}
+
+/// Reads each service's hand-written `.dockerignore` into its `dockerignore` key (the
+/// patterns mbgen's own file lacks), and lists the hand-written files `render` would replace.
+fn take_over(
+    dir: &Path,
+    report: &mut Report,
+    schema: &str,
+    tree: &crate::model::Tree,
+) -> Result<Vec<TakenOver>, Error> {
+    let text = scaffold::to_toml(report, schema);
+    let files = scaffold::render_proposal(&text, tree)?;
+    let mut out = Vec::new();
+    for p in &mut report.services {
+        let mut taken = Vec::new();
+        for name in ["Dockerfile", ".dockerignore"] {
+            let shown = p.path.join_str(name).to_string();
+            let Ok(existing) = fs_err::read_to_string(dir.join(&shown)) else {
+                continue;
+            };
+            if crate::output::is_generated(&existing) {
+                continue;
+            }
+            taken.push(shown.clone());
+            if name != ".dockerignore" {
+                continue;
+            }
+            let ours = files
+                .iter()
+                .find(|f| f.path == Path::new(&shown))
+                .map(|f| f.contents.as_str())
+                .unwrap_or_default();
+            // `__pycache__/` and `**/__pycache__` exclude the same files.
+            let plain = |l: &str| {
+                l.trim()
+                    .trim_start_matches("**/")
+                    .trim_end_matches('/')
+                    .to_owned()
+            };
+            let ours: Vec<String> = ours.lines().map(plain).collect();
+            let extra: Vec<String> = existing
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .filter(|l| !ours.contains(&plain(l)))
+                .filter(|l| crate::spec::value::IgnorePattern::try_from(l.to_string()).is_ok())
+                .map(str::to_owned)
+                .collect();
+            if !extra.is_empty() {
+                p.set(
+                    crate::spec::ServiceKey::Dockerignore,
+                    detect::Value::List(extra),
+                    format!("the patterns of the hand-written {shown} that mbgen's own lacks"),
+                );
+            }
         }
+        if !taken.is_empty() {
+            out.push(TakenOver {
+                service: p.name.clone(),
+                files: taken,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// `render` refuses to replace files it did not write: say so now, with the way to do it.
+fn say_taken_over(taken: &[TakenOver]) {
+    for t in taken {
+        eprintln!(
+            "note ({}): {} {} written by hand; mbgen.toml carries what {} said (command, port, ignore patterns). Replace {} once with `mbgen render --force`, or set `dockerfile = \"Dockerfile.mbgen\"` to write beside {}",
+            t.service,
+            t.files.join(" and "),
+            if t.files.len() == 1 { "was" } else { "were" },
+            if t.files.len() == 1 { "it" } else { "they" },
+            if t.files.len() == 1 { "it" } else { "them" },
+            if t.files.len() == 1 { "it" } else { "them" },
+        );
     }
 }

@@ -31,7 +31,7 @@ pub(crate) fn run(cli: Cli) -> Result<(), Error> {
         Command::Schema(args) => schema::run(args),
         Command::Templates(args) => templates::run(args),
         Command::Ci(args) => ci::run(args),
-        Command::Completions(args) => completions::run(args),
+        Command::Completions(args) => completions::run(&args),
         Command::Man(args) => man::run(args),
     }
 }

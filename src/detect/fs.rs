@@ -25,6 +25,13 @@ pub(crate) trait Fs {
     fn read(&self, path: &str) -> io::Result<String>;
     /// Whether a file exists, whether or not the walk lists it.
     fn is_file(&self, path: &str) -> bool;
+    /// Whether the project keeps the file in version control: tracked by git when the tree is
+    /// a git work tree, otherwise listed by the walk (not ignored by a `.gitignore`).
+    fn tracked(&self, path: &str) -> bool {
+        self.files()
+            .binary_search_by(|f| f.as_str().cmp(path))
+            .is_ok()
+    }
 }
 
 /// A directory on disk, walked once.
@@ -32,6 +39,8 @@ pub(crate) trait Fs {
 pub(crate) struct DiskFs {
     root: PathBuf,
     files: Vec<String>,
+    /// The files git tracks, relative to the root, when the root is in a git work tree.
+    tracked: Option<Vec<String>>,
 }
 
 impl DiskFs {
@@ -79,8 +88,30 @@ impl DiskFs {
         Ok(Self {
             root: root.to_owned(),
             files,
+            tracked: git_tracked(root),
         })
     }
+}
+
+/// `git ls-files` of the root, sorted; `None` without git or outside a work tree.
+fn git_tracked(root: &Path) -> Option<Vec<String>> {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["ls-files", "-z", "--cached"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let mut files: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .split('\0')
+        .filter(|f| !f.is_empty())
+        .map(str::to_owned)
+        .collect();
+    files.sort();
+    Some(files)
 }
 
 impl Fs for DiskFs {
@@ -94,6 +125,16 @@ impl Fs for DiskFs {
 
     fn is_file(&self, path: &str) -> bool {
         self.root.join(path).is_file()
+    }
+
+    fn tracked(&self, path: &str) -> bool {
+        match &self.tracked {
+            Some(tracked) => tracked.binary_search_by(|f| f.as_str().cmp(path)).is_ok(),
+            None => self
+                .files
+                .binary_search_by(|f| f.as_str().cmp(path))
+                .is_ok(),
+        }
     }
 }
 

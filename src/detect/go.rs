@@ -7,6 +7,7 @@ use crate::diagnostic::Diagnostic;
 use crate::manifest::go_mod::{GoMod, GoWork};
 use crate::relpath::RelPath;
 use crate::spec::{ServiceKey, Stack};
+use crate::versions::{self, Lang, Picked};
 
 #[derive(Debug)]
 pub(crate) struct Go;
@@ -45,8 +46,9 @@ impl Detector for Go {
                 .unwrap_or(&module.path)
                 .to_owned(),
         });
-        if let Some((version, source)) = module_version(&module) {
-            p.set_str(ServiceKey::Version, version, source);
+        let own = module_version(&module);
+        if let Some((picked, source)) = own.clone() {
+            p.set_version(picked, &source);
         }
         if let Some((root, work, work_go)) = go_work_root(dir)? {
             // A go.work that uses this module decides how its imports of the other modules
@@ -56,20 +58,21 @@ impl Detector for Go {
                 RelPath::from_normal(&root).to_string(),
                 format!("{work} uses this module"),
             );
-            let own = module_version(&module).map(|(v, _)| v);
+            let own = own.map(|(picked, _)| picked.version);
             if let Some(wanted) = work_go.as_deref().and_then(major_minor) {
                 if own
                     .as_deref()
                     .is_none_or(|o| version_key(&wanted) > version_key(o))
                 {
-                    p.set_str(
-                        ServiceKey::Version,
-                        &wanted,
-                        format!(
-                            "the `go {}` directive in {work}, above the module's own",
-                            work_go.as_deref().unwrap_or_default()
-                        ),
-                    );
+                    if let Some(picked) = versions::range(Lang::Go, &format!(">={wanted}")) {
+                        p.set_version(
+                            picked,
+                            &format!(
+                                "the `go {}` directive in {work}, above the module's own",
+                                work_go.as_deref().unwrap_or_default()
+                            ),
+                        );
+                    }
                 }
             }
         }
@@ -155,32 +158,22 @@ fn go_work_root(dir: Dir<'_>) -> Result<Option<WorkRoot>, Box<Diagnostic>> {
     Ok(None)
 }
 
-/// `major.minor` of the newer of the `go` and `toolchain` directives: the image must
-/// hold a toolchain that builds the module without downloading another.
-fn module_version(m: &GoMod) -> Option<(String, String)> {
-    let go = m.go.as_deref().and_then(major_minor);
-    let toolchain = m
-        .toolchain
-        .as_deref()
-        .and_then(|t| t.strip_prefix("go"))
-        .and_then(major_minor);
-    match (go, toolchain) {
-        (Some(g), Some(t)) if version_key(&t) > version_key(&g) => Some((
-            t,
-            format!(
-                "the `toolchain {}` directive in go.mod",
-                m.toolchain.as_deref().unwrap_or_default()
-            ),
-        )),
-        (Some(g), _) => Some((
-            g,
-            format!(
-                "the `go {}` directive in go.mod",
-                m.go.as_deref().unwrap_or_default()
-            ),
-        )),
-        _ => None,
+/// The Go version for the image: the `toolchain` directive pins the Go the project builds
+/// with; the `go` directive is a minimum, so the newest supported Go serves it.
+fn module_version(m: &GoMod) -> Option<(Picked, String)> {
+    if let Some(t) = m.toolchain.as_deref().filter(|t| t.starts_with("go1")) {
+        let picked = versions::pin(Lang::Go, t)?;
+        // A pin out of support is still a minimum for the `go` directive's reading.
+        if picked.note.is_none() {
+            return Some((picked, format!("the `toolchain {t}` directive in go.mod")));
+        }
     }
+    let go = m.go.as_deref()?;
+    let picked = versions::range(Lang::Go, &format!(">={go}"))?;
+    Some((
+        picked,
+        format!("the `go {go}` directive in go.mod, a minimum"),
+    ))
 }
 
 fn parent(path: &str) -> &str {
@@ -361,7 +354,7 @@ mod tests {
         ];
         let p = found(&files, None);
         assert_eq!(p.get(ServiceKey::Main), Some(&Value::Str("cmd/api".into())));
-        assert_eq!(p.get(ServiceKey::Version), Some(&Value::Str("1.23".into())));
+        assert_eq!(p.get(ServiceKey::Version), Some(&Value::Str("1.27".into())));
         assert_eq!(p.get(ServiceKey::Port), Some(&Value::Int(9000)));
         assert!(p.notes[0].contains("cmd/worker"), "{:?}", p.notes);
         let p = found(&files, Some("./cmd/worker"));

@@ -5,8 +5,11 @@
 //! decides which directories are apps. [`crate::scaffold`] turns the proposals into
 //! `mbgen.toml`. `render` never detects.
 
+pub(crate) mod evidence;
 pub(crate) mod fs;
 pub(crate) mod go;
+mod ignore;
+pub(crate) mod languages;
 pub(crate) mod node;
 pub(crate) mod python;
 pub(crate) mod rust;
@@ -18,7 +21,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::relpath::RelPath;
 use crate::spec::{ServiceKey, Stack};
 pub(crate) use fs::{Dir, DiskFs, Fs};
@@ -81,6 +84,8 @@ pub(crate) enum Value {
     Str(String),
     List(Vec<String>),
     Map(BTreeMap<String, String>),
+    /// Named lists: `processes`, `system-packages`, `instructions`.
+    Lists(BTreeMap<String, Vec<String>>),
 }
 
 /// One key of a proposed service, with where its value came from.
@@ -188,6 +193,19 @@ impl Proposal {
         }
     }
 
+    /// Sets `version` from the table of supported versions: the source says which file
+    /// asked for it and how it was read; a pin out of support adds a note.
+    pub(crate) fn set_version(&mut self, picked: crate::versions::Picked, source: &str) {
+        self.set_str(
+            ServiceKey::Version,
+            picked.version,
+            format!("{source}: {}", picked.how),
+        );
+        if let Some(note) = picked.note {
+            self.note(note);
+        }
+    }
+
     pub(crate) fn note(&mut self, note: impl Into<String>) {
         self.notes.push(note.into());
     }
@@ -207,6 +225,9 @@ pub(crate) struct Skipped {
     pub path: String,
     pub detector: &'static str,
     pub reason: String,
+    /// The language of a manifest mbgen has no stack for (`Java (Maven)`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<&'static str>,
 }
 
 /// How the services were found.
@@ -230,6 +251,23 @@ pub(crate) struct Report {
     pub layout: Layout,
     pub services: Vec<Proposal>,
     pub skipped: Vec<Skipped>,
+    /// Why nothing could be proposed, when nothing could.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The problems behind `error`, to report with their files and lines.
+    #[serde(skip)]
+    pub problems: Diagnostics,
+}
+
+impl Report {
+    /// The report when something was proposed, otherwise the problems.
+    pub(crate) fn into_result(self) -> Result<Self, Diagnostics> {
+        if self.services.is_empty() {
+            Err(self.problems)
+        } else {
+            Ok(self)
+        }
+    }
 }
 
 /// Turns a project's own name into a service name: lowercase letters, digits and `-`,

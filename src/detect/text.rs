@@ -59,23 +59,6 @@ pub(crate) fn major_minor(s: &str) -> Option<String> {
     (!major.is_empty() && !minor.is_empty()).then(|| format!("{major}.{minor}"))
 }
 
-/// The lowest Python version a PEP 440 specifier allows, as `major.minor`:
-/// `>=3.11` → `3.11`, `~=3.10.2` → `3.10`, `<3.13,>=3.10` → `3.10`, `^3.12` (Poetry) → `3.12`.
-#[must_use]
-pub(crate) fn python_lower_bound(spec: &str) -> Option<String> {
-    spec.split(',')
-        .map(str::trim)
-        .find(|s| {
-            s.starts_with(">=")
-                || s.starts_with("~=")
-                || s.starts_with("==")
-                || s.starts_with('^')
-                || s.starts_with('~')
-                || s.starts_with(|c: char| c.is_ascii_digit())
-        })
-        .and_then(major_minor)
-}
-
 /// A string value assigned to `key` in a JavaScript, TypeScript or JSON config:
 /// `outDir: 'build'`, `"outDir": "build"`, `output = "standalone"`.
 #[must_use]
@@ -219,7 +202,13 @@ fn assignment_port(text: &str, at: usize, len: usize) -> Option<u16> {
             | "server_port"
             | "serverport"
             | "listen_port"
+            | "listenport"
+            | "default_port"
+            | "defaultport"
             | "app_port"
+            | "appport"
+            | "grpc_port"
+            | "grpcport"
     );
     if !known {
         return None;
@@ -289,17 +278,6 @@ mod tests {
     }
 
     #[test]
-    fn python_versions() {
-        assert_eq!(python_lower_bound(">=3.11").as_deref(), Some("3.11"));
-        assert_eq!(python_lower_bound("<3.13,>=3.10").as_deref(), Some("3.10"));
-        assert_eq!(python_lower_bound("~=3.10.2").as_deref(), Some("3.10"));
-        assert_eq!(python_lower_bound("^3.12").as_deref(), Some("3.12"));
-        assert_eq!(python_lower_bound("<4"), None);
-        assert_eq!(major_minor("python-3.11.4").as_deref(), Some("3.11"));
-        assert_eq!(major_minor("3").as_deref(), None);
-    }
-
-    #[test]
     fn config_strings() {
         let vite = "export default defineConfig({\n  build: { outDir: 'build/web' },\n})";
         assert_eq!(config_string(vite, "outDir").as_deref(), Some("build/web"));
@@ -331,6 +309,13 @@ mod tests {
         assert_eq!(port("const db = { port: 5432 }"), None);
         assert_eq!(port("import x from 'y'; // listen(3000)"), None);
         assert_eq!(port("transport: 3000"), None);
+        // Go constants read through `os.Getenv("PORT")` with a fallback.
+        assert_eq!(port("\tlistenPort = \"5050\"\n"), Some(5050));
+        assert_eq!(port("const defaultPort = \"50051\"\n"), Some(50051));
+        assert_eq!(
+            port("uvicorn.run(app, host=\"0.0.0.0\", port=8001)"),
+            Some(8001)
+        );
         assert_eq!(
             port("server.listen({ port: 4000, host: '0.0.0.0' })"),
             Some(4000)

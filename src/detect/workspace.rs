@@ -22,88 +22,159 @@ const NOT_APP_DIRS: &[&str] = &[
     "testdata", "tools",
 ];
 
-/// Finds the apps of a tree and proposes a service for each.
-pub(crate) fn discover(fs: &dyn Fs, options: &Options) -> Result<Report, Diagnostics> {
+/// Finds the apps of a tree and proposes a service for each. Never gives up on the rest: a
+/// directory a detector cannot read is left out with the reason, and so is every directory
+/// holding a manifest of a language mbgen does not build. Only when nothing could be
+/// proposed does the report carry an `error`, with the problems behind it.
+pub(crate) fn discover(fs: &dyn Fs, options: &Options) -> Report {
     let detectors = detectors();
     let root = Dir::new(fs, "");
-    let mut errors = Diagnostics::default();
+    let mut scan = Scan::default();
     let (members, declared_by) = match members(root) {
         Ok(found) => found,
-        Err(e) => return Err((*e).into()),
+        Err(e) => {
+            scan.errors.push(*e);
+            (Vec::new(), Vec::new())
+        }
     };
-    let mut services = Vec::new();
-    let mut skipped = Vec::new();
     let layout = if declared_by.is_empty() {
-        let root_app = match evaluate(&detectors, root, options)? {
-            Found::App(p) => Some(p),
-            Found::Nothing(skips) => {
-                skipped.extend(skips);
-                None
-            }
-        };
+        let root_app = scan.app(&detectors, root, options);
         for dir in siblings(root) {
-            match evaluate(&detectors, Dir::new(fs, &dir), options) {
+            let found = scan.app(&detectors, Dir::new(fs, &dir), options);
+            match found {
                 // Beside an app at the root, only another manifest makes another app: a
                 // directory of HTML there is the root app's own assets.
-                Ok(Found::App(p)) if root_app.is_some() && p.detector == "static" => {}
-                Ok(Found::App(p)) => services.push(*p),
-                Ok(Found::Nothing(skips)) => {
-                    if root_app.is_none() {
-                        skipped.extend(skips);
-                    }
-                }
-                Err(e) => errors.0.extend(e.0),
+                Some(p) if root_app.is_some() && p.detector == "static" => {}
+                Some(p) => scan.services.push(p),
+                None => {}
             }
         }
         match root_app {
-            Some(p) if services.is_empty() => {
-                services.push(*p);
+            Some(p) if scan.services.is_empty() => {
+                scan.services.push(p);
                 Layout::Single
             }
             Some(p) => {
-                services.insert(0, *p);
+                scan.services.insert(0, p);
                 Layout::Directories
             }
             None => Layout::Directories,
         }
     } else {
         for dir in &members {
-            match evaluate(&detectors, Dir::new(fs, dir), options) {
-                Ok(Found::App(p)) => services.push(*p),
-                Ok(Found::Nothing(skips)) => {
-                    if skips.is_empty() {
-                        skipped.push(Skipped {
-                            path: RelPath::from_normal(dir).to_string(),
-                            detector: "workspace",
-                            reason: "a workspace member in which no detector found a project"
-                                .to_owned(),
-                        });
-                    }
-                    skipped.extend(skips);
-                }
-                Err(e) => errors.0.extend(e.0),
+            let before = scan.skipped.len();
+            if let Some(p) = scan.app(&detectors, Dir::new(fs, dir), options) {
+                scan.services.push(p);
+            } else if scan.skipped.len() == before && holds_manifest(Dir::new(fs, dir)) {
+                scan.skipped.push(Skipped {
+                    path: RelPath::from_normal(dir).to_string(),
+                    detector: "workspace",
+                    reason: "a workspace member in which no detector found a project".to_owned(),
+                    language: None,
+                });
+            }
+        }
+        // Apps beside the workspace that it does not declare (a Python backend beside a JS
+        // workspace): every directory with a manifest is accounted for.
+        let covered = |d: &str| {
+            members.iter().any(|m| {
+                m.is_empty() && d.is_empty()
+                    || d == m
+                    || d.starts_with(&format!("{m}/")) && !m.is_empty()
+            })
+        };
+        for dir in siblings(root).into_iter().filter(|d| !covered(d)) {
+            if let Some(p) = scan.app(&detectors, Dir::new(fs, &dir), options) {
+                scan.services.push(p);
             }
         }
         Layout::Workspace { declared_by }
     };
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    if services.is_empty() {
-        return Err(nothing_found(
-            "found no app to build a container image for",
-            &detectors,
-            &skipped,
-            "Run `mbgen init` in the directory of the app, or write mbgen.toml by hand (`mbgen schema` describes it).",
-        )
-        .into());
-    }
+    let Scan {
+        mut services,
+        skipped,
+        errors,
+    } = scan;
+    let problems = if services.is_empty() {
+        if errors.is_empty() {
+            nothing_found(
+                "found no app to build a container image for",
+                &detectors,
+                &skipped,
+                "Run `mbgen init` in the directory of the app, or write mbgen.toml by hand (`mbgen schema` describes it).",
+            )
+            .into()
+        } else {
+            errors
+        }
+    } else {
+        Diagnostics::default()
+    };
     name_services(&mut services, options);
-    Ok(Report {
+    Report {
         layout,
+        error: (!problems.is_empty()).then(|| problems.to_string().trim_end().to_owned()),
         services,
         skipped,
-    })
+        problems,
+    }
+}
+
+/// What the scan found so far.
+#[derive(Default)]
+struct Scan {
+    services: Vec<Proposal>,
+    skipped: Vec<Skipped>,
+    /// Problems of directories left out, reported when nothing at all could be proposed.
+    errors: Diagnostics,
+}
+
+impl Scan {
+    /// The app of one directory; what was left out there goes to `skipped`: the projects
+    /// the detectors found that are not apps, a manifest a detector could not read, and
+    /// manifests of languages mbgen does not build.
+    fn app(
+        &mut self,
+        detectors: &[Box<dyn Detector>],
+        dir: Dir<'_>,
+        options: &Options,
+    ) -> Option<Proposal> {
+        if let Some(skip) = super::languages::platform(dir) {
+            self.skipped.push(skip);
+            return None;
+        }
+        match evaluate(detectors, dir, options) {
+            Ok(Found::App(p)) => return Some(*p),
+            Ok(Found::Nothing(skips)) => self.skipped.extend(skips),
+            Err(errors) => {
+                for e in &errors.0 {
+                    self.skipped.push(Skipped {
+                        path: problem_path(e)
+                            .unwrap_or_else(|| RelPath::from_normal(dir.base()).to_string()),
+                        detector: "error",
+                        reason: format!("cannot be read: {}", e.message),
+                        language: None,
+                    });
+                }
+                for e in errors.0 {
+                    if !self.errors.0.contains(&e) {
+                        self.errors.push(e);
+                    }
+                }
+            }
+        }
+        self.skipped.extend(super::languages::unsupported(dir));
+        None
+    }
+}
+
+/// The file a problem is in, with its line: `api/pyproject.toml:3`.
+fn problem_path(d: &Diagnostic) -> Option<String> {
+    if let Some((file, span)) = &d.location {
+        let (line, _) = file.line_col(span.start);
+        return Some(format!("{}:{line}", file.path.display()));
+    }
+    d.path.as_ref().map(|p| p.display().to_string())
 }
 
 /// Proposes a service for one directory of the tree (`dir`, relative to its root), for
@@ -124,13 +195,16 @@ pub(crate) fn detect_dir(
             let [p] = found;
             Ok(p)
         }
-        Found::Nothing(skipped) => Err(nothing_found(
+        Found::Nothing(mut skipped) => {
+            skipped.extend(super::languages::unsupported(Dir::new(fs, dir)));
+            Err(nothing_found(
             &format!("found no app in {} to build a container image for", RelPath::from_normal(dir)),
             &detectors,
             &skipped,
             "Pass the directory of an app, or add the service to mbgen.toml by hand (`mbgen schema` describes it).",
         )
-        .into()),
+        .into())
+        }
     }
 }
 
@@ -179,6 +253,7 @@ fn evaluate(
                 path: manifest,
                 detector: detector.name(),
                 reason,
+                language: None,
             }),
             Ok(Outcome::Absent) => {}
             Err(e) => errors.push(*e),
@@ -191,6 +266,8 @@ fn evaluate(
     let Some(mut first) = found.next() else {
         return Ok(Found::Nothing(skipped));
     };
+    super::ignore::keep_tracked_env_files(dir, &mut first);
+    super::evidence::apply(dir, &mut first);
     for other in found {
         first.alternatives.push(format!(
             "stack `{}`: {} ({})",
@@ -226,6 +303,20 @@ fn siblings(root: Dir<'_>) -> Vec<String> {
         }
     }
     dirs
+}
+
+/// Whether a directory holds a manifest of some language directly: a member without one is
+/// no project (`packages: ['**']` matches every directory).
+fn holds_manifest(dir: Dir<'_>) -> bool {
+    const MANIFESTS: &[&str] = &[
+        "package.json",
+        "go.mod",
+        "Cargo.toml",
+        "pyproject.toml",
+        "requirements.txt",
+        "setup.py",
+    ];
+    dir.first_of(MANIFESTS).is_some() || !super::languages::unsupported(dir).is_empty()
 }
 
 /// The member directories declared by workspace files at the root, and those files.
@@ -269,6 +360,25 @@ fn members(root: Dir<'_>) -> Result<(Vec<String>, Vec<String>), Box<Diagnostic>>
                 }
             }
         }
+    }
+    if let Some(file) = root.manifest("pyproject.toml")? {
+        let table = parse_toml(&file)?;
+        let uv = table
+            .get("tool")
+            .and_then(|t| t.get("uv"))
+            .and_then(|t| t.get("workspace"));
+        if let Some(ws) = uv {
+            declared_by.push("pyproject.toml".to_owned());
+            patterns.extend(toml_strings(ws, "members"));
+            excludes.extend(toml_strings(ws, "exclude"));
+            if table.contains_key("project") {
+                literal.push(String::new());
+            }
+        }
+    }
+    // `packages: [.]`: the root itself.
+    if patterns.iter().any(|p| matches!(p.as_str(), "." | "./")) {
+        literal.push(String::new());
     }
     let dirs: BTreeSet<String> = root
         .fs()
@@ -354,7 +464,7 @@ mod tests {
                 r#"{"name": "@acme/ui", "main": "index.js"}"#,
             ),
         ]);
-        let report = discover(&fs, &Options::default()).unwrap();
+        let report = discover(&fs, &Options::default()).into_result().unwrap();
         let names: Vec<(&str, &str, Stack)> = report
             .services
             .iter()
@@ -380,7 +490,7 @@ mod tests {
             ("frontend/index.html", "<html>"),
             ("docs/index.html", "<html>"),
         ]);
-        let report = discover(&fs, &Options::default()).unwrap();
+        let report = discover(&fs, &Options::default()).into_result().unwrap();
         let names: Vec<&str> = report.services.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["backend", "frontend"]);
         assert!(matches!(report.layout, Layout::Directories));
@@ -389,7 +499,10 @@ mod tests {
     #[test]
     fn nothing_found_says_what_was_looked_for() {
         let fs = MemFs::new([("README.md", "")]);
-        let e = discover(&fs, &Options::default()).unwrap_err().to_string();
+        let e = discover(&fs, &Options::default())
+            .into_result()
+            .unwrap_err()
+            .to_string();
         for d in ["node", "go", "python", "rust", "static"] {
             assert!(e.contains(&format!("      {d}")), "{e}");
         }
@@ -402,7 +515,7 @@ mod tests {
             ("Cargo.lock", ""),
             ("src/main.rs", ""),
         ]);
-        let report = discover(&fs, &Options::default()).unwrap();
+        let report = discover(&fs, &Options::default()).into_result().unwrap();
         assert_eq!(report.services[0].name, "my-server");
     }
 }

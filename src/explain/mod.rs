@@ -67,6 +67,12 @@ pub(crate) struct StepExplanation {
     /// With a change: whether the step runs again, and why (or why not).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rerun: Option<bool>,
+    /// The step runs again only because of what it takes from another stage (`COPY --from`, a
+    /// bind mount `from=`): BuildKit keys those on the files' contents, so it stays `CACHED`
+    /// when the stage's rebuild gives the same files (a comment a minifier drops, a module
+    /// the binary does not use).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub if_output_differs: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub why: Option<String>,
 }
@@ -133,6 +139,7 @@ fn explain_stage(stage: &Stage) -> StageExplanation {
             inputs: vec![Input::Image(stage.from.clone())],
             same_as: None,
             rerun: None,
+            if_output_differs: false,
             why: None,
         });
     }
@@ -154,6 +161,7 @@ fn explain_stage(stage: &Stage) -> StageExplanation {
             inputs: inputs(i, &args),
             same_as: None,
             rerun: None,
+            if_output_differs: false,
             why: None,
         });
     }
@@ -311,86 +319,123 @@ fn matching<'a>(source: &str, changed: &'a [String]) -> Vec<&'a str> {
 /// Marks every step that runs again, stage by stage, and counts them (`FROM` excluded:
 /// resolving a base image is no build step).
 fn predict(stages: &[Stage], explained: &mut [StageExplanation], changed: &ChangedFiles) -> Count {
-    let mut rerun_stages: Vec<String> = Vec::new();
-    let mut decided: BTreeMap<String, bool> = BTreeMap::new();
+    // A stage that runs again, and whether only if an earlier stage's output differs.
+    let mut rerun_stages: BTreeMap<String, bool> = BTreeMap::new();
+    let mut decided: BTreeMap<String, Rerun> = BTreeMap::new();
     let mut count = Count { rerun: 0, steps: 0 };
     for (stage, out) in stages.iter().zip(explained.iter_mut()) {
-        let mut previous: Option<String> = (stage.from_earlier
-            && rerun_stages.contains(&stage.from))
-        .then(|| format!("stage `{}`, which it starts from", stage.from));
-        let mut any = previous.is_some();
+        let mut previous: Option<(String, bool)> = stage
+            .from_earlier
+            .then(|| rerun_stages.get(&stage.from))
+            .flatten()
+            .map(|&c| (format!("stage `{}`, which it starts from", stage.from), c));
+        let mut any: Option<bool> = previous.as_ref().map(|p| p.1);
         for step in &mut out.steps {
-            let (rerun, why) = decide(step, previous.as_deref(), changed, &rerun_stages, &decided);
+            let rerun = decide(step, previous.as_ref(), changed, &rerun_stages, &decided);
             // A base image is no build step, and a step shared with an earlier stage runs
             // (and is counted) once, as that step.
             if !step.instruction.starts_with("FROM ") && step.same_as.is_none() {
                 count.steps += 1;
-                count.rerun += usize::from(rerun);
+                count.rerun += usize::from(rerun.runs);
+            }
+            step.rerun = Some(rerun.runs);
+            step.if_output_differs = rerun.runs && rerun.if_output_differs;
+            step.why = Some(rerun.why.clone());
+            if rerun.runs {
+                any = Some(any.unwrap_or(true) && rerun.if_output_differs);
+                previous = Some((step.step.clone(), rerun.if_output_differs));
             }
             decided.insert(step.step.clone(), rerun);
-            step.rerun = Some(rerun);
-            step.why = Some(why);
-            if rerun {
-                any = true;
-                previous = Some(step.step.clone());
-            }
         }
-        if any {
-            rerun_stages.push(stage.name.clone());
+        if let Some(conditional) = any {
+            rerun_stages.insert(stage.name.clone(), conditional);
         }
     }
     count
+}
+
+/// What [`decide`] found for one step.
+#[derive(Debug, Clone)]
+struct Rerun {
+    runs: bool,
+    if_output_differs: bool,
+    why: String,
 }
 
 /// Whether one step runs again, and why: what it reads, the step before it, or the earlier
 /// step it is the same as.
 fn decide(
     step: &StepExplanation,
-    previous: Option<&str>,
+    previous: Option<&(String, bool)>,
     changed: &ChangedFiles,
-    rerun_stages: &[String],
-    decided: &BTreeMap<String, bool>,
-) -> (bool, String) {
+    rerun_stages: &BTreeMap<String, bool>,
+    decided: &BTreeMap<String, Rerun>,
+) -> Rerun {
+    let cached = Rerun {
+        runs: false,
+        if_output_differs: false,
+        why: "cached".to_owned(),
+    };
     if let Some(first) = &step.same_as {
-        let rerun = decided.get(first).copied().unwrap_or(false);
-        return (rerun, format!("the same step as {first}"));
+        let (runs, if_output_differs) = decided
+            .get(first)
+            .map_or((false, false), |r| (r.runs, r.if_output_differs));
+        return Rerun {
+            runs,
+            if_output_differs,
+            why: format!("the same step as {first}"),
+        };
     }
     if step.instruction.starts_with("FROM ") {
-        return (false, "cached".to_owned());
+        return cached;
     }
     let own = if changed.dockerfile {
-        Some("the Dockerfile or its .dockerignore changed".to_owned())
+        Some((
+            "the Dockerfile or its .dockerignore changed".to_owned(),
+            false,
+        ))
     } else {
         own_reason(&step.inputs, &changed.files, rerun_stages)
     };
-    match own.or_else(|| previous.map(|p| format!("after {p}"))) {
-        Some(why) => (true, why),
-        None => (false, "cached".to_owned()),
+    match own.or_else(|| previous.map(|(p, c)| (format!("after {p}"), *c))) {
+        Some((why, if_output_differs)) => Rerun {
+            runs: true,
+            if_output_differs,
+            why,
+        },
+        None => cached,
     }
 }
 
-/// Why a step runs again because of what it reads itself, if it does.
-fn own_reason(inputs: &[Input], changed: &[String], rerun_stages: &[String]) -> Option<String> {
+/// Why a step runs again because of what it reads itself, if it does, and whether only if
+/// what it takes from another stage comes out different.
+fn own_reason(
+    inputs: &[Input],
+    changed: &[String],
+    rerun_stages: &BTreeMap<String, bool>,
+) -> Option<(String, bool)> {
     for input in inputs {
-        match input {
-            Input::Files(sources) => {
-                let hits: Vec<&str> = sources.iter().flat_map(|s| matching(s, changed)).collect();
-                if let Some(first) = hits.first() {
-                    let more = if hits.len() > 1 {
-                        format!(" (and {} more)", hits.len() - 1)
-                    } else {
-                        String::new()
-                    };
-                    return Some(format!("`{first}`{more} changed"));
-                }
+        if let Input::Files(sources) = input {
+            let hits: Vec<&str> = sources.iter().flat_map(|s| matching(s, changed)).collect();
+            if let Some(first) = hits.first() {
+                let more = if hits.len() > 1 {
+                    format!(" (and {} more)", hits.len() - 1)
+                } else {
+                    String::new()
+                };
+                return Some((format!("`{first}`{more} changed"), false));
             }
-            Input::Stage(stage) if rerun_stages.contains(stage) => {
-                return Some(format!("stage `{stage}` runs again"));
-            }
-            _ => {}
         }
     }
-    None
+    inputs.iter().find_map(|input| match input {
+        Input::Stage(stage) if rerun_stages.contains_key(stage) => Some((
+            format!(
+                "stage `{stage}` runs again (BuildKit skips this step if the files it takes from it come out the same)"
+            ),
+            true,
+        )),
+        _ => None,
+    })
 }
 
 /// Whether a `RUN` is an expensive step worth warning about: it installs or compiles with a

@@ -20,6 +20,10 @@ pub(crate) struct PackageJson {
     pub package_manager: Option<String>,
     /// The workspace member patterns, when this is a workspace root.
     pub workspaces: Vec<String>,
+    /// The version range of every dependency, runtime and dev.
+    pub versions: BTreeMap<String, String>,
+    /// `prisma.schema`: where the Prisma schema is, when not in `prisma/`.
+    pub prisma_schema: Option<String>,
 }
 
 impl PackageJson {
@@ -63,10 +67,18 @@ impl PackageJson {
         ] {
             if let Some(deps) = object(key)? {
                 set.extend(deps.keys().cloned());
+                for (name, range) in deps {
+                    if let Json::String(range) = range {
+                        m.versions.insert(name.clone(), range.clone());
+                    }
+                }
             }
         }
         if let Some(Json::String(node)) = object("engines")?.and_then(|e| e.get("node")) {
             m.engines_node = Some(node.clone());
+        }
+        if let Some(Json::String(schema)) = object("prisma")?.and_then(|e| e.get("schema")) {
+            m.prisma_schema = Some(schema.clone());
         }
         if let Some(Json::String(node)) = object("volta")?.and_then(|e| e.get("node")) {
             m.volta_node = Some(node.clone());

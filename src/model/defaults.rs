@@ -7,8 +7,9 @@
 use super::{BinaryRuntime, NodePm, PythonPm, Runtime, User, WorkspaceBuild};
 use crate::relpath::RelPath;
 use crate::spec::{Family, Stack};
+use crate::versions::Lang;
 
-pub(crate) const DEFAULT_PORT: u16 = 8080;
+pub(crate) use crate::spec::DEFAULT_PORT;
 /// The project's templates directory when `templates-dir` is not set.
 pub(crate) const DEFAULT_TEMPLATES_DIR: &str = ".mbgen/templates";
 /// The Bake file a `[workspace]` gets unless `bake` names another.
@@ -54,13 +55,18 @@ pub(crate) const NGINX_UID: u32 = 101;
 
 const ALPINE: &str = "3.22";
 const NGINX: &str = "1.29";
+/// The release line of `oven/bun`: the stages of a service installed with bun, and
+/// `runtime = "bun"`.
+const BUN: &str = "1";
+/// The uid of the `bun` user of the `oven/bun` images.
+pub(crate) const BUN_UID: u32 = 1000;
 
 /// The toolchain version used when `version` is not set.
 pub(crate) fn version(stack: Stack) -> &'static str {
     match stack {
-        Stack::NodeStatic | Stack::NodeServer => "22",
-        Stack::Python => "3.13",
-        Stack::Go => "1.24",
+        Stack::NodeStatic | Stack::NodeServer => Lang::Node.default(),
+        Stack::Python => Lang::Python.default(),
+        Stack::Go => Lang::Go.default(),
         Stack::Rust => "1.91",
         Stack::Static => NGINX,
     }
@@ -75,9 +81,11 @@ pub(crate) fn binary_runtime(stack: Stack) -> BinaryRuntime {
     }
 }
 
-/// The image of the dependency and build stages.
-pub(crate) fn builder_image(stack: Stack, family: Family, version: &str) -> String {
+/// The image of the dependency and build stages: the stack's, or Bun's for a node service
+/// installed with bun.
+pub(crate) fn builder_image(stack: Stack, family: Family, version: &str, bun: bool) -> String {
     match (stack, family) {
+        (Stack::NodeStatic | Stack::NodeServer, family) if bun => bun_image(family),
         (Stack::NodeStatic | Stack::NodeServer, Family::Debian) => {
             format!("node:{version}-trixie-slim")
         }
@@ -98,35 +106,48 @@ pub(crate) fn builder_image(stack: Stack, family: Family, version: &str) -> Stri
 /// runtime), for examples; `static` has no builder.
 pub(crate) fn images(stack: Stack) -> (Option<String>, String) {
     let family = Family::Debian;
-    let builder = builder_image(stack, family, version(stack));
+    let builder = builder_image(stack, family, version(stack), false);
     let runtime = match stack {
         Stack::NodeStatic | Stack::Static => Runtime::Nginx,
         Stack::NodeServer | Stack::Python => Runtime::Language,
         Stack::Go | Stack::Rust => binary_runtime(stack).into(),
     };
-    let runtime_image = runtime_image(stack, family, runtime, &builder);
+    let runtime_image = runtime_image(stack, family, runtime, &builder, version(stack), false);
     ((stack != Stack::Static).then_some(builder), runtime_image)
 }
 
-/// The image of the final stage.
+/// The image of the final stage. A node server runs on the builder's image, or on Node's own
+/// when the builder is Bun's.
 pub(crate) fn runtime_image(
     stack: Stack,
     family: Family,
     runtime: Runtime,
     builder: &str,
+    version: &str,
+    bun_builder: bool,
 ) -> String {
     match runtime {
+        Runtime::Language if bun_builder => builder_image(stack, family, version, false),
         Runtime::Language => builder.to_owned(),
         Runtime::Nginx => nginx_image(family),
         Runtime::Scratch => "scratch".to_owned(),
+        Runtime::Bun => bun_image(family),
         Runtime::Distroless => match stack {
             Stack::Rust => "gcr.io/distroless/cc-debian13:nonroot".to_owned(),
+            Stack::NodeServer => format!("gcr.io/distroless/nodejs{version}-debian13:nonroot"),
             _ => "gcr.io/distroless/static-debian13:nonroot".to_owned(),
         },
         Runtime::Slim => match family {
             Family::Debian => "debian:trixie-slim".to_owned(),
             Family::Alpine => format!("alpine:{ALPINE}"),
         },
+    }
+}
+
+fn bun_image(family: Family) -> String {
+    match family {
+        Family::Debian => format!("oven/bun:{BUN}-slim"),
+        Family::Alpine => format!("oven/bun:{BUN}-alpine"),
     }
 }
 
@@ -143,6 +164,7 @@ pub(crate) fn node_lockfile(pm: NodePm) -> RelPath {
         NodePm::Npm => "package-lock.json",
         NodePm::Yarn => "yarn.lock",
         NodePm::Pnpm => "pnpm-lock.yaml",
+        NodePm::Bun => "bun.lock",
     })
 }
 
@@ -170,6 +192,8 @@ pub(crate) fn user(stack: Stack, runtime: Runtime) -> User {
         create,
     };
     match (stack, runtime) {
+        (Stack::NodeServer, Runtime::Distroless) => user("nonroot", NONROOT_UID, false),
+        (Stack::NodeServer, Runtime::Bun) => user("bun", BUN_UID, false),
         (Stack::NodeServer, _) => user("node", NODE_UID, false),
         (_, Runtime::Nginx) => user("nginx", NGINX_UID, false),
         (_, Runtime::Distroless | Runtime::Scratch) => user("nonroot", NONROOT_UID, false),

@@ -89,7 +89,19 @@ pub struct Service {
     /// Extra instructions from `instructions`, as written.
     pub instructions: Instructions,
     pub publish: Publish,
+    /// Other commands run from this image, by name, in name order.
+    pub processes: Vec<Process>,
+    /// The command run once before the service starts, in exec form.
+    pub release: Option<Vec<String>>,
     pub stack: StackModel,
+}
+
+/// A long-running command run from a service's image besides its own: a worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Process {
+    pub name: String,
+    /// In exec form.
+    pub command: Vec<String>,
 }
 
 impl Service {
@@ -111,7 +123,8 @@ impl Service {
     pub fn runtime(&self) -> Runtime {
         match &self.stack {
             StackModel::NodeStatic(_) | StackModel::Static(_) => Runtime::Nginx,
-            StackModel::NodeServer(_) | StackModel::Python(_) => Runtime::Language,
+            StackModel::NodeServer(node) => node.runtime,
+            StackModel::Python(_) => Runtime::Language,
             StackModel::Go(go) => go.runtime.into(),
             StackModel::Rust(rust) => rust.runtime.into(),
         }
@@ -201,6 +214,12 @@ pub struct NodeServer {
     pub output_dir: RelPath,
     /// The container command in exec form.
     pub start: Vec<String>,
+    /// The final image: Node's own ([`Runtime::Language`]), [`Runtime::Distroless`] or
+    /// [`Runtime::Bun`].
+    pub runtime: Runtime,
+    /// The build output runs on its own: the final image holds `output_dir` alone, without
+    /// production dependencies or sources.
+    pub standalone: bool,
 }
 
 /// How a node service installs its dependencies.
@@ -210,6 +229,11 @@ pub struct NodeDeps {
     pub lockfile: Lockfile,
     /// A custom install command replacing the frozen-lockfile default.
     pub install: Option<String>,
+    /// The Prisma schema, relative to the context: `prisma generate` runs after the install.
+    pub prisma_schema: Option<RelPath>,
+    /// Yarn berry (2 and later, read from its lockfile), whose install flags differ from
+    /// Yarn classic's.
+    pub yarn_berry: bool,
 }
 
 /// A Go program.
@@ -260,6 +284,7 @@ pub enum NodePm {
     Npm,
     Yarn,
     Pnpm,
+    Bun,
 }
 
 impl NodePm {
@@ -270,6 +295,18 @@ impl NodePm {
             Self::Npm => "npm",
             Self::Yarn => "yarn",
             Self::Pnpm => "pnpm",
+            Self::Bun => "bun",
+        }
+    }
+
+    /// The command that runs a package's binary without a script: `npx`, `bunx`...
+    #[must_use]
+    pub const fn exec(self) -> &'static str {
+        match self {
+            Self::Npm => "npx",
+            Self::Yarn => "yarn",
+            Self::Pnpm => "pnpm exec",
+            Self::Bun => "bunx",
         }
     }
 
@@ -280,6 +317,7 @@ impl NodePm {
             PackageManager::Npm => Some(Self::Npm),
             PackageManager::Yarn => Some(Self::Yarn),
             PackageManager::Pnpm => Some(Self::Pnpm),
+            PackageManager::Bun => Some(Self::Bun),
             _ => None,
         }
     }
@@ -344,6 +382,8 @@ pub enum Runtime {
     Distroless,
     /// A slim distribution image (debian-slim or alpine).
     Slim,
+    /// Bun's image, `oven/bun` (node-server).
+    Bun,
 }
 
 impl Runtime {

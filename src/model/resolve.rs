@@ -12,15 +12,15 @@ use super::defaults::{
 use super::inherit::{inherit, Inherited};
 use super::workspace::{self, Tree};
 use super::{
-    CaCertificates, Healthcheck, Instructions, Project, Publish, Runtime, Secret, Service,
+    CaCertificates, Healthcheck, Instructions, Process, Project, Publish, Runtime, Secret, Service,
     SupplyChain, SystemPackages, Template, User, WorkspaceBuild,
 };
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::relpath::RelPath;
 use crate::spec::value::Port;
 use crate::spec::{
-    Family, LoadedConfig, OutputFile, Protocol, ServiceKey, ServiceSpec, Stack, WorkspaceSpec,
-    CONFIG_FILE,
+    Family, LoadedConfig, OutputFile, PackageManager, Protocol, ServiceKey, ServiceSpec, Stack,
+    WorkspaceSpec, CONFIG_FILE,
 };
 
 /// Resolves a loaded `mbgen.toml` into the model. `tree` is the project directory, read for
@@ -286,7 +286,7 @@ pub(super) struct Resolver<'a> {
     pub(super) spec: &'a ServiceSpec,
     /// Keys that came from `[workspace]`, and where they are written there.
     origins: &'a BTreeMap<ServiceKey, Vec<String>>,
-    tree: &'a Tree,
+    pub(super) tree: &'a Tree,
     /// Workspaces read so far, by kind and root: each is read once.
     graphs: &'a mut Graphs,
     diagnostics: &'a mut Diagnostics,
@@ -426,7 +426,12 @@ impl Resolver<'_> {
     }
 
     /// The builder and runtime images: explicit ones, or the defaults for the stack.
-    pub(super) fn images(&self, family: Family, runtime: Runtime) -> (String, String) {
+    pub(super) fn images(
+        &self,
+        family: Family,
+        runtime: Runtime,
+        pm: PackageManager,
+    ) -> (String, String) {
         let spec = self.spec;
         let stack = spec.stack;
         let version = spec
@@ -434,12 +439,24 @@ impl Resolver<'_> {
             .as_ref()
             .map_or_else(|| defaults::version(stack).to_owned(), ToString::to_string);
         let images = spec.images.as_ref();
-        let builder_image = images.and_then(|i| i.builder.as_ref()).map_or_else(
-            || defaults::builder_image(stack, family, &version),
+        let builder = images.and_then(|i| i.builder.as_ref());
+        // Bun's image builds a bun-installed service unless `images.builder` names another.
+        let bun_builder = pm == PackageManager::Bun && builder.is_none();
+        let builder_image = builder.map_or_else(
+            || defaults::builder_image(stack, family, &version, bun_builder),
             ToString::to_string,
         );
         let runtime_image = images.and_then(|i| i.runtime.as_ref()).map_or_else(
-            || defaults::runtime_image(stack, family, runtime, &builder_image),
+            || {
+                defaults::runtime_image(
+                    stack,
+                    family,
+                    runtime,
+                    &builder_image,
+                    &version,
+                    bun_builder,
+                )
+            },
             ToString::to_string,
         );
         (builder_image, runtime_image)
@@ -682,11 +699,20 @@ impl Resolver<'_> {
             Stack::NodeStatic | Stack::NodeServer => workspace::Kind::Node,
             Stack::Go => workspace::Kind::Go,
             Stack::Rust => workspace::Kind::Cargo,
-            Stack::Python | Stack::Static => {
+            Stack::Python if self.uses_uv() => workspace::Kind::Uv,
+            Stack::Python => {
+                self.error(
+                    &["context"],
+                    "a Python service is built from its workspace root with uv only (a uv workspace)",
+                    "remove `context`, or use `package-manager = \"uv\"` with the workspace's uv.lock",
+                );
+                return None;
+            }
+            Stack::Static => {
                 self.error(
                     &["context"],
                     format!(
-                        "a build context above `path` is supported for node, go and Cargo workspaces, not for stack `{}`",
+                        "a build context above `path` is supported for node, go, Cargo and uv workspaces, not for stack `{}`",
                         stack.as_str()
                     ),
                     "remove `context`: the service is built from its own directory",
@@ -721,6 +747,18 @@ impl Resolver<'_> {
             package: members.package,
             external: members.external,
         })
+    }
+
+    /// Whether a Python service installs with uv, as `package-manager` or the lockfile's
+    /// name says.
+    fn uses_uv(&self) -> bool {
+        self.spec.package_manager == Some(crate::spec::PackageManager::Uv)
+            || self.spec.package_manager.is_none()
+                && self
+                    .spec
+                    .lockfile
+                    .as_ref()
+                    .is_some_and(|l| l.file_name() == "uv.lock")
     }
 
     /// A problem with the workspace a service is built from: at `context`, and reported once
@@ -890,8 +928,8 @@ impl Resolver<'_> {
         self.check_applicable();
         let family = self.family();
         let runtime = self.stack_runtime();
-        let (builder_image, runtime_image) = self.images(family, runtime);
         let inputs = self.stack_inputs(runtime);
+        let (builder_image, runtime_image) = self.images(family, runtime, inputs.pm);
         let (port, extra_ports, protocol) = self.port();
         let system_packages = self.system_packages(runtime);
         let user = self.user(runtime);
@@ -911,6 +949,13 @@ impl Resolver<'_> {
         let stack = self.stack_model(inputs, builder_image, &paths);
         let instructions = self.instructions();
         let publish = self.publish();
+        if self.spec.processes.keys().any(|k| k.as_str() == "release") {
+            self.error(
+                &["processes", "release"],
+                "a process may not be named `release`: Compose names the release command's one-shot service `<service>-release`",
+                "give the process another name, or use the key `release` for a command run once before the service starts",
+            );
+        }
         if self.diagnostics.0.len() > before {
             return None;
         }
@@ -956,6 +1001,15 @@ impl Resolver<'_> {
                 .map_or(Template::Stack, |t| Template::Chosen(t.to_string())),
             instructions,
             publish,
+            processes: spec
+                .processes
+                .iter()
+                .map(|(name, command)| Process {
+                    name: name.to_string(),
+                    command: command.args().to_vec(),
+                })
+                .collect(),
+            release: spec.release.as_ref().map(|c| c.args().to_vec()),
             stack: stack?,
         })
     }
@@ -965,7 +1019,11 @@ impl Resolver<'_> {
 fn http_probe(stack: Stack, runtime: Runtime, url: String) -> Option<Vec<String>> {
     match (stack, runtime) {
         (Stack::NodeServer, _) => Some(vec![
-            "node".into(),
+            match runtime {
+                Runtime::Distroless => "/nodejs/bin/node".into(),
+                Runtime::Bun => "bun".into(),
+                _ => "node".into(),
+            },
             "-e".into(),
             format!(
                 "fetch('{url}').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"

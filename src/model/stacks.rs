@@ -15,7 +15,7 @@ use crate::spec::{PackageManager, RuntimeBase, Stack};
 /// What the stack's part needs that is checked before the service's paths: the package
 /// manager, the lockfile and the command.
 pub(super) struct StackInputs {
-    pm: PackageManager,
+    pub(super) pm: PackageManager,
     lockfile: Lockfile,
     start: Vec<String>,
     runtime: Runtime,
@@ -28,6 +28,7 @@ fn package_managers(stack: Stack) -> &'static [PackageManager] {
             PackageManager::Npm,
             PackageManager::Yarn,
             PackageManager::Pnpm,
+            PackageManager::Bun,
         ],
         Stack::Python => &[
             PackageManager::Pip,
@@ -48,6 +49,7 @@ fn lockfile_owner(lockfile: &RelPath) -> Option<PackageManager> {
         "package-lock.json" | "npm-shrinkwrap.json" => Some(PackageManager::Npm),
         "yarn.lock" => Some(PackageManager::Yarn),
         "pnpm-lock.yaml" => Some(PackageManager::Pnpm),
+        "bun.lock" | "bun.lockb" => Some(PackageManager::Bun),
         "uv.lock" => Some(PackageManager::Uv),
         "poetry.lock" => Some(PackageManager::Poetry),
         "pdm.lock" => Some(PackageManager::Pdm),
@@ -69,8 +71,17 @@ impl Resolver<'_> {
         let stack = self.stack();
         match stack {
             Stack::NodeStatic | Stack::Static => Runtime::Nginx,
-            Stack::NodeServer | Stack::Python => Runtime::Language,
+            Stack::Python => Runtime::Language,
+            Stack::NodeServer => self.node_runtime(),
             Stack::Go | Stack::Rust => match self.spec.runtime {
+                Some(RuntimeBase::Bun) => {
+                    self.error(
+                        &["runtime"],
+                        "`runtime = \"bun\"` is for node-server",
+                        "use `scratch` (go), `distroless` or `slim`",
+                    );
+                    Runtime::Slim
+                }
                 Some(RuntimeBase::Scratch) if stack == Stack::Rust => {
                     self.error(
                         &["runtime"],
@@ -84,6 +95,38 @@ impl Resolver<'_> {
                 Some(RuntimeBase::Slim) => Runtime::Slim,
                 None => defaults::binary_runtime(stack).into(),
             },
+        }
+    }
+
+    /// node-server: Node's image, distroless (no shell: `start` must run `node`), or Bun.
+    fn node_runtime(&mut self) -> Runtime {
+        match self.spec.runtime {
+            None => Runtime::Language,
+            Some(RuntimeBase::Bun) => Runtime::Bun,
+            Some(RuntimeBase::Distroless) => {
+                let start = self.spec.start.as_ref().map(|c| c.args().to_vec());
+                if let Some(first) = start.as_ref().and_then(|s| s.first()) {
+                    if first != "node" {
+                        self.error(
+                            &["start"],
+                            format!("the distroless Node image has no shell and runs only `node`, and `start` runs `{first}`"),
+                            "start the server with `node`, for example `start = [\"node\", \"node_modules/next/dist/bin/next\", \"start\"]`, or remove `runtime`",
+                        );
+                    }
+                }
+                Runtime::Distroless
+            }
+            Some(other) => {
+                self.error(
+                    &["runtime"],
+                    format!(
+                        "`runtime = \"{}\"` does not apply to node-server",
+                        other.as_str()
+                    ),
+                    "remove it for Node's own image, or use `distroless` or `bun`",
+                );
+                Runtime::Language
+            }
         }
     }
 
@@ -248,13 +291,31 @@ impl Resolver<'_> {
         };
         match stack {
             Stack::NodeStatic | Stack::NodeServer => {
+                let pm = NodePm::from_spec(pm)?;
+                let yarn_berry = pm == NodePm::Yarn
+                    && self
+                        .tree
+                        .is_yarn_berry_lockfile(&paths.context.join(&lockfile.path));
                 let deps = NodeDeps {
-                    pm: NodePm::from_spec(pm)?,
+                    pm,
+                    yarn_berry,
                     lockfile,
                     install: self.spec.install.as_ref().map(ToString::to_string),
+                    prisma_schema: self
+                        .spec
+                        .prisma_schema
+                        .as_ref()
+                        .map(|p| paths.in_context(p)),
                 };
                 let output_dir = output_dir?;
                 let build = self.spec.build.as_ref().map(ToString::to_string);
+                if self.spec.standalone == Some(true) && build.is_none() {
+                    self.error(
+                        &["standalone"],
+                        "`standalone = true` keeps only the build output, and there is no `build`",
+                        "add the `build` command that writes `output-dir`, or remove `standalone`",
+                    );
+                }
                 Some(if stack == Stack::NodeStatic {
                     StackModel::NodeStatic(NodeStatic {
                         build: build.unwrap_or_else(|| {
@@ -272,6 +333,8 @@ impl Resolver<'_> {
                         build,
                         output_dir,
                         start,
+                        runtime,
+                        standalone: self.spec.standalone.unwrap_or(false),
                     })
                 })
             }

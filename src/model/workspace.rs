@@ -73,6 +73,13 @@ impl Tree {
         }
     }
 
+    /// Whether a `yarn.lock` is Yarn berry's (2 and later), whose lockfile starts with a
+    /// `__metadata` entry; a missing or unreadable file reads as Yarn classic's.
+    pub(crate) fn is_yarn_berry_lockfile(&self, rel: &RelPath) -> bool {
+        fs_err::read_to_string(self.root.join(rel.as_str()))
+            .is_ok_and(|text| text.lines().take(20).any(|l| l.starts_with("__metadata:")))
+    }
+
     fn exists(&self, rel: &RelPath) -> bool {
         self.root.join(rel.as_str()).exists()
     }
@@ -188,6 +195,8 @@ pub(crate) enum Kind {
     Go,
     /// A Cargo workspace.
     Cargo,
+    /// A uv workspace (`[tool.uv.workspace]` in the root pyproject.toml).
+    Uv,
 }
 
 impl Kind {
@@ -197,6 +206,7 @@ impl Kind {
             Self::Node => node_graph(tree, context),
             Self::Go => go_graph(tree, context),
             Self::Cargo => cargo_graph(tree, context),
+            Self::Uv => uv_graph(tree, context),
         }
     }
 }
@@ -400,6 +410,100 @@ fn cargo_graph(tree: &Tree, context: &RelPath) -> Result<Graph, Box<Diagnostic>>
     Ok(Graph {
         all,
         edges,
+        declared_in: file.path.clone(),
+        names,
+        external: BTreeMap::new(),
+    })
+}
+
+/// A uv workspace: the members of `[tool.uv.workspace]` (and the root, when it is a project
+/// itself), named by `[project] name`, each depending on the members its dependencies name.
+fn uv_graph(tree: &Tree, context: &RelPath) -> Result<Graph, Box<Diagnostic>> {
+    const HELP: &str = "set `context` to the directory of the uv workspace the project belongs to, or remove `context` to build the project alone";
+    let Some(file) = tree.read(&context.join_str("pyproject.toml"))? else {
+        return Err(Box::new(no_workspace(
+            tree,
+            context,
+            "there is no pyproject.toml",
+            HELP,
+        )));
+    };
+    let root = parse_toml(&file)?;
+    let Some(ws) = root
+        .get("tool")
+        .and_then(|t| t.get("uv"))
+        .and_then(|t| t.get("workspace"))
+    else {
+        return Err(Box::new(
+            Diagnostic::new(format!(
+                "{} has no [tool.uv.workspace] table",
+                file.path.display()
+            ))
+            .in_file(&file.path)
+            .help(HELP),
+        ));
+    };
+    let mut patterns = toml_strings(ws, "members");
+    patterns.extend(
+        toml_strings(ws, "exclude")
+            .into_iter()
+            .map(|e| format!("!{e}")),
+    );
+    let mut all = expand(tree, context, &patterns, &|m| {
+        tree.exists(&context.join(m).join_str("pyproject.toml"))
+    });
+    if root.contains_key("project") && !all.contains(&RelPath::root()) {
+        all.insert(0, RelPath::root());
+    }
+    let normalize = |n: &str| n.trim().to_ascii_lowercase().replace(['_', '.'], "-");
+    let mut tables = BTreeMap::new();
+    for member in &all {
+        let table = if member.is_root() {
+            root.clone()
+        } else {
+            let Some(f) = tree.read(&context.join(member).join_str("pyproject.toml"))? else {
+                continue;
+            };
+            parse_toml(&f)?
+        };
+        tables.insert(member.clone(), table);
+    }
+    let names: BTreeMap<RelPath, String> = tables
+        .iter()
+        .filter_map(|(m, t)| {
+            let name = t.get("project")?.get("name")?.as_str()?;
+            Some((m.clone(), name.to_owned()))
+        })
+        .collect();
+    let index: BTreeMap<String, RelPath> = names
+        .iter()
+        .map(|(m, n)| (normalize(n), m.clone()))
+        .collect();
+    let references: BTreeMap<RelPath, Vec<String>> = tables
+        .iter()
+        .map(|(m, t)| {
+            let deps = t
+                .get("project")
+                .and_then(|p| p.get("dependencies"))
+                .and_then(toml::Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(toml::Value::as_str)
+                .map(|d| {
+                    let end = d
+                        .find(|c: char| {
+                            !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                        })
+                        .unwrap_or(d.len());
+                    normalize(&d[..end])
+                })
+                .collect();
+            (m.clone(), deps)
+        })
+        .collect();
+    Ok(Graph {
+        edges: link(&all, &references, &index),
+        all,
         declared_in: file.path.clone(),
         names,
         external: BTreeMap::new(),

@@ -43,6 +43,8 @@ pub(crate) struct BakeTarget {
     pub name: String,
     /// A comment line above the block, without `# `.
     pub comment: String,
+    /// More comment lines: the other commands run from the image (no target of their own).
+    pub runs: Vec<String>,
     /// The build context, relative to the Bake file's directory.
     pub context: String,
     /// The Dockerfile, relative to the context.
@@ -64,6 +66,28 @@ pub(crate) struct BakeTarget {
     pub output: Vec<String>,
 }
 
+/// The commands that run from a service's image besides its own, one comment line each.
+fn also_runs(service: &crate::model::Service) -> Vec<String> {
+    let mut lines: Vec<String> = service
+        .processes
+        .iter()
+        .map(|p| {
+            format!(
+                "Also runs from this image as `{}`: {}",
+                p.name,
+                p.command.join(" ")
+            )
+        })
+        .collect();
+    if let Some(release) = &service.release {
+        lines.push(format!(
+            "Release command, run once before it starts: {}",
+            release.join(" ")
+        ));
+    }
+    lines
+}
+
 /// Plans the Bake file written at `path` (relative to the project root).
 #[must_use]
 pub(crate) fn bake(project: &Project, path: &RelPath) -> BakeContext {
@@ -82,6 +106,7 @@ pub(crate) fn bake(project: &Project, path: &RelPath) -> BakeContext {
                     service.stack_name().as_str(),
                     service.dockerfile_path()
                 ),
+                runs: also_runs(service),
                 context: hcl_string(&t.context),
                 dockerfile: hcl_string(&t.dockerfile),
                 target: hcl_string(t.stage),

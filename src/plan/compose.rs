@@ -37,6 +37,28 @@ pub(crate) struct ComposeService {
     /// Build arguments, in name order.
     pub args: Vec<Entry>,
     pub cache_from: Vec<String>,
+    /// The one-shot service running the release command, which this service waits for.
+    pub release: Option<ComposeRun>,
+    /// The services that run other commands from this image (workers), no build of their
+    /// own.
+    pub processes: Vec<ComposeRun>,
+}
+
+/// A Compose service that runs a command from another service's image.
+#[derive(Debug, Serialize)]
+pub(crate) struct ComposeRun {
+    /// Its name as a YAML key: `<service>-<process>`, `<service>-release`.
+    pub key: String,
+    /// The image, as the building service names it.
+    pub image: String,
+    /// The command, a YAML flow sequence of double-quoted strings.
+    pub command: String,
+}
+
+/// A YAML flow sequence of Compose strings: `["rq", "worker"]`.
+fn compose_command(args: &[String]) -> String {
+    let items: Vec<String> = args.iter().map(|a| compose_string(a)).collect();
+    format!("[{}]", items.join(", "))
 }
 
 /// Plans the Compose file written at `path` (relative to the project root).
@@ -70,6 +92,20 @@ pub(crate) fn compose(project: &Project, path: &RelPath) -> ComposeContext {
                     .cache_from
                     .iter()
                     .map(|c| compose_string(c))
+                    .collect(),
+                release: service.release.as_ref().map(|command| ComposeRun {
+                    key: yaml_key(&format!("{}-release", service.name)),
+                    image: compose_string(&image),
+                    command: compose_command(command),
+                }),
+                processes: service
+                    .processes
+                    .iter()
+                    .map(|p| ComposeRun {
+                        key: yaml_key(&format!("{}-{}", service.name, p.name)),
+                        image: compose_string(&image),
+                        command: compose_command(&p.command),
+                    })
                     .collect(),
             }
         })

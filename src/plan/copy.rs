@@ -32,9 +32,13 @@ pub(super) fn member_manifests(service: &Service) -> Option<MemberManifests<'_>>
     let (names, every_member): (&'static [&'static str], bool) = match &service.stack {
         StackModel::Go(_) => (&["go.mod", "go.sum*"], true),
         StackModel::Rust(_) => (&["Cargo.toml"], true),
+        // uv reads every member's pyproject.toml to check the lock.
+        StackModel::Python(_) => (&["pyproject.toml"], true),
         _ => (
             &["package.json"],
-            service.node_deps().is_some_and(|d| d.pm == NodePm::Yarn),
+            service
+                .node_deps()
+                .is_some_and(|d| matches!(d.pm, NodePm::Yarn | NodePm::Bun)),
         ),
     };
     let dirs = if every_member {
@@ -79,12 +83,25 @@ pub(super) fn workspace_root_files(service: &Service) -> Vec<String> {
         .unwrap_or_default();
     match &service.stack {
         StackModel::Go(_) => vec!["go.work".to_owned(), "go.work.sum".to_owned()],
-        StackModel::Rust(_) => vec!["Cargo.toml".to_owned(), lockfile],
+        StackModel::Rust(_) | StackModel::Python(_) => {
+            let manifest = if matches!(service.stack, StackModel::Rust(_)) {
+                "Cargo.toml"
+            } else {
+                "pyproject.toml"
+            };
+            vec![manifest.to_owned(), lockfile]
+        }
         _ => {
-            let mut files = vec!["package.json".to_owned(), lockfile, ".npmrc".to_owned()];
+            let mut files = vec![
+                "package.json".to_owned(),
+                lockfile,
+                ".npmrc".to_owned(),
+                "turbo.json".to_owned(),
+            ];
             match service.node_deps().map(|d| d.pm) {
                 Some(NodePm::Yarn) => files.push(".yarnrc.yml".into()),
                 Some(NodePm::Pnpm) => files.push("pnpm-workspace.yaml".into()),
+                Some(NodePm::Bun) => files.push("bunfig.toml".into()),
                 Some(NodePm::Npm) | None => {}
             }
             files.dedup();

@@ -25,6 +25,18 @@ pub(crate) fn dockerignore(project: &Project, service: &Service) -> String {
     out
 }
 
+/// The directories frameworks and monorepo tools write while building (Next.js, Nuxt and
+/// Nitro, `SvelteKit`, Astro, Turborepo, Nx): made inside the build, stale from the host.
+const NODE_BUILD_DIRS: &[&str] = &[
+    ".next",
+    ".nuxt",
+    ".output",
+    ".svelte-kit",
+    ".astro",
+    ".turbo",
+    ".nx",
+];
+
 /// Patterns for dependencies and build output that the build makes itself.
 fn stack_patterns(service: &Service) -> Vec<String> {
     let node = |output_dir: &RelPath| {
@@ -33,6 +45,7 @@ fn stack_patterns(service: &Service) -> Vec<String> {
             "npm-debug.log*".to_owned(),
             "coverage".to_owned(),
         ];
+        p.extend(NODE_BUILD_DIRS.iter().map(|d| format!("**/{d}")));
         if !output_dir.is_root() {
             p.push(output_dir.to_string());
         }
@@ -118,10 +131,11 @@ fn workspace_lines(service: &Service, ws: &WorkspaceBuild, lines: &mut Vec<Strin
     if let Some(m) = member_manifests(service).filter(|m| m.every_member) {
         for dir in m.dirs {
             for name in m.names {
-                lines.push(format!(
-                    "!{}",
-                    dir.join_str(name.trim_end_matches('*')).as_str()
-                ));
+                let line = format!("!{}", dir.join_str(name.trim_end_matches('*')).as_str());
+                // A member at the root has its manifest let in with the root's files.
+                if !lines.contains(&line) {
+                    lines.push(line);
+                }
             }
         }
     }
@@ -157,6 +171,7 @@ fn workspace_lines(service: &Service, ws: &WorkspaceBuild, lines: &mut Vec<Strin
         _ => {
             lines.push("**/node_modules".into());
             lines.push("**/npm-debug.log*".into());
+            lines.extend(NODE_BUILD_DIRS.iter().map(|d| format!("**/{d}")));
             lines.push(ws.dir.join_str("coverage").to_string());
             let output = match &service.stack {
                 StackModel::NodeStatic(n) => Some(&n.output_dir),

@@ -44,6 +44,15 @@ pub(crate) struct NodeSection {
     pub build: Option<Run>,
     /// The build output, relative to `/app`.
     pub output_dir: String,
+    /// `COPY` arguments for the Prisma schema, copied with the manifests.
+    pub prisma_schema: Option<String>,
+    /// `prisma generate`, right after the install of the `deps` stage.
+    pub generate: Option<Run>,
+    /// `COPY --from=deps` arguments for the generated Prisma client in the final image.
+    pub prisma_client: Option<String>,
+    /// `COPY` arguments, one instruction each, for the sources of the final image: those of
+    /// `sources`, or none for a standalone build output.
+    pub runtime_sources: Vec<String>,
 }
 
 struct Commands {
@@ -54,8 +63,9 @@ struct Commands {
 }
 
 /// The install commands; from a workspace root, narrowed to the service and what it uses.
-fn install_commands(service: &Service, pm: NodePm) -> (String, String) {
-    let c = commands(pm);
+fn install_commands(service: &Service, deps: &NodeDeps) -> (String, String) {
+    let pm = deps.pm;
+    let c = commands(deps);
     let Some(ws) = &service.workspace else {
         return (c.full.to_owned(), c.production.to_owned());
     };
@@ -68,16 +78,27 @@ fn install_commands(service: &Service, pm: NodePm) -> (String, String) {
         ),
         // `{dir}...`: the package in that directory and everything it depends on.
         NodePm::Pnpm => (
-            format!("pnpm install --frozen-lockfile --filter=\"{{./{dir}}}...\""),
+            // `{.}`: the root too, whose devDependencies (turbo, TypeScript) serve the build.
+            format!(
+                "pnpm install --frozen-lockfile --filter=\"{{./{dir}}}...\" --filter=\"{{.}}\""
+            ),
             format!("pnpm install --frozen-lockfile --prod --filter=\"{{./{dir}}}...\""),
         ),
-        // Yarn installs the whole workspace: its lockfile is checked as a whole.
-        NodePm::Yarn => (c.full.to_owned(), c.production.to_owned()),
+        // Yarn and bun install the whole workspace: the lockfile is checked as a whole.
+        NodePm::Yarn | NodePm::Bun => (c.full.to_owned(), c.production.to_owned()),
     }
 }
 
-fn commands(pm: NodePm) -> Commands {
-    match pm {
+fn commands(deps: &NodeDeps) -> Commands {
+    match deps.pm {
+        // Yarn berry: `--immutable` is its frozen lockfile, and `workspaces focus` (built in
+        // since Yarn 4) its production install, which it has no flag of `install` for.
+        NodePm::Yarn if deps.yarn_berry => Commands {
+            full: "yarn install --immutable",
+            production: "yarn workspaces focus --all --production",
+            prune: "yarn workspaces focus --all --production",
+            cache: "/root/.yarn/berry/cache",
+        },
         NodePm::Yarn => Commands {
             full: "yarn install --frozen-lockfile",
             production: "yarn install --frozen-lockfile --production",
@@ -96,34 +117,63 @@ fn commands(pm: NodePm) -> Commands {
             prune: "npm prune --omit=dev --no-audit --no-fund",
             cache: "/root/.npm",
         },
+        // bun has no prune: a production install over the full one drops the dev
+        // dependencies.
+        NodePm::Bun => Commands {
+            full: "bun install --frozen-lockfile",
+            production: "bun install --frozen-lockfile --production",
+            prune: "bun install --frozen-lockfile --production",
+            cache: "/root/.bun/install/cache",
+        },
     }
 }
 
-fn install_run(service: &Service, pm: NodePm, command: &str, comment: &str) -> Run {
-    let c = commands(pm);
+fn install_run(service: &Service, deps: &NodeDeps, command: &str, comment: &str) -> Run {
+    let pm = deps.pm;
+    let c = commands(deps);
     let (secrets, env_prefix) = secret_mounts(service);
     let mut mounts: Vec<String> = cache_mount(service, c.cache).into_iter().collect();
-    if pm != NodePm::Npm {
+    if matches!(pm, NodePm::Yarn | NodePm::Pnpm) {
         mounts.extend(cache_mount(service, "/root/.cache/node/corepack"));
     }
     mounts.extend(secrets);
+    let mut comments = vec![comment.to_owned()];
+    let mut hadolint_ignore = Vec::new();
+    // hadolint knows Yarn classic's cache directory, not berry's global cache.
+    if deps.yarn_berry && service.cache_mounts {
+        comments.push("DL3060: Yarn's cache is a cache mount, never in the layer.".to_owned());
+        hadolint_ignore.push("DL3060");
+    }
     Run {
-        comments: vec![comment.to_owned()],
+        comments,
+        hadolint_ignore,
         mounts,
         commands: vec![format!("{env_prefix}{command}")],
-        ..Run::default()
     }
 }
 
 /// `COPY` arguments for what the install reads: the manifest, the lockfile, and the package
 /// manager's configuration when there is one (a glob, so a missing file is fine).
-fn manifests(deps: &NodeDeps) -> String {
+fn manifests(deps: &NodeDeps, workspace: bool) -> String {
     let config = match deps.pm {
         NodePm::Yarn => " .yarnrc.yml* .npmrc*",
         NodePm::Pnpm => " pnpm-workspace.yaml* .npmrc*",
         NodePm::Npm => " .npmrc*",
+        NodePm::Bun => " bunfig.toml* .npmrc*",
     };
-    format!("package.json {}{config} ./", deps.lockfile.path)
+    // Prisma 7 reads its configuration next to package.json.
+    let prisma = if deps.prisma_schema.is_some() {
+        " prisma.config.*"
+    } else {
+        ""
+    };
+    // From a workspace root, turbo's pipeline, which a build through turbo reads and the
+    // copies of the service's directories do not bring.
+    let turbo = if workspace { " turbo.json*" } else { "" };
+    format!(
+        "package.json {}{config}{prisma}{turbo} ./",
+        deps.lockfile.path
+    )
 }
 
 /// What the node planner reads of either node stack.
@@ -134,6 +184,8 @@ pub(super) struct App<'a> {
     output_dir: &'a RelPath,
     /// `node-server`: production dependencies go into the final image.
     server: bool,
+    /// `node-server` whose build output runs alone.
+    standalone: bool,
 }
 
 impl<'a> From<&'a NodeStatic> for App<'a> {
@@ -143,6 +195,7 @@ impl<'a> From<&'a NodeStatic> for App<'a> {
             build: Some(&n.build),
             output_dir: &n.output_dir,
             server: false,
+            standalone: false,
         }
     }
 }
@@ -154,6 +207,7 @@ impl<'a> From<&'a NodeServer> for App<'a> {
             build: n.build.as_ref(),
             output_dir: &n.output_dir,
             server: true,
+            standalone: n.standalone,
         }
     }
 }
@@ -165,11 +219,12 @@ pub(super) fn plan(service: &Service, app: App<'_>) -> NodeSection {
         build,
         output_dir,
         server,
+        standalone,
     } = app;
     let pm = deps.pm;
-    let (full, production) = install_commands(service, pm);
+    let (full, production) = install_commands(service, deps);
     let custom = deps.install.as_deref();
-    let setup = (pm != NodePm::Npm).then(|| Run {
+    let setup = matches!(pm, NodePm::Yarn | NodePm::Pnpm).then(|| Run {
         comments: vec![format!(
             "{} comes through corepack, at the version package.json's `packageManager` names.",
             pm.as_str()
@@ -179,16 +234,16 @@ pub(super) fn plan(service: &Service, app: App<'_>) -> NodeSection {
     });
     let install = install_run(
         service,
-        pm,
+        deps,
         custom.unwrap_or(&full),
         "Dependencies only: this layer is rebuilt when the manifests change, not the sources.",
     );
-    let (prod_install, prune) = match (server, custom) {
+    let (prod_install, prune) = match (server && !standalone, custom) {
         (false, _) => (None, None),
         (true, None) => {
             let mut run = install_run(
                 service,
-                pm,
+                deps,
                 &production,
                 "Production dependencies only, for the final image.",
             );
@@ -201,7 +256,7 @@ pub(super) fn plan(service: &Service, app: App<'_>) -> NodeSection {
             None,
             Some(Run {
                 comments: vec!["Drop the dev dependencies for the final image.".into()],
-                commands: vec![commands(pm).prune.into()],
+                commands: vec![commands(deps).prune.into()],
                 ..Run::default()
             }),
         ),
@@ -218,7 +273,7 @@ pub(super) fn plan(service: &Service, app: App<'_>) -> NodeSection {
             Vec::new(),
         ),
         Some(ws) => {
-            let from_build = if server && build.is_some() {
+            let from_build = if server && !standalone && build.is_some() {
                 ws.packages
                     .iter()
                     .map(|d| format!("/app/{d} ./{d}"))
@@ -235,11 +290,21 @@ pub(super) fn plan(service: &Service, app: App<'_>) -> NodeSection {
             )
         }
     };
+    let (prisma_schema, generate, prisma_client) = prisma(deps, server && !standalone);
+    let sources = sources(service);
     NodeSection {
+        runtime_sources: if standalone {
+            Vec::new()
+        } else {
+            sources.clone()
+        },
+        prisma_schema,
+        generate,
+        prisma_client,
         setup,
-        manifests: manifests(deps),
+        manifests: manifests(deps, service.workspace.is_some()),
         member_manifests: member_manifest_copies(service, true),
-        sources: sources(service),
+        sources,
         app_dir,
         prod_deps,
         built_packages,
@@ -249,4 +314,33 @@ pub(super) fn plan(service: &Service, app: App<'_>) -> NodeSection {
         build: build_run,
         output_dir: output_dir.to_string(),
     }
+}
+
+/// Prisma: the schema copied with the manifests, `prisma generate` after the install, and for
+/// a server with production dependencies the generated client copied into the final image.
+/// The directory is made when the generator writes elsewhere (`prisma-client` with an
+/// `output` in the sources, compiled by the build), so that the copy always finds it.
+fn prisma(deps: &NodeDeps, copy_client: bool) -> (Option<String>, Option<Run>, Option<String>) {
+    let Some(schema) = &deps.prisma_schema else {
+        return (None, None, None);
+    };
+    let dir = schema.parent();
+    let to = if dir.is_root() {
+        "./".to_owned()
+    } else {
+        format!("{dir}/")
+    };
+    let generate = Run {
+        comments: vec![
+            "The Prisma client, generated from the schema alone: a source edit does not re-run it."
+                .into(),
+        ],
+        commands: vec![
+            format!("{} prisma generate --schema {schema}", deps.pm.exec()),
+            "mkdir -p node_modules/.prisma".into(),
+        ],
+        ..Run::default()
+    };
+    let client = copy_client.then(|| "/app/node_modules/.prisma ./node_modules/.prisma".to_owned());
+    (Some(format!("{schema} {to}")), Some(generate), client)
 }

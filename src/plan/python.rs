@@ -5,11 +5,15 @@
 use serde::Serialize;
 
 use super::common::{cache_mount, secret_mounts};
+use super::copy::{member_manifest_copies, sources};
 use super::Run;
 use crate::model::{Python, PythonPm, Service};
 
 /// The uv release used to read `uv.lock`.
 pub(super) const UV_VERSION: &str = "0.9.7";
+/// Where uv makes the virtual environment, in the build stage and the final image alike (its
+/// scripts name their interpreter by this path).
+pub(super) const UV_VENV: &str = "/opt/venv";
 /// The Poetry release (and its export plugin) used to read `poetry.lock`.
 pub(super) const POETRY_VERSION: &str = "2.2.1";
 pub(super) const POETRY_EXPORT_VERSION: &str = "1.9.0";
@@ -36,12 +40,6 @@ fn tool_venv(packages: &str) -> String {
 
 fn exporter(pm: PythonPm) -> Option<Exporter> {
     match pm {
-        PythonPm::Uv => Some(Exporter {
-            install: format!("pip install --root-user-action=ignore uv=={UV_VERSION}"),
-            manifest: "pyproject.toml",
-            export: "uv export --frozen --no-dev --no-emit-project --no-hashes --output-file /tmp/requirements.txt",
-            comment: "uv reads uv.lock; pip builds the wheels.",
-        }),
         PythonPm::Poetry => Some(Exporter {
             install: tool_venv(&format!(
                 "poetry=={POETRY_VERSION} poetry-plugin-export=={POETRY_EXPORT_VERSION}"
@@ -62,7 +60,8 @@ fn exporter(pm: PythonPm) -> Option<Exporter> {
             export: "/opt/lock-tool/bin/pipenv requirements > /tmp/requirements.txt",
             comment: "Pipenv reads Pipfile.lock; pip builds the wheels.",
         }),
-        PythonPm::Pip => None,
+        // pip reads its requirements; uv installs from uv.lock itself (see `uv_sync`).
+        PythonPm::Pip | PythonPm::Uv => None,
     }
 }
 
@@ -73,14 +72,117 @@ pub(crate) struct PythonSection {
     pub setup: Option<Run>,
     /// `COPY` arguments for the requirement files.
     pub manifests: String,
+    /// From a uv workspace root: `COPY` arguments for every member's pyproject.toml.
+    pub member_manifests: Vec<String>,
+    /// `COPY` arguments, one instruction each, for the sources of the build stage (uv).
+    pub sources: Vec<String>,
+    /// `COPY` arguments for the sources of the final stage: the context, or from a workspace
+    /// root the service's directory.
+    pub runtime_sources: String,
     /// Builds the wheels into `/wheels`.
     pub wheels: Run,
     /// Installs the wheels in the final image.
     pub install: Run,
+    /// uv: the virtual environment synced in the build stage and copied whole into the final
+    /// image, instead of wheels; none for the other package managers.
+    pub venv: Option<Venv>,
+}
+
+/// uv's install: the dependencies into a virtual environment before the sources, then the
+/// project (when it is a package) after them.
+#[derive(Debug, Serialize)]
+pub(crate) struct Venv {
+    /// `ENV` assignments of the build stage.
+    pub env: Vec<String>,
+    /// From a workspace root: installs the workspace packages the service uses, after their
+    /// sources are copied; none otherwise (the environment holds the dependencies alone).
+    pub project: Option<Run>,
+    /// `COPY --from=build` arguments for the final image.
+    pub copy: String,
+}
+
+/// uv syncs `uv.lock` into a virtual environment: the locked dependencies in their own layer,
+/// then the project; the final image copies the environment, with no uv and no cache in it.
+fn uv_sync(service: &Service, python: &Python) -> PythonSection {
+    let pip_cache = cache_mount(service, "/root/.cache/pip");
+    let uv_cache = cache_mount(service, "/root/.cache/uv");
+    let (secrets, env_prefix) = secret_mounts(service);
+    let lockfile = python.lockfile.path.as_str();
+    let setup = Run {
+        comments: vec!["uv, which installs from uv.lock.".into()],
+        mounts: pip_cache.into_iter().collect(),
+        commands: vec![format!(
+            "pip install --root-user-action=ignore uv=={UV_VERSION}"
+        )],
+        ..Run::default()
+    };
+    let mut mounts: Vec<String> = uv_cache.clone().into_iter().collect();
+    mounts.extend(secrets);
+    // A member of a uv workspace: its own dependencies, the workspace's packages it uses
+    // installed with it after the sources.
+    let (only, package) = match service.workspace.as_ref().and_then(|w| w.package.as_ref()) {
+        Some(name) => ("--no-install-workspace", format!(" --package {name}")),
+        None => ("--no-install-project", String::new()),
+    };
+    let sync = python.install.as_ref().map_or_else(
+        || format!("{env_prefix}uv sync --locked --no-dev {only}{package}"),
+        |custom| format!("{env_prefix}{custom}"),
+    );
+    let wheels = Run {
+        comments: vec![
+            "Dependencies only, into the virtual environment: rebuilt when uv.lock changes, not the sources."
+                .into(),
+        ],
+        mounts,
+        commands: vec![sync],
+        ..Run::default()
+    };
+    // The app runs from its sources in the work directory, so only the workspace packages it
+    // uses need installing after them; outside a workspace the environment holds the
+    // dependencies alone, and a source change never touches its layer.
+    let project = service.workspace.as_ref().map(|_| Run {
+        comments: vec![
+            "The workspace packages it uses, from their sources; the dependencies are there already."
+                .into(),
+        ],
+        mounts: uv_cache.into_iter().collect(),
+        commands: vec![format!("uv sync --locked --no-dev --no-editable{package}")],
+        ..Run::default()
+    });
+    let mut manifests = vec![format!("pyproject.toml {lockfile} ./")];
+    manifests.extend(member_manifest_copies(service, true));
+    PythonSection {
+        setup: Some(setup),
+        manifests: manifests.remove(0),
+        member_manifests: manifests,
+        sources: sources(service),
+        runtime_sources: match &service.workspace {
+            Some(ws) => format!("{} .", ws.dir),
+            None => ". .".to_owned(),
+        },
+        wheels,
+        install: Run::default(),
+        venv: Some(Venv {
+            env: vec![
+                format!("UV_PROJECT_ENVIRONMENT={UV_VENV}"),
+                "UV_COMPILE_BYTECODE=1".into(),
+                "UV_LINK_MODE=copy".into(),
+                "UV_PYTHON_DOWNLOADS=never".into(),
+                // The system's CA certificates, as pip uses them: a proxy's certificate added
+                // with `ca-certificates` is trusted.
+                "UV_NATIVE_TLS=1".into(),
+            ],
+            project,
+            copy: format!("--from=build {UV_VENV} {UV_VENV}"),
+        }),
+    }
 }
 
 /// The python part of a service.
 pub(super) fn plan(service: &Service, python: &Python) -> PythonSection {
+    if python.pm == PythonPm::Uv {
+        return uv_sync(service, python);
+    }
     let pip_cache = cache_mount(service, "/root/.cache/pip");
     let (secrets, env_prefix) = secret_mounts(service);
     let lockfile = python.lockfile.path.as_str();
@@ -141,7 +243,11 @@ pub(super) fn plan(service: &Service, python: &Python) -> PythonSection {
     PythonSection {
         setup,
         manifests,
+        member_manifests: Vec::new(),
+        sources: Vec::new(),
+        runtime_sources: ". .".to_owned(),
         wheels,
         install,
+        venv: None,
     }
 }

@@ -5,7 +5,10 @@ use super::common::{install_packages, NODE_CA_BUNDLE, SYSTEM_CA_BUNDLE};
 use super::escape::{exec_form, quote};
 use super::stages::Stage;
 use super::{Run, RuntimeStage};
-use crate::model::{Service, StackModel};
+use crate::model::{Runtime, Service, StackModel};
+
+/// The node binary of the distroless Node images.
+const DISTROLESS_NODE: &str = "/nodejs/bin/node";
 use crate::spec::{Family, Protocol};
 
 /// Where compiled stacks put the binary, in the build stage and the final image.
@@ -70,9 +73,13 @@ pub(super) fn stage(service: &Service, layout: &[Stage]) -> RuntimeStage {
     let mut env: Vec<String> = Vec::new();
     match &service.stack {
         StackModel::NodeServer(_) => env.push("NODE_ENV=production".into()),
-        StackModel::Python(_) => {
+        StackModel::Python(python) => {
             env.push("PYTHONDONTWRITEBYTECODE=1".into());
             env.push("PYTHONUNBUFFERED=1".into());
+            if python.pm == crate::model::PythonPm::Uv {
+                // The virtual environment uv made in the build stage comes first.
+                env.push(format!("PATH={}/bin:$PATH", super::python::UV_VENV));
+            }
         }
         _ => {}
     }
@@ -87,6 +94,11 @@ pub(super) fn stage(service: &Service, layout: &[Stage]) -> RuntimeStage {
                 "-g".into(),
                 "daemon off;".into(),
             ])),
+        ),
+        // The distroless image runs node as its entrypoint and has no `node` on the PATH.
+        StackModel::NodeServer(node) if node.runtime == Runtime::Distroless => (
+            Some(exec_form(&[DISTROLESS_NODE.to_owned()])),
+            Some(exec_form(node.start.get(1..).unwrap_or_default())),
         ),
         StackModel::NodeServer(node) => (None, Some(exec_form(&node.start))),
         StackModel::Python(python) => (None, Some(exec_form(&python.start))),

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::model::{Go, Service, StackModel};
+use crate::model::{Go, NodeServer, Service, StackModel};
 
 /// One stage of a Dockerfile.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -77,47 +77,20 @@ pub(crate) fn layout(service: &Service) -> Vec<Stage> {
             ),
             stage(RUNTIME, runtime_image, "nginx serving the built site"),
         ],
-        StackModel::NodeServer(node) => {
-            let builder = &node.builder_image;
-            let custom_install = node.deps.install.is_some();
-            let mut stages = Vec::new();
-            if node.build.is_some() {
-                stages.push(stage(DEPS, builder, "all dependencies, for the build"));
-            } else if custom_install {
-                stages.push(stage(DEPS, builder, "all dependencies, from `install`"));
-            }
-            stages.push(if custom_install {
-                stage(PROD_DEPS, DEPS, "production dependencies only")
-            } else if node.build.is_some() {
-                stage(
-                    PROD_DEPS,
-                    builder,
-                    "production dependencies only, in parallel with deps",
-                )
-            } else {
-                stage(PROD_DEPS, builder, "production dependencies only")
-            });
-            if node.build.is_some() {
-                stages.push(stage(
-                    BUILD,
-                    DEPS,
-                    format!("the sources, built into {}/", node.output_dir),
-                ));
-                stages.push(stage(
-                    RUNTIME,
-                    runtime_image,
-                    "production dependencies, sources, build output",
-                ));
-            } else {
-                stages.push(stage(
-                    RUNTIME,
-                    runtime_image,
-                    "production dependencies, sources",
-                ));
-            }
-            stages
-        }
+        StackModel::NodeServer(node) => node_server_layout(node, runtime_image),
         StackModel::Go(go) => go_layout(service, go),
+        StackModel::Python(python) if python.pm == crate::model::PythonPm::Uv => vec![
+            stage(
+                BUILD,
+                &python.builder_image,
+                "a virtual environment synced from uv.lock",
+            ),
+            stage(
+                RUNTIME,
+                runtime_image,
+                "the virtual environment, then the sources",
+            ),
+        ],
         StackModel::Python(python) => vec![
             stage(BUILD, &python.builder_image, "every requirement as a wheel"),
             stage(
@@ -137,6 +110,73 @@ pub(crate) fn layout(service: &Service) -> Vec<Stage> {
         ],
         StackModel::Static(_) => vec![stage(RUNTIME, runtime_image, "nginx serving the files")],
     }
+}
+
+/// A Node server's stages: a standalone build's output runs alone; otherwise production
+/// dependencies come from their own stage, next to the build's.
+fn node_server_layout(node: &NodeServer, runtime_image: &str) -> Vec<Stage> {
+    let builder = &node.builder_image;
+    let custom_install = node.deps.install.is_some();
+    if node.standalone && node.build.is_some() {
+        return vec![
+            stage(DEPS, builder, "all dependencies, for the build"),
+            stage(
+                BUILD,
+                DEPS,
+                format!("the sources, built into {}/", node.output_dir),
+            ),
+            stage(
+                RUNTIME,
+                runtime_image,
+                format!(
+                    "{}/ alone: the build output runs without node_modules",
+                    node.output_dir
+                ),
+            ),
+        ];
+    }
+    let mut stages = Vec::new();
+    if node.build.is_some() {
+        stages.push(stage(DEPS, builder, "all dependencies, for the build"));
+    } else if custom_install {
+        stages.push(stage(DEPS, builder, "all dependencies, from `install`"));
+    } else if node.deps.prisma_schema.is_some() {
+        stages.push(stage(
+            DEPS,
+            builder,
+            "all dependencies, for `prisma generate`",
+        ));
+    }
+    stages.push(if custom_install {
+        stage(PROD_DEPS, DEPS, "production dependencies only")
+    } else if node.build.is_some() || node.deps.prisma_schema.is_some() {
+        stage(
+            PROD_DEPS,
+            builder,
+            "production dependencies only, in parallel with deps",
+        )
+    } else {
+        stage(PROD_DEPS, builder, "production dependencies only")
+    });
+    if node.build.is_some() {
+        stages.push(stage(
+            BUILD,
+            DEPS,
+            format!("the sources, built into {}/", node.output_dir),
+        ));
+        stages.push(stage(
+            RUNTIME,
+            runtime_image,
+            "production dependencies, sources, build output",
+        ));
+    } else {
+        stages.push(stage(
+            RUNTIME,
+            runtime_image,
+            "production dependencies, sources",
+        ));
+    }
+    stages
 }
 
 /// Whether a Go build downloads modules in a `deps` stage of its own: not from `vendor/`,

@@ -208,6 +208,14 @@ fn insert(t: &mut Table, key: ServiceKey, value: &Value, source: &str) {
             }
             toml_edit::value(inline)
         }
+        Value::Lists(map) => {
+            let mut inline = InlineTable::new();
+            for (k, v) in map {
+                let args: Array = v.iter().map(String::as_str).collect();
+                inline.insert(k, toml_edit::Value::Array(args));
+            }
+            toml_edit::value(inline)
+        }
     };
     t.insert(key, item);
     let source = single_line(source);
@@ -254,6 +262,14 @@ fn comment_block(text: &str, lead: &str) -> String {
 /// Loads, resolves and renders a proposed `mbgen.toml` in memory, for the project in `tree`.
 /// A failure is a bug in detection: the proposal broke a rule of the spec.
 pub(crate) fn verify(text: &str, tree: &crate::model::Tree) -> Result<(), Diagnostics> {
+    render_proposal(text, tree).map(|_| ())
+}
+
+/// The files a proposed `mbgen.toml` renders, in memory.
+pub(crate) fn render_proposal(
+    text: &str,
+    tree: &crate::model::Tree,
+) -> Result<Vec<crate::render::GeneratedFile>, Diagnostics> {
     let source = SourceFile::new(CONFIG_FILE, text);
     let spec: ConfigSpec = toml::from_str(text).map_err(|e| {
         let d = Diagnostic::new(format!(
@@ -278,8 +294,7 @@ pub(crate) fn verify(text: &str, tree: &crate::model::Tree) -> Result<(), Diagno
         Diagnostics::from(Diagnostic::new(format!(
             "mbgen init proposed an mbgen.toml that does not render: {e}; this is a bug in mbgen"
         )))
-    })?;
-    Ok(())
+    })
 }
 
 #[cfg(test)]
@@ -318,6 +333,8 @@ mod tests {
                 choices: vec![],
             }],
             skipped: vec![],
+            error: None,
+            problems: Diagnostics::default(),
         };
         let text = to_toml(&report, DEFAULT_SCHEMA);
         assert!(

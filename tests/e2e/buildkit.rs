@@ -91,11 +91,11 @@ impl Kit {
         };
         let state = kit.state.display().to_string();
         let started = kit.script(&["registry-start", &state])?;
-        kit.registry = started
+        started
             .lines()
             .find_map(|l| l.strip_prefix("REGISTRY="))
             .ok_or_else(|| format!("buildkit.sh registry-start printed no address: {started}"))?
-            .to_owned();
+            .clone_into(&mut kit.registry);
         let env = kit.script(&["env", &state])?;
         kit.docker_config = env
             .lines()
@@ -241,7 +241,7 @@ impl Kit {
                     }
                 }
             } else if m["platform"]["os"] == "linux" {
-                pushed.digest = digest.to_owned();
+                digest.clone_into(&mut pushed.digest);
             }
         }
         Ok(pushed)

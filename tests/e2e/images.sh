@@ -55,12 +55,17 @@ ROOTFS_TAR=$E2E_DIR/cache/trixie-minbase-v$ROOTFS_VERSION.tar
 IMAGES=(
     "debian:trixie-slim|debian-trixie-slim"
     "node:22-trixie-slim|node-22-trixie-slim"
+    "node:24-trixie-slim|node-24-trixie-slim"
     "nginx:1.29-trixie|nginx-1.29-trixie"
     "golang:1.24-trixie|golang-1.24-trixie"
+    "golang:1.27-trixie|golang-1.27-trixie"
     "python:3.13-slim-trixie|python-3.13-slim-trixie"
+    "python:3.14-slim-trixie|python-3.14-slim-trixie"
     "rust:1.91-slim-trixie|rust-1.91-slim-trixie"
     "gcr.io/distroless/static-debian13:nonroot|distroless-static-debian13-nonroot"
     "gcr.io/distroless/cc-debian13:nonroot|distroless-cc-debian13-nonroot|gcr.io/distroless/static-debian13:nonroot"
+    "gcr.io/distroless/nodejs22-debian13:nonroot|distroless-nodejs22-debian13-nonroot|gcr.io/distroless/cc-debian13:nonroot"
+    "oven/bun:1-slim|bun-1-slim"
 )
 # BuildKit's SBOM scanner, for the case bake-workspace alone (MBGEN_E2E_BAKE=1).
 if [ "${MBGEN_E2E_BAKE:-0}" = 1 ]; then

@@ -387,22 +387,7 @@ fn load_cases(root: &Path) -> Result<Vec<Case>, String> {
     if std::env::var("MBGEN_E2E_STARTERS").as_deref() != Ok("0") {
         cases.extend(starters::cases(wanted_only.as_deref()));
     }
-    // Off by default: not yet seen passing on a real engine (MBGEN_E2E_BAKE=1 runs it).
-    let bake_wanted = wanted_only
-        .as_deref()
-        .is_none_or(|w| w.iter().any(|n| n == bake::CASE));
-    if bake_wanted && std::env::var("MBGEN_E2E_BAKE").as_deref() == Ok("1") {
-        cases.push(Case {
-            example: examples.join(bake::EXAMPLE),
-            naive: PathBuf::new(),
-            settings: None,
-            name: bake::CASE.to_owned(),
-            from_init: false,
-            workspace: false,
-            starter: None,
-            fixture: None,
-        });
-    }
+    cases.extend(bake::cases(&examples, wanted_only.as_deref()));
     Ok(cases)
 }
 
@@ -435,7 +420,9 @@ fn remove_old_logs(out: &Path, name: &str) {
 /// be pulled). Returns their image ids, which the clean-up never removes.
 fn check_base_images(docker: &Docker, cases: &[Case]) -> Result<HashSet<String>, String> {
     let mut refs: Vec<String> = Vec::new();
-    for case in cases {
+    // A fixture's own Dockerfile is the hand-written one init takes over, never built; the
+    // images of what mbgen renders for it are checked when its services are built.
+    for case in cases.iter().filter(|c| c.fixture.is_none()) {
         for file in [case.example.join("Dockerfile"), case.naive.clone()] {
             if let Ok(text) = fs::read_to_string(&file) {
                 for r in base_images(&text) {
@@ -876,6 +863,18 @@ impl Suite {
         port: Option<u16>,
         label: &str,
     ) -> Result<f64, String> {
+        self.keep_up_with(container, image, &[], port, label)
+    }
+
+    /// [`Suite::keep_up`] with another command than the image's (a process of a service).
+    fn keep_up_with(
+        &self,
+        container: &str,
+        image: &str,
+        command: &[String],
+        port: Option<u16>,
+        label: &str,
+    ) -> Result<f64, String> {
         let _port = port.map(lock_port).transpose()?;
         if let Some(port) = port {
             self.ensure_port_free(port)?;
@@ -885,10 +884,9 @@ impl Suite {
             docker: &self.docker,
             name: container.to_string(),
         };
-        let out = self.docker.output(
-            &["run", "-d", "--network", "host", "--name", container, image],
-            SHORT,
-        )?;
+        let mut args = vec!["run", "-d", "--network", "host", "--name", container, image];
+        args.extend(command.iter().map(String::as_str));
+        let out = self.docker.output(&args, SHORT)?;
         if !out.ok {
             return Err(format!("docker run failed: {}", out.text()));
         }
@@ -1057,12 +1055,17 @@ fn init_and_render(dir: &Path) -> Result<String, String> {
 /// Runs `mbgen <subcommand> <dir> <flag>` with the binary under test; its output is the
 /// error when it fails.
 fn run_mbgen(subcommand: &str, dir: &Path, flag: &str) -> Result<(), String> {
+    run_mbgen_text(subcommand, dir, flag).map(|_| ())
+}
+
+/// Runs mbgen; its output (standard output and error) on success.
+fn run_mbgen_text(subcommand: &str, dir: &Path, flag: &str) -> Result<String, String> {
     let mut cmd = Command::new(MBGEN);
     cmd.arg(subcommand).arg(dir).arg(flag);
     let what = format!("mbgen {subcommand}");
     let out = run_captured(cmd, Duration::from_secs(60), &what)?;
     if out.ok {
-        Ok(())
+        Ok(out.text())
     } else {
         Err(format!("{what} failed: {}", out.text()))
     }

@@ -38,6 +38,18 @@ impl Variant {
     }
 }
 
+/// A service rebuilt with another final image: its size and how soon it served.
+#[derive(Debug, Default, Serialize)]
+pub(crate) struct OtherRuntime {
+    pub service: String,
+    /// The `runtime` value.
+    pub runtime: String,
+    pub image_mb: f64,
+    /// The size with the default runtime, for comparison.
+    pub default_mb: f64,
+    pub ready_s: Option<f64>,
+}
+
 #[derive(Debug, Default, Serialize)]
 pub(crate) struct Ratios {
     /// naive / mbgen, source-change rebuild time.
@@ -64,6 +76,9 @@ pub(crate) struct CaseReport {
     pub mbgen: Variant,
     pub naive: Variant,
     pub ratios: Ratios,
+    /// The same service built again with another `runtime` (a fixture's
+    /// [`super::fixtures::Fixture::distroless`]).
+    pub other_runtimes: Vec<OtherRuntime>,
     /// Rebuilds for which `mbgen explain` predicted exactly the steps BuildKit ran.
     pub explain_checked: u32,
     /// Measurements of the case beyond the table's columns, one sentence each.
@@ -267,6 +282,25 @@ impl Report {
             out.push_str("\n## Naive Dockerfiles (informational, not failures)\n\n");
             for (name, p) in notes {
                 list_item(&mut out, name, p);
+            }
+        }
+        let others: Vec<(&str, &OtherRuntime)> = self
+            .cases
+            .iter()
+            .flat_map(|c| c.other_runtimes.iter().map(|o| (c.name.as_str(), o)))
+            .collect();
+        if !others.is_empty() {
+            out.push_str("\n## Other runtimes\n\n");
+            for (name, o) in others {
+                let _ = writeln!(
+                    out,
+                    "- **{name}** `{}` with `runtime = \"{}\"`: {:.1} MB (default runtime {:.1} MB), ready after {} s.",
+                    o.service,
+                    o.runtime,
+                    o.image_mb,
+                    o.default_mb,
+                    secs(o.ready_s)
+                );
             }
         }
         out.push_str("\n## Details\n\n");

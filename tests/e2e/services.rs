@@ -24,6 +24,9 @@ struct ServiceConfig {
     context: Option<String>,
     dockerfile: Option<String>,
     protocol: Option<String>,
+    #[serde(default)]
+    processes: BTreeMap<String, Vec<String>>,
+    release: Option<Vec<String>>,
 }
 
 /// One service, as the suite builds it.
@@ -40,6 +43,10 @@ pub(crate) struct Service {
     /// What it speaks on the port (`protocol` in mbgen.toml): `http`, `grpc`, `tcp` or
     /// `none`.
     pub protocol: String,
+    /// Other commands run from its image (`processes`), by name.
+    pub processes: BTreeMap<String, Vec<String>>,
+    /// The command run once before it starts (`release`).
+    pub release: Option<Vec<String>>,
 }
 
 /// How a case probes its services.
@@ -85,6 +92,8 @@ pub(crate) fn read(case: &str, dir: &Path) -> Result<Vec<Service>, String> {
             tag: format!("mbgen-e2e/{case}-{name}:mbgen"),
             port: exposed_port(&text),
             protocol: s.protocol.unwrap_or_else(|| "http".into()),
+            processes: s.processes,
+            release: s.release,
             name,
             dockerfile,
             text,
@@ -208,6 +217,64 @@ fn check_base_images(suite: &mut Suite, s: &Service) -> Result<(), String> {
                      base images (tests/e2e/images.sh --list): the engine cannot pull it",
                     s.name
                 ))
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The release command of every service runs once from its image and succeeds; every
+/// process starts from the same image and keeps running (those in `needs_broker`, which
+/// exit without a broker the suite does not run, only start).
+pub(crate) fn run_processes(
+    suite: &mut Suite,
+    case: &str,
+    _dir: &Path,
+    services: &[Service],
+    needs_broker: &[&str],
+    rep: &mut CaseReport,
+) -> Result<(), String> {
+    for s in services {
+        if let Some(release) = &s.release {
+            let mut args = vec!["run", "--rm", "--network", "host", s.tag.as_str()];
+            args.extend(release.iter().map(String::as_str));
+            let out = suite.docker.output(&args, SHORT)?;
+            if out.ok {
+                println!(
+                    "e2e: {case}: {} release `{}` ran and succeeded",
+                    s.name,
+                    release.join(" ")
+                );
+            } else {
+                rep.failures.push(format!(
+                    "{}: the release command `{}` failed: {}",
+                    s.name,
+                    release.join(" "),
+                    out.text()
+                ));
+            }
+        }
+        for (name, command) in &s.processes {
+            let label = format!("{case}-{}-{name}", s.name);
+            let container = container_name(&label, false);
+            if needs_broker.contains(&format!("{}.{name}", s.name).as_str()) {
+                let mut args = vec!["run", "--rm", "--network", "host", s.tag.as_str()];
+                args.extend(command.iter().map(String::as_str));
+                args.push("--help");
+                let out = suite.docker.output(&args, SHORT)?;
+                if out.ok {
+                    println!("e2e: {label}: `{}` starts from the image (it needs its broker to keep running)", command.join(" "));
+                } else {
+                    rep.failures.push(format!(
+                        "{label}: `{} --help` failed: {}",
+                        command.join(" "),
+                        out.text()
+                    ));
+                }
+                continue;
+            }
+            if let Err(e) = suite.keep_up_with(&container, &s.tag, command, None, &label) {
+                rep.failures.push(format!("{label}: {e}"));
             }
         }
     }

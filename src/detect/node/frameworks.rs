@@ -20,6 +20,8 @@ pub(super) enum App {
     NotAnApp(String),
 }
 
+// Built once per directory and unpacked at once: boxing would only add noise.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub(super) enum Kind {
     Static(StaticSite),
@@ -44,6 +46,10 @@ pub(super) struct Server {
     /// A build command other than `<pm> run build`.
     pub(super) build: Option<(String, String)>,
     pub(super) output_dir: Option<(String, String)>,
+    /// The build output runs without `node_modules` (`standalone = true`), and why.
+    pub(super) standalone: Option<String>,
+    /// The script of package.json that starts it, when one does.
+    pub(super) start_script: Option<String>,
     pub(super) port: Option<(u16, String)>,
     pub(super) env: BTreeMap<String, String>,
     pub(super) env_source: Option<String>,
@@ -111,62 +117,18 @@ pub(super) fn with_evidence(mut app: App, files: impl IntoIterator<Item = String
 /// What kind of app a package is. The order of the checks matters: a framework that builds
 /// on Vite (`SvelteKit`, Astro) is recognised before Vite itself, and a server script before a
 /// bare front-end build.
-// One short arm per framework; split up, the order would no longer be visible.
-#[allow(clippy::too_many_lines)]
 pub(super) fn classify(dir: Dir<'_>, m: &PackageJson) -> Result<App, Box<Diagnostic>> {
     if m.has("next") {
         return Ok(nextjs(dir, m));
     }
-    if m.has("nuxt") {
-        let mut env = BTreeMap::new();
-        env.insert("HOST".to_owned(), "0.0.0.0".to_owned());
-        return Ok(App::Deployable(Kind::Server(Server {
-            framework: "Nuxt",
-            start: vec!["node".into(), ".output/server/index.mjs".into()],
-            start_source: "the server `nuxt build` writes".into(),
-            output_dir: Some((".output".into(), "where `nuxt build` writes".into())),
-            port: Some((3000, "Nuxt's default port".into())),
-            env,
-            env_source: Some("Nuxt listens on HOST:PORT".into()),
-            ..Server::default()
-        })));
+    if let Some(app) = nitro(dir, m) {
+        return Ok(app);
     }
     if m.has("@sveltejs/kit") {
         return Ok(sveltekit(dir, m));
     }
     if m.has("astro") {
-        let cfg = config(dir, "astro.config", JS_CONFIG);
-        let text = cfg.as_ref().map_or("", |(_, t)| t.as_str());
-        let files: Vec<String> = cfg.iter().map(|(p, _)| p.clone()).collect();
-        let server = matches!(
-            config_string(text, "output").as_deref(),
-            Some("server" | "hybrid")
-        ) || text.contains("@astrojs/node");
-        if server {
-            let mut env = BTreeMap::new();
-            env.insert("HOST".to_owned(), "0.0.0.0".to_owned());
-            return Ok(with_evidence(
-                App::Deployable(Kind::Server(Server {
-                    framework: "Astro",
-                    start: vec!["node".into(), "dist/server/entry.mjs".into()],
-                    start_source: "the server @astrojs/node writes".into(),
-                    port: Some((4321, "Astro's default port".into())),
-                    env,
-                    env_source: Some("Astro's standalone server listens on HOST:PORT".into()),
-                    ..Server::default()
-                })),
-                files,
-            ));
-        }
-        let out = config_string(text, "outDir").and_then(|d| clean_rel_path(&d));
-        let source = match &out {
-            Some(_) => "`outDir` in the Astro config".to_owned(),
-            None => "Astro's default output (static, no `output: 'server'`)".to_owned(),
-        };
-        return Ok(with_evidence(
-            static_site("Astro", out.unwrap_or_else(|| "dist".into()), source, false),
-            files,
-        ));
+        return Ok(astro(dir));
     }
     if m.has("@remix-run/dev") || m.has("@react-router/dev") {
         let mut app = generic_server(dir, m, "Remix", Some(3000));
@@ -216,20 +178,7 @@ pub(super) fn classify(dir: Dir<'_>, m: &PackageJson) -> Result<App, Box<Diagnos
         ));
     }
     if m.has("@vue/cli-service") {
-        let cfg = config(dir, "vue.config", &["js", "cjs", "mjs", "ts"]);
-        let out = cfg
-            .as_ref()
-            .and_then(|(_, t)| config_string(t, "outputDir"))
-            .and_then(|d| clean_rel_path(&d));
-        let (out, source) = match (out, &cfg) {
-            (Some(out), Some((path, _))) => (out, format!("`outputDir` in {path}")),
-            _ => ("dist".to_owned(), "Vue CLI's default output".to_owned()),
-        };
-        let files: Vec<String> = cfg.into_iter().map(|(p, _)| p).collect();
-        return Ok(with_evidence(
-            static_site("Vue CLI", out, source, true),
-            files,
-        ));
+        return Ok(vue_cli(dir));
     }
     let framework = server_framework(m);
     let server = generic_server(dir, m, framework.unwrap_or("Node"), None);
@@ -237,21 +186,7 @@ pub(super) fn classify(dir: Dir<'_>, m: &PackageJson) -> Result<App, Box<Diagnos
         return Ok(server);
     }
     if m.has("vite") || m.has_prefix("@vitejs/") {
-        let cfg = config(dir, "vite.config", JS_CONFIG);
-        let out = cfg
-            .as_ref()
-            .and_then(|(_, t)| config_string(t, "outDir"))
-            .and_then(|d| clean_rel_path(&d));
-        let (out, source) = match (out, &cfg) {
-            (Some(out), Some((path, _))) => (out, format!("`build.outDir` in {path}")),
-            (None, Some((path, _))) => (
-                "dist".to_owned(),
-                format!("Vite's default output (no `build.outDir` in {path})"),
-            ),
-            _ => ("dist".to_owned(), "Vite's default output".to_owned()),
-        };
-        let files: Vec<String> = cfg.into_iter().map(|(p, _)| p).collect();
-        return Ok(with_evidence(static_site("Vite", out, source, true), files));
+        return Ok(vite(dir));
     }
     let page = ["index.html", "src/index.html", "public/index.html"]
         .into_iter()
@@ -269,6 +204,136 @@ pub(super) fn classify(dir: Dir<'_>, m: &PackageJson) -> Result<App, Box<Diagnos
         return Ok(app);
     }
     Ok(server)
+}
+
+/// Astro: a server with `output: 'server'` (or the Node adapter), else a static site.
+fn astro(dir: Dir<'_>) -> App {
+    let cfg = config(dir, "astro.config", JS_CONFIG);
+    let text = cfg.as_ref().map_or("", |(_, t)| t.as_str());
+    let files: Vec<String> = cfg.iter().map(|(p, _)| p.clone()).collect();
+    let server = matches!(
+        config_string(text, "output").as_deref(),
+        Some("server" | "hybrid")
+    ) || text.contains("@astrojs/node");
+    if server {
+        let mut env = BTreeMap::new();
+        env.insert("HOST".to_owned(), "0.0.0.0".to_owned());
+        let mut notes = Vec::new();
+        if config_string(text, "mode").as_deref() == Some("middleware") {
+            notes.push("@astrojs/node runs in `middleware` mode: dist/server/entry.mjs exports a handler for a server of your own (Express, Fastify...), so set `start` to that server's file".to_owned());
+        }
+        return with_evidence(
+            App::Deployable(Kind::Server(Server {
+                notes,
+                framework: "Astro",
+                start: vec!["node".into(), "dist/server/entry.mjs".into()],
+                start_source: "the server @astrojs/node writes".into(),
+                port: Some((4321, "Astro's default port".into())),
+                env,
+                env_source: Some("Astro's standalone server listens on HOST:PORT".into()),
+                ..Server::default()
+            })),
+            files,
+        );
+    }
+    let out = config_string(text, "outDir").and_then(|d| clean_rel_path(&d));
+    let source = match &out {
+        Some(_) => "`outDir` in the Astro config".to_owned(),
+        None => "Astro's default output (static, no `output: 'server'`)".to_owned(),
+    };
+    with_evidence(
+        static_site("Astro", out.unwrap_or_else(|| "dist".into()), source, false),
+        files,
+    )
+}
+
+/// Vue CLI: a static site in `outputDir`.
+fn vue_cli(dir: Dir<'_>) -> App {
+    let cfg = config(dir, "vue.config", &["js", "cjs", "mjs", "ts"]);
+    let out = cfg
+        .as_ref()
+        .and_then(|(_, t)| config_string(t, "outputDir"))
+        .and_then(|d| clean_rel_path(&d));
+    let (out, source) = match (out, &cfg) {
+        (Some(out), Some((path, _))) => (out, format!("`outputDir` in {path}")),
+        _ => ("dist".to_owned(), "Vue CLI's default output".to_owned()),
+    };
+    let files: Vec<String> = cfg.into_iter().map(|(p, _)| p).collect();
+    with_evidence(static_site("Vue CLI", out, source, true), files)
+}
+
+/// Vite: a static site in `build.outDir`.
+fn vite(dir: Dir<'_>) -> App {
+    let cfg = config(dir, "vite.config", JS_CONFIG);
+    let out = cfg
+        .as_ref()
+        .and_then(|(_, t)| config_string(t, "outDir"))
+        .and_then(|d| clean_rel_path(&d));
+    let (out, source) = match (out, &cfg) {
+        (Some(out), Some((path, _))) => (out, format!("`build.outDir` in {path}")),
+        (None, Some((path, _))) => (
+            "dist".to_owned(),
+            format!("Vite's default output (no `build.outDir` in {path})"),
+        ),
+        _ => ("dist".to_owned(), "Vite's default output".to_owned()),
+    };
+    let files: Vec<String> = cfg.into_iter().map(|(p, _)| p).collect();
+    with_evidence(static_site("Vite", out, source, true), files)
+}
+
+/// Why a Next.js standalone image holds `.next/standalone` alone, with what the
+/// `next-standalone-app` fixture measures (Next.js 15.5: `.next/standalone` against
+/// `npm ci --omit=dev`).
+const NEXT_STANDALONE: &str = "the final image holds .next/standalone alone (the server and the node_modules files it traces): 61 MB for a small app, where its production node_modules alone are 322 MB";
+
+/// Frameworks whose server Nitro builds into `.output`, which runs without `node_modules`.
+const NITRO: &[(&str, &str)] = &[
+    ("nuxt", "Nuxt"),
+    ("@tanstack/react-start", "TanStack Start"),
+    ("@tanstack/solid-start", "TanStack Start"),
+    ("@tanstack/start", "TanStack Start"),
+    ("@solidjs/start", "SolidStart"),
+    ("@analogjs/platform", "Analog"),
+];
+
+/// Nitro-based servers: `.output/server/index.mjs` (Analog: `dist/analog`).
+fn nitro(dir: Dir<'_>, m: &PackageJson) -> Option<App> {
+    let framework = NITRO.iter().find(|(dep, _)| m.has(dep)).map(|(_, f)| *f)?;
+    let out = if framework == "Analog" {
+        "dist/analog"
+    } else {
+        ".output"
+    };
+    let mut env = BTreeMap::new();
+    env.insert("HOST".to_owned(), "0.0.0.0".to_owned());
+    let mut server = Server {
+        framework,
+        start: vec!["node".into(), format!("{out}/server/index.mjs")],
+        start_source: format!("the server Nitro writes for {framework}"),
+        output_dir: Some((
+            out.into(),
+            format!("where {framework}'s build writes (Nitro)"),
+        )),
+        standalone: Some(format!(
+            "Nitro bundles the server with what it uses into {out}/"
+        )),
+        port: Some((3000, "Nitro's default port".into())),
+        env,
+        env_source: Some("Nitro's node server listens on HOST:PORT".into()),
+        ..Server::default()
+    };
+    if let Some(port) = m.scripts.get("start").and_then(|s| script_port(s)) {
+        server.port = Some(port);
+    }
+    if framework == "TanStack Start" {
+        let cfg = config(dir, "vite.config", JS_CONFIG);
+        let uses_nitro = cfg.as_ref().is_some_and(|(_, t)| t.contains("nitro"));
+        server.evidence.extend(cfg.as_ref().map(|(p, _)| p.clone()));
+        if !uses_nitro && !m.has_prefix("nitro") && !m.has_prefix("@tanstack/nitro") {
+            server.notes.push("TanStack Start writes a Node server to .output/ only through Nitro: add the `nitro()` plugin to the Vite config (without it, `vite build` writes a fetch handler, not a server)".into());
+        }
+    }
+    Some(App::Deployable(Kind::Server(server)))
 }
 
 /// Next.js: a static export, the standalone server, or `next start`.
@@ -312,7 +377,11 @@ pub(super) fn nextjs(dir: Dir<'_>, m: &PackageJson) -> App {
                         format!("{pm} run build{copy_public} && cp -r .next/static .next/standalone/.next/"),
                         "the `build` script, then the static files copied next to the standalone server, as Next.js documents".into(),
                     )),
-                    output_dir: Some((".next".into(), "where `next build` writes".into())),
+                    output_dir: Some((
+                        ".next/standalone".into(),
+                        "the server `next build` writes with only the files it uses".into(),
+                    )),
+                    standalone: Some(NEXT_STANDALONE.into()),
                     port: Some(port),
                     env,
                     env_source: Some("the standalone server listens on HOSTNAME:PORT".into()),

@@ -8,6 +8,7 @@
 mod frameworks;
 mod package_manager;
 mod start;
+mod tools;
 
 use crate::detect::{Detector, Dir, Options, Outcome, Proposal, Value};
 use crate::diagnostic::Diagnostic;
@@ -38,7 +39,12 @@ impl Detector for Node {
             return Ok(Outcome::Absent);
         };
         let manifest = PackageJson::parse(&file)?;
-        let kind = match classify(dir, &manifest)? {
+        let pm = package_manager(dir, &manifest, &file)?;
+        let (app, nx_name) = match tools::nx_server(dir, &manifest, pm.manager) {
+            Some((nx, name)) => (nx, Some(name)),
+            None => (classify(dir, &manifest)?, None),
+        };
+        let kind = match app {
             App::Deployable(kind) => kind,
             App::NotAnApp(reason) => {
                 return Ok(Outcome::NotAnApp {
@@ -47,16 +53,15 @@ impl Detector for Node {
                 })
             }
         };
-        let pm = package_manager(dir, &manifest, &file)?;
         let (stack, summary) = match &kind {
             Kind::Static(s) => (Stack::NodeStatic, format!("{} site", s.framework)),
             Kind::Server(s) => (Stack::NodeServer, format!("{} server", s.framework)),
         };
         let mut p = Proposal::new("node", dir, stack, summary);
-        p.name_hint.clone_from(&manifest.name);
+        p.name_hint = nx_name.or_else(|| manifest.name.clone());
         p.evidence(dir.path("package.json"));
-        if let Some((version, source)) = version(dir, &manifest) {
-            p.set_str(ServiceKey::Version, version, source);
+        if let Some((picked, source)) = version(dir, &manifest) {
+            p.set_version(picked, &source);
         }
         p.set_str(
             ServiceKey::PackageManager,
@@ -65,6 +70,10 @@ impl Detector for Node {
         );
         if let Some(lockfile) = &pm.lockfile {
             p.evidence(lockfile);
+            // bun.lock is the default; the binary lockfile of bun before 1.2 is named.
+            if lockfile.ends_with("bun.lockb") {
+                p.set_str(ServiceKey::Lockfile, "bun.lockb", lockfile.clone());
+            }
         }
         if let (Some(root), Some(lockfile)) = (&pm.workspace_root, &pm.lockfile) {
             p.set_str(
@@ -75,10 +84,14 @@ impl Detector for Node {
         }
         p.notes.extend(pm.notes.iter().cloned());
         let run_build = format!("{} run build", pm.manager.as_str());
+        let extras = tools::extras(dir, &manifest);
+        let turbo = tools::turbo_build(dir, &manifest, pm.manager, pm.workspace_root.as_deref());
         match kind {
             Kind::Static(s) => {
                 p.evidence.extend(s.evidence);
-                if manifest.scripts.contains_key("build") {
+                if let Some((build, source)) = turbo {
+                    p.set_str(ServiceKey::Build, build, source);
+                } else if manifest.scripts.contains_key("build") {
                     p.set_str(
                         ServiceKey::Build,
                         &run_build,
@@ -95,45 +108,123 @@ impl Detector for Node {
                     p.set(ServiceKey::Spa, Value::Bool(true), s.spa_source);
                 }
             }
-            Kind::Server(s) => server_settings(&mut p, dir, &manifest, &pm, s, &run_build),
+            Kind::Server(s) => {
+                let build = s
+                    .build
+                    .clone()
+                    .or(turbo)
+                    .or_else(|| server_build(dir, &manifest, &pm, &s, &run_build));
+                // A gRPC server with no HTTP framework beside it.
+                let grpc = manifest.dependencies.contains("@grpc/grpc-js")
+                    && frameworks::server_framework(&manifest).is_none();
+                server_settings(&mut p, dir, &pm, s, build.as_ref(), grpc);
+                if let Some((schema, source)) = &extras.prisma_schema {
+                    p.set_str(ServiceKey::PrismaSchema, schema, source.clone());
+                }
+            }
         }
+        if !extras.system_packages.is_empty() {
+            p.set(
+                ServiceKey::SystemPackages,
+                Value::Lists(extras.system_packages),
+                extras.system_packages_source.join("; "),
+            );
+        }
+        p.notes.extend(extras.notes);
         Ok(Outcome::Found(Box::new(p)))
     }
 }
 
+/// The build of a server that no framework prescribes: the `build` script, the `pre` hook
+/// of its start script (`prestart:prod`), or the compiler its start command needs.
+fn server_build(
+    dir: Dir<'_>,
+    m: &PackageJson,
+    pm: &Pm,
+    s: &Server,
+    run_build: &str,
+) -> Option<(String, String)> {
+    if m.scripts.contains_key("build") {
+        return Some((
+            run_build.to_owned(),
+            "the `build` script of package.json".to_owned(),
+        ));
+    }
+    if let Some(name) = &s.start_script {
+        let hook = format!("pre{name}");
+        if let Some(script) = m.scripts.get(&hook) {
+            return Some((
+                format!("{} run {hook}", pm.manager.as_str()),
+                format!("the `{hook}` script ({script}), which runs before `{name}`"),
+            ));
+        }
+    }
+    let entry = entry_path(&s.start)?;
+    if !BUILT_DIRS.iter().any(|d| entry.starts_with(d)) {
+        return None;
+    }
+    let run = tools::exec(pm.manager);
+    if m.has("@nestjs/cli") {
+        return Some((
+            format!("{run} nest build"),
+            format!("the start command runs {entry}, which `nest build` writes"),
+        ));
+    }
+    if m.has("typescript") && dir.exists("tsconfig.json") {
+        let project = dir
+            .first_of(&["tsconfig.build.json"])
+            .map_or_else(String::new, |f| format!(" -p {f}"));
+        return Some((
+            format!("{run} tsc{project}"),
+            format!("the start command runs {entry}, which the TypeScript compiler writes"),
+        ));
+    }
+    None
+}
+
+/// Directories that builds write, never committed sources of a server.
+const BUILT_DIRS: &[&str] = &["dist/", "build/", "out/", ".next/", ".output/"];
+
 fn server_settings(
     p: &mut Proposal,
     dir: Dir<'_>,
-    manifest: &PackageJson,
     pm: &Pm,
     s: Server,
-    run_build: &str,
+    build: Option<&(String, String)>,
+    grpc: bool,
 ) {
     p.evidence.extend(s.evidence);
     p.alternatives.extend(s.alternatives);
     p.notes.extend(s.notes);
-    let has_build = manifest.scripts.contains_key("build");
-    match (&s.build, has_build) {
-        (Some((build, source)), _) => p.set_str(ServiceKey::Build, build, source.clone()),
-        (None, true) => p.set_str(
-            ServiceKey::Build,
-            run_build,
-            "the `build` script of package.json",
-        ),
-        (None, false) => {}
+    if let Some((build, source)) = build {
+        p.set_str(ServiceKey::Build, build, source.clone());
     }
     let start = Value::List(s.start.clone());
     p.set(ServiceKey::Start, start, s.start_source);
-    if p.get(ServiceKey::Build).is_some() {
+    if grpc {
+        p.set_str(
+            ServiceKey::Protocol,
+            "grpc",
+            "@grpc/grpc-js serves gRPC, not HTTP: the port is checked for connections, not probed over HTTP",
+        );
+    }
+    if s.start.first().is_some_and(|c| c == "bun") {
+        p.set_str(
+            ServiceKey::Runtime,
+            "bun",
+            "the server starts with `bun`: it runs on Bun's image",
+        );
+    }
+    if build.is_some() {
         let (dir_out, source) = s.output_dir.unwrap_or_else(|| output_dir(dir, &s.start));
         if dir_out != "dist" || source != DEFAULT_OUTPUT {
             p.set_str(ServiceKey::OutputDir, dir_out, source);
         }
+        if let Some(why) = s.standalone {
+            p.set(ServiceKey::Standalone, Value::Bool(true), why);
+        }
     } else if let Some(entry) = entry_path(&s.start) {
-        if ["dist/", "build/", "out/", ".next/"]
-            .iter()
-            .any(|d| entry.starts_with(d))
-        {
+        if BUILT_DIRS.iter().any(|d| entry.starts_with(d)) {
             p.note(format!(
                 "the start command runs {entry}, which a build writes, but package.json has no `build` script"
             ));
@@ -170,7 +261,7 @@ fn server_settings(
         p.set(ServiceKey::Env, Value::Map(env), env_source.join("; "));
     }
     if pm.berry {
-        p.note("Yarn berry: mbgen's production install runs `yarn install --production`, which only Yarn classic has; check the generated Dockerfile's prod-deps stage");
+        p.note("Yarn berry: the image installs with `yarn install --immutable` and its production dependencies with `yarn workspaces focus --all --production` (built into Yarn 4; Yarn 2 and 3 need the workspace-tools plugin); with Plug'n'Play there is no node_modules to copy: set `nodeLinker: node-modules` in .yarnrc.yml");
     }
 }
 
@@ -256,33 +347,214 @@ mod tests {
     }
 
     #[test]
-    fn bun_is_unsupported() {
-        let fs = MemFs::new([
-            ("package.json", r#"{"scripts": {"start": "node a.js"}}"#),
+    fn bun_installs_and_runs() {
+        let p = found(&[
+            (
+                "package.json",
+                r#"{"scripts": {"dev": "bun run --hot src/index.ts", "start": "bun run src/index.ts"}, "dependencies": {"hono": "4"}}"#,
+            ),
+            ("bun.lock", "{}"),
+            (
+                "src/index.ts",
+                "export default { port: 3000, fetch() {} };\n",
+            ),
+        ]);
+        assert_eq!(setting(&p, "package-manager"), Some(s("bun")));
+        assert_eq!(
+            setting(&p, "start"),
+            Some(Value::List(vec!["bun".into(), "src/index.ts".into()]))
+        );
+        assert_eq!(setting(&p, "runtime"), Some(s("bun")));
+        // A bun-installed server started with node keeps Node's image; bun.lockb is named.
+        let p = found(&[
+            (
+                "package.json",
+                r#"{"packageManager": "bun@1.1.0", "scripts": {"start": "node a.js"}}"#,
+            ),
             ("bun.lockb", ""),
         ]);
-        let e = Node
-            .detect(Dir::new(&fs, ""), &Options::default())
-            .unwrap_err();
-        assert!(e.message.contains("bun"), "{}", e.message);
-        let fs = MemFs::new([(
-            "package.json",
-            r#"{"packageManager": "bun@1.1.0", "scripts": {"start": "node a.js"}}"#,
-        )]);
-        assert!(Node.detect(Dir::new(&fs, ""), &Options::default()).is_err());
+        assert_eq!(setting(&p, "package-manager"), Some(s("bun")));
+        assert_eq!(setting(&p, "lockfile"), Some(s("bun.lockb")));
+        assert_eq!(setting(&p, "runtime"), None);
+    }
+
+    #[test]
+    fn typescript_servers_get_their_build() {
+        let tsc = r#"{"scripts": {"prestart:prod": "tsc", "start:prod": "node dist/main.js"}, "dependencies": {"@nestjs/core": "11"}, "devDependencies": {"typescript": "5"}}"#;
+        let p = found(&[("package.json", tsc), ("tsconfig.json", "{}")]);
+        assert_eq!(setting(&p, "build"), Some(s("npm run prestart:prod")));
+        let nest = r#"{"scripts": {"start:prod": "node dist/main"}, "dependencies": {"@nestjs/core": "11"}, "devDependencies": {"@nestjs/cli": "11", "typescript": "5"}}"#;
+        let p = found(&[("package.json", nest), ("pnpm-lock.yaml", "")]);
+        assert_eq!(setting(&p, "build"), Some(s("pnpm exec nest build")));
+        let plain = r#"{"scripts": {"start": "node dist/index.js"}, "dependencies": {"express": "5"}, "devDependencies": {"typescript": "5"}}"#;
+        let p = found(&[
+            ("package.json", plain),
+            ("tsconfig.json", "{}"),
+            ("tsconfig.build.json", "{}"),
+        ]);
+        assert_eq!(
+            setting(&p, "build"),
+            Some(s("npx tsc -p tsconfig.build.json"))
+        );
+    }
+
+    #[test]
+    fn nitro_servers_run_their_output_alone() {
+        for dep in ["nuxt", "@tanstack/react-start", "@solidjs/start"] {
+            let pkg = format!(
+                r#"{{"scripts": {{"build": "x build"}}, "dependencies": {{"{dep}": "1"}}}}"#
+            );
+            let p = found(&[("package.json", &pkg), ("vite.config.ts", "nitro()")]);
+            assert_eq!(p.stack, Stack::NodeServer, "{dep}");
+            assert_eq!(setting(&p, "output-dir"), Some(s(".output")), "{dep}");
+            assert_eq!(setting(&p, "standalone"), Some(Value::Bool(true)), "{dep}");
+            assert_eq!(
+                setting(&p, "start"),
+                Some(Value::List(vec![
+                    "node".into(),
+                    ".output/server/index.mjs".into()
+                ]))
+            );
+        }
+        let pkg = r#"{"scripts": {"build": "vite build"}, "dependencies": {"@tanstack/react-start": "1"}}"#;
+        let p = found(&[("package.json", pkg), ("vite.config.ts", "tanstackStart()")]);
+        assert!(
+            p.notes.iter().any(|n| n.contains("nitro()")),
+            "{:?}",
+            p.notes
+        );
+    }
+
+    #[test]
+    fn react_router_serves_its_server_build() {
+        let pkg = r#"{"scripts": {"build": "react-router build", "dev": "react-router dev", "start": "react-router-serve ./build/server/index.js"}, "dependencies": {"@react-router/node": "7", "@react-router/serve": "7", "react-router": "7"}, "devDependencies": {"@react-router/dev": "7"}}"#;
+        let p = found(&[("package.json", pkg), ("package-lock.json", "{}")]);
+        assert_eq!(p.stack, Stack::NodeServer);
+        assert_eq!(
+            setting(&p, "start"),
+            Some(Value::List(vec![
+                "node_modules/.bin/react-router-serve".into(),
+                "./build/server/index.js".into()
+            ]))
+        );
+        assert_eq!(setting(&p, "build"), Some(s("npm run build")));
+        assert_eq!(setting(&p, "output-dir"), Some(s("build")));
+        assert_eq!(setting(&p, "port"), Some(Value::Int(3000)));
+    }
+
+    #[test]
+    fn nx_projects_build_with_nx() {
+        let project = r#"{"name": "api", "projectType": "application", "targets": {"build": {"executor": "@nx/esbuild:esbuild", "options": {"outputPath": "dist/api", "main": "src/main.ts"}}}}"#;
+        let pkg = r#"{"name": "@api/source", "scripts": {"start": "nx serve"}, "dependencies": {"express": "5"}, "devDependencies": {"nx": "22"}}"#;
+        let p = found(&[
+            ("package.json", pkg),
+            ("package-lock.json", "{}"),
+            ("nx.json", "{}"),
+            ("project.json", project),
+        ]);
+        assert_eq!(p.name_hint.as_deref(), Some("api"));
+        assert_eq!(
+            setting(&p, "build"),
+            Some(s("NX_DAEMON=false npx nx build api"))
+        );
+        assert_eq!(setting(&p, "output-dir"), Some(s("dist/api")));
+        assert_eq!(
+            setting(&p, "start"),
+            Some(Value::List(vec!["node".into(), "dist/api/main.js".into()]))
+        );
+    }
+
+    #[test]
+    fn turborepo_members_build_through_turbo() {
+        let fs = MemFs::new([
+            ("package.json", r#"{"workspaces": ["apps/*"]}"#),
+            ("package-lock.json", "{}"),
+            ("turbo.json", "{}"),
+            (
+                "apps/api/package.json",
+                r#"{"name": "api", "scripts": {"build": "tsc", "start": "node dist/index.js"}, "dependencies": {"express": "5"}}"#,
+            ),
+        ]);
+        let Outcome::Found(p) = Node
+            .detect(Dir::new(&fs, "apps/api"), &Options::default())
+            .unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(
+            setting(&p, "build"),
+            Some(s("npx turbo run build --filter=api..."))
+        );
+    }
+
+    #[test]
+    fn prisma_native_packages_and_browsers() {
+        let pkg = r#"{"scripts": {"start": "node server.js"}, "dependencies": {"express": "5", "@prisma/client": "^6.2.0", "bcrypt": "5", "puppeteer": "23"}, "devDependencies": {"prisma": "^6.2.0"}}"#;
+        let p = found(&[
+            ("package.json", pkg),
+            ("server.js", "app.listen(3000)"),
+            ("prisma/schema.prisma", "generator client {}"),
+        ]);
+        assert_eq!(
+            setting(&p, "prisma-schema"),
+            Some(s("prisma/schema.prisma"))
+        );
+        let Some(Value::Lists(packages)) = setting(&p, "system-packages") else {
+            panic!("{:?}", p.settings)
+        };
+        assert_eq!(packages["build"], ["openssl", "python3", "make", "g++"]);
+        assert_eq!(packages["runtime"], ["openssl"]);
+        assert!(
+            p.notes.iter().any(|n| n.contains("puppeteer")),
+            "{:?}",
+            p.notes
+        );
+        // Prisma 7 has no engine to pick by OpenSSL.
+        let pkg =
+            r#"{"main": "server.js", "dependencies": {"express": "5", "@prisma/client": "7.1.0"}}"#;
+        let p = found(&[
+            ("package.json", pkg),
+            ("db/schema.prisma", "generator client {}"),
+        ]);
+        assert_eq!(setting(&p, "prisma-schema"), Some(s("db/schema.prisma")));
+        assert_eq!(setting(&p, "system-packages"), None);
+    }
+
+    #[test]
+    fn grpc_servers_and_wrapped_scripts() {
+        let pkg = r#"{"dependencies": {"@grpc/grpc-js": "1"}}"#;
+        let p = found(&[
+            ("package.json", pkg),
+            (
+                "server.js",
+                "server.bindAsync(`0.0.0.0:${PORT}`, creds, cb);",
+            ),
+        ]);
+        assert_eq!(setting(&p, "protocol"), Some(s("grpc")));
+        let m = PackageJson {
+            scripts: [
+                ("start".to_owned(), "pnpm with-env next start".to_owned()),
+                ("with-env".to_owned(), "dotenv -e ../../.env --".to_owned()),
+            ]
+            .into(),
+            dependencies: ["next".to_owned()].into(),
+            ..PackageJson::default()
+        };
+        let exec = exec_from_script(&m, "pnpm start", 0).unwrap();
+        assert_eq!(exec.args, ["node_modules/.bin/next", "start"]);
     }
 
     #[test]
     fn versions_from_files_and_engines() {
         let pkg = r#"{"engines": {"node": ">=20.11"}, "scripts": {"start": "node server.js"}}"#;
         let p = found(&[("package.json", pkg), ("package-lock.json", "{}")]);
-        assert_eq!(setting(&p, "version"), Some(s("20")));
+        assert_eq!(setting(&p, "version"), Some(s("26")));
         let p = found(&[
             ("package.json", pkg),
             ("package-lock.json", "{}"),
-            (".nvmrc", "v18.19.1\n"),
+            (".nvmrc", "v24.1.0\n"),
         ]);
-        assert_eq!(setting(&p, "version"), Some(s("18")));
+        assert_eq!(setting(&p, "version"), Some(s("24")));
         let p = found(&[
             (
                 "package.json",
@@ -358,6 +630,18 @@ mod tests {
         ]);
         assert_eq!(p.stack, Stack::NodeServer);
         assert_eq!(setting(&p, "port"), Some(Value::Int(4321)));
+        let p = found(&[
+            (
+                "package.json",
+                r#"{"scripts": {"build": "astro build", "start": "node server"}, "dependencies": {"astro": "5", "@astrojs/node": "9"}}"#,
+            ),
+            ("astro.config.mjs", "export default defineConfig({ output: 'server', adapter: node({ mode: 'middleware' }) });"),
+        ]);
+        assert!(
+            p.notes.iter().any(|n| n.contains("middleware")),
+            "{:?}",
+            p.notes
+        );
     }
 
     #[test]

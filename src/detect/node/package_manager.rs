@@ -8,6 +8,7 @@ use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::manifest::package_json::PackageJson;
 use crate::manifest::source::wrong_type;
 use crate::spec::PackageManager;
+use crate::versions::{self, Lang, Picked};
 
 /// The package manager, its source, and where its lockfile is.
 #[derive(Debug)]
@@ -21,24 +22,17 @@ pub(super) struct Pm {
     pub(super) notes: Vec<String>,
 }
 
-pub(super) const LOCKFILES: &[(&str, Option<PackageManager>)] = &[
-    ("pnpm-lock.yaml", Some(PackageManager::Pnpm)),
-    ("yarn.lock", Some(PackageManager::Yarn)),
-    ("package-lock.json", Some(PackageManager::Npm)),
-    ("npm-shrinkwrap.json", Some(PackageManager::Npm)),
-    ("bun.lock", None),
-    ("bun.lockb", None),
+pub(super) const LOCKFILES: &[(&str, PackageManager)] = &[
+    ("pnpm-lock.yaml", PackageManager::Pnpm),
+    ("yarn.lock", PackageManager::Yarn),
+    ("package-lock.json", PackageManager::Npm),
+    ("npm-shrinkwrap.json", PackageManager::Npm),
+    ("bun.lock", PackageManager::Bun),
+    ("bun.lockb", PackageManager::Bun),
 ];
 
-pub(super) fn bun_unsupported(evidence: &str) -> Diagnostic {
-    Diagnostic::new(format!(
-        "this project uses bun ({evidence}), which mbgen does not support"
-    ))
-    .help("mbgen builds Node apps with npm, yarn or pnpm: create their lockfile (for example `npm install` to write package-lock.json), remove bun's lockfile and `packageManager` entry, then run `mbgen init` again")
-}
-
 /// Finds the lockfile in the directory or, for a workspace member, in a parent directory.
-pub(super) fn find_lockfile(dir: Dir<'_>) -> Vec<(String, Option<PackageManager>)> {
+pub(super) fn find_lockfile(dir: Dir<'_>) -> Vec<(String, PackageManager)> {
     std::iter::once(dir)
         .chain(dir.parents())
         .map(|here| {
@@ -66,17 +60,12 @@ pub(super) fn package_manager(
                 "npm" => PackageManager::Npm,
                 "yarn" => PackageManager::Yarn,
                 "pnpm" => PackageManager::Pnpm,
-                "bun" => {
-                    return Err(Box::new(bun_unsupported(&format!(
-                        "`packageManager` is \"{field}\" in {}",
-                        file.path.display()
-                    ))))
-                }
+                "bun" => PackageManager::Bun,
                 _ => {
                     return Err(Box::new(wrong_type(
                         file,
                         "packageManager",
-                        "`npm@<version>`, `yarn@<version>` or `pnpm@<version>`",
+                        "`npm@<version>`, `yarn@<version>`, `pnpm@<version>` or `bun@<version>`",
                     )));
                 }
             };
@@ -85,17 +74,12 @@ pub(super) fn package_manager(
         None => None,
     };
     let lockfile = match &declared {
-        Some((pm, _)) => lockfiles.iter().find(|(_, l)| *l == Some(*pm)).cloned(),
+        Some((pm, _)) => lockfiles.iter().find(|(_, l)| l == pm).cloned(),
         None => lockfiles.first().cloned(),
     };
-    if declared.is_none() {
-        if let Some((path, None)) = &lockfile {
-            return Err(Box::new(bun_unsupported(path)));
-        }
-    }
     let (pm, source) = match (&declared, &lockfile) {
         (Some((pm, field)), _) => (*pm, format!("`packageManager` \"{field}\" in package.json")),
-        (None, Some((path, Some(pm)))) => (*pm, path.clone()),
+        (None, Some((path, pm))) => (*pm, path.clone()),
         _ => {
             notes.push("no lockfile: the image installs with `npm ci`, which needs package-lock.json; run `npm install` and commit it".to_owned());
             (
@@ -138,9 +122,10 @@ pub(super) fn package_manager(
     })
 }
 
-/// The Node major version: version files and package.json of the app, then of the
-/// directories above it (a workspace root). `None` keeps mbgen's default.
-pub(super) fn version(dir: Dir<'_>, m: &PackageJson) -> Option<(String, String)> {
+/// The Node version: version files and package.json of the app, then of the directories
+/// above it (a workspace root), read through the table of supported versions. `None` keeps
+/// mbgen's default.
+pub(super) fn version(dir: Dir<'_>, m: &PackageJson) -> Option<(Picked, String)> {
     let mut base = dir.base().to_owned();
     loop {
         let here = Dir::new(dir.fs(), &base);
@@ -160,11 +145,17 @@ pub(super) fn version(dir: Dir<'_>, m: &PackageJson) -> Option<(String, String)>
             (field("volta", "node"), field("engines", "node"))
         };
         let manifest = here.path("package.json");
-        for (key, value) in [("volta.node", volta), ("engines.node", engines)] {
-            if let Some(major) = value.as_deref().and_then(node_major) {
-                let value = value.unwrap_or_default();
-                return Some((major, format!("{key} \"{value}\" in {manifest}")));
-            }
+        // volta pins the exact version; `engines` is a range of what the app accepts.
+        if let Some(picked) = volta.as_deref().and_then(|v| versions::pin(Lang::Node, v)) {
+            let value = volta.unwrap_or_default();
+            return Some((picked, format!("volta.node \"{value}\" in {manifest}")));
+        }
+        if let Some(picked) = engines
+            .as_deref()
+            .and_then(|v| versions::range(Lang::Node, v))
+        {
+            let value = engines.unwrap_or_default();
+            return Some((picked, format!("engines.node \"{value}\" in {manifest}")));
         }
         if base.is_empty() {
             return None;
@@ -175,16 +166,27 @@ pub(super) fn version(dir: Dir<'_>, m: &PackageJson) -> Option<(String, String)>
     }
 }
 
+/// A version file's line as a pin: `v24.14.1`, `22`, or an LTS name (`lts/iron`).
+fn pinned(line: &str) -> Option<Picked> {
+    if line.starts_with("lts/") {
+        return node_major(line).and_then(|major| versions::pin(Lang::Node, &major));
+    }
+    versions::pin(Lang::Node, line).filter(|_| {
+        line.trim_start_matches(['v', 'V'])
+            .starts_with(|c: char| c.is_ascii_digit())
+    })
+}
+
 /// `.nvmrc`, `.node-version` or `.tool-versions` in one directory: `None` when there is
 /// none, `Some(None)` for a file that names no fixed version (`lts/*`, `node`), which leaves
 /// mbgen's default rather than sending the search further up.
 #[allow(clippy::option_option)]
-pub(super) fn version_files(dir: Dir<'_>) -> Option<Option<(String, String)>> {
+pub(super) fn version_files(dir: Dir<'_>) -> Option<Option<(Picked, String)>> {
     for name in [".nvmrc", ".node-version"] {
         if let Some(text) = dir.read(name) {
             let line = text.lines().next().unwrap_or_default().trim().to_owned();
             let path = dir.path(name);
-            return Some(node_major(&line).map(|v| (v, format!("{path} ({line})"))));
+            return Some(pinned(&line).map(|v| (v, format!("{path} ({line})"))));
         }
     }
     let text = dir.read(".tool-versions")?;
@@ -194,9 +196,9 @@ pub(super) fn version_files(dir: Dir<'_>) -> Option<Option<(String, String)>> {
             return None;
         }
         let v = words.next().unwrap_or_default();
-        Some(node_major(v).map(|major| {
+        Some(pinned(v).map(|picked| {
             (
-                major,
+                picked,
                 format!("{} (nodejs {v})", dir.path(".tool-versions")),
             )
         }))
@@ -206,7 +208,7 @@ pub(super) fn version_files(dir: Dir<'_>) -> Option<Option<(String, String)>> {
 // Built once per directory and unpacked at once: boxing would only add noise.
 pub(super) fn package_manager_name(dir: Dir<'_>, m: &PackageJson) -> &'static str {
     if let Some(field) = &m.package_manager {
-        for pm in ["pnpm", "yarn"] {
+        for pm in ["pnpm", "yarn", "bun"] {
             if field.starts_with(pm) {
                 return pm;
             }
@@ -214,7 +216,7 @@ pub(super) fn package_manager_name(dir: Dir<'_>, m: &PackageJson) -> &'static st
         return "npm";
     }
     match find_lockfile(dir).first() {
-        Some((_, Some(pm))) => pm.as_str(),
-        _ => "npm",
+        Some((_, pm)) => pm.as_str(),
+        None => "npm",
     }
 }

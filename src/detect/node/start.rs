@@ -38,7 +38,11 @@ pub(super) fn generic_server(
         let listens = dir
             .read(&path)
             .or_else(|| dir.read(&format!("{path}.js")))
-            .is_some_and(|t| t.contains(".listen(") || t.contains("createServer("));
+            .is_some_and(|t| {
+                [".listen(", "createServer(", "bindAsync("]
+                    .iter()
+                    .any(|m| t.contains(m))
+            });
         if listens || (is_main && server_framework(m).is_some()) {
             return App::Deployable(Kind::Server(Server {
                 framework,
@@ -80,6 +84,7 @@ pub(super) fn server_from_scripts(
             Ok(exec) => {
                 let mut server = Server {
                     framework,
+                    start_script: Some((*name).to_owned()),
                     start_source: format!("the `{name}` script of package.json: {script}"),
                     start: exec.args,
                     env: exec.env,
@@ -180,18 +185,32 @@ pub(super) fn exec_from_script(
         .or_else(|| script_port(last));
     if args
         .iter()
-        .any(|a| a == "--watch" || a == "-w" || a == "dev")
+        .any(|a| a == "--watch" || a == "-w" || a == "--hot" || a == "dev")
     {
         return Err("it runs in development or watch mode".to_owned());
     }
+    let runs_script = program == "bun" && script_of_bun(m, &args).is_some();
     match program.as_str() {
         "node" => {}
-        "npm" | "yarn" | "pnpm" => {
+        // `bun file.ts` and `bun run file.ts` run a file with Bun's runtime.
+        "bun" if !runs_script => {
+            let mut args = args;
+            if args.get(1).map(String::as_str) == Some("run") {
+                args.remove(1);
+            }
+            return Ok(Exec {
+                args,
+                env,
+                port,
+                notes,
+            });
+        }
+        "npm" | "yarn" | "pnpm" | "bun" => {
             let inner = called_script(m, &args)?;
             if depth >= 3 {
                 return Err("its scripts call each other too deeply".to_owned());
             }
-            let mut exec = exec_from_script(m, inner, depth + 1)?;
+            let mut exec = exec_from_script(m, &inner, depth + 1)?;
             exec.notes.splice(0..0, notes);
             for (k, v) in env {
                 exec.env.entry(k).or_insert(v);
@@ -232,13 +251,24 @@ pub(super) fn exec_from_script(
 }
 
 /// Leading `NAME=value` words (and `cross-env`) become the environment; the rest is the
-/// command. `NODE_ENV=production` is dropped: the image sets it.
+/// command. `NODE_ENV=production` is dropped: the image sets it. A `dotenv ... --` wrapper
+/// (dotenv-cli) is dropped too: the container gets its environment from its platform, and
+/// `.env` files stay out of the image.
 pub(super) fn split_env(words: Vec<String>) -> (BTreeMap<String, String>, Vec<String>) {
     let mut env = BTreeMap::new();
     let mut words = words.into_iter().peekable();
-    while let Some(word) = words.peek() {
+    while let Some(word) = words.peek().cloned() {
         if word == "cross-env" {
             words.next();
+            continue;
+        }
+        let wrapper = word == "dotenv" || word == "dotenv-cli";
+        if wrapper && words.clone().any(|w| w == "--") {
+            for w in words.by_ref() {
+                if w == "--" {
+                    break;
+                }
+            }
             continue;
         }
         match word.split_once('=') {
@@ -256,24 +286,41 @@ pub(super) fn split_env(words: Vec<String>) -> (BTreeMap<String, String>, Vec<St
     (env, words.collect())
 }
 
-/// The script that `npm run x`, `npm start`, `yarn x` or `pnpm x` runs.
-pub(super) fn called_script<'m>(m: &'m PackageJson, args: &[String]) -> Result<&'m str, String> {
+/// The script that `bun x` or `bun run x` runs, when `x` is a script.
+fn script_of_bun<'a>(m: &PackageJson, args: &'a [String]) -> Option<&'a String> {
+    let at = usize::from(args.get(1).map(String::as_str) == Some("run")) + 1;
+    args.get(at).filter(|a| m.scripts.contains_key(a.as_str()))
+}
+
+/// The script that `npm run x`, `npm start`, `yarn x`, `pnpm x` or `bun run x` runs, with
+/// the arguments given after it (`pnpm with-env next start` runs `with-env`'s script followed
+/// by `next start`).
+pub(super) fn called_script(m: &PackageJson, args: &[String]) -> Result<String, String> {
     let program = args[0].as_str();
-    let target = match args.get(1).map(String::as_str) {
-        Some("run" | "run-script") => args.get(2),
-        Some("start") => Some(&args[1]),
-        Some(other) if program != "npm" && m.scripts.contains_key(other) => args.get(1),
-        _ => None,
+    let (target, at) = match args.get(1).map(String::as_str) {
+        Some("run" | "run-script") => (args.get(2), 3),
+        Some("start") => (Some(&args[1]), 2),
+        Some(other) if program != "npm" && m.scripts.contains_key(other) => (args.get(1), 2),
+        _ => (None, 0),
     };
     let Some(target) = target else {
         return Err(format!(
             "`{program}` with these arguments is not a script to follow"
         ));
     };
-    m.scripts
+    let script = m
+        .scripts
         .get(target.as_str())
-        .map(String::as_str)
-        .ok_or_else(|| format!("it runs the `{target}` script, which does not exist"))
+        .ok_or_else(|| format!("it runs the `{target}` script, which does not exist"))?;
+    let rest: Vec<&String> = args.iter().skip(at).filter(|a| *a != "--").collect();
+    if rest.is_empty() {
+        return Ok(script.clone());
+    }
+    let rest: Vec<String> = rest
+        .iter()
+        .map(|a| shell_words::quote(a).into_owned())
+        .collect();
+    Ok(format!("{script} {}", rest.join(" ")))
 }
 
 /// A port given on a command line: `-p 4000`, `--port=4000`, `PORT=4000`.

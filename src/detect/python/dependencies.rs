@@ -3,11 +3,11 @@
 
 use std::collections::BTreeSet;
 
-use crate::detect::text::{major_minor, python_lower_bound};
 use crate::detect::{Dir, Proposal};
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::manifest::source::wrong_type;
 use crate::spec::ServiceKey;
+use crate::versions::{self, Lang, Picked};
 
 /// Requirement files, the one to install first: `requirements.txt`, then production ones,
 /// never development or test ones.
@@ -189,7 +189,60 @@ pub(super) fn locked_by_tool(
         }
         return Ok(true);
     }
-    Ok(false)
+    Ok(uv_workspace_member(dir, p))
+}
+
+/// A member of a uv workspace above it, whose `uv.lock` is at the workspace root: built from
+/// there (`context`), with uv.
+fn uv_workspace_member(dir: Dir<'_>, p: &mut Proposal) -> bool {
+    for above in dir.parents() {
+        if !above.exists("uv.lock") {
+            continue;
+        }
+        let declares = above.read("pyproject.toml").is_some_and(|t| {
+            t.parse::<toml::Table>().ok().is_some_and(|t| {
+                t.get("tool")
+                    .and_then(|t| t.get("uv"))
+                    .and_then(|t| t.get("workspace"))
+                    .is_some()
+            })
+        });
+        if !declares {
+            return false;
+        }
+        let lock = above.path("uv.lock");
+        p.evidence(lock.clone());
+        p.set_str(ServiceKey::PackageManager, "uv", lock.clone());
+        p.set_str(
+            ServiceKey::Context,
+            crate::relpath::RelPath::from_normal(above.base()).to_string(),
+            format!(
+                "the uv workspace root ([tool.uv.workspace] in {}), where {lock} is",
+                above.path("pyproject.toml")
+            ),
+        );
+        return true;
+    }
+    false
+}
+
+/// A `requirements.txt` that only includes a file of a folder
+/// (`-r requirements/production.txt`): that file is the one to install, and its folder (with
+/// what it includes) is copied.
+fn only_include(dir: Dir<'_>, file: &str) -> Option<String> {
+    let text = dir.read(file)?;
+    let lines: Vec<&str> = text
+        .lines()
+        .map(|l| l.split(" #").next().unwrap_or_default().trim())
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    let [one] = lines.as_slice() else {
+        return None;
+    };
+    one.strip_prefix("-r ")
+        .or_else(|| one.strip_prefix("--requirement "))
+        .map(|f| f.trim().trim_start_matches("./").to_owned())
+        .filter(|f| f.contains('/') && dir.exists(f))
 }
 
 /// Writes `package-manager` and `lockfile`, or explains what mbgen needs.
@@ -210,6 +263,16 @@ pub(super) fn dependencies(
         return Ok(());
     }
     if let Some(first) = requirements.first() {
+        if let Some(included) = only_include(dir, first) {
+            p.evidence(dir.path(first));
+            p.set_str(ServiceKey::PackageManager, "pip", dir.path(first));
+            p.set_str(
+                ServiceKey::Lockfile,
+                &included,
+                format!("{} only includes it", dir.path(first)),
+            );
+            return Ok(());
+        }
         p.evidence(dir.path(first));
         p.set_str(ServiceKey::PackageManager, "pip", dir.path(first));
         if first != "requirements.txt" {
@@ -289,29 +352,55 @@ pub(super) fn dependencies(
     ))
 }
 
-pub(super) fn version(dir: Dir<'_>, pyproject: Option<&toml::Table>) -> Option<(String, String)> {
-    if let Some(text) = dir.read(".python-version") {
-        let line = text.lines().next().unwrap_or_default().trim().to_owned();
-        if line.starts_with(|c: char| c.is_ascii_digit()) {
-            if let Some(v) = major_minor(&line) {
-                return Some((v, format!(".python-version ({line})")));
+/// The Python version: an exact pin (`.python-version`, `runtime.txt`, `.tool-versions`,
+/// Pipfile's `python_version`) at its major.minor, else the newest supported version that
+/// `requires-python` or Poetry's `python` constraint allows.
+pub(super) fn version(
+    dir: Dir<'_>,
+    pyproject: Option<&toml::Table>,
+    pipfile: Option<&toml::Table>,
+) -> Option<(Picked, String)> {
+    let first_line = |name: &str| {
+        dir.read(name)
+            .map(|t| t.lines().next().unwrap_or_default().trim().to_owned())
+    };
+    for name in [".python-version", "runtime.txt"] {
+        if let Some(line) = first_line(name) {
+            // `.python-version` may name an interpreter (`pypy3.10`, `system`).
+            let usable = name == "runtime.txt" || line.starts_with(|c: char| c.is_ascii_digit());
+            if let Some(picked) = versions::pin(Lang::Python, &line).filter(|_| usable) {
+                return Some((picked, format!("{} ({line})", dir.path(name))));
             }
-        }
-    }
-    if let Some(text) = dir.read("runtime.txt") {
-        let line = text.trim().to_owned();
-        if let Some(v) = major_minor(&line) {
-            return Some((v, format!("runtime.txt ({line})")));
         }
     }
     if let Some(text) = dir.read(".tool-versions") {
         for line in text.lines() {
             let mut words = line.split_whitespace();
             if words.next() == Some("python") {
-                if let Some(v) = words.next().and_then(major_minor) {
-                    return Some((v.clone(), format!(".tool-versions (python {v})")));
+                if let Some(v) = words.next() {
+                    if let Some(picked) = versions::pin(Lang::Python, v) {
+                        return Some((
+                            picked,
+                            format!("{} (python {v})", dir.path(".tool-versions")),
+                        ));
+                    }
                 }
             }
+        }
+    }
+    let pipfile_version = pipfile
+        .and_then(|t| t.get("requires"))
+        .and_then(|r| {
+            r.get("python_version")
+                .or_else(|| r.get("python_full_version"))
+        })
+        .and_then(toml::Value::as_str);
+    if let Some(v) = pipfile_version {
+        if let Some(picked) = versions::pin(Lang::Python, v) {
+            return Some((
+                picked,
+                format!("python_version \"{v}\" in {}", dir.path("Pipfile")),
+            ));
         }
     }
     let requires = pyproject.and_then(|t| {
@@ -326,13 +415,10 @@ pub(super) fn version(dir: Dir<'_>, pyproject: Option<&toml::Table>) -> Option<(
                     .map(|v| ("tool.poetry.dependencies.python", v))
             })
     });
-    if let Some((key, spec)) = requires.and_then(|(k, v)| v.as_str().map(|s| (k, s))) {
-        if let Some(v) = python_lower_bound(spec) {
-            return Some((
-                v,
-                format!("{key} \"{spec}\" in pyproject.toml (its lower bound)"),
-            ));
-        }
-    }
-    None
+    let (key, spec) = requires.and_then(|(k, v)| v.as_str().map(|s| (k, s)))?;
+    let picked = versions::range(Lang::Python, spec)?;
+    Some((
+        picked,
+        format!("{key} \"{spec}\" in {}", dir.path("pyproject.toml")),
+    ))
 }

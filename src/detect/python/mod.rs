@@ -6,6 +6,8 @@
 
 mod app;
 mod dependencies;
+pub(crate) mod native;
+mod service;
 
 use crate::detect::{Detector, Dir, Options, Outcome, Proposal, Value};
 use crate::diagnostic::Diagnostic;
@@ -71,23 +73,34 @@ impl Detector for Python {
             }
         }
 
-        let Some(app) = find_app(dir, &deps) else {
+        let app = find_app(dir, &deps);
+        let other = if app.is_none() {
+            service::find(dir, &deps)
+        } else {
+            None
+        };
+        if app.is_none() && other.is_none() {
             return Ok(Outcome::NotAnApp {
                 manifest,
                 reason:
-                    "no Flask, FastAPI, Django or other WSGI/ASGI app found in the Python sources"
+                    "no Flask, FastAPI, Django or other WSGI/ASGI app, and no gRPC server, worker or server script found in the Python sources"
                         .to_owned(),
             });
+        }
+        let summary = match (&app, &other) {
+            (Some(app), _) => format!("{} app", app.framework),
+            (None, Some(s)) => s.summary.to_owned(),
+            (None, None) => unreachable!("one of them is found"),
         };
-
-        let mut p = Proposal::new(
-            "python",
-            dir,
-            Stack::Python,
-            format!("{} app", app.framework),
-        );
+        let mut p = Proposal::new("python", dir, Stack::Python, summary);
         p.evidence(manifest.clone());
-        p.evidence(dir.path(&app.file));
+        if let Some(file) = app
+            .as_ref()
+            .map(|a| &a.file)
+            .or(other.as_ref().map(|s| &s.file))
+        {
+            p.evidence(dir.path(file));
+        }
         p.name_hint = pyproject
             .as_ref()
             .and_then(|(t, _)| {
@@ -98,8 +111,15 @@ impl Detector for Python {
             .and_then(toml::Value::as_str)
             .map(str::to_owned);
 
-        if let Some((version, source)) = version(dir, pyproject.as_ref().map(|(t, _)| t)) {
-            p.set_str(ServiceKey::Version, version, source);
+        let picked = version(
+            dir,
+            pyproject.as_ref().map(|(t, _)| t),
+            pipfile.as_ref().map(|(t, _)| t),
+        );
+        if let Some((picked, source)) = picked {
+            p.set_version(picked, &source);
+        } else {
+            old_pins_note(dir, &requirements, &mut p);
         }
         dependencies(
             dir,
@@ -108,12 +128,133 @@ impl Detector for Python {
             pyproject.as_ref().map(|(t, _)| t),
             pipfile.is_some(),
         )?;
-        let (start, source, port) = start_command(dir, &app, &deps, &mut p);
-        p.set(ServiceKey::Start, Value::List(start), source);
-        if let Some((port, source)) = port {
-            p.set(ServiceKey::Port, Value::Int(port), source);
+        native_packages(&deps, &mut p);
+        match (app, other) {
+            (Some(app), _) => web_app(dir, &app, &deps, &mut p),
+            (None, Some(s)) => {
+                p.set(ServiceKey::Start, Value::List(s.start), s.source);
+                if let Some(protocol) = s.protocol {
+                    p.set_str(ServiceKey::Protocol, protocol, "not an HTTP server");
+                }
+                if let Some((port, source)) = s.port {
+                    p.set(ServiceKey::Port, Value::Int(port), source);
+                }
+            }
+            (None, None) => {}
         }
         Ok(Outcome::Found(Box::new(p)))
+    }
+}
+
+/// The web app's start command and port, its Django settings and static files, and a
+/// Celery app beside it as a worker process.
+fn web_app(dir: Dir<'_>, app: &app::App, deps: &Deps, p: &mut Proposal) {
+    let (start, source, port) = start_command(dir, app, deps, p);
+    p.set(ServiceKey::Start, Value::List(start), source);
+    if let Some((port, source)) = port {
+        p.set(ServiceKey::Port, Value::Int(port), source);
+    }
+    let settings = app.settings.as_ref();
+    if let Some((module, why)) = settings {
+        let env = std::collections::BTreeMap::from([(
+            "DJANGO_SETTINGS_MODULE".to_owned(),
+            module.clone(),
+        )]);
+        p.set(ServiceKey::Env, Value::Map(env), why.clone());
+    }
+    if let Some(secret) = &app.collectstatic {
+        let settings_env =
+            settings.map_or_else(String::new, |(m, _)| format!("DJANGO_SETTINGS_MODULE={m} "));
+        let line = format!(
+            "RUN {settings_env}{secret}=collectstatic-only-not-a-secret python manage.py collectstatic --noinput"
+        );
+        p.set(
+            ServiceKey::Instructions,
+            Value::Lists(std::collections::BTreeMap::from([("runtime".to_owned(), vec![line])])),
+            format!("the settings set STATIC_ROOT: static files are collected into the image, with a throwaway {secret} that exists only during that step"),
+        );
+    }
+    if let Some((worker, file)) = service::celery_worker(dir, deps) {
+        p.set(
+            ServiceKey::Processes,
+            Value::Lists(std::collections::BTreeMap::from([(
+                "worker".to_owned(),
+                worker,
+            )])),
+            format!("worker: the Celery app in {file}"),
+        );
+    }
+}
+
+/// Packages that compile from source: the build and runtime system packages they need.
+fn native_packages(deps: &Deps, p: &mut Proposal) {
+    let Some((build, runtime, why)) = native::system_packages(|n| deps.has(n)) else {
+        return;
+    };
+    let mut lists = std::collections::BTreeMap::new();
+    if !build.is_empty() {
+        lists.insert("build".to_owned(), build);
+    }
+    if !runtime.is_empty() {
+        lists.insert("runtime".to_owned(), runtime);
+    }
+    p.set(
+        ServiceKey::SystemPackages,
+        Value::Lists(lists),
+        format!(
+            "{} compile{} from source: compilers and headers to build, only the libraries at run time",
+            why.join(", "),
+            if why.len() == 1 { "s" } else { "" }
+        ),
+    );
+}
+
+/// Pins of old releases with no Python version said: the default Python may be too new.
+fn old_pins_note(dir: Dir<'_>, requirements: &[String], p: &mut Proposal) {
+    const OLD: &[&str] = &[
+        "django==1.",
+        "django==2.",
+        "flask==0.",
+        "psycopg2==2.7",
+        "numpy==1.",
+    ];
+    let Some(first) = requirements.first() else {
+        return;
+    };
+    // The file and what it includes with `-r`.
+    let mut files = vec![first.clone()];
+    let mut seen: Vec<String> = Vec::new();
+    let mut text = String::new();
+    while let Some(file) = files.pop() {
+        if seen.contains(&file) || seen.len() > 8 {
+            continue;
+        }
+        let Some(body) = dir.read(&file) else {
+            continue;
+        };
+        let base = file.rsplit_once('/').map_or("", |(d, _)| d);
+        for include in body.lines().filter_map(|l| l.trim().strip_prefix("-r ")) {
+            files.push(if base.is_empty() {
+                include.trim().to_owned()
+            } else {
+                format!("{base}/{}", include.trim())
+            });
+        }
+        seen.push(file);
+        text.push_str(&body);
+        text.push('\n');
+    }
+    let lower = text.to_ascii_lowercase();
+    if let Some(pin) = lower
+        .lines()
+        .find(|l| OLD.iter().any(|o| l.trim().starts_with(o)))
+    {
+        p.note(format!(
+            "{} (with what it includes) pins `{}` and nothing says which Python it runs on: the default Python ({}) may be newer than it supports; pin one in .python-version",
+            dir.path(first),
+            pin.trim(),
+            crate::versions::Lang::Python.default()
+        ));
     }
 }
 
@@ -174,7 +315,7 @@ mod tests {
                 "src"
             ]
         );
-        assert_eq!(p.get(ServiceKey::Version), Some(&Value::Str("3.12".into())));
+        assert_eq!(p.get(ServiceKey::Version), Some(&Value::Str("3.14".into())));
         assert_eq!(
             p.get(ServiceKey::PackageManager),
             Some(&Value::Str("uv".into()))
