@@ -101,24 +101,64 @@ impl Diagnostic {
     }
 }
 
+/// The most characters of a message, or of a source line, shown: a value of megabytes must
+/// not flood the terminal.
+const MAX_SHOWN: usize = 400;
+
+/// `text` cut to [`MAX_SHOWN`] characters, the middle replaced by `…`.
+fn elide(text: &str) -> std::borrow::Cow<'_, str> {
+    let count = text.chars().count();
+    if count <= MAX_SHOWN {
+        return text.into();
+    }
+    let head: String = text.chars().take(MAX_SHOWN * 3 / 4).collect();
+    let tail: String = text.chars().skip(count - MAX_SHOWN / 4).collect();
+    format!("{head} … {tail}").into()
+}
+
+/// The part of a source line shown around a span of `width` characters starting at
+/// character `start`: the line, or a window of it with `…` where it was cut. Returns the
+/// text, where the span starts in it, and the width shown.
+fn window(text: &str, start: usize, width: usize) -> (String, usize, usize) {
+    const BEFORE: usize = 40;
+    const WIDTH: usize = 120;
+    let count = text.chars().count();
+    if count <= WIDTH {
+        return (text.to_owned(), start, width);
+    }
+    let from = start.saturating_sub(BEFORE);
+    let to = (from + WIDTH).min(count);
+    let mut shown: String = text.chars().skip(from).take(to - from).collect();
+    let mut offset = start - from;
+    if from > 0 {
+        shown.insert(0, '…');
+        offset += 1;
+    }
+    if to < count {
+        shown.push('…');
+    }
+    let width = width.min(to.saturating_sub(start)).max(1);
+    (shown, offset, width)
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "error: {}", self.message)?;
+        writeln!(f, "error: {}", elide(&self.message))?;
         if let Some((file, span)) = &self.location {
             let (line, col) = file.line_col(span.start);
-            let text = file.line_text(line);
+            let full = file.line_text(line);
             let gutter = line.to_string().len();
             let pad = " ".repeat(gutter);
             writeln!(f, "{pad}--> {}:{line}:{col}", file.path.display())?;
             writeln!(f, "{pad} |")?;
-            writeln!(f, "{line} | {text}")?;
-            let start = col - 1;
             let (end_line, end_col) = file.line_col(span.end);
             let width = if end_line == line && end_col > col {
                 end_col - col
             } else {
-                text.chars().count().saturating_sub(start).max(1)
+                full.chars().count().saturating_sub(col - 1).max(1)
             };
+            let (text, start, width) = window(full, col - 1, width);
+            writeln!(f, "{line} | {text}")?;
             let mut marker = String::new();
             for c in text.chars().take(start) {
                 marker.push(if c == '\t' { '\t' } else { ' ' });
@@ -228,6 +268,18 @@ mod tests {
             d.to_string(),
             "error: unknown key `sstack`\n --> mbgen.toml:2:1\n  |\n2 | sstack = \"x\"\n  | ^^^^^^\n  = help: did you mean `stack`?\n"
         );
+    }
+
+    #[test]
+    fn a_long_line_is_shown_around_the_problem() {
+        let line = format!("x = \"{}\"", "a".repeat(10_000_000));
+        let file = SourceFile::new("mbgen.toml", line.as_str());
+        let d = Diagnostic::new("m".repeat(1_000_000)).at(&file, 5_000_000..5_000_003);
+        let shown = d.to_string();
+        assert!(shown.len() < 2_000, "{}", shown.len());
+        assert!(shown.contains("--> mbgen.toml:1:5000001"), "{shown}");
+        let caret = format!("\n  | {}^^^\n", " ".repeat(41));
+        assert!(shown.contains(&caret), "{shown}");
     }
 
     #[test]

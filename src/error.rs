@@ -25,14 +25,14 @@ pub enum Error {
     /// Generated files differ from what `mbgen render` would write.
     #[error("{0}")]
     Stale(Box<Diagnostic>),
-    #[error("cannot {action} {}: {}", path.display(), io_reason(source))]
+    #[error("error: cannot {action} {}: {}", path.display(), io_reason(source))]
     Io {
         action: &'static str,
         path: PathBuf,
         source: std::io::Error,
     },
     /// A built-in template failed on its own: a bug in mbgen.
-    #[error("internal error: {0}\nThis is a bug in mbgen. Please report it, with the mbgen.toml that triggers it.")]
+    #[error("error: internal error: {0}\nThis is a bug in mbgen. Please report it, with the mbgen.toml that triggers it.")]
     Template(RenderError),
 }
 

@@ -27,7 +27,7 @@
 //! layer detect: detect
 //! layer spec: spec
 //! layer files: manifest
-//! layer base: relpath, diagnostic, versions
+//! layer base: relpath, guard, diagnostic, versions
 //! ```
 
 pub(crate) mod affected;
@@ -37,6 +37,7 @@ pub(crate) mod detect;
 pub(crate) mod diagnostic;
 pub(crate) mod error;
 pub(crate) mod explain;
+pub(crate) mod guard;
 pub(crate) mod manifest;
 pub(crate) mod model;
 pub(crate) mod output;

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::diagnostic::{suggest, Diagnostics};
+use crate::guard::Confined;
 use crate::model::{self, Project, Template, Tree};
 use crate::plan;
 use crate::relpath::RelPath;
@@ -67,6 +68,57 @@ pub fn load_project(path: &Path) -> Result<Loaded, Error> {
     })
 }
 
+/// Checks that the directory of every service exists: a `path` naming none is a typo, and
+/// rendering would create it.
+pub(crate) fn check_service_dirs(
+    root: &Path,
+    config: &spec::LoadedConfig,
+    project: &Project,
+) -> Result<(), Error> {
+    let mut problems = Diagnostics::default();
+    for service in &project.services {
+        for (key, dir) in [("path", &service.dir), ("context", &service.context)] {
+            let on_disk = root.join(dir.as_str());
+            if dir.is_root() || on_disk.is_dir() {
+                continue;
+            }
+            let parent = dir.parent();
+            let siblings: Vec<String> = fs_err::read_dir(root.join(parent.as_str()))
+                .into_iter()
+                .flatten()
+                .filter_map(Result::ok)
+                .filter(|e| e.path().is_dir())
+                .map(|e| {
+                    parent
+                        .join_str(&e.file_name().to_string_lossy())
+                        .to_string()
+                })
+                .collect();
+            let help = match suggest(dir.as_str(), siblings.iter().map(String::as_str)) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => {
+                    "create the directory, or correct the path (relative to mbgen.toml)".to_owned()
+                }
+            };
+            let what = if on_disk.exists() {
+                "is not a directory"
+            } else {
+                "does not exist"
+            };
+            problems.push(
+                config
+                    .error_at_value(
+                        &["services", &service.name, key],
+                        format!("the directory `{dir}` of service `{}` {what}", service.name),
+                    )
+                    .help(help),
+            );
+            break;
+        }
+    }
+    problems.into_result(()).map_err(Error::from)
+}
+
 /// Reads the project's templates directory and checks that every `template` a service names
 /// exists.
 pub(crate) fn load_templates(
@@ -75,6 +127,18 @@ pub(crate) fn load_templates(
     project: &Project,
 ) -> Result<ProjectTemplates, Error> {
     let dir = root.join(project.templates_dir.as_str());
+    let confined = Confined::new(root).map_err(Error::io("read", shown(root)))?;
+    if let Err(escape) = confined.resolve(Path::new(project.templates_dir.as_str())) {
+        let d = escape.diagnostic(&shown(&dir));
+        let d = if project.templates_dir_set {
+            let mut at = config.error_at_value(&["templates-dir"], d.message);
+            at.help = d.help;
+            at
+        } else {
+            d
+        };
+        return Err(d.into());
+    }
     if project.templates_dir_set && !dir.is_dir() {
         return Err(config
             .error_at_value(
@@ -90,13 +154,31 @@ pub(crate) fn load_templates(
             ))
             .into());
     }
-    let templates = ProjectTemplates::read(&dir, &shown(&dir))?;
+    let templates = ProjectTemplates::read(
+        &confined,
+        Path::new(project.templates_dir.as_str()),
+        &shown(&dir),
+    )?;
     let mut problems = Diagnostics::default();
     for service in &project.services {
         let Template::Chosen(name) = &service.template else {
             continue;
         };
         let name = name.as_str();
+        if let Some(why) = templates.broken(name) {
+            problems.push(
+                config
+                    .error_at_value(
+                        &["services", &service.name, "template"],
+                        format!("template `{name}` cannot be used: {why}"),
+                    )
+                    .help(format!(
+                        "fix {}, or name another template",
+                        templates.path_of(name).display()
+                    )),
+            );
+            continue;
+        }
         if templates.resolve(name).is_some() {
             continue;
         }

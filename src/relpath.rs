@@ -12,10 +12,12 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 // Normalised when made: no leading `/`, no `.`, `..` or empty components; the empty path is
 // the directory itself. The doc comment below is the schema's description of user paths.
 /// A path relative to the directory of `mbgen.toml` (or to the service's `path`), written with
-/// `/`. It may not leave the project (`..`), be absolute, or contain spaces, quotes or other
-/// characters that would need escaping in a Dockerfile.
+/// `/`. It may not leave the project (`..`) or be absolute. Names keep their real spelling
+/// (spaces, `Ü`, `$`, quotes) and are quoted for each file mbgen writes; control characters,
+/// `\`, the pattern characters `*`, `?`, `[`, `]`, a name starting with `-` and a name that
+/// starts or ends with a space are refused.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash, JsonSchema)]
-#[schemars(extend("pattern" = r"^[A-Za-z0-9._@+/-]+$"))]
+#[schemars(extend("pattern" = r"^[^\\*?\[\]\u0000-\u001f\u007f-\u009f]+$"))]
 pub struct RelPath(String);
 
 impl RelPath {
@@ -25,14 +27,13 @@ impl RelPath {
         Self(String::new())
     }
 
-    /// Parses a path a user wrote: relative, with `/` separators, not leaving the directory,
-    /// and made of characters that need no escaping in a Dockerfile. `.` components are
-    /// dropped; `.` alone is the directory itself.
+    /// Parses a path a user wrote: relative, with `/` separators, not leaving the directory.
+    /// `.` components are dropped; `.` alone is the directory itself.
     pub fn parse(value: &str) -> Result<Self, String> {
         if value.contains('\0') {
             return Err("the path contains a NUL character".to_owned());
         }
-        if value.contains(['\n', '\r']) {
+        if value.contains(['\n', '\r', '\u{85}', '\u{2028}', '\u{2029}']) {
             return Err(
                 "the path contains a line break; Dockerfile values must fit on one line".to_owned(),
             );
@@ -40,26 +41,34 @@ impl RelPath {
         if value.is_empty() {
             return Err("the path is empty; use `.` for the directory itself".to_owned());
         }
+        let shown = shown(value);
         if value.starts_with('/') || value.contains('\\') || value.get(1..2) == Some(":") {
             return Err(format!(
-                "`{value}` is not a relative path: write it relative to the directory of mbgen.toml, with `/` separators"
+                "`{shown}` is not a relative path: write it relative to the directory of mbgen.toml, with `/` separators"
             ));
         }
         if value.split('/').any(|c| c == "..") {
             return Err(format!(
-                "`{value}` leaves the project directory: paths may not contain `..`"
+                "`{shown}` leaves the project directory: paths may not contain `..`"
             ));
         }
-        if let Some(c) = value.chars().find(|c| {
-            !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@' | '+' | '/'))
-        }) {
-            return Err(format!(
-                "the path `{}` contains `{}`: use letters, digits, `.`, `_`, `-`, `@`, `+` and `/`",
-                value.escape_debug(),
-                c.escape_debug()
-            ));
+        for component in value.split('/') {
+            if let Err(why) = check_component(component) {
+                return Err(format!("the path `{shown}` {why}"));
+            }
         }
         Ok(Self::normalize(value).expect("a path without `..` stays inside"))
+    }
+
+    /// Whether a file or directory name can be part of a path: what [`RelPath::parse`]
+    /// accepts of each component.
+    #[must_use]
+    pub fn is_valid_name(name: &str) -> bool {
+        !name.is_empty()
+            && name != "."
+            && name != ".."
+            && !name.contains(['/', '\\'])
+            && check_component(name).is_ok()
     }
 
     /// Normalises a path read from a project file (`./dist/`, `crates/api/../core`): `.` and
@@ -198,6 +207,55 @@ impl RelPath {
     }
 }
 
+/// What is wrong with one component of a path, said after the path itself.
+fn check_component(component: &str) -> Result<(), String> {
+    if let Some(c) = component
+        .chars()
+        .find(|&c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}'))
+    {
+        return Err(format!(
+            "contains the control character U+{:04X}",
+            u32::from(c)
+        ));
+    }
+    if let Some(c) = component
+        .chars()
+        .find(|c| matches!(c, '*' | '?' | '[' | ']'))
+    {
+        return Err(format!(
+            "contains `{c}`: Docker reads `*`, `?`, `[` and `]` in COPY and .dockerignore as patterns, so such a name cannot be named exactly; rename it"
+        ));
+    }
+    if component.starts_with('-') {
+        return Err(
+            "has a name starting with `-`, which COPY and the tools read as an option; rename it"
+                .to_owned(),
+        );
+    }
+    if component != component.trim() {
+        return Err(
+            "has a name starting or ending with a space, which Dockerfiles and .dockerignore drop; rename it"
+                .to_owned(),
+        );
+    }
+    Ok(())
+}
+
+/// A path as a message shows it: escaped, and cut short when long.
+fn shown(value: &str) -> String {
+    const MAX: usize = 80;
+    let mut out = value
+        .chars()
+        .take(MAX)
+        .collect::<String>()
+        .escape_debug()
+        .to_string();
+    if value.chars().nth(MAX).is_some() {
+        out.push('…');
+    }
+    out
+}
+
 impl fmt::Display for RelPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.display())
@@ -230,9 +288,27 @@ mod tests {
         assert_eq!(p("./services//api/").as_str(), "services/api");
         assert_eq!(p(".").as_str(), "");
         assert_eq!(p(".").display(), ".");
-        for bad in ["", "/abs", "a/../b", "a b", "C:/x", "a\\b", "a\nb"] {
+        for bad in [
+            "", "/abs", "a/../b", "C:/x", "a\\b", "a\nb", "a\u{1b}b", "src/*.js", "-x", "a/ b",
+            "a /b", "[x]",
+        ] {
             assert!(RelPath::parse(bad).is_err(), "{bad:?}");
         }
+        for good in [
+            "a b",
+            "Ümlaut/app",
+            "$cash",
+            "it's",
+            "q\"d",
+            "#x",
+            "a,b=c",
+            "x-",
+        ] {
+            assert_eq!(p(good).as_str(), good);
+        }
+        assert!(RelPath::is_valid_name("web app"));
+        assert!(!RelPath::is_valid_name("a*"));
+        assert!(!RelPath::is_valid_name(".."));
         assert_eq!(
             RelPath::normalize("crates/api/../core").unwrap().as_str(),
             "crates/core"

@@ -32,6 +32,7 @@ fn repository(subdir: &str, toml: &str) -> tempfile::TempDir {
     let project = dir.path().join(subdir);
     fs::create_dir_all(&project).unwrap();
     fs::write(project.join("mbgen.toml"), toml).unwrap();
+    service_dirs(&project, toml);
     let git = Command::new("git")
         .args(["init", "-q"])
         .current_dir(dir.path())
@@ -44,6 +45,18 @@ fn repository(subdir: &str, toml: &str) -> tempfile::TempDir {
         .unwrap();
     assert!(rendered.success());
     dir
+}
+
+/// The directories of the services `toml` names: mbgen refuses a service without one.
+fn service_dirs(project: &Path, toml: &str) {
+    for line in toml.lines() {
+        if let Some(path) = line
+            .strip_prefix("path = \"")
+            .and_then(|p| p.strip_suffix('"'))
+        {
+            fs::create_dir_all(project.join(path)).unwrap();
+        }
+    }
 }
 
 fn workflow(dir: &Path) -> String {
@@ -127,6 +140,7 @@ fn what_the_workflow_needs() {
 fn outside_a_git_repository_the_project_directory_is_the_root() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("mbgen.toml"), WORKSPACE).unwrap();
+    service_dirs(dir.path(), WORKSPACE);
     let out = run(mbgen(dir.path()).args(["ci", "github", "--stdout"]));
     assert!(out.starts_with("exit: 0\n"), "{out}");
     assert!(out.contains("working-directory: \".\""), "{out}");

@@ -719,3 +719,31 @@ fn evidence_procfile_worker_release_and_dockerfile() {
     );
     insta::assert_snapshot!(out);
 }
+
+/// A Dockerfile mbgen wrote and a person edited since is read as theirs: init takes its
+/// `EXPOSE`, and says that `render` replaces it only with `--force`. mbgen's own, untouched,
+/// says nothing new and is not mentioned.
+#[test]
+fn dockerfile_edited_since_mbgen_wrote_it_is_read_as_hand_written() {
+    let (_tmp, root) = Tree::new()
+        .file("requirements.txt", "flask==3.1.2\ngunicorn==23.0.0\n")
+        .file(
+            "app.py",
+            "from flask import Flask\n\napp = Flask(__name__)\n",
+        )
+        .build();
+    let status = |cmd: &mut std::process::Command| cmd.output().unwrap().status.success();
+    assert!(status(mbgen(&root).args(["init", "--yes"])));
+    assert!(status(mbgen(&root).arg("render")));
+    let untouched = run(mbgen(&root).args(["init", "--stdout"]));
+    assert!(!untouched.contains("by hand"), "{untouched}");
+    let dockerfile = root.join("Dockerfile");
+    let text = fs::read_to_string(&dockerfile).unwrap();
+    fs::write(&dockerfile, text.replace("EXPOSE 8080", "EXPOSE 5005")).unwrap();
+    let edited = run(mbgen(&root).args(["init", "--stdout"]));
+    assert!(
+        edited.contains("note (project): Dockerfile was edited by hand"),
+        "{edited}"
+    );
+    assert!(edited.contains("port = 5005"), "{edited}");
+}

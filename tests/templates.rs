@@ -114,6 +114,17 @@ fn show_prints_the_winner_or_the_builtin() {
     );
 }
 
+/// A generated file without the checksum at the end of its first line, which covers every
+/// other byte.
+fn unsealed(text: &str) -> String {
+    let (first, rest) = text.split_once('\n').unwrap();
+    let first = match first.split_once("; checksum ") {
+        Some((head, _)) => format!("{head}."),
+        None => first.to_owned(),
+    };
+    format!("{first}\n{rest}")
+}
+
 #[test]
 fn eject_copies_a_builtin_and_never_overwrites_without_force() {
     let dir = project(GO, &[]);
@@ -130,11 +141,11 @@ fn eject_copies_a_builtin_and_never_overwrites_without_force() {
     // The ejected copy renders what the built-in did, save the header naming it.
     let after = stdout_of(dir.path(), &["render", "--stdout"]);
     assert_eq!(
-        after.replace(
+        unsealed(&after).replace(
             "# Rendered with the project's templates: .mbgen/templates/go.Dockerfile.j2.\n",
             ""
         ),
-        before
+        unsealed(&before)
     );
 
     fs::write(&target, "edited\n").unwrap();
@@ -174,7 +185,8 @@ fn a_service_can_name_its_own_template() {
         &[
             (
                 ".mbgen/templates/custom/hello.Dockerfile.j2",
-                "# {{ service }} on {{ runtime.image }}, API {{ template_api }}\n\
+                "{% for line in header %}# {{ line }}\n{% endfor %}\
+             # {{ service }} on {{ runtime.image }}, API {{ template_api }}\n\
              FROM {{ builder_image }} AS build\n\
              {% include \"parts/copy.j2\" %}\n\
              FROM {{ runtime.image }} AS runtime\n\
@@ -286,6 +298,44 @@ fn broken_user_templates() {
             &[],
         ),
     ];
+    check_broken(cases);
+}
+
+/// A template that would run until it is killed, or one that writes no header: each fails,
+/// naming itself.
+#[test]
+fn templates_run_on_a_budget_and_print_the_header() {
+    let cases: &[(&str, &str, Files)] = &[
+        (
+            "endless_loop",
+            GO,
+            &[(
+                ".mbgen/templates/go.Dockerfile.j2",
+                "{% extends \"mbgen/go.Dockerfile.j2\" %}\n{% block runtime_extras %}\n{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}\n{% endblock %}\n",
+            )],
+        ),
+        (
+            "string_doubling",
+            GO,
+            &[(
+                ".mbgen/templates/go.Dockerfile.j2",
+                "{% extends \"mbgen/go.Dockerfile.j2\" %}\n{% block runtime_extras %}\n{% set s = namespace(v=\"x\") %}\n{% for i in range(64) %}{% set s.v = s.v ~ s.v %}{% endfor %}\n{% endblock %}\n",
+            )],
+        ),
+        (
+            "no_header",
+            "[services.hello]\nstack = \"go\"\ntemplate = \"mine.Dockerfile.j2\"\n",
+            &[(
+                ".mbgen/templates/mine.Dockerfile.j2",
+                "FROM {{ runtime.image }}\nUSER {{ runtime.user }}\n",
+            )],
+        ),
+    ];
+    check_broken(cases);
+}
+
+/// Each case fails with exit code 1, writes nothing, and says why (a snapshot).
+fn check_broken(cases: &[(&str, &str, Files)]) {
     for (name, toml, files) in cases {
         let dir = project(toml, files);
         if *name == "template_not_utf8" {
@@ -301,6 +351,25 @@ fn broken_user_templates() {
         );
         insta::assert_snapshot!(format!("broken_{name}"), out);
     }
+}
+
+/// A file in the templates directory that no render loads (a picture, notes) changes
+/// nothing; `templates list` says it cannot be used.
+#[test]
+fn an_unusable_file_fails_only_the_renders_that_load_it() {
+    let dir = project(GO, &[(".mbgen/templates/README.md", "notes\n")]);
+    fs::write(
+        dir.path().join(".mbgen/templates/logo.png"),
+        [0x89, b'P', b'N', b'G', 0xff, 0x00],
+    )
+    .unwrap();
+    let out = run(mbgen(dir.path()).arg("render"));
+    assert!(out.starts_with("exit: 0\n"), "{out}");
+    let listed = run(mbgen(dir.path()).args(["templates", "list"]));
+    assert!(
+        listed.contains("logo.png cannot be used (it is not UTF-8 text"),
+        "{listed}"
+    );
 }
 
 /// Every variable of the contexts (Dockerfile, Bake, Compose), in every example and variant,

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use super::edit::{relative_path, ConfigFile};
 use crate::cli::AddArgs;
-use crate::detect::{self, DiskFs, Options};
+use crate::detect::{self, DiskFs, Fs as _, Options};
 use crate::diagnostic::Diagnostic;
 use crate::scaffold::ServiceEntry;
 use crate::Error;
@@ -46,6 +46,9 @@ pub(super) fn run(args: AddArgs) -> Result<(), Error> {
             .ok()
             .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned())),
     };
+    for unread in fs.unread() {
+        eprintln!("warning: {unread}");
+    }
     let mut proposal = detect::detect_dir(&fs, &path, &options)?;
     match &settings.name {
         Some(name) => proposal.name.clone_from(name),

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::Diagnostic;
+use crate::guard::{self, Confined};
 use crate::model::{self, Project};
 use crate::output::write_atomic;
 use crate::project::{load_templates, locate, shown};
@@ -24,6 +25,8 @@ pub(super) struct ConfigFile {
     pub display: PathBuf,
     /// The file's text, loaded; `None` when there is no file yet.
     existing: Option<(String, LoadedConfig)>,
+    /// The project directory, which nothing is written out of.
+    pub confined: Confined,
 }
 
 /// `mbgen.toml` with the service added, checked.
@@ -59,8 +62,15 @@ impl ConfigFile {
                     .into(),
             );
         }
+        let confined = Confined::new(&root).map_err(Error::io("read", shown(&root)))?;
+        // Read and written where it really is, which must be inside the project.
+        let name = file.file_name().map_or_else(PathBuf::new, PathBuf::from);
+        let file = confined
+            .check(&name, &display)
+            .map_err(|d| Error::from(*d))?;
         let existing = if file.is_file() {
-            let text = fs_err::read_to_string(&file).map_err(Error::io("read", display.clone()))?;
+            let text = guard::read_text(&file, guard::MAX_CONFIG_BYTES)
+                .map_err(|e| Error::from(e.diagnostic(&display)))?;
             let loaded = spec::parse(&text, &display)?;
             Some((text, loaded))
         } else {
@@ -71,6 +81,7 @@ impl ConfigFile {
             file,
             display,
             existing,
+            confined,
         })
     }
 
@@ -177,13 +188,17 @@ impl ConfigFile {
     /// Refuses to create a file whose `#:schema` line names a file that is there and is not
     /// mbgen's schema, which [`ConfigFile::write`] would have to replace.
     fn check_schema_copy(&self) -> Result<(), Error> {
-        let target = self.root.join(DEFAULT_SCHEMA);
-        match fs_err::read_to_string(&target) {
+        let named = shown(&self.root.join(DEFAULT_SCHEMA));
+        let target = self
+            .confined
+            .check(Path::new(DEFAULT_SCHEMA), &named)
+            .map_err(|d| Error::from(*d))?;
+        match guard::read_text(&target, guard::MAX_MANIFEST_BYTES) {
             // How `init` recognises the schema it writes.
             Ok(text) if !text.contains("\"title\": \"mbgen.toml\"") => Err(Diagnostic::new(
                 format!(
                     "{} exists and is not mbgen's schema, which a new {} names",
-                    shown(&target).display(),
+                    named.display(),
                     self.display.display()
                 ),
             )
@@ -199,7 +214,7 @@ impl ConfigFile {
     /// file is new.
     pub(super) fn write(&self, edited: &Edited) -> Result<(), Error> {
         if self.existing.is_none() {
-            super::init::write_schema_copy(&self.root, DEFAULT_SCHEMA)?;
+            super::init::write_schema_copy(&self.confined, &self.root, DEFAULT_SCHEMA)?;
         }
         write_atomic(&self.file, &edited.text)
     }

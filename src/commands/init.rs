@@ -6,8 +6,10 @@ use std::path::{Path, PathBuf};
 use crate::cli::InitArgs;
 use crate::detect::{self, DiskFs, Layout, Options, Report};
 use crate::diagnostic::Diagnostic;
+use crate::guard::{self, Confined};
 use crate::output::write_atomic;
 use crate::scaffold;
+use crate::spec::seal::{ownership, Ownership};
 use crate::spec::CONFIG_FILE;
 use crate::Error;
 
@@ -61,13 +63,19 @@ pub(super) fn run(args: InitArgs) -> Result<(), Error> {
     };
     let target = settings.dir.join(CONFIG_FILE);
     let display = display_path(&target);
+    let fs = DiskFs::new(&settings.dir).map_err(|e| Error::from(*e))?;
+    let confined =
+        Confined::new(&settings.dir).map_err(Error::io("read", display_path(&settings.dir)))?;
+    // mbgen.toml is written where it really is, which must be inside the project.
+    let target = confined
+        .check(Path::new(CONFIG_FILE), &display)
+        .map_err(|d| Error::from(*d))?;
     if matches!(settings.mode, Mode::Write) && target.exists() && !settings.force {
         return Err(Diagnostic::new(format!("{} already exists", display.display()))
             .in_file(&display)
             .help("init never replaces it on its own: pass --force to replace it, or --stdout to print what init would write")
             .into());
     }
-    let fs = DiskFs::new(&settings.dir).map_err(|e| Error::from(*e))?;
     let report = detect::discover(&fs, &settings.options);
     if let Mode::Json = settings.mode {
         // Printed even when nothing was proposed: tools reading it get the reasons.
@@ -94,7 +102,7 @@ pub(super) fn run(args: InitArgs) -> Result<(), Error> {
             .write_all(text.as_bytes())
             .map_err(Error::io("write", "standard output")),
         Mode::Write => {
-            write_schema_copy(&settings.dir, &settings.schema)?;
+            write_schema_copy(&confined, &settings.dir, &settings.schema)?;
             write_atomic(&target, &text)?;
             eprintln!(
                 "wrote {}: check it, then run `mbgen render`",
@@ -189,28 +197,37 @@ fn ask(report: &mut Report, input: &mut dyn std::io::BufRead) -> Result<(), Erro
 }
 
 /// Writes the schema where a relative `#:schema` path points, unless a file that is not
-/// mbgen's schema is there already.
-pub(super) fn write_schema_copy(dir: &Path, schema: &str) -> Result<(), Error> {
+/// mbgen's schema is there already. The path must lead to a place inside the project `dir`.
+pub(super) fn write_schema_copy(
+    confined: &Confined,
+    dir: &Path,
+    schema: &str,
+) -> Result<(), Error> {
     if schema.contains("://") || Path::new(schema).is_absolute() {
         return Ok(());
     }
-    let target = dir.join(schema);
+    let shown = display_path(&dir.join(schema));
+    let target = confined.check(Path::new(schema), &shown).map_err(|d| {
+        Error::from(d.help(
+            "the schema copy is written inside the project only: pass --schema with a path inside it, or a URL",
+        ))
+    })?;
     let contents = crate::schema::schema_json();
-    if let Ok(existing) = fs_err::read_to_string(&target) {
+    if let Ok(existing) = guard::read_text(&target, guard::MAX_MANIFEST_BYTES) {
         if existing == contents {
             return Ok(());
         }
         if !existing.contains("\"title\": \"mbgen.toml\"") {
             return Err(Diagnostic::new(format!(
                 "{} exists and is not mbgen's schema",
-                display_path(&target).display()
+                shown.display()
             ))
             .help("pass --schema with another path, or a URL")
             .into());
         }
     }
     write_atomic(&target, &contents)?;
-    eprintln!("wrote {} for editors", display_path(&target).display());
+    eprintln!("wrote {} for editors", shown.display());
     Ok(())
 }
 
@@ -258,16 +275,23 @@ fn print_summary(report: &Report) {
             eprintln!("note ({}): {note}", p.name);
         }
     }
+    for unread in &report.unread {
+        eprintln!("warning: {unread}");
+    }
 }
 
-/// Hand-written Docker files of a service that `mbgen render` will replace.
+/// Docker files of a service that `mbgen render` will replace only with `--force`: written
+/// by hand, or edited since mbgen wrote them.
 struct TakenOver {
     service: String,
     files: Vec<String>,
+    /// Whether one of them is mbgen's own output, edited since mbgen wrote it.
+    edited: bool,
 }
 
-/// Reads each service's hand-written `.dockerignore` into its `dockerignore` key (the
-/// patterns mbgen's own file lacks), and lists the hand-written files `render` would replace.
+/// Reads each service's hand-written (or hand-edited) `.dockerignore` into its
+/// `dockerignore` key (the patterns mbgen's own file lacks), and lists the files `render`
+/// would replace only with `--force`.
 fn take_over(
     dir: &Path,
     report: &mut Report,
@@ -279,13 +303,17 @@ fn take_over(
     let mut out = Vec::new();
     for p in &mut report.services {
         let mut taken = Vec::new();
+        let mut edited = false;
         for name in ["Dockerfile", ".dockerignore"] {
             let shown = p.path.join_str(name).to_string();
-            let Ok(existing) = fs_err::read_to_string(dir.join(&shown)) else {
+            let Ok(existing) = guard::read_text(&dir.join(&shown), guard::MAX_MANIFEST_BYTES)
+            else {
                 continue;
             };
-            if crate::output::is_generated(&existing) {
-                continue;
+            match ownership(&existing) {
+                Ownership::Intact => continue,
+                Ownership::Edited => edited = true,
+                Ownership::Unsealed | Ownership::Foreign => {}
             }
             taken.push(shown.clone());
             if name != ".dockerignore" {
@@ -324,6 +352,7 @@ fn take_over(
             out.push(TakenOver {
                 service: p.name.clone(),
                 files: taken,
+                edited,
             });
         }
     }
@@ -334,10 +363,15 @@ fn take_over(
 fn say_taken_over(taken: &[TakenOver]) {
     for t in taken {
         eprintln!(
-            "note ({}): {} {} written by hand; mbgen.toml carries what {} said (command, port, ignore patterns). Replace {} once with `mbgen render --force`, or set `dockerfile = \"Dockerfile.mbgen\"` to write beside {}",
+            "note ({}): {} {} by hand; mbgen.toml carries what {} said (command, port, ignore patterns). Replace {} once with `mbgen render --force`, or set `dockerfile = \"Dockerfile.mbgen\"` to write beside {}",
             t.service,
             t.files.join(" and "),
-            if t.files.len() == 1 { "was" } else { "were" },
+            match (t.files.len(), t.edited) {
+                (1, false) => "was written",
+                (1, true) => "was edited",
+                (_, false) => "were written",
+                (_, true) => "were written or edited",
+            },
             if t.files.len() == 1 { "it" } else { "they" },
             if t.files.len() == 1 { "it" } else { "them" },
             if t.files.len() == 1 { "it" } else { "them" },

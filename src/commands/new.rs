@@ -52,8 +52,13 @@ pub(super) fn run(args: NewArgs) -> Result<(), Error> {
             .into());
     }
     config.check_path_is_free(&path)?;
-    let target = config.root.join(&path);
-    check_target(&target)?;
+    let shown_target = config.root.join(&path);
+    // Written where the path really leads, which must be inside the project.
+    let target = config
+        .confined
+        .check(Path::new(&path), &shown(&shown_target))
+        .map_err(|d| Error::from(*d))?;
+    check_target(&target, &shown_target)?;
 
     let entry = starter::entry(settings.stack, name, &path, settings.port);
     let edited = config.with_service(&entry)?;
@@ -73,7 +78,7 @@ pub(super) fn run(args: NewArgs) -> Result<(), Error> {
     let names: Vec<&str> = files.iter().map(|(f, _)| f.as_str()).collect();
     eprintln!(
         "created {}/ from the {} starter: {}",
-        shown(&target).display(),
+        shown(&shown_target).display(),
         settings.stack.as_str(),
         names.join(", ")
     );
@@ -104,9 +109,10 @@ fn default_path(config: &ConfigFile, name: &str) -> String {
     }
 }
 
-/// Refuses a target that is a file or a directory with something in it.
-fn check_target(target: &Path) -> Result<(), Error> {
-    let shown_target = shown(target);
+/// Refuses a target that is a file or a directory with something in it; `named` is how the
+/// user names it.
+fn check_target(target: &Path, named: &Path) -> Result<(), Error> {
+    let shown_target = shown(named);
     if target.is_dir() {
         let mut entries =
             fs::read_dir(target).map_err(Error::io("read directory", shown_target.clone()))?;

@@ -60,6 +60,7 @@ pub(super) fn run(args: RenderArgs) -> Result<(), Error> {
         project.bake = None;
         project.compose = None;
     }
+    crate::project::check_service_dirs(&loaded.root, &loaded.config, &loaded.project)?;
     let files = render::render_with(&loaded.project, &loaded.templates)?;
     match settings.mode {
         Mode::Stdout => {
@@ -75,39 +76,7 @@ pub(super) fn run(args: RenderArgs) -> Result<(), Error> {
                 .write_all(dockerfile.contents.as_bytes())
                 .map_err(Error::io("write", "standard output"))
         }
-        Mode::Check => {
-            let planned = output::plan_writes(&loaded.root, files)?;
-            let stale: Vec<_> = planned
-                .iter()
-                .filter(|p| p.change() != Change::Unchanged)
-                .collect();
-            if stale.is_empty() {
-                if !settings.quiet {
-                    eprintln!("{} generated files are up to date", planned.len());
-                }
-                return Ok(());
-            }
-            let mut out = std::io::stdout().lock();
-            for p in &stale {
-                let _ = out.write_all(p.diff().as_bytes());
-            }
-            let names: Vec<String> = stale
-                .iter()
-                .map(|p| p.file.path.display().to_string())
-                .collect();
-            Err(Error::Stale(Box::new(
-                Diagnostic::new(format!(
-                    "{} generated file{} out of date: {}",
-                    stale.len(),
-                    if stale.len() == 1 { " is" } else { "s are" },
-                    names.join(", ")
-                ))
-                .help(format!(
-                    "run `mbgen render {}` and commit the result",
-                    path.display()
-                )),
-            )))
-        }
+        Mode::Check => check_stale(&loaded, files, &settings, &path),
         Mode::Write => {
             let planned = output::plan_writes(&loaded.root, files)?;
             output::check_ownership(&planned, settings.force)?;
@@ -125,4 +94,44 @@ pub(super) fn run(args: RenderArgs) -> Result<(), Error> {
             Ok(())
         }
     }
+}
+
+/// `--check`: the diff of every file that differs from what would be written.
+fn check_stale(
+    loaded: &crate::project::Loaded,
+    files: Vec<crate::render::GeneratedFile>,
+    settings: &Settings,
+    path: &std::path::Path,
+) -> Result<(), Error> {
+    let planned = output::plan_writes(&loaded.root, files)?;
+    let stale: Vec<_> = planned
+        .iter()
+        .filter(|p| p.change() != Change::Unchanged)
+        .collect();
+    if stale.is_empty() {
+        if !settings.quiet {
+            eprintln!("{} generated files are up to date", planned.len());
+        }
+        return Ok(());
+    }
+    let mut out = std::io::stdout().lock();
+    for p in &stale {
+        let _ = out.write_all(p.diff().as_bytes());
+    }
+    let names: Vec<String> = stale
+        .iter()
+        .map(|p| p.file.path.display().to_string())
+        .collect();
+    Err(Error::Stale(Box::new(
+        Diagnostic::new(format!(
+            "{} generated file{} out of date: {}",
+            stale.len(),
+            if stale.len() == 1 { " is" } else { "s are" },
+            names.join(", ")
+        ))
+        .help(format!(
+            "run `mbgen render {}` and commit the result",
+            path.display()
+        )),
+    )))
 }

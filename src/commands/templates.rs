@@ -9,6 +9,7 @@ use crate::cli::{
     TemplatesArgs, TemplatesCommand, TemplatesEjectArgs, TemplatesListArgs, TemplatesShowArgs,
 };
 use crate::diagnostic::{suggest, Diagnostic};
+use crate::guard::Confined;
 use crate::model::DEFAULT_TEMPLATES_DIR;
 use crate::output::write_atomic;
 use crate::plan::TEMPLATE_API;
@@ -64,8 +65,10 @@ pub(super) fn run(args: TemplatesArgs) -> Result<(), Error> {
 
 /// A project's templates directory and what it holds.
 struct Project {
-    /// The directory on disk.
-    dir: PathBuf,
+    /// The project directory, which ejecting may not write out of.
+    confined: Confined,
+    /// The templates directory, relative to the project directory.
+    relative: PathBuf,
     templates: ProjectTemplates,
 }
 
@@ -91,9 +94,14 @@ fn open(path: &Path) -> Result<Project, Error> {
             Some(dir) => dir.as_str().to_owned(),
         }
     };
-    let dir = root.join(relative);
-    let templates = ProjectTemplates::read(&dir, &shown(&dir))?;
-    Ok(Project { dir, templates })
+    let shown_dir = shown(&root.join(&relative));
+    let confined = Confined::new(&root).map_err(Error::io("read", shown(&root)))?;
+    let templates = ProjectTemplates::read(&confined, Path::new(&relative), &shown_dir)?;
+    Ok(Project {
+        confined,
+        relative: PathBuf::from(relative),
+        templates,
+    })
 }
 
 fn list(project: &Project) -> Result<(), Error> {
@@ -125,6 +133,12 @@ fn list(project: &Project) -> Result<(), Error> {
     for (name, why) in t.ignored() {
         eprintln!("note: {} is never used: {why}", t.path_of(name).display());
     }
+    for (name, why) in t.broken_ones() {
+        eprintln!(
+            "note: {} cannot be used ({why}): a render that loads it fails",
+            t.path_of(name).display()
+        );
+    }
     Ok(())
 }
 
@@ -149,8 +163,12 @@ fn eject(project: &Project, name: &str, force: bool) -> Result<(), Error> {
     let Some(source) = builtin(plain) else {
         return Err(not_found(t, name, "no built-in template named").into());
     };
-    let target = project.dir.join(plain);
     let shown_target = t.path_of(plain);
+    // Written where the path really leads, which must be inside the project.
+    let target = project
+        .confined
+        .check(&project.relative.join(plain), &shown_target)
+        .map_err(|d| Error::from(*d))?;
     if target.exists() && !force {
         return Err(
             Diagnostic::new(format!("{} already exists", shown_target.display()))

@@ -638,7 +638,9 @@ fn dockerfile(dir: Dir<'_>, ev: &mut Evidence, p: &mut Proposal) {
     let Some(text) = dir.read("Dockerfile") else {
         return;
     };
-    if text.contains(crate::spec::HEADER_MARK) {
+    // mbgen's own, untouched, says nothing new; one edited since, or written by hand (even
+    // when its comments name mbgen), says what a person wants.
+    if crate::spec::seal::ownership(&text) == crate::spec::seal::Ownership::Intact {
         return;
     }
     let file = dir.path("Dockerfile");

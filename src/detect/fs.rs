@@ -7,15 +7,17 @@
 #[cfg(test)]
 use std::collections::BTreeMap;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::diagnostic::{io_reason, Diagnostic, SourceFile};
+use crate::guard::{self, Confined, ReadError};
 pub(crate) use crate::manifest::is_skipped_dir;
 
 /// How deep the walk goes; manifests of deployable apps sit far above this.
 const MAX_DEPTH: usize = 8;
-/// A bound on the files listed, so a huge tree cannot stall `init`.
-const MAX_FILES: usize = 50_000;
+/// A bound on the files listed, so that a huge tree cannot exhaust memory; reaching it is
+/// reported, never silent. A repository of that size is walked in about a second.
+const MAX_FILES: usize = 250_000;
 
 /// A source tree: its walkable files, and reads by relative path.
 pub(crate) trait Fs {
@@ -25,6 +27,10 @@ pub(crate) trait Fs {
     fn read(&self, path: &str) -> io::Result<String>;
     /// Whether a file exists, whether or not the walk lists it.
     fn is_file(&self, path: &str) -> bool;
+    /// What the walk did not read, in sentences: apps there were not looked for.
+    fn unread(&self) -> &[String] {
+        &[]
+    }
     /// Whether the project keeps the file in version control: tracked by git when the tree is
     /// a git work tree, otherwise listed by the walk (not ignored by a `.gitignore`).
     fn tracked(&self, path: &str) -> bool {
@@ -37,8 +43,10 @@ pub(crate) trait Fs {
 /// A directory on disk, walked once.
 #[derive(Debug)]
 pub(crate) struct DiskFs {
-    root: PathBuf,
+    /// Reads never leave the root, symbolic links followed.
+    confined: Confined,
     files: Vec<String>,
+    unread: Vec<String>,
     /// The files git tracks, relative to the root, when the root is in a git work tree.
     tracked: Option<Vec<String>>,
 }
@@ -69,27 +77,94 @@ impl DiskFs {
             })
             .build();
         let mut files = Vec::new();
-        for entry in walker.flatten() {
+        let mut unread = Unread::default();
+        for entry in walker {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    unread.failed(&e);
+                    continue;
+                }
+            };
             if !entry.file_type().is_some_and(|t| t.is_file()) {
                 continue;
             }
             let Ok(rel) = entry.path().strip_prefix(root) else {
                 continue;
             };
-            let Some(rel) = rel.to_str() else {
+            let Some(rel) = rel.to_str().filter(|r| !r.contains(char::is_control)) else {
+                unread.unusable(rel);
                 continue;
             };
-            files.push(rel.replace('\\', "/"));
-            if files.len() >= MAX_FILES {
+            if files.len() == MAX_FILES {
+                unread.stopped_at = Some(rel.replace('\\', "/"));
                 break;
             }
+            files.push(rel.replace('\\', "/"));
         }
-        files.sort();
+        files.sort_unstable();
+        let confined = Confined::new(root).map_err(|e| {
+            Box::new(Diagnostic::new(format!(
+                "cannot read {}: {}",
+                root.display(),
+                io_reason(&e)
+            )))
+        })?;
         Ok(Self {
-            root: root.to_owned(),
+            confined,
             files,
+            unread: unread.sentences(),
             tracked: git_tracked(root),
         })
+    }
+}
+
+/// What the walk could not read.
+#[derive(Debug, Default)]
+struct Unread {
+    /// The first path not listed once the walk reached [`MAX_FILES`].
+    stopped_at: Option<String>,
+    /// Paths that are not UTF-8 or hold a control character: a count and the first.
+    unusable: (usize, Option<String>),
+    /// Directories or files that could not be read: a count and the first error.
+    failed: (usize, Option<String>),
+}
+
+impl Unread {
+    fn unusable(&mut self, rel: &Path) {
+        self.unusable.0 += 1;
+        self.unusable
+            .1
+            .get_or_insert_with(|| rel.to_string_lossy().escape_debug().to_string());
+    }
+
+    fn failed(&mut self, e: &ignore::Error) {
+        self.failed.0 += 1;
+        self.failed.1.get_or_insert_with(|| e.to_string());
+    }
+
+    fn sentences(self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(at) = self.stopped_at {
+            out.push(format!(
+                "the walk stopped after {MAX_FILES} files, at {at}: apps in the directories after it were not looked for; run `mbgen init` (or `mbgen add`) in those directories, or ignore bulky ones in .gitignore"
+            ));
+        }
+        if let (n @ 1.., Some(first)) = self.unusable {
+            out.push(format!(
+                "{n} path{} whose name is not UTF-8 or holds a control character (such as {first}) {} left out",
+                if n == 1 { "" } else { "s" },
+                if n == 1 { "was" } else { "were" }
+            ));
+        }
+        if let (n @ 1.., Some(first)) = self.failed {
+            out.push(format!(
+                "{n} director{} or file{} could not be read ({first})",
+                if n == 1 { "y" } else { "ies" },
+                if n == 1 { "" } else { "s" }
+            ));
+        }
+        out
     }
 }
 
@@ -120,11 +195,27 @@ impl Fs for DiskFs {
     }
 
     fn read(&self, path: &str) -> io::Result<String> {
-        fs_err::read_to_string(self.root.join(path))
+        let real = self.confined.resolve(Path::new(path)).map_err(|e| {
+            io::Error::other(format!(
+                "it leads outside the project, to {}",
+                e.resolved.display()
+            ))
+        })?;
+        guard::read_text(&real, guard::MAX_MANIFEST_BYTES).map_err(|e| match e {
+            ReadError::NotFound => io::Error::from(io::ErrorKind::NotFound),
+            ReadError::Io(e) => e,
+            e => io::Error::other(format!("it {}", e.reason())),
+        })
     }
 
     fn is_file(&self, path: &str) -> bool {
-        self.root.join(path).is_file()
+        self.confined
+            .resolve(Path::new(path))
+            .is_ok_and(|real| real.is_file())
+    }
+
+    fn unread(&self) -> &[String] {
+        &self.unread
     }
 
     fn tracked(&self, path: &str) -> bool {
@@ -268,16 +359,20 @@ impl<'a> Dir<'a> {
         }
     }
 
-    /// The walked files under this directory, relative to it, sorted.
+    /// The walked files under this directory, relative to it, sorted. The list of the tree
+    /// is sorted, so they are one run of it, found by binary search: asking every directory
+    /// of a large tree for its files stays fast.
     pub(crate) fn files(&self) -> impl Iterator<Item = &'a str> + 'a {
-        let base = self.base;
-        self.fs.files().iter().filter_map(move |p| {
-            if base.is_empty() {
-                Some(p.as_str())
-            } else {
-                p.strip_prefix(base)?.strip_prefix('/')
-            }
-        })
+        let all = self.fs.files();
+        let (run, cut) = if self.base.is_empty() {
+            (all, 0)
+        } else {
+            let prefix = format!("{}/", self.base);
+            let start = all.partition_point(|p| p.as_str() < prefix.as_str());
+            let len = all[start..].partition_point(|p| p.starts_with(&prefix));
+            (&all[start..start + len], prefix.len())
+        };
+        run.iter().map(move |p| &p[cut..])
     }
 
     /// The walked files under this directory with one of `extensions`, shallowest first,
@@ -329,6 +424,22 @@ fn is_test_path(path: &str) -> bool {
 mod tests {
     use super::*;
 
+    #[cfg(unix)]
+    #[test]
+    fn names_the_walk_leaves_out_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        fs_err::write(dir.path().join("ok.txt"), "").unwrap();
+        fs_err::write(dir.path().join("bad\nname.txt"), "").unwrap();
+        let fs = DiskFs::new(dir.path()).unwrap();
+        assert_eq!(fs.files(), ["ok.txt"]);
+        assert_eq!(fs.unread().len(), 1);
+        assert!(
+            fs.unread()[0].contains("1 path whose name is not UTF-8 or holds a control character (such as bad\\nname.txt) was left out"),
+            "{:?}",
+            fs.unread()
+        );
+    }
+
     #[test]
     fn memfs_lists_like_the_walk() {
         let fs = MemFs::new([
@@ -351,5 +462,14 @@ mod tests {
         assert_eq!(root.subdirs(), ["apps"]);
         let web = Dir::new(&fs, "apps/web");
         assert_eq!(web.sources(&["ts"]), ["src/main.ts"]);
+        let fs = MemFs::new([
+            ("a/b", ""),
+            ("a-b/c", ""),
+            ("a/c/d", ""),
+            ("ab", ""),
+            ("a.x", ""),
+        ]);
+        let a: Vec<&str> = Dir::new(&fs, "a").files().collect();
+        assert_eq!(a, ["b", "c/d"]);
     }
 }

@@ -251,6 +251,9 @@ pub(crate) struct Report {
     pub layout: Layout,
     pub services: Vec<Proposal>,
     pub skipped: Vec<Skipped>,
+    /// What the walk of the tree did not read: apps there were not looked for.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unread: Vec<String>,
     /// Why nothing could be proposed, when nothing could.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -276,8 +279,11 @@ impl Report {
 pub(crate) fn service_name(raw: &str) -> Option<String> {
     let raw = raw.rsplit('/').next().unwrap_or(raw);
     let mut name = String::new();
-    for c in raw.chars() {
-        let c = c.to_ascii_lowercase();
+    for c in raw
+        .chars()
+        .flat_map(fold_latin)
+        .flat_map(char::to_lowercase)
+    {
         if c.is_ascii_lowercase() || c.is_ascii_digit() {
             name.push(c);
         } else if !name.is_empty() && !name.ends_with('-') {
@@ -290,6 +296,57 @@ pub(crate) fn service_name(raw: &str) -> Option<String> {
         name.pop();
     }
     (!name.is_empty()).then_some(name)
+}
+
+/// A Latin letter with a diacritic as its base letters (`Ü` → `U`, `ß` → `ss`), so that a
+/// directory named in a European language keeps a recognisable service name; every other
+/// character as it is.
+fn fold_latin(c: char) -> impl Iterator<Item = char> {
+    const TABLE: &[(&str, &str)] = &[
+        ("ÀÁÂÃÄÅĀĂĄ", "A"),
+        ("àáâãäåāăą", "a"),
+        ("ÇĆĈĊČ", "C"),
+        ("çćĉċč", "c"),
+        ("ĎĐ", "D"),
+        ("ďđ", "d"),
+        ("ÈÉÊËĒĔĖĘĚ", "E"),
+        ("èéêëēĕėęě", "e"),
+        ("ĜĞĠĢ", "G"),
+        ("ĝğġģ", "g"),
+        ("ÌÍÎÏĨĪĬĮİ", "I"),
+        ("ìíîïĩīĭįı", "i"),
+        ("ŁĽĹĻ", "L"),
+        ("łľĺļ", "l"),
+        ("ÑŃŅŇ", "N"),
+        ("ñńņň", "n"),
+        ("ÒÓÔÕÖØŌŎŐ", "O"),
+        ("òóôõöøōŏő", "o"),
+        ("ŔŖŘ", "R"),
+        ("ŕŗř", "r"),
+        ("ŚŜŞŠ", "S"),
+        ("śŝşš", "s"),
+        ("ŢŤ", "T"),
+        ("ţť", "t"),
+        ("ÙÚÛÜŨŪŬŮŰŲ", "U"),
+        ("ùúûüũūŭůűų", "u"),
+        ("ÝŸ", "Y"),
+        ("ýÿ", "y"),
+        ("ŹŻŽ", "Z"),
+        ("źżž", "z"),
+        ("ß", "ss"),
+        ("Ææ", "ae"),
+        ("Œœ", "oe"),
+    ];
+    let folded = TABLE
+        .iter()
+        .find(|(from, _)| from.contains(c))
+        .map(|(_, to)| *to);
+    let mut one = [0; 4];
+    folded
+        .unwrap_or_else(|| c.encode_utf8(&mut one))
+        .chars()
+        .collect::<Vec<_>>()
+        .into_iter()
 }
 
 /// `./dist/` → `dist`: a directory below, read from a project file; `None` for the
@@ -312,6 +369,11 @@ mod tests {
         assert_eq!(service_name("github.com/acme/api").as_deref(), Some("api"));
         assert_eq!(service_name("2fa-server").as_deref(), Some("fa-server"));
         assert_eq!(service_name("___"), None);
+        assert_eq!(service_name("Ümlaut Café").as_deref(), Some("umlaut-cafe"));
+        assert_eq!(service_name("web app").as_deref(), Some("web-app"));
+        assert_eq!(service_name("$cash").as_deref(), Some("cash"));
+        assert_eq!(service_name("Straße").as_deref(), Some("strasse"));
+        assert_eq!(service_name("日本").as_deref(), None);
     }
 
     #[test]

@@ -116,6 +116,7 @@ pub(crate) fn discover(fs: &dyn Fs, options: &Options) -> Report {
         error: (!problems.is_empty()).then(|| problems.to_string().trim_end().to_owned()),
         services,
         skipped,
+        unread: fs.unread().to_vec(),
         problems,
     }
 }
@@ -243,6 +244,21 @@ fn evaluate(
     dir: Dir<'_>,
     options: &Options,
 ) -> Result<Found, Diagnostics> {
+    // A name Dockerfiles cannot hold exactly (`*`, control characters...) makes no service;
+    // the other apps still do.
+    if let Some(bad) = dir
+        .base()
+        .split('/')
+        .find(|c| !c.is_empty() && !RelPath::is_valid_name(c))
+    {
+        let why = RelPath::parse(bad).err().unwrap_or_default();
+        return Ok(Found::Nothing(vec![Skipped {
+            path: dir.base().to_owned(),
+            detector: "workspace",
+            reason: format!("its name cannot be written in a Dockerfile as it is ({why}): rename it to make a service of it"),
+            language: None,
+        }]));
+    }
     let mut errors = Diagnostics::default();
     let mut found: Vec<Proposal> = Vec::new();
     let mut skipped = Vec::new();

@@ -90,8 +90,19 @@ pub(crate) fn parse(text: &str) -> Vec<Stage> {
         };
         let args = if keyword == "RUN" && !rest.starts_with('[') {
             vec![rest.to_owned()]
+        } else if keyword == "WORKDIR" {
+            // One word, which may hold spaces.
+            vec![process_word(rest)]
+        } else if let Some(items) = json_array(rest) {
+            // BuildKit expands the items of a `COPY` or `ADD` in JSON form like words:
+            // mbgen escapes `$`, quotes and `\` in paths that hold them.
+            let expands = matches!(keyword.as_str(), "COPY" | "ADD");
+            items
+                .into_iter()
+                .map(|item| if expands { process_word(&item) } else { item })
+                .collect()
         } else {
-            json_array(rest).unwrap_or_else(|| rest.split_whitespace().map(str::to_owned).collect())
+            rest.split_whitespace().map(str::to_owned).collect()
         };
         let is_step = matches!(keyword.as_str(), "RUN" | "COPY" | "ADD" | "WORKDIR");
         let position = is_step.then(|| {
@@ -112,6 +123,20 @@ pub(crate) fn parse(text: &str) -> Vec<Stage> {
         });
     }
     stages
+}
+
+/// A word as BuildKit's word processing reads what mbgen escaped: `\x` is `x`.
+fn process_word(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    let mut chars = word.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            out.extend(chars.next());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The instructions of a Dockerfile, one per line: comments and blank lines dropped,
@@ -180,6 +205,14 @@ mod tests {
         let copy = &stages[2].instructions[0];
         assert_eq!(copy.flag("from"), Some("build"));
         assert_eq!(copy.args, ["/app", "/app"]);
+        let odd = parse(
+            "FROM node:22 AS a\nCOPY [\"apps/\\\\$hop api/package.json\", \"apps/\\\\$hop api/\"]\nWORKDIR /app/apps/\\$hop api\n",
+        );
+        assert_eq!(
+            odd[0].instructions[0].args,
+            ["apps/$hop api/package.json", "apps/$hop api/"]
+        );
+        assert_eq!(odd[0].instructions[1].args, ["/app/apps/$hop api"]);
         assert_eq!(stages[2].instructions[2].args, ["/app"]);
         assert_eq!(stages[1].instructions[0].position, None);
     }

@@ -234,6 +234,7 @@ impl GoWork {
         self.uses
             .iter()
             .filter_map(|u| RelPath::normalize(u))
+            .filter(|p| p.components().all(RelPath::is_valid_name))
             .collect()
     }
 }

@@ -54,7 +54,6 @@ pub(crate) fn resolve(loaded: &LoadedConfig, tree: &Tree) -> Result<Project, Dia
             services.push(service);
         }
     }
-    check_dockerfiles_differ(loaded, &services, &mut diagnostics);
     check_cache_exports_differ(loaded, &services, &mut diagnostics);
     let config_name = loaded.source.path.file_name().map_or_else(
         || CONFIG_FILE.to_owned(),
@@ -75,7 +74,18 @@ pub(crate) fn resolve(loaded: &LoadedConfig, tree: &Tree) -> Result<Project, Dia
                 .help("name a directory of its own, for example `docker/templates`"),
         );
     }
-    let (bake, compose) = workspace_files(loaded, &services, &config_name, &mut diagnostics);
+    let (bake, compose) = workspace_files(loaded, &mut diagnostics);
+    let files = ProjectFiles {
+        config_name: &config_name,
+        templates_dir: &templates_dir,
+        inputs: inputs(&services),
+    };
+    let problems = check_outputs(
+        loaded,
+        &outputs(&services, bake.as_ref(), compose.as_ref()),
+        &files,
+    );
+    diagnostics.0.extend(problems.0);
     diagnostics.into_result(Project {
         config_name,
         templates_dir,
@@ -101,31 +111,6 @@ fn supply_chain(workspace: Option<&WorkspaceSpec>) -> SupplyChain {
         sbom: attest.as_ref().and_then(|a| a.sbom).unwrap_or(false),
         provenance: attest.as_ref().and_then(|a| a.provenance),
         source_date_epoch: *source_date_epoch,
-    }
-}
-
-/// Two services may not write the same Dockerfile.
-fn check_dockerfiles_differ(
-    loaded: &LoadedConfig,
-    services: &[Service],
-    diagnostics: &mut Diagnostics,
-) {
-    let mut outputs: BTreeMap<RelPath, &str> = BTreeMap::new();
-    for service in services {
-        let path = service.dockerfile_path();
-        if let Some(other) = outputs.insert(path.clone(), &service.name) {
-            diagnostics.push(
-                loaded
-                    .error_at(
-                        &["services", &service.name],
-                        format!(
-                            "services `{other}` and `{}` would both write {path}",
-                            service.name
-                        ),
-                    )
-                    .help("give one of them another `path` or `dockerfile`"),
-            );
-        }
     }
 }
 
@@ -210,12 +195,195 @@ fn check_cache_exports_differ(
     }
 }
 
-/// Where the workspace's Bake and Compose files go, checked against each other, the
-/// configuration file and the files of the services.
+/// One file `mbgen render` writes, and the key of `mbgen.toml` that names it.
+struct Output<'a> {
+    path: RelPath,
+    /// What it is, for messages: "the Dockerfile of service `api`".
+    what: String,
+    /// The key naming it (or naming what it derives from).
+    key: Vec<&'a str>,
+}
+
+/// The files whose name decides nothing but that mbgen must never write over them, even with
+/// `--force`: manifests, lockfiles and the tools' own configuration.
+const PROTECTED_NAMES: &[&str] = &[
+    "mbgen.toml",
+    "package.json",
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    "yarn.lock",
+    "pnpm-lock.yaml",
+    "pnpm-workspace.yaml",
+    "bun.lock",
+    "bun.lockb",
+    ".npmrc",
+    ".yarnrc.yml",
+    ".nvmrc",
+    ".node-version",
+    "go.mod",
+    "go.sum",
+    "go.work",
+    "go.work.sum",
+    "cargo.toml",
+    "cargo.lock",
+    "rust-toolchain.toml",
+    "pyproject.toml",
+    "uv.lock",
+    "poetry.lock",
+    "pdm.lock",
+    "pipfile",
+    "pipfile.lock",
+    "setup.py",
+    "setup.cfg",
+    ".python-version",
+];
+
+/// Why `path` is a file of the project's that no generated file may replace, if it is.
+fn protected(path: &RelPath, project: &ProjectFiles<'_>) -> Option<String> {
+    let name = path.file_name().to_lowercase();
+    if path.as_str() == project.config_name {
+        return Some(format!("{}, the configuration itself", project.config_name));
+    }
+    if PROTECTED_NAMES.contains(&name.as_str())
+        || (name.starts_with("requirements") || name.starts_with("constraints"))
+            && std::path::Path::new(&name)
+                .extension()
+                .is_some_and(|e| e == "txt")
+    {
+        return Some(format!("{path}, a manifest or lockfile"));
+    }
+    if path.components().any(|c| c == ".git") {
+        return Some(format!("{path}, inside the git repository's own directory"));
+    }
+    if path.starts_with(project.templates_dir) || path.starts_with(&RelPath::from_normal(".mbgen"))
+    {
+        return Some(format!(
+            "{path}, among mbgen's own files (templates, schema)"
+        ));
+    }
+    project
+        .inputs
+        .iter()
+        .find(|(input, _)| input == path)
+        .map(|(_, what)| format!("{path}, {what}"))
+}
+
+/// What of the project the generated files may not replace.
+struct ProjectFiles<'a> {
+    config_name: &'a str,
+    templates_dir: &'a RelPath,
+    /// Files a build reads (lockfiles, certificates), with what they are.
+    inputs: Vec<(RelPath, String)>,
+}
+
+/// Every generated file is checked against the files of the project it may not replace and
+/// against the others: two outputs on one path (or on two paths that differ only in case,
+/// one file on macOS and Windows) would overwrite each other.
+fn check_outputs(
+    loaded: &LoadedConfig,
+    outputs: &[Output<'_>],
+    project: &ProjectFiles<'_>,
+) -> Diagnostics {
+    let mut diagnostics = Diagnostics::default();
+    let at = |o: &Output<'_>, message: String, help: &str| {
+        loaded.error_at_value(&o.key, message).help(help.to_owned())
+    };
+    for (i, o) in outputs.iter().enumerate() {
+        if let Some(why) = protected(&o.path, project) {
+            diagnostics.push(at(
+                o,
+                format!("{} would be written over {why}", o.what),
+                "mbgen never writes over mbgen.toml, a manifest, a lockfile or its own files, even with --force: name another file",
+            ));
+            continue;
+        }
+        let lower = o.path.as_str().to_lowercase();
+        let Some(other) = outputs[..i]
+            .iter()
+            .find(|e| e.path.as_str().to_lowercase() == lower)
+        else {
+            continue;
+        };
+        // At the key that is written, where there is one.
+        let here = if loaded.keys.contains(&o.key) || !loaded.keys.contains(&other.key) {
+            o
+        } else {
+            other
+        };
+        let message = if other.path == o.path {
+            format!(
+                "{} and {} would both be written to {}",
+                other.what, o.what, o.path
+            )
+        } else {
+            format!(
+                "{} ({}) and {} ({}) differ only in case: on macOS and Windows they are one file",
+                other.what, other.path, o.what, o.path
+            )
+        };
+        diagnostics.push(at(here, message, "give each its own file (`path`, `dockerfile`, or `bake` and `compose` in `[workspace]`)"));
+    }
+    diagnostics
+}
+
+/// The files `mbgen render` writes, in the order it writes them.
+fn outputs<'a>(
+    services: &'a [Service],
+    bake: Option<&RelPath>,
+    compose: Option<&RelPath>,
+) -> Vec<Output<'a>> {
+    let mut out = Vec::new();
+    for s in services {
+        let key = vec!["services", s.name.as_str(), "dockerfile"];
+        out.push(Output {
+            path: s.dockerfile_path(),
+            what: format!("the Dockerfile of service `{}`", s.name),
+            key: key.clone(),
+        });
+        out.push(Output {
+            path: s.dockerignore_path(),
+            what: format!("the .dockerignore of service `{}`", s.name),
+            key,
+        });
+    }
+    for (file, what, key) in [
+        (bake, "the Bake file", "bake"),
+        (compose, "the Compose file", "compose"),
+    ] {
+        if let Some(path) = file {
+            out.push(Output {
+                path: path.clone(),
+                what: what.to_owned(),
+                key: vec!["workspace", key],
+            });
+        }
+    }
+    out
+}
+
+/// The files of the project that services read and that no output may replace.
+fn inputs(services: &[Service]) -> Vec<(RelPath, String)> {
+    let mut out = Vec::new();
+    for s in services {
+        if let Some(lockfile) = s.lockfile() {
+            out.push((
+                s.context.join(&lockfile.path),
+                format!("the lockfile of service `{}`", s.name),
+            ));
+        }
+        for cert in &s.ca.files {
+            out.push((
+                s.context.join(cert),
+                format!("a CA certificate of service `{}`", s.name),
+            ));
+        }
+    }
+    out
+}
+
+/// Where the workspace's Bake and Compose files go.
 fn workspace_files(
     loaded: &LoadedConfig,
-    services: &[Service],
-    config_name: &str,
     diagnostics: &mut Diagnostics,
 ) -> (Option<RelPath>, Option<RelPath>) {
     let output = |file: Option<&OutputFile>, default: &str| match file {
@@ -231,53 +399,19 @@ fn workspace_files(
         )
     });
     for (key, file) in [("bake", &bake), ("compose", &compose)] {
-        let Some(file) = file else { continue };
-        let problem = if key == "compose" && bake.as_ref() == Some(file) {
-            // At the key written: a default names no line.
-            let written = if workspace.is_some_and(|ws| ws.compose.is_some()) {
-                "compose"
-            } else {
-                "bake"
-            };
-            Some((
-                written,
-                format!("`bake` and `compose` both name {file}"),
-                "give each its own file, such as `docker-bake.hcl` and `compose.yaml`",
-            ))
-        } else if file.as_str() == config_name {
-            Some((
-                key,
-                format!("`{key}` names {config_name} itself"),
-                "name another file",
-            ))
-        } else if file.is_root() {
-            Some((
-                key,
-                format!("`{key}` names a directory"),
-                "name the file, for example `docker-bake.hcl`",
-            ))
-        } else {
-            services
-                .iter()
-                .find(|s| s.dockerfile_path() == *file || s.dockerignore_path() == *file)
-                .map(|s| {
-                    (
-                        key,
-                        format!("service `{}` already writes {file}", s.name),
-                        "name another file",
-                    )
-                })
-        };
-        if let Some((at, message, help)) = problem {
+        if file.as_ref().is_some_and(RelPath::is_root) {
             diagnostics.push(
                 loaded
-                    .error_at_value(&["workspace", at], message)
-                    .help(help),
+                    .error_at_value(&["workspace", key], format!("`{key}` names a directory"))
+                    .help("name the file, for example `docker-bake.hcl`"),
             );
         }
     }
     (bake, compose)
 }
+
+/// The longest list of system packages, as the line of its install command.
+const MAX_PACKAGES_LINE: usize = 32 * 1024;
 
 pub(super) struct Resolver<'a> {
     loaded: &'a LoadedConfig,
@@ -850,6 +984,17 @@ impl Resolver<'_> {
                     build: p.build.iter().map(ToString::to_string).collect(),
                     runtime: p.runtime.iter().map(ToString::to_string).collect(),
                 });
+        // Each list is one line of the Dockerfile, which BuildKit reads up to 64 KiB.
+        for (key, list) in [("build", &packages.build), ("runtime", &packages.runtime)] {
+            let line: usize = list.iter().map(|p| p.len() + 1).sum();
+            if line > MAX_PACKAGES_LINE {
+                self.error(
+                    &["system-packages", key],
+                    format!("`system-packages.{key}` makes a line of {line} characters; at most {MAX_PACKAGES_LINE}"),
+                    "install the long tail with a script of the project, or in a base image of your own",
+                );
+            }
+        }
         if !packages.runtime.is_empty() && !runtime.has_shell() {
             self.error(
                 &["system-packages", "runtime"],
@@ -1015,7 +1160,9 @@ impl Resolver<'_> {
     }
 }
 
-/// An HTTP probe of `url` with what the runtime image has: node, python or curl.
+/// An HTTP probe of `url` with what the runtime image has: node, python or curl. The URL is
+/// an argument of its own, never part of the program text, so no character of `path` can
+/// change what the probe runs.
 fn http_probe(stack: Stack, runtime: Runtime, url: String) -> Option<Vec<String>> {
     match (stack, runtime) {
         (Stack::NodeServer, _) => Some(vec![
@@ -1025,14 +1172,15 @@ fn http_probe(stack: Stack, runtime: Runtime, url: String) -> Option<Vec<String>
                 _ => "node".into(),
             },
             "-e".into(),
-            format!(
-                "fetch('{url}').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
-            ),
+            "fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
+                .into(),
+            url,
         ]),
         (Stack::Python, _) => Some(vec![
             "python".into(),
             "-c".into(),
-            format!("import urllib.request; urllib.request.urlopen('{url}', timeout=4)"),
+            "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=4)".into(),
+            url,
         ]),
         (_, Runtime::Nginx) => Some(vec![
             "curl".into(),

@@ -6,10 +6,10 @@
 //! and the directories the member patterns name. Nothing walks the tree.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::{io_reason, Diagnostic, SourceFile};
+use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::guard::{self, Confined};
 use crate::manifest::glob::MemberPatterns;
 use crate::manifest::go_mod::{GoMod, GoWork};
 use crate::manifest::package_json::PackageJson;
@@ -37,6 +37,8 @@ pub(crate) struct Members {
 pub(crate) struct Tree {
     root: PathBuf,
     shown: PathBuf,
+    /// The root, which no read leaves; `None` when it does not exist (nothing can be read).
+    confined: Option<Confined>,
 }
 
 impl Tree {
@@ -46,6 +48,7 @@ impl Tree {
         Self {
             root: root.to_owned(),
             shown: shown.to_owned(),
+            confined: Confined::new(root).ok(),
         }
     }
 
@@ -62,14 +65,15 @@ impl Tree {
 
     /// A file, or `None` when it does not exist.
     fn read(&self, rel: &RelPath) -> Result<Option<SourceFile>, Box<Diagnostic>> {
-        match fs_err::read_to_string(self.root.join(rel.as_str())) {
-            Ok(text) => Ok(Some(SourceFile::new(self.shown(rel), text))),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Box::new(Diagnostic::new(format!(
-                "cannot read {}: {}",
-                self.shown(rel).display(),
-                io_reason(&e)
-            )))),
+        let Some(confined) = &self.confined else {
+            return Ok(None);
+        };
+        let shown = self.shown(rel);
+        let path = confined.check(Path::new(rel.as_str()), &shown)?;
+        match guard::read_text(&path, guard::MAX_MANIFEST_BYTES) {
+            Ok(text) => Ok(Some(SourceFile::new(shown, text))),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(Box::new(e.diagnostic(&shown))),
         }
     }
 
@@ -127,7 +131,13 @@ fn expand(
         tree.dirs_below(&base.join(&fixed), depth, &mut below);
         candidates.extend(below.iter().filter_map(|d| d.strip_prefix(base)));
         for c in candidates {
-            if pattern.matches(c.as_str()) && !compiled.excluded(c.as_str()) && is_member(&c) {
+            // A directory whose name no Dockerfile can name exactly is never a member.
+            let nameable = c.components().all(RelPath::is_valid_name);
+            if nameable
+                && pattern.matches(c.as_str())
+                && !compiled.excluded(c.as_str())
+                && is_member(&c)
+            {
                 found.insert(c);
             }
         }

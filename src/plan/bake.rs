@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::escape::{hcl_key, hcl_string};
+use super::escape::{comment, hcl_key, hcl_string};
 use super::target::{header, targets, Entry};
 use super::TEMPLATE_API;
 use crate::model::{Project, SupplyChain};
@@ -66,7 +66,8 @@ pub(crate) struct BakeTarget {
     pub output: Vec<String>,
 }
 
-/// The commands that run from a service's image besides its own, one comment line each.
+/// The commands that run from a service's image besides its own, one comment line each
+/// (escaped: a command's newline cannot end the comment).
 fn also_runs(service: &crate::model::Service) -> Vec<String> {
     let mut lines: Vec<String> = service
         .processes
@@ -85,7 +86,7 @@ fn also_runs(service: &crate::model::Service) -> Vec<String> {
             release.join(" ")
         ));
     }
-    lines
+    lines.iter().map(|l| comment(l)).collect()
 }
 
 /// Plans the Bake file written at `path` (relative to the project root).
@@ -100,12 +101,12 @@ pub(crate) fn bake(project: &Project, path: &RelPath) -> BakeContext {
             BakeTarget {
                 service: service.name.clone(),
                 name: hcl_string(&service.name),
-                comment: format!(
+                comment: comment(&format!(
                     "{}: stack {}, {}.",
                     service.name,
                     service.stack_name().as_str(),
                     service.dockerfile_path()
-                ),
+                )),
                 runs: also_runs(service),
                 context: hcl_string(&t.context),
                 dockerfile: hcl_string(&t.dockerfile),

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::escape::quote;
+use super::escape::{comment, copy_args, quote, shell_word};
 use super::stages::{Stage, Stages};
 use super::{
     BuilderSetup, CaTrust, DockerfileContext, ExtraInstructions, InstructionLines, Run,
@@ -19,16 +19,17 @@ pub(crate) use crate::spec::HEADER_MARK;
 /// The first lines of a generated file's header, naming mbgen, the configuration file and
 /// the service.
 pub(super) fn header(project: &Project, service: &Service, what: &str) -> Vec<String> {
+    // The configuration file is named as the file system names it: escaped for a comment.
     vec![
         format!(
             "{what} {HEADER_MARK}{}, service \"{}\" (stack {}).",
-            project.config_name,
+            comment(&project.config_name),
             service.name,
             service.stack_name().as_str()
         ),
         format!(
             "Do not edit: change {} and run `mbgen render`.",
-            project.config_name
+            comment(&project.config_name)
         ),
     ]
 }
@@ -41,28 +42,31 @@ pub(super) fn base_context(
 ) -> DockerfileContext {
     let mut header = header(project, service, "Dockerfile");
     if let Some(ws) = &service.workspace {
-        header.push(format!(
+        header.push(comment(&format!(
             "Built from the workspace root: `docker build -f {} {}` (in the project directory).",
-            service.dockerfile_path(),
-            service.context
-        ));
+            shell_word(service.dockerfile_path().as_str()),
+            shell_word(service.context.display())
+        )));
         if !ws.packages.is_empty() {
             let packages: Vec<&str> = ws.packages.iter().map(RelPath::as_str).collect();
-            header.push(format!("Workspace packages used: {}.", packages.join(", ")));
+            header.push(comment(&format!(
+                "Workspace packages used: {}.",
+                packages.join(", ")
+            )));
         }
     }
     for p in &service.processes {
-        header.push(format!(
+        header.push(comment(&format!(
             "Also runs from this image as `{}`: {}",
             p.name,
             p.command.join(" ")
-        ));
+        )));
     }
     if let Some(release) = &service.release {
-        header.push(format!(
+        header.push(comment(&format!(
             "Release command, run once before each deployment starts, never at build time: {}",
             release.join(" ")
-        ));
+        )));
     }
     let names: Vec<&'static str> = layout.iter().map(|s| s.name).collect();
     header.push(format!(
@@ -113,7 +117,10 @@ pub(super) fn base_context(
 fn extra_instructions(project: &Project, service: &Service) -> ExtraInstructions {
     let lines = |key: &str, lines: &[String]| {
         (!lines.is_empty()).then(|| InstructionLines {
-            comments: vec![format!("From {}: instructions.{key}.", project.config_name)],
+            comments: vec![format!(
+                "From {}: instructions.{key}.",
+                comment(&project.config_name)
+            )],
             lines: lines.to_vec(),
         })
     };
@@ -229,7 +236,7 @@ fn ca_trust(service: &Service) -> Option<CaTrust> {
         .files
         .iter()
         .enumerate()
-        .map(|(i, cert)| format!("{cert} {CA_DIR}/extra-{i}.crt"))
+        .map(|(i, cert)| copy_args(&[cert.display(), &format!("{CA_DIR}/extra-{i}.crt")]))
         .collect();
     let comments = vec!["Trust the extra CA certificates during the build only.".into()];
     let (run, env) = match &service.stack {

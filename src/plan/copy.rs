@@ -2,6 +2,7 @@
 //! only the directories the service uses) and the manifests of workspace members. The
 //! `.dockerignore` of a workspace build lets in exactly these (see [`super::dockerignore`]).
 
+use super::escape::copy_args;
 use crate::model::{NodePm, Service, StackModel};
 use crate::relpath::RelPath;
 
@@ -12,7 +13,10 @@ use crate::relpath::RelPath;
 pub(super) fn sources(service: &Service) -> Vec<String> {
     match &service.workspace {
         None => vec![". .".to_owned()],
-        Some(ws) => ws.source_dirs().map(|d| format!("{d} {d}")).collect(),
+        Some(ws) => ws
+            .source_dirs()
+            .map(|d| copy_args(&[d.display(), d.display()]))
+            .collect(),
     }
 }
 
@@ -64,13 +68,13 @@ pub(super) fn member_manifest_copies(service: &Service, root_copied: bool) -> Ve
     dirs.into_iter()
         .filter(|d| !(root_copied && d.is_root()))
         .map(|d| {
-            let files: Vec<String> = names.iter().map(|n| d.join_str(n).to_string()).collect();
-            let to = if d.is_root() {
+            let mut words: Vec<String> = names.iter().map(|n| d.join_str(n).to_string()).collect();
+            words.push(if d.is_root() {
                 "./".to_owned()
             } else {
                 format!("{d}/")
-            };
-            format!("{} {to}", files.join(" "))
+            });
+            copy_args(&words)
         })
         .collect()
 }

@@ -5,6 +5,7 @@
 
 use super::common::header;
 use super::copy::{member_manifests, workspace_root_files};
+use super::escape::ignore_path;
 use crate::model::{NodePm, Project, Service, StackModel, WorkspaceBuild};
 use crate::relpath::RelPath;
 
@@ -47,7 +48,7 @@ fn stack_patterns(service: &Service) -> Vec<String> {
         ];
         p.extend(NODE_BUILD_DIRS.iter().map(|d| format!("**/{d}")));
         if !output_dir.is_root() {
-            p.push(output_dir.to_string());
+            p.push(ignore_path(output_dir.as_str()));
         }
         if service.node_deps().is_some_and(|d| d.pm == NodePm::Yarn) {
             p.push(".yarn/cache".into());
@@ -92,19 +93,19 @@ fn single_lines(project: &Project, service: &Service, lines: &mut Vec<String>) {
         lines.push(p.into());
     }
     lines.push("# Docker and mbgen files: not needed inside the image".into());
-    lines.push(service.dockerfile.to_string());
-    lines.push(project.config_name.clone());
+    lines.push(ignore_path(service.dockerfile.as_str()));
+    lines.push(ignore_path(&project.config_name));
     lines.push("docker-compose*.yml".into());
     lines.push("compose*.yaml".into());
     lines.push("docker-bake*.hcl".into());
     // mbgen's own directory (project templates, the schema copy `init` writes).
     let inside = |path: &RelPath| path.strip_prefix(&service.context).filter(|p| !p.is_root());
     if let Some(own) = inside(&RelPath::from_normal(".mbgen")) {
-        lines.push(own.to_string());
+        lines.push(ignore_path(own.as_str()));
     }
     if let Some(templates) = inside(&project.templates_dir) {
         if !templates.as_str().starts_with(".mbgen/") {
-            lines.push(templates.to_string());
+            lines.push(ignore_path(templates.as_str()));
         }
     }
     lines.push("# Dependencies and build output are made inside the build".into());
@@ -125,13 +126,16 @@ fn workspace_lines(service: &Service, ws: &WorkspaceBuild, lines: &mut Vec<Strin
     lines.push("# is let in, so changes elsewhere in the workspace never reach its build.".into());
     lines.push("*".into());
     for f in workspace_root_files(service) {
-        lines.push(format!("!{f}"));
+        lines.push(format!("!{}", ignore_path(&f)));
     }
     // Otherwise the manifests are those of the directories let in whole below.
     if let Some(m) = member_manifests(service).filter(|m| m.every_member) {
         for dir in m.dirs {
             for name in m.names {
-                let line = format!("!{}", dir.join_str(name.trim_end_matches('*')).as_str());
+                let line = format!(
+                    "!{}",
+                    ignore_path(dir.join_str(name.trim_end_matches('*')).as_str())
+                );
                 // A member at the root has its manifest let in with the root's files.
                 if !lines.contains(&line) {
                     lines.push(line);
@@ -140,7 +144,7 @@ fn workspace_lines(service: &Service, ws: &WorkspaceBuild, lines: &mut Vec<Strin
         }
     }
     for dir in ws.source_dirs() {
-        lines.push(format!("!{}", dir.as_str()));
+        lines.push(format!("!{}", ignore_path(dir.as_str())));
     }
     lines
         .push("# Version control, editors, local environment files (they may hold secrets)".into());
@@ -156,15 +160,19 @@ fn workspace_lines(service: &Service, ws: &WorkspaceBuild, lines: &mut Vec<Strin
         lines.push(format!("**/{p}"));
     }
     lines.push("# Docker and mbgen files: not needed inside the image".into());
-    lines.push(service.dockerfile.to_string());
-    lines.push(service.dockerignore_file.to_string());
+    lines.push(ignore_path(service.dockerfile.as_str()));
+    lines.push(ignore_path(service.dockerignore_file.as_str()));
     lines.push("# Dependencies and build output are made inside the build".into());
     match &service.stack {
         StackModel::Rust(_) => lines.push("**/target".into()),
         StackModel::Go(_) => {
             for dir in ws.source_dirs() {
                 for p in ["*.test", "*.out", "bin"] {
-                    lines.push(dir.join_str(p).to_string());
+                    lines.push(if dir.is_root() {
+                        p.to_owned()
+                    } else {
+                        format!("{}/{p}", ignore_path(dir.as_str()))
+                    });
                 }
             }
         }
@@ -172,14 +180,14 @@ fn workspace_lines(service: &Service, ws: &WorkspaceBuild, lines: &mut Vec<Strin
             lines.push("**/node_modules".into());
             lines.push("**/npm-debug.log*".into());
             lines.extend(NODE_BUILD_DIRS.iter().map(|d| format!("**/{d}")));
-            lines.push(ws.dir.join_str("coverage").to_string());
+            lines.push(ignore_path(ws.dir.join_str("coverage").as_str()));
             let output = match &service.stack {
                 StackModel::NodeStatic(n) => Some(&n.output_dir),
                 StackModel::NodeServer(n) => Some(&n.output_dir),
                 _ => None,
             };
             if let Some(out) = output.filter(|o| !o.is_root()) {
-                lines.push(out.to_string());
+                lines.push(ignore_path(out.as_str()));
             }
         }
     }

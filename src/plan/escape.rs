@@ -20,6 +20,109 @@ pub(crate) fn quote(value: &str) -> String {
     out
 }
 
+/// Whether a path prints bare in every file mbgen writes: letters, digits and `._@+/-`, plus
+/// `*` for the globs mbgen itself composes (`go.sum*`; a user's path cannot hold one).
+fn is_plain(word: &str) -> bool {
+    !word.is_empty()
+        && word.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '@' | '+' | '/' | '-' | '*')
+        })
+}
+
+/// The arguments of a `COPY` (sources, then the destination): bare words when every one is
+/// plain, otherwise BuildKit's JSON form, `["a b", "./"]`, whose items may hold spaces.
+/// BuildKit still expands variables and quotes in each item, so `\`, `$`, `"` and `'` are
+/// escaped with a backslash first.
+#[must_use]
+pub(crate) fn copy_args<S: AsRef<str>>(words: &[S]) -> String {
+    if words.iter().all(|w| is_plain(w.as_ref())) {
+        return words
+            .iter()
+            .map(AsRef::as_ref)
+            .collect::<Vec<_>>()
+            .join(" ");
+    }
+    let items: Vec<String> = words
+        .iter()
+        .map(|w| serde_json::to_string(&dockerfile_word(w.as_ref())).expect("a string serialises"))
+        .collect();
+    format!("[{}]", items.join(", "))
+}
+
+/// A word of an instruction whose arguments BuildKit expands (`WORKDIR`, items of `COPY`):
+/// `\`, `$`, `"` and `'` escaped with a backslash, so it is taken literally.
+#[must_use]
+pub(crate) fn dockerfile_word(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    for c in word.chars() {
+        if matches!(c, '\\' | '$' | '"' | '\'') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A word for the shell of a `RUN` step: bare when plain, single-quoted otherwise.
+#[must_use]
+pub(crate) fn shell_word(word: &str) -> String {
+    if is_plain(word) && !word.contains('*') {
+        word.to_owned()
+    } else {
+        shell_single_quote(word)
+    }
+}
+
+/// A double-quoted shell string: `\`, `$`, `` ` `` and `"` escaped.
+#[must_use]
+pub(crate) fn shell_double_quote(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        if matches!(c, '\\' | '$' | '`' | '"') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+/// A `.dockerignore` pattern matching exactly the path `path`: the pattern characters
+/// (`*`, `?`, `[`, `]`, `\`) and a leading `#` or `!` escaped with a backslash.
+#[must_use]
+pub(crate) fn ignore_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for (i, c) in path.chars().enumerate() {
+        // A control character (possible only in a name from the file system, such as the
+        // configuration file's) cannot be written in a pattern line: `?` stands for it.
+        if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') {
+            out.push('?');
+            continue;
+        }
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') || (i == 0 && matches!(c, '#' | '!')) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Text for a comment line of any file mbgen writes: control characters, line breaks
+/// included, as `\u{..}`, so that a name from the file system cannot end the comment.
+#[must_use]
+pub(crate) fn comment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// An exec-form argument list as a JSON array.
 #[must_use]
 pub(crate) fn exec_form(args: &[String]) -> String {
@@ -162,6 +265,27 @@ mod tests {
         assert_eq!(yaml_key("api"), "api");
         assert_eq!(yaml_key("on"), r#""on""#);
         assert_eq!(yaml_key("No"), r#""No""#);
+    }
+
+    #[test]
+    fn paths_are_taken_literally() {
+        assert_eq!(copy_args(&["go.mod", "go.sum*", "./"]), "go.mod go.sum* ./");
+        assert_eq!(
+            copy_args(&["my app/", "my app/"]),
+            r#"["my app/", "my app/"]"#
+        );
+        assert_eq!(
+            copy_args(&["$x 'q' \"d\" \\", "./"]),
+            r#"["\\$x \\'q\\' \\\"d\\\" \\\\", "./"]"#
+        );
+        assert_eq!(dockerfile_word("/app/a b$"), "/app/a b\\$");
+        assert_eq!(shell_word("services/api"), "services/api");
+        assert_eq!(shell_word("it's"), "'it'\\''s'");
+        assert_eq!(shell_double_quote("{./a $b}..."), r#""{./a \$b}...""#);
+        assert_eq!(ignore_path("#a/[b]*?\\"), r"\#a/\[b\]\*\?\\");
+        assert_eq!(ignore_path("!x"), r"\!x");
+        assert_eq!(ignore_path("a\nRUN x"), "a?RUN x");
+        assert_eq!(comment("a\nb\u{1b}"), r"a\u{a}b\u{1b}");
     }
 
     #[test]

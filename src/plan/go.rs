@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::common::cache_mount;
 use super::copy::{member_manifest_copies, sources};
+use super::escape::{copy_args, shell_word};
 use super::runtime::binary_path;
 use super::stages::go_downloads;
 use super::Run;
@@ -42,9 +43,9 @@ pub(super) fn plan(service: &Service, go: &Go) -> GoSection {
         "go.work go.work.sum* ./".to_owned()
     } else if lockfile.optional {
         // The glob lets a module without dependencies (and so without go.sum) build.
-        format!("go.mod {}* ./", lockfile.path)
+        copy_args(&["go.mod", &format!("{}*", lockfile.path), "./"])
     } else {
-        format!("go.mod {} ./", lockfile.path)
+        copy_args(&["go.mod", lockfile.path.as_str(), "./"])
     };
     // From a go.work root, `go mod download` would also fetch the versions the modules
     // require of each other, which the workspace replaces: only outside modules are named.
@@ -55,7 +56,10 @@ pub(super) fn plan(service: &Service, go: &Go) -> GoSection {
         mounts: modcache.clone().into_iter().collect(),
         commands: vec![match &service.workspace {
             None => "go mod download".to_owned(),
-            Some(ws) => format!("go mod download {}", ws.external.join(" ")),
+            Some(ws) => {
+                let modules: Vec<String> = ws.external.iter().map(|m| shell_word(m)).collect();
+                format!("go mod download {}", modules.join(" "))
+            }
         }],
         ..Run::default()
     });
@@ -78,7 +82,7 @@ pub(super) fn plan(service: &Service, go: &Go) -> GoSection {
         commands: vec![format!(
             "CGO_ENABLED={cgo} go build {} -o {binary} {}",
             flags.join(" "),
-            go.main
+            shell_word(&go.main)
         )],
         ..Run::default()
     };

@@ -4,6 +4,8 @@
 
 use serde::Serialize;
 
+use super::escape::copy_args;
+
 use crate::model::{Service, StackModel};
 
 #[derive(Debug, Serialize)]
@@ -11,8 +13,12 @@ pub(crate) struct NginxSection {
     /// Lines of nginx.conf, each already single-quoted for `printf`: the `nginx.conf.j2`
     /// template rendered with [`NginxConf`].
     pub conf: Vec<String>,
-    /// Where the site comes from: a `COPY` source in the context or the build stage.
+    /// Where the site comes from: a `COPY` source in the context or the build stage, as a
+    /// plain path.
     pub site: String,
+    /// `COPY` arguments bringing the site to nginx's directory (after `--from=build` when
+    /// `from_build`), quoted where the path needs it.
+    pub copy: String,
     /// Whether the site comes from the `build` stage.
     pub from_build: bool,
     /// What `nginx.conf.j2` reads.
@@ -39,6 +45,7 @@ pub(super) fn plan(service: &Service) -> Option<NginxSection> {
     };
     Some(NginxSection {
         conf: Vec::new(),
+        copy: copy_args(&[site.as_str(), "/usr/share/nginx/html"]),
         site,
         from_build,
         conf_context: NginxConf {

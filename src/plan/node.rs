@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::common::{cache_mount, secret_mounts};
 use super::copy::{member_manifest_copies, sources};
+use super::escape::{copy_args, dockerfile_word, shell_double_quote, shell_word};
 use super::Run;
 use crate::model::{NodeDeps, NodePm, NodeServer, NodeStatic, Service};
 use crate::relpath::RelPath;
@@ -42,8 +43,11 @@ pub(crate) struct NodeSection {
     pub prune: Option<Run>,
     /// The build command of the `build` stage.
     pub build: Option<Run>,
-    /// The build output, relative to `/app`.
+    /// The build output, relative to `/app`, as a plain path.
     pub output_dir: String,
+    /// `COPY --from=build` arguments bringing the build output into the final image
+    /// (`node-server` with a build step), quoted where the path needs it.
+    pub output_copy: String,
     /// `COPY` arguments for the Prisma schema, copied with the manifests.
     pub prisma_schema: Option<String>,
     /// `prisma generate`, right after the install of the `deps` stage.
@@ -69,7 +73,7 @@ fn install_commands(service: &Service, deps: &NodeDeps) -> (String, String) {
     let Some(ws) = &service.workspace else {
         return (c.full.to_owned(), c.production.to_owned());
     };
-    let dir = ws.dir.as_str();
+    let dir = shell_word(ws.dir.as_str());
     match pm {
         // The root's own devDependencies (TypeScript, bundlers) serve every workspace's build.
         NodePm::Npm => (
@@ -77,13 +81,15 @@ fn install_commands(service: &Service, deps: &NodeDeps) -> (String, String) {
             format!("npm ci --workspace={dir} --omit=dev --no-audit --no-fund"),
         ),
         // `{dir}...`: the package in that directory and everything it depends on.
-        NodePm::Pnpm => (
-            // `{.}`: the root too, whose devDependencies (turbo, TypeScript) serve the build.
-            format!(
-                "pnpm install --frozen-lockfile --filter=\"{{./{dir}}}...\" --filter=\"{{.}}\""
-            ),
-            format!("pnpm install --frozen-lockfile --prod --filter=\"{{./{dir}}}...\""),
-        ),
+        // `{dir}...`: the package in that directory and everything it depends on; `{.}`: the
+        // root too, whose devDependencies (turbo, TypeScript) serve the build.
+        NodePm::Pnpm => {
+            let filter = shell_double_quote(&format!("{{./{}}}...", ws.dir));
+            (
+                format!("pnpm install --frozen-lockfile --filter={filter} --filter=\"{{.}}\""),
+                format!("pnpm install --frozen-lockfile --prod --filter={filter}"),
+            )
+        }
         // Yarn and bun install the whole workspace: the lockfile is checked as a whole.
         NodePm::Yarn | NodePm::Bun => (c.full.to_owned(), c.production.to_owned()),
     }
@@ -155,25 +161,25 @@ fn install_run(service: &Service, deps: &NodeDeps, command: &str, comment: &str)
 /// `COPY` arguments for what the install reads: the manifest, the lockfile, and the package
 /// manager's configuration when there is one (a glob, so a missing file is fine).
 fn manifests(deps: &NodeDeps, workspace: bool) -> String {
-    let config = match deps.pm {
-        NodePm::Yarn => " .yarnrc.yml* .npmrc*",
-        NodePm::Pnpm => " pnpm-workspace.yaml* .npmrc*",
-        NodePm::Npm => " .npmrc*",
-        NodePm::Bun => " bunfig.toml* .npmrc*",
+    let config: &[&str] = match deps.pm {
+        NodePm::Yarn => &[".yarnrc.yml*", ".npmrc*"],
+        NodePm::Pnpm => &["pnpm-workspace.yaml*", ".npmrc*"],
+        NodePm::Npm => &[".npmrc*"],
+        NodePm::Bun => &["bunfig.toml*", ".npmrc*"],
     };
+    let mut words = vec!["package.json", deps.lockfile.path.as_str()];
+    words.extend(config);
     // Prisma 7 reads its configuration next to package.json.
-    let prisma = if deps.prisma_schema.is_some() {
-        " prisma.config.*"
-    } else {
-        ""
-    };
+    if deps.prisma_schema.is_some() {
+        words.push("prisma.config.*");
+    }
     // From a workspace root, turbo's pipeline, which a build through turbo reads and the
     // copies of the service's directories do not bring.
-    let turbo = if workspace { " turbo.json*" } else { "" };
-    format!(
-        "package.json {}{config}{prisma}{turbo} ./",
-        deps.lockfile.path
-    )
+    if workspace {
+        words.push("turbo.json*");
+    }
+    words.push("./");
+    copy_args(&words)
 }
 
 /// What the node planner reads of either node stack.
@@ -276,7 +282,7 @@ pub(super) fn plan(service: &Service, app: App<'_>) -> NodeSection {
             let from_build = if server && !standalone && build.is_some() {
                 ws.packages
                     .iter()
-                    .map(|d| format!("/app/{d} ./{d}"))
+                    .map(|d| copy_args(&[format!("/app/{d}"), format!("./{d}")]))
                     .collect()
             } else {
                 Vec::new()
@@ -284,7 +290,7 @@ pub(super) fn plan(service: &Service, app: App<'_>) -> NodeSection {
             // The whole tree of the install: the root's node_modules and any a workspace
             // keeps of its own, beside the manifests.
             (
-                Some(format!("/app/{}", ws.dir)),
+                Some(dockerfile_word(&format!("/app/{}", ws.dir))),
                 "/app ./".to_owned(),
                 from_build,
             )
@@ -312,6 +318,7 @@ pub(super) fn plan(service: &Service, app: App<'_>) -> NodeSection {
         prod_install,
         prune,
         build: build_run,
+        output_copy: copy_args(&[format!("/app/{output_dir}"), format!("./{output_dir}")]),
         output_dir: output_dir.to_string(),
     }
 }
@@ -336,11 +343,19 @@ fn prisma(deps: &NodeDeps, copy_client: bool) -> (Option<String>, Option<Run>, O
                 .into(),
         ],
         commands: vec![
-            format!("{} prisma generate --schema {schema}", deps.pm.exec()),
+            format!(
+                "{} prisma generate --schema {}",
+                deps.pm.exec(),
+                shell_word(schema.as_str())
+            ),
             "mkdir -p node_modules/.prisma".into(),
         ],
         ..Run::default()
     };
     let client = copy_client.then(|| "/app/node_modules/.prisma ./node_modules/.prisma".to_owned());
-    (Some(format!("{schema} {to}")), Some(generate), client)
+    (
+        Some(copy_args(&[schema.as_str(), to.as_str()])),
+        Some(generate),
+        client,
+    )
 }

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::common::{cache_mount, secret_mounts};
 use super::copy::{member_manifest_copies, sources};
+use super::escape::{copy_args, shell_word};
 use super::Run;
 use crate::model::{Python, PythonPm, Service};
 
@@ -121,7 +122,10 @@ fn uv_sync(service: &Service, python: &Python) -> PythonSection {
     // A member of a uv workspace: its own dependencies, the workspace's packages it uses
     // installed with it after the sources.
     let (only, package) = match service.workspace.as_ref().and_then(|w| w.package.as_ref()) {
-        Some(name) => ("--no-install-workspace", format!(" --package {name}")),
+        Some(name) => (
+            "--no-install-workspace",
+            format!(" --package {}", shell_word(name)),
+        ),
         None => ("--no-install-project", String::new()),
     };
     let sync = python.install.as_ref().map_or_else(
@@ -149,7 +153,7 @@ fn uv_sync(service: &Service, python: &Python) -> PythonSection {
         commands: vec![format!("uv sync --locked --no-dev --no-editable{package}")],
         ..Run::default()
     });
-    let mut manifests = vec![format!("pyproject.toml {lockfile} ./")];
+    let mut manifests = vec![copy_args(&["pyproject.toml", lockfile, "./"])];
     manifests.extend(member_manifest_copies(service, true));
     PythonSection {
         setup: Some(setup),
@@ -157,7 +161,7 @@ fn uv_sync(service: &Service, python: &Python) -> PythonSection {
         member_manifests: manifests,
         sources: sources(service),
         runtime_sources: match &service.workspace {
-            Some(ws) => format!("{} .", ws.dir),
+            Some(ws) => copy_args(&[ws.dir.as_str(), "."]),
             None => ". .".to_owned(),
         },
         wheels,
@@ -194,7 +198,7 @@ pub(super) fn plan(service: &Service, python: &Python) -> PythonSection {
                 commands: vec![e.install],
                 ..Run::default()
             }),
-            format!("{} {lockfile} ./", e.manifest),
+            copy_args(&[e.manifest, lockfile, "./"]),
             vec![
                 e.export.to_owned(),
                 format!(
@@ -207,11 +211,12 @@ pub(super) fn plan(service: &Service, python: &Python) -> PythonSection {
         None => (
             None,
             match lockfile.rsplit_once('/') {
-                Some((dir, _)) => format!("{dir}/ {dir}/"),
-                None => format!("{lockfile} ./"),
+                Some((dir, _)) => copy_args(&[format!("{dir}/"), format!("{dir}/")]),
+                None => copy_args(&[lockfile, "./"]),
             },
             vec![format!(
-                "{env_prefix}pip wheel --wheel-dir /wheels --requirement {lockfile}"
+                "{env_prefix}pip wheel --wheel-dir /wheels --requirement {}",
+                shell_word(lockfile)
             )],
         ),
     };

@@ -6,9 +6,9 @@ use serde::Serialize;
 
 use super::common::cache_mount;
 use super::copy::{member_manifest_copies, sources};
+use super::escape::{copy_args, shell_word};
 use super::Run;
 use crate::model::{Rust, Service, WorkspaceBuild};
-use crate::relpath::RelPath;
 
 #[derive(Debug, Serialize)]
 pub(crate) struct RustSection {
@@ -45,7 +45,7 @@ pub(super) fn plan(service: &Service, rust: &Rust) -> RustSection {
 fn single(service: &Service, rust: &Rust, registry: Vec<String>) -> RustSection {
     let bin = &rust.bin;
     RustSection {
-            manifests: format!("Cargo.toml {} ./", rust.lockfile.path),
+            manifests: copy_args(&["Cargo.toml", rust.lockfile.path.as_str(), "./"]),
             member_manifests: Vec::new(),
             sources: sources(service),
             skeleton: Run {
@@ -90,18 +90,14 @@ fn workspace(
     let bin = &rust.bin;
     // From the workspace root: every member gets a stub library and main so that cargo can
     // load the workspace, and the dependencies of this crate alone are compiled.
-    let package = ws.package.clone().unwrap_or_else(|| bin.clone());
-    let src_dirs: Vec<String> = ws
-        .members
-        .iter()
-        .map(|m| m.join_str("src").to_string())
-        .collect();
-    let members: Vec<&str> = ws.members.iter().map(RelPath::display).collect();
-    let own_src: Vec<String> = ws
-        .source_dirs()
-        .map(|d| d.join_str("src").to_string())
-        .collect();
-    let own_dirs: Vec<&str> = ws.source_dirs().map(RelPath::display).collect();
+    let package = shell_word(ws.package.as_ref().unwrap_or(bin));
+    let words = |paths: &mut dyn Iterator<Item = String>| -> Vec<String> {
+        paths.map(|p| shell_word(&p)).collect()
+    };
+    let src_dirs = words(&mut ws.members.iter().map(|m| m.join_str("src").to_string()));
+    let members = words(&mut ws.members.iter().map(|m| m.display().to_owned()));
+    let own_src = words(&mut ws.source_dirs().map(|d| d.join_str("src").to_string()));
+    let own_dirs = words(&mut ws.source_dirs().map(|d| d.display().to_owned()));
     let skeleton = Run {
         comments: vec![
             "Compile the dependencies against stub crates: this layer is rebuilt when a".into(),
@@ -137,7 +133,7 @@ fn workspace(
         ..Run::default()
     };
     RustSection {
-        manifests: format!("Cargo.toml {} ./", rust.lockfile.path),
+        manifests: copy_args(&["Cargo.toml", rust.lockfile.path.as_str(), "./"]),
         // The root Cargo.toml, a package's own when the root is a member, is copied above.
         member_manifests: member_manifest_copies(service, true),
         sources: sources(service),

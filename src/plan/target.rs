@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::escape::comment;
 use super::stages::{self, RUNTIME};
 use super::HEADER_MARK;
 use crate::model::{Project, Service};
@@ -38,14 +39,14 @@ pub(super) fn targets<'a>(project: &'a Project, path: &RelPath) -> Vec<Target<'a
 /// The first header lines of a workspace file: what it is, and where it comes from.
 pub(super) fn header(project: &Project, path: &RelPath, what: &str) -> Vec<String> {
     vec![
-        format!(
+        comment(&format!(
             "{} {HEADER_MARK}{}{what}",
             path.file_name(),
             project.config_name
-        ),
+        )),
         format!(
             "Do not edit: change {} and run `mbgen render`.",
-            project.config_name
+            comment(&project.config_name)
         ),
     ]
 }

@@ -20,6 +20,7 @@ use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior};
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::model::{Project, Service, Template};
 use crate::plan;
+use crate::spec::seal;
 use crate::spec::value::TemplateName;
 pub(crate) use templates::ProjectTemplates;
 use templates::{Origin, BUILTIN_PREFIX};
@@ -64,13 +65,37 @@ pub(crate) fn environment() -> Environment<'static> {
     environment_with(&ProjectTemplates::none()).0
 }
 
-/// The project templates a render loaded, by name.
-type Loaded = Arc<Mutex<BTreeSet<String>>>;
+/// What one render did with the project's templates: the ones it loaded, by name, and the
+/// one it could not use, with the reason.
+#[derive(Debug, Default)]
+struct Trace {
+    loaded: BTreeSet<String>,
+    broken: Option<(String, String)>,
+}
+
+type Traced = Arc<Mutex<Trace>>;
+
+fn trace(traced: &Traced) -> std::sync::MutexGuard<'_, Trace> {
+    traced.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The work one render may do, in minijinja's fuel: about one instruction, or 64 bytes of
+/// data made, per unit. The built-in templates use a small part of it for a workspace of 200
+/// services; a project template looping without end, or doubling a string, runs out and
+/// fails instead of running until it is killed.
+const FUEL: u64 = 2_000_000;
+
+/// The largest file a render may produce.
+const MAX_OUTPUT: usize = 8 << 20;
+
+/// The longest line BuildKit reads in a Dockerfile (and in a `.dockerignore`).
+const MAX_LINE: usize = 65_535;
 
 /// An environment whose loader looks in `project` first, then among the built-ins, and the
-/// record of the project templates it loaded.
-fn environment_with(project: &ProjectTemplates) -> (Environment<'static>, Loaded) {
+/// trace of what it loaded.
+fn environment_with(project: &ProjectTemplates) -> (Environment<'static>, Traced) {
     let mut env = Environment::new();
+    env.set_fuel(Some(FUEL));
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|_| AutoEscape::None);
     env.set_debug(true);
@@ -84,24 +109,29 @@ fn environment_with(project: &ProjectTemplates) -> (Environment<'static>, Loaded
         .expect("the default delimiters are valid");
     env.set_syntax(syntax);
     let files = project.shared();
-    let loaded: Loaded = Arc::default();
-    let record = Arc::clone(&loaded);
+    let broken = project.shared_broken();
+    let traced: Traced = Arc::default();
+    let record = Arc::clone(&traced);
     env.set_loader(move |name: &str| {
         TemplateName::check(name)
             .map_err(|why| minijinja::Error::new(ErrorKind::InvalidOperation, why))?;
         if let Some(plain) = name.strip_prefix(BUILTIN_PREFIX) {
             return Ok(templates::builtin(plain).map(str::to_owned));
         }
+        if let Some(why) = broken.get(name) {
+            trace(&record).broken = Some((name.to_owned(), why.clone()));
+            return Err(minijinja::Error::new(
+                ErrorKind::InvalidOperation,
+                format!("template `{name}` cannot be used: {why}"),
+            ));
+        }
         if let Some(source) = files.get(name) {
-            record
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .insert(name.to_owned());
+            trace(&record).loaded.insert(name.to_owned());
             return Ok(Some(source.clone()));
         }
         Ok(templates::builtin(name).map(str::to_owned))
     });
-    (env, loaded)
+    (env, traced)
 }
 
 /// Renders every file of every service with the built-in templates only.
@@ -149,6 +179,7 @@ pub(crate) fn render_service_traced(
             what: format!("the nginx.conf of service `{}`", service.name),
         };
         let (conf, used) = render_plain(templates, &subject, &nginx.conf_context)?;
+        check_size(&conf, &subject)?;
         nginx.conf = conf.lines().map(plan::escape::shell_single_quote).collect();
         loaded.extend(used);
     }
@@ -163,7 +194,8 @@ pub(crate) fn render_service_traced(
         },
         GeneratedFile {
             path: PathBuf::from(service.dockerignore_path().as_str()),
-            contents: normalize(&plan::dockerignore(project, service)),
+            contents: seal::seal(&normalize(&plan::dockerignore(project, service)))
+                .expect("a .dockerignore starts with its header"),
             service: service.name.clone(),
             kind: FileKind::Dockerignore,
         },
@@ -259,20 +291,14 @@ fn render_headed<C: Headed>(
     embedded: BTreeSet<String>,
 ) -> Result<(String, BTreeSet<String>), RenderError> {
     // One environment per file, so that what it loaded tells whose templates took part.
-    let (env, loaded) = environment_with(templates);
+    let (env, traced) = environment_with(templates);
     let render = |context: &C| {
         env.get_template(subject.template)
             .and_then(|t| t.render(minijinja::value::Serde(context)))
-            .map_err(|e| {
-                let loaded = loaded.lock().unwrap_or_else(PoisonError::into_inner);
-                classify(templates, subject, &loaded, &e)
-            })
+            .map_err(|e| classify(templates, subject, &trace(&traced), &e))
     };
     let mut text = render(&context)?;
-    let mut loaded = loaded
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .clone();
+    let mut loaded = trace(&traced).loaded.clone();
     loaded.extend(embedded);
     let used: Vec<String> = loaded
         .iter()
@@ -292,7 +318,69 @@ fn render_headed<C: Headed>(
         );
         text = render(&context)?;
     }
-    Ok((normalize(&text), loaded))
+    let text = normalize(&text);
+    check_size(&text, subject)?;
+    match seal::seal(&text) {
+        Some(sealed) => Ok((sealed, loaded)),
+        None => Err(no_header(templates, subject, &loaded)),
+    }
+}
+
+/// A file a render produced without the header line naming mbgen: the next render could not
+/// tell it from a file a person wrote, so none is written.
+fn no_header(
+    templates: &ProjectTemplates,
+    subject: &Subject<'_>,
+    loaded: &BTreeSet<String>,
+) -> RenderError {
+    if !subject.chosen && loaded.is_empty() {
+        return RenderError::Internal {
+            template: subject.template.to_owned(),
+            detail: "no header line naming mbgen".to_owned(),
+        };
+    }
+    let mut d = Diagnostic::new(format!(
+        "the template `{}` wrote {} without the header line naming mbgen",
+        subject.template, subject.what
+    ))
+    .help(format!(
+        "mbgen tells its own files from yours by that line, and checks that nobody edited them: print the `header` lines first, each as a `# ` comment, as the `header` block of `{}` does (extend it to keep it)",
+        templates::BASE
+    ));
+    if templates.get(subject.template).is_some() {
+        d = d.in_file(&templates.path_of(subject.template));
+    }
+    RenderError::User(Box::new(d))
+}
+
+/// Refuses a generated file too large to be a Dockerfile, or with a line longer than BuildKit
+/// reads.
+fn check_size(text: &str, subject: &Subject<'_>) -> Result<(), RenderError> {
+    let problem = if text.len() > MAX_OUTPUT {
+        Some(format!(
+            "{} is {} bytes long; mbgen writes files of at most {MAX_OUTPUT} bytes",
+            subject.what,
+            text.len()
+        ))
+    } else {
+        text.lines()
+            .enumerate()
+            .find(|(_, line)| line.len() > MAX_LINE)
+            .map(|(i, line)| {
+                format!(
+                    "line {} of {} is {} characters long; BuildKit reads lines of at most {MAX_LINE}",
+                    i + 1,
+                    subject.what,
+                    line.len()
+                )
+            })
+    };
+    match problem {
+        None => Ok(()),
+        Some(message) => Err(RenderError::User(Box::new(Diagnostic::new(message).help(
+            "shorten the values that make it (a long list of packages, workspace members or a long command), or move them into a script of the project",
+        )))),
+    }
 }
 
 /// What a template renders, for the messages of its failures.
@@ -337,18 +425,12 @@ fn render_plain<C: serde::Serialize>(
     subject: &Subject<'_>,
     context: &C,
 ) -> Result<(String, BTreeSet<String>), RenderError> {
-    let (env, loaded) = environment_with(templates);
+    let (env, traced) = environment_with(templates);
     let text = env
         .get_template(subject.template)
         .and_then(|t| t.render(minijinja::value::Serde(context)))
-        .map_err(|e| {
-            let loaded = loaded.lock().unwrap_or_else(PoisonError::into_inner);
-            classify(templates, subject, &loaded, &e)
-        })?;
-    let loaded = loaded
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .clone();
+        .map_err(|e| classify(templates, subject, &trace(&traced), &e))?;
+    let loaded = trace(&traced).loaded.clone();
     Ok((text, loaded))
 }
 
@@ -356,9 +438,13 @@ fn render_plain<C: serde::Serialize>(
 fn classify(
     templates: &ProjectTemplates,
     subject: &Subject<'_>,
-    loaded: &BTreeSet<String>,
+    trace: &Trace,
     e: &minijinja::Error,
 ) -> RenderError {
+    if let Some((name, why)) = &trace.broken {
+        return broken_template(templates, subject, name, why);
+    }
+    let loaded = &trace.loaded;
     let failed = e.name().unwrap_or(subject.template);
     let what = match e.detail() {
         Some(detail) => format!("{}: {detail}", e.kind()),
@@ -387,6 +473,11 @@ fn classify(
             ErrorKind::TemplateNotFound => format!(
                 "templates are looked up in {}, then among the built-ins (`mbgen templates list`)",
                 templates.dir().display()
+            ),
+            ErrorKind::OutOfFuel => format!(
+                "a render may take about {} million steps and make about {} MiB of text: look for a loop that does not end or a string that keeps growing; {docs}",
+                FUEL / 1_000_000,
+                (FUEL * 64) >> 20
             ),
             _ => docs,
         };
@@ -442,6 +533,27 @@ fn classify(
         }
     }
     RenderError::User(Box::new(d))
+}
+
+/// A render loaded a template of the project's that cannot be used.
+fn broken_template(
+    templates: &ProjectTemplates,
+    subject: &Subject<'_>,
+    name: &str,
+    why: &str,
+) -> RenderError {
+    RenderError::User(Box::new(
+        Diagnostic::new(format!(
+            "the project's template `{name}` cannot be used for {}: {why}",
+            subject.what
+        ))
+        .in_file(&templates.path_of(name))
+        .help(format!(
+            "fix it, or move it out of {}: a template a render loads must be a UTF-8 text file of at most {} inside the project; files no render loads do not matter",
+            templates.dir().display(),
+            crate::guard::bytes(crate::guard::MAX_TEMPLATE_BYTES)
+        )),
+    ))
 }
 
 /// The byte range of the failing expression, or of its line.
@@ -566,15 +678,57 @@ mod tests {
         let p = project(GO);
         let e = minijinja::Error::new(ErrorKind::UndefinedError, "`x` is undefined");
         let none = ProjectTemplates::none();
-        let internal = classify(&none, &(&p.services[0]).into(), &BTreeSet::new(), &e);
+        let internal = classify(&none, &(&p.services[0]).into(), &Trace::default(), &e);
         assert!(matches!(internal, RenderError::Internal { .. }));
-        let loaded: BTreeSet<String> = [templates::BASE.to_owned()].into();
+        let loaded = Trace {
+            loaded: [templates::BASE.to_owned()].into(),
+            broken: None,
+        };
         let theirs = classify(&none, &(&p.services[0]).into(), &loaded, &e);
         assert!(matches!(theirs, RenderError::User(_)));
         let chosen =
             project("[services.a]\nstack = \"go\"\ntemplate = \"mbgen/rust.Dockerfile.j2\"\n");
         let err = render_project(&chosen).unwrap_err();
         assert!(matches!(err, RenderError::User(_)), "{err}");
+    }
+
+    fn render_error(template: &str) -> String {
+        let p = project(GO);
+        let t = ProjectTemplates::from_sources(".mbgen/templates", [(templates::GO, template)]);
+        match render_with(&p, &t) {
+            Err(RenderError::User(d)) => d.to_string(),
+            other => panic!("expected a user error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_template_that_never_ends_runs_out_of_fuel() {
+        let forever =
+            "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}";
+        let out = render_error(forever);
+        assert!(out.contains("ran out of fuel"), "{out}");
+        assert!(
+            out.contains(".mbgen/templates/go.Dockerfile.j2:1:"),
+            "{out}"
+        );
+        let doubling = "{% set s = namespace(v='x') %}{% for i in range(64) %}{% set s.v = s.v ~ s.v %}{% endfor %}{{ s.v }}";
+        let out = render_error(doubling);
+        assert!(out.contains("ran out of fuel"), "{out}");
+    }
+
+    #[test]
+    fn a_template_must_print_the_header() {
+        let out = render_error("FROM scratch\n");
+        assert!(
+            out.contains("without the header line naming mbgen"),
+            "{out}"
+        );
+        assert!(
+            out.contains("--> .mbgen/templates/go.Dockerfile.j2"),
+            "{out}"
+        );
+        let sealed = &render_project(&project(GO)).unwrap()[0].contents;
+        assert_eq!(seal::ownership(sealed), seal::Ownership::Intact);
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::diagnostic::{io_reason, Diagnostic, Diagnostics};
+use crate::guard::{self, Confined};
 use crate::spec::value::TemplateName;
 use crate::spec::Stack;
 
@@ -85,6 +86,9 @@ pub struct ProjectTemplates {
     files: Arc<BTreeMap<String, String>>,
     /// Files that can never be loaded, with the reason.
     ignored: Vec<(String, String)>,
+    /// Templates that cannot be used (not UTF-8 text, too large, leading out of the
+    /// project), with the reason: a render that loads one fails, the others do not care.
+    broken: Arc<BTreeMap<String, String>>,
 }
 
 /// Where a template name resolves.
@@ -104,6 +108,10 @@ pub struct Resolved<'a> {
     pub name: &'a str,
     pub source: &'a str,
 }
+
+/// How deep the templates directory is read: deep enough for any layout, and an end to
+/// symbolic link loops.
+const MAX_DEPTH: usize = 8;
 
 impl ProjectTemplates {
     /// No project templates: only the built-ins are used.
@@ -126,34 +134,53 @@ impl ProjectTemplates {
                     .map(|(n, s)| (n.into(), s.into()))
                     .collect(),
             ),
-            ignored: Vec::new(),
+            ..Self::default()
         }
     }
 
-    /// Reads every file under `dir` (shown as `display`). Hidden files and directories are
-    /// skipped; a missing directory holds no templates.
-    pub fn read(dir: &Path, display: &Path) -> Result<Self, Diagnostics> {
+    /// Reads every file under the directory `rel` of the project at `project` (shown as
+    /// `display`). Hidden files and directories are skipped; a missing directory holds no
+    /// templates; a directory that leads out of the project is refused.
+    pub(crate) fn read(
+        project: &Confined,
+        rel: &Path,
+        display: &Path,
+    ) -> Result<Self, Diagnostics> {
         let mut out = Self {
             dir: display.to_owned(),
             ..Self::default()
         };
+        let dir = project
+            .check(rel, display)
+            .map_err(|d| Diagnostics::from(*d))?;
         let mut files = BTreeMap::new();
+        let mut broken = BTreeMap::new();
         let mut problems = Diagnostics::default();
         if dir.is_dir() {
-            out.walk(dir, "", 0, &mut files, &mut problems);
+            out.walk(
+                project,
+                &dir,
+                "",
+                0,
+                (&mut files, &mut broken),
+                &mut problems,
+            );
         }
         out.files = Arc::new(files);
+        out.broken = Arc::new(broken);
         problems.into_result(out)
     }
 
     fn walk(
         &mut self,
+        project: &Confined,
         dir: &Path,
         prefix: &str,
         depth: usize,
-        files: &mut BTreeMap<String, String>,
+        found: (&mut BTreeMap<String, String>, &mut BTreeMap<String, String>),
         problems: &mut Diagnostics,
     ) {
+        let (files, broken) = found;
         let shown = self.dir.join(prefix);
         let entries = match fs_err::read_dir(dir) {
             Ok(entries) => entries,
@@ -178,10 +205,25 @@ impl ProjectTemplates {
             }
             let name = format!("{prefix}{file_name}");
             let path = entry.path();
+            if !project.contains(&path) {
+                let why = "it is a symbolic link leading outside the project".to_owned();
+                if path.is_dir() {
+                    self.ignored.push((format!("{name}/"), why));
+                } else {
+                    broken.insert(name, why);
+                }
+                continue;
+            }
             if path.is_dir() {
-                // Deep enough for any layout, and an end to symbolic link loops.
-                if depth < 8 {
-                    self.walk(&path, &format!("{name}/"), depth + 1, files, problems);
+                if depth < MAX_DEPTH {
+                    self.walk(
+                        project,
+                        &path,
+                        &format!("{name}/"),
+                        depth + 1,
+                        (&mut *files, &mut *broken),
+                        problems,
+                    );
                 }
                 continue;
             }
@@ -196,28 +238,13 @@ impl ProjectTemplates {
                 ));
                 continue;
             }
-            match fs_err::read(&path) {
-                Ok(bytes) => match String::from_utf8(bytes) {
-                    Ok(text) => {
-                        files.insert(name, text);
-                    }
-                    Err(_) => problems.push(
-                        Diagnostic::new(format!(
-                            "template {} is not UTF-8 text",
-                            self.dir.join(&name).display()
-                        ))
-                        .in_file(&self.dir.join(&name))
-                        .help("save it as UTF-8, or move it out of the templates directory"),
-                    ),
-                },
-                Err(e) => problems.push(
-                    Diagnostic::new(format!(
-                        "cannot read {}: {}",
-                        self.dir.join(&name).display(),
-                        io_reason(&e)
-                    ))
-                    .in_file(&self.dir.join(&name)),
-                ),
+            match guard::read_text(&path, guard::MAX_TEMPLATE_BYTES) {
+                Ok(text) => {
+                    files.insert(name, text);
+                }
+                Err(e) => {
+                    broken.insert(name, format!("it {}", e.reason()));
+                }
             }
         }
     }
@@ -237,6 +264,24 @@ impl ProjectTemplates {
     #[must_use]
     pub fn ignored(&self) -> &[(String, String)] {
         &self.ignored
+    }
+
+    /// Why the project's template `name` cannot be used, when it cannot.
+    #[must_use]
+    pub fn broken(&self, name: &str) -> Option<&str> {
+        self.broken.get(name).map(String::as_str)
+    }
+
+    /// Every template of the project that cannot be used, with the reason.
+    pub fn broken_ones(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.broken
+            .iter()
+            .map(|(n, why)| (n.as_str(), why.as_str()))
+    }
+
+    /// A shared handle on the templates that cannot be used, for the loader.
+    pub(crate) fn shared_broken(&self) -> Arc<BTreeMap<String, String>> {
+        Arc::clone(&self.broken)
     }
 
     /// The source of the project's template `name`.
@@ -301,7 +346,8 @@ mod tests {
     #[test]
     fn reads_a_directory_without_hidden_or_unusable_files() {
         let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
+        let project = Confined::new(dir.path()).unwrap();
+        let root = dir.path().join("t");
         fs_err::create_dir_all(root.join("parts")).unwrap();
         fs_err::create_dir_all(root.join("mbgen")).unwrap();
         fs_err::write(root.join(GO), "go").unwrap();
@@ -309,15 +355,42 @@ mod tests {
         fs_err::write(root.join(".go.Dockerfile.j2.swp"), "").unwrap();
         fs_err::write(root.join("with space.j2"), "").unwrap();
         fs_err::write(root.join("mbgen/go.Dockerfile.j2"), "").unwrap();
-        let t = ProjectTemplates::read(root, Path::new("t")).unwrap();
+        let read = |rel: &str| ProjectTemplates::read(&project, Path::new(rel), Path::new(rel));
+        let t = read("t").unwrap();
         assert_eq!(t.names().collect::<Vec<_>>(), [GO, "parts/labels.j2"]);
         let ignored: Vec<&str> = t.ignored().iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(ignored, ["mbgen/go.Dockerfile.j2", "with space.j2"]);
         assert_eq!(t.path_of(GO), Path::new("t").join(GO));
-        fs_err::write(root.join("bad.j2"), [0xff, 0xfe]).unwrap();
-        let err = ProjectTemplates::read(root, Path::new("t")).unwrap_err();
-        assert!(err.to_string().contains("not UTF-8"), "{err}");
-        let missing = ProjectTemplates::read(&root.join("nope"), Path::new("n")).unwrap();
+        // An unusable file fails only the renders that load it.
+        fs_err::write(root.join("logo.png"), [0x89, 0x50, 0xff, 0xfe]).unwrap();
+        let t = read("t").unwrap();
+        assert!(t.broken("logo.png").unwrap().contains("not UTF-8"));
+        assert_eq!(t.names().count(), 2);
+        let missing = read("nope").unwrap();
         assert_eq!(missing.names().count(), 0);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_out_of_the_project_are_never_read() {
+        let outside = tempfile::tempdir().unwrap();
+        fs_err::write(outside.path().join("secret"), "SECRET=1").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let project = Confined::new(dir.path()).unwrap();
+        let root = dir.path().join("t");
+        fs_err::create_dir_all(&root).unwrap();
+        std::os::unix::fs::symlink(outside.path().join("secret"), root.join("s.j2")).unwrap();
+        std::os::unix::fs::symlink(outside.path(), root.join("etc")).unwrap();
+        let t = ProjectTemplates::read(&project, Path::new("t"), Path::new("t")).unwrap();
+        assert_eq!(t.names().count(), 0);
+        assert!(t.broken("s.j2").unwrap().contains("outside the project"));
+        assert_eq!(t.ignored()[0].0, "etc/");
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("linked")).unwrap();
+        let err =
+            ProjectTemplates::read(&project, Path::new("linked"), Path::new("linked")).unwrap_err();
+        assert!(
+            err.to_string().contains("leads outside the project"),
+            "{err}"
+        );
     }
 }

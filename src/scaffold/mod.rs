@@ -231,12 +231,20 @@ fn insert(t: &mut Table, key: ServiceKey, value: &Value, source: &str) {
     }
 }
 
+/// `s` on one line, spaces collapsed, any other control character (which a TOML comment may
+/// not hold: possible in a name from the file system) as `?`.
 fn single_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
 }
 
 /// `# `-prefixed lines, wrapped; continuation lines are indented under the first.
 fn comment_block(text: &str, lead: &str) -> String {
+    let text = single_line(text);
     let indent = " ".repeat(lead.len());
     let mut out = String::new();
     let mut line = format!("# {lead}");
@@ -333,6 +341,7 @@ mod tests {
                 choices: vec![],
             }],
             skipped: vec![],
+            unread: Vec::new(),
             error: None,
             problems: Diagnostics::default(),
         };

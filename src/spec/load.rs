@@ -13,7 +13,8 @@ use serde::Deserialize;
 use toml::de::{DeTable, DeValue};
 
 use super::ConfigSpec;
-use crate::diagnostic::{io_reason, suggest, Diagnostic, Diagnostics, SourceFile};
+use crate::diagnostic::{suggest, Diagnostic, Diagnostics, SourceFile};
+use crate::guard;
 
 /// A parsed `mbgen.toml` with what is needed to point into it.
 #[derive(Debug)]
@@ -89,6 +90,12 @@ impl KeyIndex {
         self.nearest(path).map(|(k, _)| k.clone())
     }
 
+    /// Whether the key at `path` is written in the document.
+    #[must_use]
+    pub fn contains(&self, path: &[&str]) -> bool {
+        self.spans.contains_key(&path.join("."))
+    }
+
     /// The span of the value at `path`, or of its nearest existing parent's key.
     #[must_use]
     pub fn find_value(&self, path: &[&str]) -> Option<Range<usize>> {
@@ -101,25 +108,46 @@ impl KeyIndex {
 
 /// Reads and parses `mbgen.toml`. `display_path` is how the file is named in messages.
 pub(crate) fn load(path: &Path, display_path: &Path) -> Result<LoadedConfig, Diagnostics> {
-    let text = match fs_err::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(Diagnostic::new(format!("no {} here", display_path.display()))
-                .in_file(display_path)
-                .help("run `mbgen init` to write one from your project, or pass the directory that holds it: `mbgen render path/to/project`")
-                .into());
-        }
-        Err(e) => {
-            return Err(Diagnostic::new(format!(
-                "cannot read {}: {}",
-                display_path.display(),
-                io_reason(&e)
-            ))
+    match guard::read_text(path, guard::MAX_CONFIG_BYTES) {
+        Ok(text) => parse(&text, display_path),
+        Err(e) if e.is_not_found() => Err(Diagnostic::new(format!("no {} here", display_path.display()))
             .in_file(display_path)
-            .into())
+            .help("run `mbgen init` to write one from your project, or pass the directory that holds it: `mbgen render path/to/project`")
+            .into()),
+        Err(e) => Err(e.diagnostic(display_path).into()),
+    }
+}
+
+/// The longest string `mbgen.toml` may hold, key or value. BuildKit reads Dockerfile lines
+/// of at most 64 KiB, and mbgen puts several values on some lines (an exec-form command);
+/// no real value comes near this.
+pub(crate) const MAX_STRING: usize = 16 * 1024;
+
+/// Every key and string value longer than [`MAX_STRING`].
+fn check_lengths(table: &DeTable<'_>, source: &SourceFile, out: &mut Diagnostics) {
+    fn too_long(len: usize, span: Range<usize>, source: &SourceFile, out: &mut Diagnostics) {
+        out.push(
+            Diagnostic::new(format!(
+                "this string is {len} characters long; mbgen.toml strings are at most {MAX_STRING}"
+            ))
+            .at(source, span.start..span.start + 1)
+            .help("Dockerfile lines have a length limit: put long content in a file of the project and COPY it, or run a script"),
+        );
+    }
+    fn value(v: &toml::Spanned<DeValue<'_>>, source: &SourceFile, out: &mut Diagnostics) {
+        match v.get_ref() {
+            DeValue::String(s) if s.len() > MAX_STRING => too_long(s.len(), v.span(), source, out),
+            DeValue::Array(items) => items.iter().for_each(|i| value(i, source, out)),
+            DeValue::Table(t) => check_lengths(t, source, out),
+            _ => {}
         }
-    };
-    parse(&text, display_path)
+    }
+    for (key, v) in table {
+        if key.get_ref().len() > MAX_STRING {
+            too_long(key.get_ref().len(), key.span(), source, out);
+        }
+        value(v, source, out);
+    }
 }
 
 /// Parses the text of an `mbgen.toml`.
@@ -138,9 +166,13 @@ pub(crate) fn parse(text: &str, display_path: &Path) -> Result<LoadedConfig, Dia
         }
         return Err(out);
     }
+    let mut diagnostics = Diagnostics::default();
+    check_lengths(document.get_ref(), &source, &mut diagnostics);
+    if !diagnostics.is_empty() {
+        return Err(diagnostics);
+    }
     let keys = KeyIndex::build(document.get_ref());
     let mut working = document;
-    let mut diagnostics = Diagnostics::default();
     // Keys removed after an error: a later "missing field" for them is a consequence, not
     // news.
     let mut removed: Vec<Vec<String>> = Vec::new();

@@ -5,6 +5,7 @@
 
 mod keys;
 mod load;
+pub(crate) mod seal;
 pub(crate) mod value;
 
 use std::collections::BTreeMap;
@@ -17,8 +18,8 @@ pub(crate) use keys::ServiceKey;
 pub(crate) use load::{load, parse, LoadedConfig};
 use value::{
     CacheOption, Duration, ExecCommand, Ident, IgnorePattern, ImageName, ImagePath, ImageRef,
-    Instruction, LabelKey, LineValue, PackageName, Platform, Port, ServiceName, ShellCommand, Tag,
-    TemplateName, UrlPath, VarName, Version,
+    Instruction, LabelKey, LineValue, PackageName, Platform, Port, Registry, ServiceName,
+    ShellCommand, Tag, TemplateName, UrlPath, VarName, Version,
 };
 
 /// In the first header line of every file mbgen writes; a file without it was written by
@@ -680,7 +681,7 @@ pub struct WorkspaceSpec {
     /// named after the service).
     ///
     /// `registry = "ghcr.io/acme"`
-    pub registry: Option<ImageName>,
+    pub registry: Option<Registry>,
 
     /// The image tags of every service, at least one. Default: `["latest"]`.
     ///

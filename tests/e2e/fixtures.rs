@@ -48,7 +48,8 @@ pub(crate) struct Fixture {
 /// pnpm's install of Nuxt's 700 packages) have not yet finished on the engine within the build
 /// timeout on a machine shared with other builds: add them back once they have passed there;
 /// `pnpm-workspace`, whose web app and UI package lack the React type packages their `tsc`
-/// needs (its api builds through turbo).
+/// needs (its api builds through turbo); `odd-names` (an npm workspace whose app directory is
+/// named `Ümlaut $hop api`), snapshot-tested only until its build has passed on the engine.
 /// pnpm and yarn come through corepack, whose signature check the node stand-in turns off
 /// (`COREPACK_INTEGRITY_KEYS=0`, see its Dockerfile).
 pub(crate) const FIXTURES: &[Fixture] = &[

@@ -5,7 +5,7 @@ use std::fmt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer};
 
-use super::check_single_line;
+use super::{check_single_line, shown};
 
 /// A shell command for a `RUN` step, on one line: `npm run build:prod`.
 #[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
@@ -28,9 +28,43 @@ impl TryFrom<String> for ShellCommand {
         if trimmed.contains("<<") {
             return Err("the command uses `<<`, which newer Dockerfile frontends read as the start of a heredoc: put the script in a file and run that".to_owned());
         }
+        if let Some(at) = shell_comment_start(trimmed) {
+            let comment: String = trimmed[at..].chars().take(40).collect();
+            return Err(format!(
+                "the command holds a shell comment (`{}`), which would hide the commands after it in the `RUN` step (BuildKit drops a line that starts with `#`; the shell ignores the rest of a line after one): remove it, or keep it as a TOML comment after the value",
+                shown(&comment)
+            ));
+        }
         Ok(Self(trimmed.to_owned()))
     }
 }
+
+/// Where a shell comment starts in `command`: a `#` beginning a word outside quotes, as the
+/// POSIX shell reads it (`echo a#b`, `'#'` and `${#x}` hold none).
+fn shell_comment_start(command: &str) -> Option<usize> {
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    let mut previous: Option<char> = None;
+    for (i, c) in command.char_indices() {
+        let word_start = previous.is_none_or(|p| p.is_whitespace() || ";&|()<>".contains(p));
+        previous = Some(c);
+        if escaped {
+            escaped = false;
+            continue;
+        }
+        match (quote, c) {
+            (Some('\''), '\'') | (Some('"'), '"') => quote = None,
+            (Some('"') | None, '\\') => escaped = true,
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '#') if word_start => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The longest exec-form command, as the JSON array of its line.
+const MAX_COMMAND_LINE: usize = 32 * 1024;
 
 /// The instruction keywords accepted in `instructions`.
 pub(crate) const INSTRUCTION_KEYWORDS: &[&str] = &["RUN", "COPY", "ENV", "ARG", "LABEL"];
@@ -64,10 +98,9 @@ impl TryFrom<String> for Instruction {
         if trimmed.contains("<<") {
             return Err("the instruction uses `<<`, which newer Dockerfile frontends read as the start of a heredoc: put the script in a file, COPY it and RUN that".to_owned());
         }
-        let keyword = trimmed
-            .split(|c: char| c.is_whitespace())
-            .next()
-            .unwrap_or_default();
+        // BuildKit splits the keyword off at a space or a tab only: `RUN\u{a0}echo` is one
+        // word to it, an unknown instruction.
+        let keyword = trimmed.split([' ', '\t']).next().unwrap_or_default();
         let upper = keyword.to_ascii_uppercase();
         let allowed = INSTRUCTION_KEYWORDS.join(", ");
         if !INSTRUCTION_KEYWORDS.contains(&keyword) {
@@ -86,14 +119,88 @@ impl TryFrom<String> for Instruction {
             };
             return Err(format!(
                 "`{}` is not an instruction accepted here: {why}",
-                keyword.escape_debug()
+                shown(keyword)
             ));
         }
-        if trimmed[keyword.len()..].trim().is_empty() {
+        let rest = trimmed[keyword.len()..].trim();
+        if rest.is_empty() {
             return Err(format!("`{keyword}` needs arguments"));
         }
+        check_arguments(keyword, rest)?;
         Ok(Self(trimmed.to_owned()))
     }
+}
+
+/// Checks the arguments of an instruction as BuildKit's parser does when it reads the
+/// Dockerfile, so that a line it would refuse is refused here, at its place in mbgen.toml.
+fn check_arguments(keyword: &str, rest: &str) -> Result<(), String> {
+    let words = words(rest).ok_or_else(|| {
+        format!("`{keyword}` has a quote that is not closed: close it, or escape it with `\\`")
+    })?;
+    match keyword {
+        "ENV" | "LABEL" if !words[0].contains('=') && words.len() < 2 => {
+            return Err(format!(
+                "`{keyword} {}` has no value: write `{keyword} NAME=value`",
+                shown(&words[0])
+            ));
+        }
+        "ENV" | "LABEL" if !words[0].contains('=') => {}
+        "ENV" | "LABEL" => {
+            for word in &words {
+                match word.split_once('=') {
+                    Some((name, _)) if !name.is_empty() => {}
+                    _ => {
+                        return Err(format!(
+                            "`{}` in `{keyword}` is not of the form NAME=value: BuildKit refuses the line; quote a value with spaces (`{keyword} NAME=\"a b\"`)",
+                            shown(word)
+                        ))
+                    }
+                }
+            }
+        }
+        "COPY" => {
+            let arguments = words.iter().filter(|w| !w.starts_with("--")).count();
+            if arguments < 2 {
+                return Err(
+                    "`COPY` needs a source and a destination: `COPY config/app.toml /etc/app/`"
+                        .to_owned(),
+                );
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The words of an instruction's arguments, split at spaces outside quotes as BuildKit does;
+/// `None` when a quote is not closed.
+fn words(text: &str) -> Option<Vec<String>> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quote: Option<char> = None;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if quote.is_none() && (c == ' ' || c == '\t') {
+            if !word.is_empty() {
+                words.push(std::mem::take(&mut word));
+            }
+            continue;
+        }
+        word.push(c);
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (None, '\'' | '"') => quote = Some(c),
+            (q, '\\') if q != Some('\'') => word.extend(chars.next()),
+            _ => {}
+        }
+    }
+    if quote.is_some() {
+        return None;
+    }
+    if !word.is_empty() {
+        words.push(word);
+    }
+    Some(words)
 }
 
 /// A command run as the container's main process, in exec form: an array of arguments
@@ -133,6 +240,13 @@ impl ExecCommand {
         }
         for arg in &args {
             check_single_line("a command argument", arg)?;
+        }
+        // The command is one line of the Dockerfile, which BuildKit reads up to 64 KiB.
+        let line: usize = args.iter().map(|a| a.len() + 4).sum();
+        if line > MAX_COMMAND_LINE {
+            return Err(format!(
+                "the command is {line} characters long as a Dockerfile line; at most {MAX_COMMAND_LINE}: run a script that holds the long part"
+            ));
         }
         Ok(Self(args))
     }
@@ -182,6 +296,24 @@ impl<'de> Deserialize<'de> for ExecCommand {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shell_comments_are_found_outside_quotes_at_word_starts() {
+        for (command, at) in [
+            ("# pip wheel -r requirements.txt", Some(0)),
+            ("npm run build # prod", Some(14)),
+            ("make;#x", Some(5)),
+            ("echo a#b", None),
+            ("echo '# not' \"#\" \\#", None),
+            ("echo ${#PATH} $#", None),
+        ] {
+            assert_eq!(shell_comment_start(command), at, "{command}");
+        }
+        assert!(ShellCommand::try_from("  # pip wheel .".to_owned())
+            .unwrap_err()
+            .contains("shell comment"));
+        assert!(ShellCommand::try_from("echo '#'".to_owned()).is_ok());
+    }
 
     #[test]
     fn exec_commands() {

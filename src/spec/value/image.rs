@@ -6,7 +6,7 @@ use std::fmt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer};
 
-use super::{check_single_line, is_lower_alnum};
+use super::{check_single_line, is_lower_alnum, shown};
 
 /// A container image reference such as `node:22-trixie-slim`,
 /// `registry.example.com:5000/team/app:1.2`, or one pinned by digest (`name@sha256:...`).
@@ -19,25 +19,17 @@ impl ImageRef {
     /// The repository part, without registry host, tag or digest: `library/node` → `node`.
     #[must_use]
     pub fn repository(&self) -> &str {
-        let name = self.0.split('@').next().unwrap_or_default();
-        let name = match name.rsplit_once(':') {
-            Some((head, tail)) if !tail.contains('/') => head,
-            _ => name,
-        };
-        match name.split_once('/') {
-            Some((host, rest)) if host.contains(['.', ':']) || host == "localhost" => rest,
-            _ => name,
-        }
+        self.parts().path
     }
 
     /// The tag, if the reference has one.
     #[must_use]
     pub fn tag(&self) -> Option<&str> {
-        let name = self.0.split('@').next().unwrap_or_default();
-        match name.rsplit_once(':') {
-            Some((_, tail)) if !tail.contains('/') => Some(tail),
-            _ => None,
-        }
+        self.parts().tag
+    }
+
+    fn parts(&self) -> Reference<'_> {
+        Reference::parse(&self.0).expect("an image reference is checked when made")
     }
 
     /// Builds a reference from a string mbgen itself composed (a default image).
@@ -55,88 +47,179 @@ impl TryFrom<String> for ImageRef {
     type Error = String;
     fn try_from(value: String) -> Result<Self, String> {
         check_single_line("the image reference", &value)?;
+        let bad = |why: &str| {
+            format!(
+                "invalid image reference `{}`: {why} (expected a form like `node:22-trixie-slim` or `ghcr.io/org/app:1.4.2`)",
+                shown(&value)
+            )
+        };
+        let reference = Reference::parse(&value).map_err(bad)?;
+        let path = reference.path;
+        if reference.tag == Some("latest") {
+            return Err(format!(
+                "image `{}` uses the `latest` tag: pin a version (for example `{}:1.2`) so builds are repeatable",
+                shown(&value),
+                shown(path)
+            ));
+        }
+        if reference.tag.is_none() && reference.digest.is_none() && value != "scratch" {
+            return Err(format!(
+                "image `{}` has no tag: pin a version (for example `{}:1.2`) so builds are repeatable",
+                shown(&value),
+                shown(path)
+            ));
+        }
+        Ok(Self(value))
+    }
+}
+
+/// An image reference split by the grammar of the distribution project
+/// (`github.com/distribution/reference`), which Docker, BuildKit, Bake and Compose all follow:
+/// `[domain[:port]/]path[:tag][@digest]`.
+#[derive(Debug, PartialEq, Eq)]
+struct Reference<'a> {
+    domain: Option<&'a str>,
+    path: &'a str,
+    tag: Option<&'a str>,
+    digest: Option<&'a str>,
+}
+
+impl<'a> Reference<'a> {
+    /// Parses a reference, saying what is wrong when it breaks the grammar.
+    fn parse(value: &'a str) -> Result<Self, &'static str> {
         let (name, digest) = match value.split_once('@') {
             Some((name, digest)) => (name, Some(digest)),
-            None => (value.as_str(), None),
+            None => (value, None),
         };
-        let (path, tag) = match name.rsplit_once(':') {
+        let (name, tag) = match name.rsplit_once(':') {
             Some((head, tail)) if !tail.contains('/') => (head, Some(tail)),
             _ => (name, None),
         };
-        let bad = |why: &str| {
-            Err(format!(
-                "invalid image reference `{}`: {why} (expected a form like `node:22-trixie-slim` or `ghcr.io/org/app:1.4.2`)",
-                value.escape_debug()
-            ))
+        let (domain, path) = match name.split_once('/') {
+            Some((first, rest))
+                if first.contains(['.', ':'])
+                    || first == "localhost"
+                    || first.chars().any(|c| c.is_ascii_uppercase()) =>
+            {
+                (Some(first), rest)
+            }
+            _ => (None, name),
         };
         if path.is_empty() {
-            return bad("the name is empty");
+            return Err("the name is empty");
         }
-        let mut components = path.split('/').peekable();
-        let mut first = true;
-        while let Some(component) = components.next() {
-            let is_host = first
-                && components.peek().is_some()
-                && (component.contains(['.', ':']) || component == "localhost");
-            first = false;
-            if is_host {
-                let host_ok = component.split(':').next().is_some_and(|h| {
-                    !h.is_empty()
-                        && h.chars()
-                            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
-                });
-                let port_ok = component
-                    .split_once(':')
-                    .is_none_or(|(_, p)| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
-                if !(host_ok && port_ok) {
-                    return bad("the registry host is not valid");
-                }
-                continue;
+        if name.len() > 255 {
+            return Err("the name is longer than 255 characters");
+        }
+        if let Some(domain) = domain {
+            if !domain_ok(domain) {
+                return Err("the registry must be a host name or an IP address, with at most one `:port` (digits)");
             }
-            let ok = !component.is_empty()
-                && component.starts_with(is_lower_alnum)
-                && component.ends_with(is_lower_alnum)
-                && component
-                    .chars()
-                    .all(|c| is_lower_alnum(c) || matches!(c, '.' | '_' | '-'));
-            if !ok {
-                return bad("each name component uses lowercase letters, digits, `.`, `_` and `-`");
-            }
+        }
+        if !path.split('/').all(path_component_ok) {
+            return Err("each name component uses lowercase letters and digits, separated by one `.`, one or two `_`, or `-`s");
         }
         if let Some(tag) = tag {
-            let ok = !tag.is_empty()
-                && tag.len() <= 128
+            let ok = (1..=128).contains(&tag.len())
                 && tag.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
                 && tag
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
             if !ok {
-                return bad("the tag uses letters, digits, `.`, `_` and `-`");
-            }
-            if tag == "latest" {
-                return Err(format!(
-                    "image `{value}` uses the `latest` tag: pin a version (for example `{path}:1.2`) so builds are repeatable"
-                ));
+                return Err("the tag uses letters, digits, `.`, `_` and `-` (at most 128), not starting with `.` or `-`");
             }
         }
         if let Some(digest) = digest {
-            let ok = digest.split_once(':').is_some_and(|(algo, hex)| {
-                !algo.is_empty()
-                    && algo.chars().all(|c| is_lower_alnum(c) || c == '+')
-                    && hex.len() >= 32
-                    && hex.chars().all(|c| c.is_ascii_hexdigit())
-            });
-            if !ok {
-                return bad("the digest must look like `sha256:<64 hex digits>`");
+            if !digest_ok(digest) {
+                return Err("the digest must look like `sha256:<64 hex digits>`");
             }
         }
-        if tag.is_none() && digest.is_none() && path != "scratch" {
-            return Err(format!(
-                "image `{value}` has no tag: pin a version (for example `{path}:1.2`) so builds are repeatable"
-            ));
-        }
-        Ok(Self(value))
+        Ok(Self {
+            domain,
+            path,
+            tag,
+            digest,
+        })
     }
+}
+
+/// `host[:port]`: a domain name of dot-separated labels, or an IPv6 address in brackets.
+fn domain_ok(domain: &str) -> bool {
+    let (host, port) = if let Some(rest) = domain.strip_prefix('[') {
+        let Some((ipv6, after)) = rest.split_once(']') else {
+            return false;
+        };
+        if ipv6.is_empty() || !ipv6.chars().all(|c| c.is_ascii_hexdigit() || c == ':') {
+            return false;
+        }
+        match after {
+            "" => return true,
+            _ => match after.strip_prefix(':') {
+                Some(port) => (None, Some(port)),
+                None => return false,
+            },
+        }
+    } else {
+        match domain.split_once(':') {
+            Some((host, port)) => (Some(host), Some(port)),
+            None => (Some(domain), None),
+        }
+    };
+    let host_ok = host.is_none_or(|h| {
+        h.split('.').all(|label| {
+            !label.is_empty()
+                && label.starts_with(|c: char| c.is_ascii_alphanumeric())
+                && label.ends_with(|c: char| c.is_ascii_alphanumeric())
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+    });
+    let port_ok =
+        port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.chars().all(|c| c.is_ascii_digit()));
+    host_ok && port_ok
+}
+
+/// A path component: runs of lowercase letters and digits, joined by `.`, `_`, `__` or `-`s.
+fn path_component_ok(component: &str) -> bool {
+    let mut rest = component;
+    loop {
+        let run = rest.len() - rest.trim_start_matches(is_lower_alnum).len();
+        if run == 0 {
+            return false;
+        }
+        rest = &rest[run..];
+        if rest.is_empty() {
+            return true;
+        }
+        let separator = if rest.starts_with("__") {
+            2
+        } else if rest.starts_with(['.', '_']) {
+            1
+        } else {
+            rest.len() - rest.trim_start_matches('-').len()
+        };
+        if separator == 0 {
+            return false;
+        }
+        rest = &rest[separator..];
+    }
+}
+
+/// `algorithm:hex`: `sha256` takes exactly 64 hex digits, other algorithms at least 32.
+fn digest_ok(digest: &str) -> bool {
+    let Some((algorithm, hex)) = digest.split_once(':') else {
+        return false;
+    };
+    let algorithm_ok = algorithm.split(['+', '.', '_', '-']).all(|part| {
+        part.starts_with(|c: char| c.is_ascii_alphabetic())
+            && part.chars().all(|c| c.is_ascii_alphanumeric())
+    });
+    let hex_ok = hex.chars().all(|c| c.is_ascii_hexdigit())
+        && if algorithm == "sha256" {
+            hex.len() == 64
+        } else {
+            hex.len() >= 32
+        };
+    algorithm_ok && hex_ok
 }
 
 /// An absolute path inside the image, such as `/root/.npmrc`.
@@ -158,17 +241,17 @@ impl TryFrom<String> for ImagePath {
         } else {
             Err(format!(
                 "`{}` is not an absolute path in the image: start with `/` and use letters, digits, `.`, `_`, `-`, `@`, `+` and `/`",
-                value.escape_debug()
+                shown(&value)
             ))
         }
     }
 }
 
-/// Where images are pushed: a registry host and namespace, without a tag, such as
-/// `ghcr.io/acme` or `registry.example.com:5000/platform`. Lowercase.
+/// An image name without tag or digest, such as `ghcr.io/acme/storefront` or `storefront`:
+/// an optional registry host (`registry.example.com:5000`), then lowercase path components.
 #[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
 #[schemars(
-    extend("pattern" = r"^[a-z0-9]([a-z0-9._:-]*[a-z0-9])?(/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*$")
+    extend("pattern" = r"^([A-Za-z0-9.-]+(:[0-9]+)?/)?[a-z0-9]+([._-][a-z0-9]+|__[a-z0-9]+|-+[a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+|__[a-z0-9]+|-+[a-z0-9]+)*)*$")
 )]
 pub struct ImageName(String);
 string_newtype!(ImageName);
@@ -176,27 +259,58 @@ string_newtype!(ImageName);
 impl TryFrom<String> for ImageName {
     type Error = String;
     fn try_from(value: String) -> Result<Self, String> {
-        let component_ok = |c: &str, host: bool| {
-            !c.is_empty()
-                && c.starts_with(is_lower_alnum)
-                && c.ends_with(is_lower_alnum)
-                && c.chars().all(|ch| {
-                    is_lower_alnum(ch) || matches!(ch, '.' | '_' | '-') || (host && ch == ':')
-                })
-        };
-        let ok = value.len() <= 255
-            && value
-                .split('/')
-                .enumerate()
-                .all(|(i, c)| component_ok(c, i == 0));
-        if ok {
-            Ok(Self(value))
-        } else {
-            Err(format!(
-                "invalid image name `{}`: use lowercase letters, digits, `.`, `_`, `-` and `/`, without a tag (for example `ghcr.io/acme` or `ghcr.io/acme/api`)",
-                value.escape_debug()
-            ))
+        check_single_line("the image name", &value)?;
+        let reference = Reference::parse(&value).map_err(|why| {
+            format!(
+                "invalid image name `{}`: {why} (for example `ghcr.io/acme/api` or `api`)",
+                shown(&value)
+            )
+        })?;
+        if reference.tag.is_some() || reference.digest.is_some() {
+            let bare = match reference.domain {
+                Some(domain) => format!("{domain}/{}", reference.path),
+                None => reference.path.to_owned(),
+            };
+            return Err(format!(
+                "image name `{}` has a tag or digest: write the name alone (`{}`); the tags come from `tags`",
+                shown(&value),
+                shown(&bare)
+            ));
         }
+        Ok(Self(value))
+    }
+}
+
+/// Where images are pushed: a registry host and namespace, without a tag, such as
+/// `ghcr.io/acme`, `registry.example.com:5000/platform` or `localhost:5000`. A service's image
+/// is `<registry>/<service name>`.
+#[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
+#[schemars(
+    extend("pattern" = r"^[A-Za-z0-9.-]+(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+|__[a-z0-9]+|-+[a-z0-9]+)*)*$")
+)]
+pub struct Registry(String);
+string_newtype!(Registry);
+
+impl TryFrom<String> for Registry {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, String> {
+        check_single_line("the registry", &value)?;
+        // The registry prefixes image names: it is valid when `<registry>/<service>` is a
+        // name without tag.
+        let name = format!("{value}/x");
+        let reference = Reference::parse(&name).map_err(|why| {
+            format!(
+                "invalid registry `{}`: {why} (for example `ghcr.io/acme` or `localhost:5000`)",
+                shown(&value)
+            )
+        })?;
+        if reference.tag.is_some() || reference.digest.is_some() || value.ends_with('/') {
+            return Err(format!(
+                "invalid registry `{}`: write the host and namespace only, without a tag (for example `ghcr.io/acme`)",
+                shown(&value)
+            ));
+        }
+        Ok(Self(value))
     }
 }
 
@@ -222,7 +336,7 @@ impl TryFrom<String> for Tag {
         } else {
             Err(format!(
                 "invalid tag `{}`: use letters, digits, `_`, `.` and `-`, starting with a letter, digit or `_`",
-                value.escape_debug()
+                shown(&value)
             ))
         }
     }
@@ -249,7 +363,7 @@ impl TryFrom<String> for Platform {
         } else {
             Err(format!(
                 "invalid platform `{}`: write it as BuildKit does, `os/arch` or `os/arch/variant` (for example `linux/amd64` or `linux/arm/v7`)",
-                value.escape_debug()
+                shown(&value)
             ))
         }
     }
@@ -298,7 +412,7 @@ impl TryFrom<String> for CacheOption {
         } else {
             Err(format!(
                 "invalid cache option `{}`: write `type=<type>` then `,key=value` pairs, without spaces or quotes (for example `type=registry,ref=ghcr.io/acme/cache:{{service}}`)",
-                value.escape_debug()
+                shown(&value)
             ))
         }
     }

@@ -34,7 +34,7 @@ mod names;
 mod scalar;
 
 pub(crate) use command::{ExecCommand, Instruction, ShellCommand};
-pub(crate) use image::{CacheOption, ImageName, ImagePath, ImageRef, Platform, Tag};
+pub(crate) use image::{CacheOption, ImageName, ImagePath, ImageRef, Platform, Registry, Tag};
 pub(crate) use names::{Ident, LabelKey, PackageName, ServiceName, TemplateName, VarName, Version};
 pub(crate) use scalar::{Duration, IgnorePattern, LineValue, Port, UrlPath};
 
@@ -42,17 +42,47 @@ fn is_lower_alnum(c: char) -> bool {
     c.is_ascii_lowercase() || c.is_ascii_digit()
 }
 
-/// Rejects characters that can never appear in a single-line Dockerfile value.
+/// A value as an error message shows it: escaped, and cut short when long, so that a huge
+/// value cannot flood the terminal.
+fn shown(value: &str) -> String {
+    const MAX: usize = 60;
+    let mut out: String = value
+        .chars()
+        .take(MAX)
+        .collect::<String>()
+        .escape_debug()
+        .to_string();
+    if value.chars().nth(MAX).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// Rejects characters that can never appear in a single-line Dockerfile value: NUL, line
+/// breaks (the Unicode line and paragraph separators too), and every other control character
+/// but the tab, which terminals and BuildKit's parser would not show as written.
 fn check_single_line(what: &str, value: &str) -> Result<(), String> {
     if value.contains('\0') {
         return Err(format!("{what} contains a NUL character"));
     }
-    if value.contains(['\n', '\r']) {
+    if value.contains(['\n', '\r', '\u{85}', '\u{2028}', '\u{2029}']) {
         return Err(format!(
             "{what} contains a line break; Dockerfile values must fit on one line"
         ));
     }
+    if let Some(c) = value.chars().find(|&c| is_forbidden_control(c)) {
+        return Err(format!(
+            "{what} contains the control character U+{:04X}; write it without (a tab is fine)",
+            u32::from(c)
+        ));
+    }
     Ok(())
+}
+
+/// A control character no generated file may hold as it is: every one but the tab (and the
+/// line breaks, which have their own message), plus the byte-order mark.
+pub(crate) fn is_forbidden_control(c: char) -> bool {
+    (c.is_control() && c != '\t') || c == '\u{feff}'
 }
 
 #[cfg(test)]
@@ -86,8 +116,44 @@ mod tests {
             "-node:1",
             "node:",
             "node@sha256:xyz",
+            "node@sha256:0123456789abcdef0123456789abcdef",
+            "localhost:5000:6000/app:1",
+            "my_-app:1",
+            "app..x:1",
+            "-h.io/app:1",
         ] {
             assert!(image(bad).is_err(), "{bad:?}");
+        }
+        for ok in [
+            "my__app:1",
+            "my---app:1",
+            "[::1]:5000/app:1",
+            "Host.IO/app:1",
+        ] {
+            assert!(image(ok).is_ok(), "{ok}");
+        }
+        let name = |s: &str| ImageName::try_from(s.to_owned());
+        assert!(name("ghcr.io/acme/api").is_ok());
+        assert!(name("api").is_ok());
+        assert!(name("myapp:1.0").unwrap_err().contains("`myapp`"));
+        assert!(name("localhost:5000/app").is_ok());
+        let registry = |s: &str| Registry::try_from(s.to_owned());
+        for ok in [
+            "ghcr.io/acme",
+            "localhost:5000",
+            "registry.example.com:5000/platform",
+            "acme",
+        ] {
+            assert!(registry(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "localhost:5000:6000",
+            "ghcr.io/acme:1",
+            "ghcr.io/",
+            "acme/Team",
+            "",
+        ] {
+            assert!(registry(bad).is_err(), "{bad}");
         }
         let i = image("registry.example.com:5000/team/node:22-alpine3.22").unwrap();
         assert_eq!(i.repository(), "team/node");
@@ -132,10 +198,29 @@ mod tests {
             "RUN a\nRUN b",
             "RUN a\0",
             "# comment",
+            "RUN\u{a0}echo hi",
+            "RUN echo \u{1b}[31m",
+            "ENV plain",
+            "ENV A=1 b",
+            "ENV =x",
+            "LABEL x",
+            "COPY only-one",
+            "ENV A=\"unclosed",
         ] {
             assert!(ok(bad).is_err(), "{bad:?}");
         }
         assert!(ok("run x").unwrap_err().contains("capitals"));
+        for good in [
+            "ENV A=1 B=\"two words\"",
+            "ENV LEGACY some value",
+            "LABEL a=b",
+            "ARG VERSION",
+            "COPY --chown=1:1 a b",
+            "COPY [\"a b\", \"/c\"]",
+            "RUN echo 'it''s' \"x\"",
+        ] {
+            assert!(ok(good).is_ok(), "{good}");
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::fmt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer};
 
-use super::{check_single_line, is_lower_alnum};
+use super::{check_single_line, is_lower_alnum, shown};
 
 /// A service name: lowercase letters, digits and `-`, starting with a letter (at most 63
 /// characters). It names the image, the Compose service and the Bake target.
@@ -28,7 +28,7 @@ impl TryFrom<String> for ServiceName {
         } else {
             Err(format!(
                 "invalid service name `{}`: use lowercase letters, digits and `-`, starting with a letter (for example `api` or `web-frontend`)",
-                value.escape_debug()
+                shown(&value)
             ))
         }
     }
@@ -51,7 +51,7 @@ impl TryFrom<String> for VarName {
         } else {
             Err(format!(
                 "invalid variable name `{}`: use letters, digits and `_`, not starting with a digit",
-                value.escape_debug()
+                shown(&value)
             ))
         }
     }
@@ -79,7 +79,7 @@ impl TryFrom<String> for LabelKey {
         } else {
             Err(format!(
                 "invalid label key `{}`: use lowercase letters, digits, `.`, `-`, `_` and `/` (for example `org.opencontainers.image.source`)",
-                value.escape_debug()
+                shown(&value)
             ))
         }
     }
@@ -121,7 +121,7 @@ impl TryFrom<String> for PackageName {
         } else {
             Err(format!(
                 "invalid package name `{}`: write a package name, optionally pinned as `name=version` (for example `libpq5` or `curl=8.14.1-2`)",
-                value.escape_debug()
+                shown(&value)
             ))
         }
     }
@@ -158,7 +158,7 @@ impl TryFrom<String> for Version {
         } else {
             Err(format!(
                 "invalid version `{}`: write the version as in the image tag, such as `22`, `3.13` or `1.24.4`",
-                value.escape_debug()
+                shown(&value)
             ))
         }
     }
@@ -184,7 +184,7 @@ impl TryFrom<String> for Ident {
         } else {
             Err(format!(
                 "invalid name `{}`: use letters, digits, `.`, `_` and `-`, starting with a letter",
-                value.escape_debug()
+                shown(&value)
             ))
         }
     }
@@ -211,13 +211,13 @@ impl TemplateName {
         if name.starts_with('/') || name.contains('\\') || name.get(1..2) == Some(":") {
             return Err(format!(
                 "template `{}` is an absolute path: name it relative to the templates directory",
-                name.escape_debug()
+                shown(name)
             ));
         }
         if name.split('/').any(|s| s == "..") {
             return Err(format!(
                 "template `{}` leaves the templates directory: template names may not contain `..`",
-                name.escape_debug()
+                shown(name)
             ));
         }
         for segment in name.split('/') {
@@ -229,7 +229,7 @@ impl TemplateName {
             if !ok {
                 return Err(format!(
                     "invalid template name `{}`: use letters, digits, `.`, `_` and `-` in `/`-separated parts that do not start with `.`",
-                    name.escape_debug()
+                    shown(name)
                 ));
             }
         }

@@ -5,7 +5,7 @@ use std::fmt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer};
 
-use super::check_single_line;
+use super::{check_single_line, shown};
 
 /// A TCP port, 1 to 65535.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, JsonSchema)]
@@ -96,15 +96,32 @@ impl TryFrom<String> for Duration {
     fn try_from(value: String) -> Result<Self, String> {
         let digits = value.trim_end_matches(|c: char| c.is_ascii_alphabetic());
         let unit = &value[digits.len()..];
-        let ok = !digits.is_empty()
-            && digits.chars().all(|c| c.is_ascii_digit())
-            && matches!(unit, "ms" | "s" | "m" | "h");
+        let nanos_per_unit: u128 = match unit {
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
+            _ => 0,
+        };
+        let ok =
+            !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) && nanos_per_unit > 0;
         if ok {
+            // Docker reads durations into a signed 64-bit count of nanoseconds.
+            let fits = digits
+                .parse::<u128>()
+                .ok()
+                .and_then(|n| n.checked_mul(nanos_per_unit))
+                .is_some_and(|ns| ns <= u128::from(i64::MAX.unsigned_abs()));
+            if !fits {
+                return Err(format!(
+                    "duration `{value}` is too long: Docker takes durations up to about 292 years (`2562047h`)"
+                ));
+            }
             Ok(Self(value))
         } else {
             Err(format!(
                 "invalid duration `{}`: write a number and a unit, such as `30s`, `500ms` or `1m`",
-                value.escape_debug()
+                shown(&value)
             ))
         }
     }
@@ -128,7 +145,7 @@ impl TryFrom<String> for UrlPath {
         } else {
             Err(format!(
                 "invalid URL path `{}`: start with `/` and use URL characters only",
-                value.escape_debug()
+                shown(&value)
             ))
         }
     }

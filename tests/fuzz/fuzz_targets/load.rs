@@ -1,5 +1,7 @@
-//! Arbitrary text as `mbgen.toml`: loading never panics, and whatever loads and resolves
-//! renders to files without NUL bytes that end with exactly one newline.
+//! Arbitrary text as `mbgen.toml`: loading never panics, a project that resolves never fails
+//! to render with a bug of mbgen's, and what renders is files without NUL bytes or other
+//! control characters, with no line longer than BuildKit reads, that end with exactly one
+//! newline and whose header carries mbgen's checksum.
 #![no_main]
 
 use std::path::Path;
@@ -10,19 +12,35 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let Ok(loaded) = mbgen::spec::parse(text, Path::new("mbgen.toml")) else {
-        return;
-    };
     // No workspace files exist there: a service built from a workspace root fails to resolve.
-    let tree = mbgen::workspace::Tree::new(Path::new("/nonexistent"), Path::new(""));
-    let Ok(project) = mbgen::model::resolve(&loaded, &tree) else {
+    let Ok(project) = mbgen::Project::from_text(text, Path::new("/nonexistent")) else {
         return;
     };
-    let files = mbgen::render::render_project(&project)
-        .unwrap_or_else(|e| panic!("a resolved project failed to render: {e}"));
+    let files = match project.render() {
+        Ok(files) => files,
+        Err(e) if e.exit_code() == mbgen::exit::INTERNAL => {
+            panic!("a resolved project failed to render: {e}")
+        }
+        // The user's to fix, such as a line too long for BuildKit.
+        Err(_) => return,
+    };
     for file in files {
         let name = file.path.display();
-        assert!(!file.contents.contains('\0'), "{name} contains a NUL byte");
+        assert!(
+            !file
+                .contents
+                .chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\t'),
+            "{name} contains a control character"
+        );
+        assert!(
+            file.contents.lines().all(|l| l.len() <= 65_535),
+            "{name} has a line longer than BuildKit reads"
+        );
+        assert!(
+            file.contents.lines().next().is_some_and(|l| l.contains("; checksum ")),
+            "{name} has no checksum in its header"
+        );
         assert!(
             file.contents.ends_with('\n') && !file.contents.ends_with("\n\n"),
             "{name} does not end with exactly one newline"
