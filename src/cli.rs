@@ -130,6 +130,90 @@ pub enum Command {
     /// built-in replaces it; `mbgen/<name>` always names the built-in. docs/templates.md
     /// describes the variables and blocks templates use.
     Templates(TemplatesArgs),
+    /// Write a CI workflow that checks the generated files and builds the affected services
+    /// with Bake.
+    ///
+    /// The workflow runs `mbgen render --check`, finds the services a change affects with
+    /// `mbgen affected`, and builds only those with `docker buildx bake`, importing the
+    /// registry cache of `cache-from`; a push to the main branch also pushes the images and
+    /// exports the cache of `cache-to`. It needs a [workspace] with a `registry` and a Bake
+    /// file. A file that mbgen did not write is never replaced without --force.
+    Ci(CiArgs),
+    /// Print the completion script of a shell
+    ///
+    /// Load it in the shell's start-up file, for example:
+    ///   bash: mbgen completions bash > ~/.local/share/bash-completion/completions/mbgen
+    ///   zsh:  mbgen completions zsh > ~/.zfunc/_mbgen   (with ~/.zfunc in $fpath)
+    ///   fish: mbgen completions fish > ~/.config/fish/completions/mbgen.fish
+    #[command(verbatim_doc_comment)]
+    Completions(CompletionsArgs),
+    /// Print the manual page of mbgen (roff), or write one page per command into a directory.
+    ///
+    /// `mbgen man | man -l -` reads it at once; `mbgen man --output-dir /usr/local/share/man/man1`
+    /// installs mbgen.1 and mbgen-<command>.1 for every command.
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CiArgs {
+    #[command(subcommand)]
+    pub command: CiCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CiCommand {
+    /// Write a GitHub Actions workflow (default `.github/workflows/images.yml` at the root
+    /// of the git repository).
+    ///
+    /// On pull requests it checks the generated files and builds the affected services with
+    /// the registry cache, pushing nothing; on pushes to the main branch it also pushes the
+    /// images and the cache. The registry login uses the workflow's `GITHUB_TOKEN` for ghcr.io,
+    /// and the secrets `REGISTRY_USERNAME` and `REGISTRY_PASSWORD` for any other registry.
+    Github(CiGithubArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CiGithubArgs {
+    /// The project directory holding mbgen.toml, or the path of the file itself.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+
+    /// Where to write the workflow. Default: `.github/workflows/images.yml` at the root of the
+    /// git repository holding the project (the project directory outside a repository).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// The branch whose pushes push the images and the cache.
+    #[arg(long, value_name = "NAME", default_value = "main")]
+    pub branch: String,
+
+    /// Print the workflow instead of writing it.
+    #[arg(long, conflicts_with = "check")]
+    pub stdout: bool,
+
+    /// Write nothing; print a diff if the workflow differs from what would be written, and
+    /// exit with 1 if it does.
+    #[arg(long)]
+    pub check: bool,
+
+    /// Replace a file that mbgen did not write.
+    #[arg(long, conflicts_with_all = ["check", "stdout"])]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write mbgen.1 and one page per command (mbgen-render.1, ...) into this directory
+    /// instead of printing mbgen.1.
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

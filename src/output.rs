@@ -185,6 +185,10 @@ fn ownership_help(kind: FileKind) -> &'static str {
              (`bake = \"docker-bake.build.hcl\"`, or `bake = false` for none), \
              or pass --force to replace it"
         }
+        FileKind::Workflow => {
+            "move it away, write the workflow elsewhere (`mbgen ci github --output FILE`), or \
+             pass --force to replace it"
+        }
         FileKind::Compose => {
             "keep it, and name another file in `[workspace]` of mbgen.toml \
              (`compose = \"compose.build.yaml\"`, to combine with yours through \

@@ -37,10 +37,67 @@ fn help_texts() {
         &["render", "--help"],
         &["schema", "--help"],
         &["explain", "--help"],
+        &["ci", "github", "--help"],
+        &["completions", "--help"],
+        &["man", "--help"],
     ] {
         let name = format!("help_{}", args.join("_").replace("--", ""));
         insta::assert_snapshot!(name, run(mbgen(dir.path()).args(args)));
     }
+}
+
+#[test]
+fn completions_for_every_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    for (shell, mark) in [
+        ("bash", "complete -F _mbgen"),
+        ("zsh", "#compdef mbgen"),
+        ("fish", "complete -c mbgen"),
+        ("elvish", "edit:completion:arg-completer[mbgen]"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let out = mbgen(dir.path())
+            .args(["completions", shell])
+            .output()
+            .unwrap();
+        let script = String::from_utf8(out.stdout).unwrap();
+        assert!(out.status.success(), "{shell}");
+        assert!(script.contains(mark), "{shell}: {script}");
+        for command in ["render", "affected", "ci", "completions"] {
+            assert!(script.contains(command), "{shell} completes no `{command}`");
+        }
+    }
+    let unknown = run(mbgen(dir.path()).args(["completions", "tcsh"]));
+    assert!(unknown.starts_with("exit: 2\n"), "{unknown}");
+}
+
+#[test]
+fn manual_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = mbgen(dir.path()).arg("man").output().unwrap();
+    let page = String::from_utf8(out.stdout).unwrap();
+    assert!(page.starts_with(".ie \\n(.g .ds Aq \\(aq"), "{page}");
+    assert!(page.contains(".TH mbgen 1"), "{page}");
+    assert!(
+        page.contains("mbgen\\-render(1)") || page.contains("render"),
+        "{page}"
+    );
+
+    let out = run(mbgen(dir.path()).args(["man", "--output-dir", "man1"]));
+    assert!(out.starts_with("exit: 0\n"), "{out}");
+    let mut pages: Vec<String> = fs::read_dir(dir.path().join("man1"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    pages.sort();
+    insta::assert_snapshot!(pages.join("\n"));
+    let render = fs::read_to_string(dir.path().join("man1/mbgen-render.1")).unwrap();
+    assert!(render.contains(".TH mbgen-render 1"), "{render}");
+    assert!(
+        render.contains("mbgen render"),
+        "the synopsis spells the command as typed"
+    );
+    assert!(render.contains("\\-\\-check"), "{render}");
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! The generated files as the tools around them see them: hadolint finds nothing in the
 //! Dockerfiles, BuildKit's own parser reads the instructions mbgen meant, python-hcl2 reads
 //! the Bake files and Compose v1 the Compose files as intended, and taplo (the engine of the
-//! TOML editor extensions) validates every example against the JSON Schema.
+//! TOML editor extensions) validates every example against the JSON Schema; check-jsonschema
+//! validates the GitHub Actions workflows against GitHub's schema, and pre-commit the hook
+//! manifest.
 //!
 //! The tools come from `tests/run.sh` (a Python venv, and Debian's docker-compose); point
 //! `MBGEN_TOOLS_BIN` at the venv's `bin` directory. Each test is `#[ignore]`d with the tool it
@@ -53,6 +55,15 @@ fn buildkit_parses_the_intended_instructions() {
     let files = common::all_dockerfiles(scratch.path());
     let parsed = common::buildkit_instructions::<Instruction>(&files);
     for (file, instructions) in parsed {
+        // `COPY --link` only where the variant opts in with `copy-link = true`.
+        let variant = Path::new(&file)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.split('.').next())
+            .map(|stem| common::root().join(format!("tests/variants/{stem}.toml")));
+        let copy_link = variant
+            .and_then(|v| fs_err::read_to_string(v).ok())
+            .is_some_and(|t| t.lines().any(|l| l.trim() == "copy-link = true"));
         let stages: Vec<&Instruction> = instructions.iter().filter(|i| i.cmd == "FROM").collect();
         for stage in &stages {
             assert_eq!(
@@ -85,7 +96,7 @@ fn buildkit_parses_the_intended_instructions() {
             assert!(i.cmd != "ADD", "{file}: ADD is not used");
             for flag in &i.flags {
                 assert!(
-                    !flag.starts_with("--link"),
+                    copy_link || !flag.starts_with("--link"),
                     "{file}: COPY --link needs a newer frontend"
                 );
             }
@@ -202,6 +213,7 @@ fn python_hcl2_reads_every_bake_file_as_intended() {
         let bake = project.bake_file().unwrap();
         let dir = bake.rsplit_once('/').map_or("", |(d, _)| d);
         let mut file = parsed[&path.display().to_string()].clone();
+        let variables = file["variables"].clone();
         let builds = project.builds();
         let names: Vec<&str> = builds.iter().map(|s| s.service.as_str()).collect();
         assert_eq!(
@@ -251,8 +263,40 @@ fn python_hcl2_reads_every_bake_file_as_intended() {
             if !service.build_args.is_empty() {
                 expected["args"] = json!(service.build_args);
             }
+            supply_chain(project, &variables, &mut expected);
             assert_eq!(Value::Object(target.clone()), expected, "{bake}");
         }
+    }
+}
+
+/// What `attest` and `source-date-epoch` of `[workspace]` add to every target: the
+/// attestations, and `SOURCE_DATE_EPOCH` (a variable with the key's default) passed to the
+/// build with layer timestamps rewritten.
+fn supply_chain(project: &Project, variables: &Value, expected: &mut Value) {
+    let chain = &project.supply_chain;
+    let mut attest: Vec<String> = Vec::new();
+    if chain.sbom {
+        attest.push("type=sbom".to_owned());
+    }
+    if let Some(provenance) = chain.provenance {
+        attest.push(match format!("{provenance:?}").as_str() {
+            "Off" => "type=provenance,disabled=true".to_owned(),
+            mode => format!("type=provenance,mode={}", mode.to_lowercase()),
+        });
+    }
+    if !attest.is_empty() {
+        expected["attest"] = json!(attest);
+    }
+    match chain.source_date_epoch {
+        Some(epoch) => {
+            assert_eq!(
+                variables["SOURCE_DATE_EPOCH"],
+                json!({ "default": epoch.to_string() })
+            );
+            expected["args"]["SOURCE_DATE_EPOCH"] = json!("SOURCE_DATE_EPOCH");
+            expected["output"] = json!(["type=image,rewrite-timestamp=true"]);
+        }
+        None => assert_eq!(variables, &json!({})),
     }
 }
 
@@ -321,4 +365,72 @@ fn docker_compose_config_accepts_every_compose_file() {
             }
         }
     }
+}
+
+/// The workflows `mbgen ci github` writes (ghcr.io with the workflow's token; another
+/// registry with secrets; a project in a subdirectory) are valid against the GitHub Actions
+/// workflow schema that check-jsonschema carries (schemastore's, as published).
+#[test]
+#[ignore = "needs check-jsonschema (tests/run.sh installs it and runs the ignored tests)"]
+fn check_jsonschema_accepts_the_github_workflows() {
+    let checker = common::tool("check-jsonschema");
+    let scratch = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for (name, registry, subdir) in [
+        ("ghcr", "ghcr.io/acme", ""),
+        ("other", "registry.example.com/acme", "deploy"),
+    ] {
+        let repo = scratch.path().join(name);
+        let project = repo.join(subdir);
+        fs_err::create_dir_all(&project).unwrap();
+        fs_err::write(
+            project.join("mbgen.toml"),
+            format!(
+                "[workspace]\nregistry = \"{registry}\"\nbake = \"docker/docker-bake.hcl\"\n\
+                 [services.api]\nstack = \"go\"\n"
+            ),
+        )
+        .unwrap();
+        assert!(Command::new("git")
+            .args(["init", "-q"])
+            .current_dir(&repo)
+            .status()
+            .unwrap()
+            .success());
+        let out = common::mbgen(&project)
+            .args(["ci", "github"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        files.push(repo.join(".github/workflows/images.yml"));
+    }
+    let out = Command::new(&checker)
+        .args(["--builtin-schema", "vendor.github-workflows"])
+        .args(&files)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "check-jsonschema:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `.pre-commit-hooks.yaml` is a hook manifest pre-commit accepts.
+#[test]
+#[ignore = "needs pre-commit (tests/run.sh installs it and runs the ignored tests)"]
+fn pre_commit_accepts_the_hook_manifest() {
+    let pre_commit = common::tool("pre-commit");
+    let out = Command::new(&pre_commit)
+        .args(["validate-manifest", ".pre-commit-hooks.yaml"])
+        .current_dir(common::root())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "pre-commit validate-manifest:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -44,6 +44,12 @@ impl Repo {
         })
     }
 
+    /// The project directory relative to the top of the repository, `/`-separated and ending
+    /// in `/`, or empty at the top.
+    pub(crate) fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
     /// The full hash of the commit `rev` names.
     pub(crate) fn commit(&self, rev: &str) -> Result<String, Box<Diagnostic>> {
         let unknown = |what: &str, said: &str| {

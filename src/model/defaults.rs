@@ -28,6 +28,15 @@ pub(crate) const DEFAULT_TAG: &str = "latest";
 pub(crate) const DEFAULT_CACHE_MOUNTS: bool = true;
 /// The command runs under tini where the final image needs an init, unless `init = false`.
 pub(crate) const DEFAULT_INIT: bool = true;
+/// The mode of a cache export that names none: `max` exports the layers of every stage,
+/// the dependency installs of the builder stages included, where BuildKit's own default
+/// (`min`) exports only the final image's, which a fresh builder cannot reuse for them.
+pub(crate) const DEFAULT_CACHE_MODE: &str = "max";
+/// The cache exporters that take a `mode` (`inline` exports the final image's layers only).
+pub(crate) const CACHE_TYPES_WITH_MODE: &[&str] = &["registry", "local", "gha", "s3", "azblob"];
+/// `COPY` without `--link` unless `copy-link = true`: Docker 20.10's built-in Dockerfile
+/// frontend cannot parse `--link`.
+pub(crate) const DEFAULT_COPY_LINK: bool = false;
 
 /// The health check's timing unless `healthcheck` says otherwise.
 pub(crate) const HEALTHCHECK_INTERVAL: &str = "30s";

@@ -52,6 +52,7 @@ pub(super) fn inherit(workspace: Option<&WorkspaceSpec>, service: &ServiceSpec) 
     scalar!(family, ServiceKey::Family);
     scalar!(user, ServiceKey::User);
     scalar!(cache_mounts, ServiceKey::CacheMounts);
+    scalar!(copy_link, ServiceKey::CopyLink);
     scalar!(healthcheck, ServiceKey::Healthcheck);
     scalar!(dockerignore, ServiceKey::Dockerignore);
     scalar!(tags, ServiceKey::Tags);

@@ -18,7 +18,7 @@ pub(crate) use resolve::resolve;
 pub(crate) use workspace::Tree;
 
 use crate::relpath::RelPath;
-use crate::spec::{Family, PackageManager, Protocol, Stack};
+use crate::spec::{Family, PackageManager, Protocol, Provenance, Stack};
 
 /// A resolved `mbgen.toml`.
 #[derive(Debug, Clone)]
@@ -35,6 +35,20 @@ pub struct Project {
     pub bake: Option<RelPath>,
     /// Where to write the workspace's Compose file, relative to the project root.
     pub compose: Option<RelPath>,
+    /// What Bake attaches to, and fixes in, every image.
+    pub supply_chain: SupplyChain,
+}
+
+/// `attest` and `source-date-epoch` of `[workspace]`: what Bake attaches to, and fixes in,
+/// every image it builds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SupplyChain {
+    /// An SPDX SBOM attestation.
+    pub sbom: bool,
+    /// SLSA provenance; `None` leaves BuildKit's default.
+    pub provenance: Option<Provenance>,
+    /// The default of the Bake variable `SOURCE_DATE_EPOCH`, with layer timestamps rewritten.
+    pub source_date_epoch: Option<u64>,
 }
 
 /// One service, ready to plan: what every stack has, and its [`StackModel`].
@@ -76,6 +90,8 @@ pub struct Service {
     pub secrets: Vec<Secret>,
     pub ca: CaCertificates,
     pub cache_mounts: bool,
+    /// `COPY --link` for every copy of the Dockerfile.
+    pub copy_link: bool,
     pub template: Template,
     /// Extra instructions from `instructions`, as written.
     pub instructions: Instructions,
@@ -502,6 +518,7 @@ pub struct Publish {
     pub platforms: Vec<String>,
     /// BuildKit cache options, `{service}` replaced.
     pub cache_from: Vec<String>,
+    /// The same, with `mode=max` added to an export that names no mode and can take one.
     pub cache_to: Vec<String>,
 }
 

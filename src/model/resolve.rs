@@ -4,22 +4,23 @@
 use std::collections::BTreeMap;
 
 use super::defaults::{
-    self, DEFAULT_BAKE_FILE, DEFAULT_CACHE_MOUNTS, DEFAULT_COMPOSE_FILE, DEFAULT_DOCKERFILE,
-    DEFAULT_DOCKERIGNORE, DEFAULT_INIT, DEFAULT_PORT, DEFAULT_TAG, DEFAULT_TEMPLATES_DIR,
-    HEALTHCHECK_INTERVAL, HEALTHCHECK_RETRIES, HEALTHCHECK_START_PERIOD, HEALTHCHECK_TIMEOUT,
+    self, CACHE_TYPES_WITH_MODE, DEFAULT_BAKE_FILE, DEFAULT_CACHE_MODE, DEFAULT_CACHE_MOUNTS,
+    DEFAULT_COMPOSE_FILE, DEFAULT_COPY_LINK, DEFAULT_DOCKERFILE, DEFAULT_DOCKERIGNORE,
+    DEFAULT_INIT, DEFAULT_PORT, DEFAULT_TAG, DEFAULT_TEMPLATES_DIR, HEALTHCHECK_INTERVAL,
+    HEALTHCHECK_RETRIES, HEALTHCHECK_START_PERIOD, HEALTHCHECK_TIMEOUT,
 };
 use super::inherit::{inherit, Inherited};
 use super::workspace::{self, Tree};
 use super::{
     CaCertificates, Healthcheck, Instructions, JavaTool, Process, Project, Publish, Runtime,
-    Secret, Service, SystemPackages, Template, User, WorkspaceBuild,
+    Secret, Service, SupplyChain, SystemPackages, Template, User, WorkspaceBuild,
 };
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::relpath::RelPath;
 use crate::spec::value::Port;
 use crate::spec::{
     Family, LoadedConfig, OutputFile, PackageManager, Protocol, ServiceKey, ServiceSpec, Stack,
-    CONFIG_FILE,
+    WorkspaceSpec, CONFIG_FILE,
 };
 
 /// Resolves a loaded `mbgen.toml` into the model. `tree` is the project directory, read for
@@ -53,6 +54,7 @@ pub(crate) fn resolve(loaded: &LoadedConfig, tree: &Tree) -> Result<Project, Dia
             services.push(service);
         }
     }
+    check_cache_exports_differ(loaded, &services, &mut diagnostics);
     let config_name = loaded.source.path.file_name().map_or_else(
         || CONFIG_FILE.to_owned(),
         |n| n.to_string_lossy().into_owned(),
@@ -91,7 +93,106 @@ pub(crate) fn resolve(loaded: &LoadedConfig, tree: &Tree) -> Result<Project, Dia
         services,
         bake,
         compose,
+        supply_chain: supply_chain(workspace),
     })
+}
+
+/// `attest` and `source-date-epoch` of `[workspace]`.
+fn supply_chain(workspace: Option<&WorkspaceSpec>) -> SupplyChain {
+    let Some(ws) = workspace else {
+        return SupplyChain::default();
+    };
+    let WorkspaceSpec {
+        attest,
+        source_date_epoch,
+        ..
+    } = ws;
+    SupplyChain {
+        sbom: attest.as_ref().and_then(|a| a.sbom).unwrap_or(false),
+        provenance: attest.as_ref().and_then(|a| a.provenance),
+        source_date_epoch: *source_date_epoch,
+    }
+}
+
+/// A cache export with [`DEFAULT_CACHE_MODE`] added when it names no mode and its exporter
+/// takes one.
+fn with_default_mode(option: String) -> String {
+    let kind = option
+        .split(',')
+        .next()
+        .and_then(|p| p.strip_prefix("type="));
+    let has_mode = option.split(',').any(|p| p.starts_with("mode="));
+    match kind {
+        Some(kind) if CACHE_TYPES_WITH_MODE.contains(&kind) && !has_mode => {
+            format!("{option},mode={DEFAULT_CACHE_MODE}")
+        }
+        _ => option,
+    }
+}
+
+/// Where a cache export writes: the `ref` of a registry cache, the `dest` of a local one.
+fn cache_destination(option: &str) -> Option<&str> {
+    let mut pairs = option.split(',');
+    let key = match pairs.next()? {
+        "type=registry" => "ref=",
+        "type=local" => "dest=",
+        _ => return None,
+    };
+    pairs.find_map(|p| p.strip_prefix(key))
+}
+
+/// Two services may not export their build cache to the same place: each export replaces
+/// the other's, and a fresh builder then finds one service's cache only.
+fn check_cache_exports_differ(
+    loaded: &LoadedConfig,
+    services: &[Service],
+    diagnostics: &mut Diagnostics,
+) {
+    let mut exports: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut reported = Vec::new();
+    for service in services {
+        for destination in service
+            .publish
+            .cache_to
+            .iter()
+            .filter_map(|c| cache_destination(c))
+        {
+            let Some(other) = exports.insert(destination, &service.name) else {
+                continue;
+            };
+            if reported.contains(&destination) {
+                continue;
+            }
+            reported.push(destination);
+            let own = loaded
+                .spec
+                .services
+                .iter()
+                .find(|(name, _)| name.as_str() == service.name)
+                .is_some_and(|(_, spec)| spec.cache_to.is_some());
+            let at: &[&str] = if own {
+                &["services", &service.name, "cache-to"]
+            } else {
+                &["workspace", "cache-to"]
+            };
+            diagnostics.push(
+                loaded
+                    .error_at_value(
+                        at,
+                        format!(
+                            "services `{other}` and `{}` export their build cache to the same \
+                             place, `{destination}`: each export replaces the other's, and a \
+                             builder importing it finds one service's cache only",
+                            service.name
+                        ),
+                    )
+                    .help(
+                        "write `{service}` in it, which names each service's own cache: \
+                         `type=registry,ref=ghcr.io/acme/cache:{service}`",
+                    ),
+            );
+        }
+    }
 }
 
 /// One file `mbgen render` writes, and the key of `mbgen.toml` that names it.
@@ -967,7 +1068,10 @@ impl Resolver<'_> {
             ),
             platforms: strings(spec.platforms.as_ref()),
             cache_from: caches(spec.cache_from.as_ref()),
-            cache_to: caches(spec.cache_to.as_ref()),
+            cache_to: caches(spec.cache_to.as_ref())
+                .into_iter()
+                .map(with_default_mode)
+                .collect(),
         }
     }
 
@@ -1049,6 +1153,7 @@ impl Resolver<'_> {
             secrets,
             ca,
             cache_mounts: spec.cache_mounts.unwrap_or(DEFAULT_CACHE_MOUNTS),
+            copy_link: spec.copy_link.unwrap_or(DEFAULT_COPY_LINK),
             template: spec
                 .template
                 .as_ref()
@@ -1122,4 +1227,36 @@ fn string_map<K: ToString, V: ToString>(map: &BTreeMap<K, V>) -> BTreeMap<String
     map.iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{cache_destination, with_default_mode};
+
+    #[test]
+    fn a_cache_export_without_a_mode_exports_every_stage() {
+        let completed = |o: &str| with_default_mode(o.to_owned());
+        assert_eq!(
+            completed("type=registry,ref=ghcr.io/acme/cache:api"),
+            "type=registry,ref=ghcr.io/acme/cache:api,mode=max"
+        );
+        assert_eq!(
+            completed("type=local,dest=/tmp/c,mode=min"),
+            "type=local,dest=/tmp/c,mode=min"
+        );
+        assert_eq!(completed("type=gha"), "type=gha,mode=max");
+        // inline caches hold the final image's layers only: no mode to set
+        assert_eq!(completed("type=inline"), "type=inline");
+    }
+
+    #[test]
+    fn where_a_cache_export_writes() {
+        assert_eq!(
+            cache_destination("type=registry,ref=r/c:api,mode=max"),
+            Some("r/c:api")
+        );
+        assert_eq!(cache_destination("type=local,dest=/tmp/c"), Some("/tmp/c"));
+        assert_eq!(cache_destination("type=gha,scope=api"), None);
+        assert_eq!(cache_destination("type=inline"), None);
+    }
 }

@@ -80,6 +80,7 @@ pub(super) fn base_context(
         stack: service.stack_name().as_str(),
         stages: names,
         stage: Stages::of(layout),
+        copy_flags: if service.copy_link { "--link " } else { "" },
         // `static` has no builder: its one stage is the nginx image.
         builder_image: service
             .builder_image()

@@ -24,6 +24,7 @@ mod runtime;
 mod rust;
 pub(crate) mod stages;
 mod target;
+pub(crate) mod workflow;
 
 use serde::Serialize;
 
@@ -60,6 +61,8 @@ pub(crate) struct DockerfileContext {
     pub builder_image: String,
     /// Set-up shared by the builder stages that start from `builder_image`.
     pub builder: BuilderSetup,
+    /// Printed right after every `COPY`: `--link ` with `copy-link = true`, otherwise empty.
+    pub copy_flags: &'static str,
     /// `ARG` declarations (`NAME="default"`) for the stage that runs the build.
     pub build_args: Vec<String>,
     pub runtime: RuntimeStage,

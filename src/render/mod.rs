@@ -45,6 +45,8 @@ pub enum FileKind {
     Bake,
     /// The workspace's `compose.yaml`.
     Compose,
+    /// The CI workflow of `mbgen ci`.
+    Workflow,
 }
 
 /// A template failed to render.
@@ -253,10 +255,33 @@ impl Headed for plan::bake::BakeContext {
     }
 }
 
+impl Headed for plan::workflow::WorkflowContext {
+    fn header(&mut self) -> &mut Vec<String> {
+        &mut self.header
+    }
+}
+
 impl Headed for plan::compose::ComposeContext {
     fn header(&mut self) -> &mut Vec<String> {
         &mut self.header
     }
+}
+
+/// Renders the GitHub Actions workflow of `mbgen ci github`; its path is relative to the
+/// repository root.
+pub(crate) fn render_workflow(
+    templates: &ProjectTemplates,
+    project: &Project,
+    place: &plan::workflow::WorkflowPlace<'_>,
+) -> Result<GeneratedFile, RenderError> {
+    let context = plan::workflow::workflow(project, place);
+    let subject = Subject::workspace(templates::GITHUB_WORKFLOW, "the GitHub Actions workflow");
+    Ok(GeneratedFile {
+        path: PathBuf::from(place.file.as_str()),
+        contents: render_headed(templates, project, &subject, context, BTreeSet::new())?.0,
+        service: String::new(),
+        kind: FileKind::Workflow,
+    })
 }
 
 /// Renders the subject's template with `context` and normalises the result. Only a render
@@ -613,7 +638,8 @@ pub(crate) fn normalize(text: &str) -> String {
             continue;
         }
         in_header = in_header && line.starts_with('#');
-        let is_comment = line.starts_with('#');
+        // An indented comment (a YAML step's) opens a block of its own too.
+        let is_comment = line.trim_start().starts_with('#');
         if is_comment && !previous_is_comment {
             out.push('\n');
         }

@@ -28,6 +28,8 @@ pub(crate) const NGINX_CONF: &str = "nginx.conf.j2";
 pub(crate) const BAKE: &str = "docker-bake.hcl.j2";
 /// The workspace's Compose file.
 pub(crate) const COMPOSE: &str = "compose.yaml.j2";
+/// The GitHub Actions workflow of `mbgen ci github`.
+pub(crate) const GITHUB_WORKFLOW: &str = "github-workflow.yml.j2";
 
 /// Template names starting with this always mean a built-in: `mbgen/go.Dockerfile.j2`.
 pub(crate) const BUILTIN_PREFIX: &str = "mbgen/";
@@ -52,6 +54,10 @@ pub(crate) const BUILTIN: &[(&str, &str)] = &[
     (NGINX_CONF, include_str!("../../templates/nginx.conf.j2")),
     (BAKE, include_str!("../../templates/docker-bake.hcl.j2")),
     (COMPOSE, include_str!("../../templates/compose.yaml.j2")),
+    (
+        GITHUB_WORKFLOW,
+        include_str!("../../templates/github-workflow.yml.j2"),
+    ),
 ];
 
 /// The built-in template of a stack's Dockerfile.

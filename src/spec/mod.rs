@@ -396,6 +396,16 @@ pub struct ServiceSpec {
     /// `cache-mounts = false`
     pub cache_mounts: Option<bool>,
 
+    /// Write every `COPY` of the Dockerfile as `COPY --link`: the copied files become layers
+    /// of their own, independent of the layers below them, so that when a base image changes
+    /// BuildKit keeps them (no copy runs again, no layer is pushed again) and only the base is
+    /// replaced. Needs the Dockerfile frontend 1.4 or later (BuildKit 0.10, Docker 23): Docker
+    /// 20.10's built-in frontend cannot parse it. A `COPY --link` destination is not resolved
+    /// through symbolic links of the base image. Default: `false`.
+    ///
+    /// `copy-link = true`
+    pub copy_link: Option<bool>,
+
     /// Extra Dockerfile instructions at fixed points of the generated file, for what the other
     /// keys do not cover. Each is one line starting with `RUN`, `COPY`, `ENV`, `ARG` or
     /// `LABEL`, written as it should appear. Default: none.
@@ -756,6 +766,27 @@ pub struct WorkspaceSpec {
     /// `cache-to = ["type=registry,ref=ghcr.io/acme/cache:{service},mode=max"]`
     pub cache_to: Option<Vec<CacheOption>>,
 
+    /// Attestations BuildKit adds to the image index of every service that `docker buildx
+    /// bake` pushes (a builder of the `docker-container`, `kubernetes` or `remote` driver):
+    /// a software bill of materials and SLSA provenance, in the Bake file's `attest`.
+    /// Default: none written, which leaves BuildKit's own default (`min` provenance).
+    ///
+    /// `attest = { sbom = true, provenance = "max" }`
+    pub attest: Option<AttestSpec>,
+
+    /// Reproducible images: the time, in seconds since 1970, that BuildKit writes into every
+    /// image instead of the build's (the image's creation date, its history, and the
+    /// timestamps of every file in its layers), so that two builds of the same commit give
+    /// the same image digest. The Bake file declares the variable `SOURCE_DATE_EPOCH` with
+    /// this default, passes it to every build and rewrites layer timestamps
+    /// (`rewrite-timestamp=true`, BuildKit 0.13 or later). Keep it fixed: BuildKit keys every
+    /// step's cache on it, so a time that changes with each commit (`git log -1
+    /// --format=%ct`) runs every step again, dependency installs included. Default: none
+    /// (the build's own time).
+    ///
+    /// `source-date-epoch = 0`
+    pub source_date_epoch: Option<u64>,
+
     /// The Bake file written for the workspace, relative to `mbgen.toml`, or `false` for
     /// none. It has a target per service (build context, Dockerfile, the final stage
     /// `runtime`, tags, platforms, caches and build arguments) and a `default` group with all
@@ -838,10 +869,46 @@ pub struct WorkspaceSpec {
     /// `cache-mounts = true`
     pub cache_mounts: Option<bool>,
 
+    /// `COPY --link` in every service's Dockerfile: see the service key `copy-link`.
+    ///
+    /// `copy-link = true`
+    pub copy_link: Option<bool>,
+
     /// A health check for every service: see the service key `healthcheck`.
     ///
     /// `healthcheck = { path = "/healthz" }`
     pub healthcheck: Option<HealthcheckSpec>,
+}
+
+/// `attest` of `[workspace]`: the attestations of every image Bake pushes.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct AttestSpec {
+    /// An SPDX software bill of materials of each final image, made by BuildKit's SBOM
+    /// scanner (the image `docker/buildkit-syft-scanner`), attached as an attestation.
+    /// Default: `false`.
+    ///
+    /// `sbom = true`
+    pub sbom: Option<bool>,
+
+    /// SLSA provenance: `min` records the build's sources and its frontend, `max` adds the
+    /// build arguments, the Dockerfile and the steps that ran (build secrets are never
+    /// recorded), `off` attaches none. Default: BuildKit's, which is `min`.
+    ///
+    /// `provenance = "max"`
+    pub provenance: Option<Provenance>,
+}
+
+/// How much SLSA provenance an image carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Provenance {
+    /// No provenance attestation.
+    Off,
+    /// The sources and the frontend of the build.
+    Min,
+    /// Also the build arguments, the Dockerfile and every step.
+    Max,
 }
 
 /// A generated file of the workspace: a path, or `false` for none.
@@ -961,6 +1028,7 @@ impl ServiceSpec {
             ServiceKey::CaCertificates => !self.ca_certificates.is_empty(),
             ServiceKey::KeepCaCertificates => self.keep_ca_certificates.is_some(),
             ServiceKey::CacheMounts => self.cache_mounts.is_some(),
+            ServiceKey::CopyLink => self.copy_link.is_some(),
             ServiceKey::Instructions => self.instructions.is_some(),
             ServiceKey::Image => self.image.is_some(),
             ServiceKey::Tags => self.tags.is_some(),

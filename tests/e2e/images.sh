@@ -69,6 +69,10 @@ IMAGES=(
     "gcr.io/distroless/nodejs22-debian13:nonroot|distroless-nodejs22-debian13-nonroot|gcr.io/distroless/cc-debian13:nonroot"
     "oven/bun:1-slim|bun-1-slim"
 )
+# BuildKit's SBOM scanner, for the case bake-workspace alone (MBGEN_E2E_BAKE=1).
+if [ "${MBGEN_E2E_BAKE:-0}" = 1 ]; then
+    IMAGES+=("docker/buildkit-syft-scanner:stable-1|buildkit-syft-scanner|python:3.13-slim-trixie")
+fi
 BASE_IMAGE=debian:trixie-slim
 FORCED=() # the images named on the command line
 

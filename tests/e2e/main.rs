@@ -52,9 +52,16 @@
 //! CI job runs it (case `mbgen-image`, [`mbgen_image`]); `MBGEN_E2E_OWN=0` skips both.
 //! `mbgen-image` is snapshot-tested only: it runs only when `MBGEN_E2E_ONLY` names it (it has
 //! not yet passed on an engine; see [`OPT_IN_OWN_CASES`]).
+//!
+//! `MBGEN_E2E_BAKE=1` adds the case `bake-workspace` (see [`bake`]): the workspace built with
+//! Bake on two standalone `buildkitd` builders sharing a registry cache, after
+//! `tests/e2e/buildkit.sh install`. It is off by default, and `tests/run.sh` leaves it out:
+//! it has not yet been seen passing on a real engine.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod bake;
+mod buildkit;
 mod docker;
 mod explain;
 mod first_run;
@@ -67,6 +74,7 @@ mod starters;
 mod stop;
 #[path = "../common/transcript.rs"]
 mod transcript;
+mod workflow;
 mod workspace;
 
 use fs_err as fs;
@@ -233,21 +241,7 @@ fn run() -> Result<bool, String> {
     };
     for case in &cases {
         println!("\ne2e: ==== {} ====", case.name);
-        let rep = if case.name == first_run::CASE {
-            first_run::run_case(&mut suite, case, &root)
-        } else if case.name == mbgen_image::CASE {
-            mbgen_image::run_case(&mut suite, case, &root)
-        } else if let Some(spec) = case.stop {
-            stop::run_case(&mut suite, case, spec)
-        } else if let Some(stack) = case.starter {
-            starters::run_case(&mut suite, case, stack)
-        } else if let Some(fixture) = case.fixture {
-            fixtures::run_case(&mut suite, case, fixture, &root)
-        } else if case.workspace {
-            workspace::run_case(&mut suite, case)
-        } else {
-            run_case(&mut suite, case, &root)
-        };
+        let rep = run_one(&mut suite, case, &root);
         if rep.passed {
             println!("e2e: {}: pass ({:.0} s)", rep.name, rep.total_s);
         } else {
@@ -415,6 +409,7 @@ fn load_cases(root: &Path) -> Result<Vec<Case>, String> {
     if std::env::var("MBGEN_E2E_OWN").as_deref() != Ok("0") {
         cases.extend(own_cases(root, wanted_only.as_deref()));
     }
+    cases.extend(bake::cases(&examples, wanted_only.as_deref()));
     Ok(cases)
 }
 
@@ -451,8 +446,9 @@ fn check_wanted(wanted: &[String], examples: &[String]) -> Result<(), String> {
     let fixtures: Vec<String> = fixtures::FIXTURES.iter().map(fixtures::case_name).collect();
     let stops: Vec<String> = stop::SERVICES.iter().map(stop::case_name).collect();
     let own: Vec<String> = OWN_CASES.iter().map(|&c| c.to_owned()).collect();
+    let buildkit = vec![bake::CASE.to_owned()];
     let Some(unknown) = wanted.iter().find(|w| {
-        ![examples, &starters, &fixtures, &stops, &own]
+        ![examples, &starters, &fixtures, &stops, &own, &buildkit]
             .iter()
             .any(|known| known.contains(w))
     }) else {
@@ -460,13 +456,35 @@ fn check_wanted(wanted: &[String], examples: &[String]) -> Result<(), String> {
     };
     Err(format!(
         "MBGEN_E2E_ONLY names an unknown case `{unknown}`; examples: {}; starters: {}; \
-         fixtures: {}; stop cases: {}; mbgen's own: {}",
+         fixtures: {}; stop cases: {}; mbgen's own: {}; BuildKit: {}",
         examples.join(", "),
         starters.join(", "),
         fixtures.join(", "),
         stops.join(", "),
-        own.join(", ")
+        own.join(", "),
+        bake::CASE
     ))
+}
+
+/// Runs one case with the runner of its kind.
+fn run_one(suite: &mut Suite, case: &Case, root: &Path) -> CaseReport {
+    if case.name == first_run::CASE {
+        first_run::run_case(suite, case, root)
+    } else if case.name == mbgen_image::CASE {
+        mbgen_image::run_case(suite, case, root)
+    } else if let Some(spec) = case.stop {
+        stop::run_case(suite, case, spec)
+    } else if let Some(stack) = case.starter {
+        starters::run_case(suite, case, stack)
+    } else if let Some(fixture) = case.fixture {
+        fixtures::run_case(suite, case, fixture, root)
+    } else if case.name == bake::CASE {
+        bake::run_case(suite, case)
+    } else if case.workspace {
+        workspace::run_case(suite, case)
+    } else {
+        run_case(suite, case, root)
+    }
 }
 
 /// target/e2e, next to the build output of the binary under test.

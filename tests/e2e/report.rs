@@ -83,6 +83,8 @@ pub(crate) struct CaseReport {
     pub explain_checked: u32,
     /// Every `docker stop` of the case's containers.
     pub stops: Vec<Stop>,
+    /// Measurements of the case beyond the table's columns, one sentence each.
+    pub notes: Vec<String>,
     /// Wall seconds for the whole case.
     pub total_s: f64,
 }
@@ -374,6 +376,9 @@ impl Report {
             );
             for stop in &c.stops {
                 let _ = writeln!(out, "  - docker stop, {}: {}", stop.what, stop.describe());
+            }
+            for line in &c.notes {
+                let _ = writeln!(out, "  - {line}");
             }
         }
         out

@@ -57,12 +57,14 @@ def main() -> int:
                 parsed = hcl2.load(f, serialization_options=OPTIONS)
             groups = blocks(parsed, "group", path)
             targets = blocks(parsed, "target", path)
+            # `variable "SOURCE_DATE_EPOCH"` of `source-date-epoch`: its default only.
+            variables = blocks(parsed, "variable", path)
             if parsed:
                 raise ValueError(f"{path}: unexpected top-level items {sorted(parsed)}")
         except Exception as e:  # noqa: BLE001 - every failure is reported the same way
             print(f"{path}: {type(e).__name__}: {e}", file=sys.stderr)
             return 1
-        out[path] = {"groups": groups, "targets": targets}
+        out[path] = {"groups": groups, "targets": targets, "variables": variables}
     json.dump(out, sys.stdout, indent=1)
     return 0
 
