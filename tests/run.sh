@@ -43,18 +43,23 @@ if [ "$(cat "$tools/.taplo-npm" 2>/dev/null)" != "$taplo_npm" ]; then
   rm -rf "$tools/taplo"
   # shellcheck disable=SC2086
   npm install --prefix "$tools/taplo" --no-audit --no-fund --loglevel=error $taplo_npm
-  mkdir -p "$tools/bin"
-  {
-    echo '#!/bin/sh'
-    echo '# taplo: the CLI of @taplo/cli; `taplo lsp stdio` runs the language server of @taplo/lsp.'
-    echo 'if [ "$1" = lsp ] && [ "$2" = stdio ]; then'
-    echo "  NODE_PATH='$tools/taplo/node_modules' exec node '$PWD/tests/tools/taplo_lsp.mjs'"
-    echo 'fi'
-    echo "exec '$tools/taplo/node_modules/.bin/taplo' \"\$@\""
-  } >"$tools/bin/taplo"
-  chmod +x "$tools/bin/taplo"
   echo "$taplo_npm" >"$tools/.taplo-npm"
 fi
+# The wrapper is written on every run, so a change to it takes effect at once.
+mkdir -p "$tools/bin"
+{
+  echo '#!/bin/sh'
+  echo '# taplo: the CLI of @taplo/cli; `taplo lsp stdio` runs the language server of @taplo/lsp.'
+  echo 'if [ "$1" = lsp ]; then'
+  echo '  if [ "$2" = stdio ]; then'
+  echo "    NODE_PATH='$tools/taplo/node_modules' exec node '$PWD/tests/tools/taplo_lsp.mjs'"
+  echo '  fi'
+  echo '  echo "usage: taplo lsp stdio (the language server of @taplo/lsp)"'
+  echo '  [ "$2" = --help ]; exit'
+  echo 'fi'
+  echo "exec '$tools/taplo/node_modules/.bin/taplo' \"\$@\""
+} >"$tools/bin/taplo"
+chmod +x "$tools/bin/taplo"
 # Compose v1 checks the generated Compose files (`docker-compose config` needs no engine).
 if ! command -v docker-compose >/dev/null 2>&1; then
   if [ "$(id -u)" -ne 0 ]; then
@@ -67,7 +72,8 @@ if ! command -v docker-compose >/dev/null 2>&1; then
 fi
 export MBGEN_TOOLS_BIN="$tools/bin"
 "$tools/bin/hadolint" --version
-"$tools/bin/taplo" --version
+# (the WebAssembly CLI prints its version, then exits with 1)
+"$tools/bin/taplo" --version || true
 docker-compose version --short
 
 step "cargo fmt --check"

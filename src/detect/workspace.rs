@@ -88,6 +88,13 @@ pub(crate) fn discover(fs: &dyn Fs, options: &Options) -> Report {
                 scan.services.push(p);
             }
         }
+        // A workspace whose members are tooling (a proxy, a shared config) around an app at
+        // its root, as a Next.js or Nuxt app with a pnpm-workspace.yaml of settings is.
+        if scan.services.is_empty() && !covered("") {
+            if let Some(p) = scan.app(&detectors, root, options) {
+                scan.services.push(p);
+            }
+        }
         Layout::Workspace { declared_by }
     };
     let Scan {
@@ -244,21 +251,6 @@ fn evaluate(
     dir: Dir<'_>,
     options: &Options,
 ) -> Result<Found, Diagnostics> {
-    // A name Dockerfiles cannot hold exactly (`*`, control characters...) makes no service;
-    // the other apps still do.
-    if let Some(bad) = dir
-        .base()
-        .split('/')
-        .find(|c| !c.is_empty() && !RelPath::is_valid_name(c))
-    {
-        let why = RelPath::parse(bad).err().unwrap_or_default();
-        return Ok(Found::Nothing(vec![Skipped {
-            path: dir.base().to_owned(),
-            detector: "workspace",
-            reason: format!("its name cannot be written in a Dockerfile as it is ({why}): rename it to make a service of it"),
-            language: None,
-        }]));
-    }
     let mut errors = Diagnostics::default();
     let mut found: Vec<Proposal> = Vec::new();
     let mut skipped = Vec::new();
@@ -277,6 +269,25 @@ fn evaluate(
     }
     if !errors.is_empty() {
         return Err(errors);
+    }
+    if found.is_empty() {
+        return Ok(Found::Nothing(skipped));
+    }
+    // An app whose directory has a name Dockerfiles cannot hold exactly (`*`, control
+    // characters...) makes no service; the other apps still do. A directory that holds no app
+    // (a Next.js route such as `app/[slug]`) is no concern.
+    if let Some(bad) = dir
+        .base()
+        .split('/')
+        .find(|c| !c.is_empty() && !RelPath::is_valid_name(c))
+    {
+        let why = RelPath::parse(bad).err().unwrap_or_default();
+        return Ok(Found::Nothing(vec![Skipped {
+            path: dir.base().to_owned(),
+            detector: "workspace",
+            reason: format!("its name cannot be written in a Dockerfile as it is ({why}): rename it to make a service of it"),
+            language: None,
+        }]));
     }
     let mut found = found.into_iter();
     let Some(mut first) = found.next() else {
@@ -513,6 +524,37 @@ mod tests {
         let names: Vec<&str> = report.services.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, ["backend", "frontend"]);
         assert!(matches!(report.layout, Layout::Directories));
+    }
+
+    #[test]
+    fn an_app_at_the_root_of_a_workspace_of_tooling_is_proposed() {
+        // A Nuxt or Next.js app with a pnpm-workspace.yaml whose only member is a helper.
+        let fs = MemFs::new([
+            ("pnpm-workspace.yaml", "packages:\n  - proxy\n"),
+            ("pnpm-lock.yaml", "lockfileVersion: '9.0'\n"),
+            (
+                "package.json",
+                r#"{"name": "movies", "scripts": {"build": "vite build"}, "devDependencies": {"vite": "5"}}"#,
+            ),
+            ("index.html", "<html>"),
+            ("proxy/package.json", r#"{"name": "proxy"}"#),
+        ]);
+        let report = discover(&fs, &Options::default()).into_result().unwrap();
+        let paths: Vec<String> = report.services.iter().map(|p| p.path.to_string()).collect();
+        assert_eq!(paths, ["."]);
+        assert!(matches!(report.layout, Layout::Workspace { .. }));
+    }
+
+    #[test]
+    fn a_directory_of_a_name_docker_cannot_hold_is_no_concern_without_an_app() {
+        // Next.js routes: `app/[slug]`, `app/(group)`.
+        let fs = MemFs::new([
+            ("go.mod", "module example.com/app\ngo 1.24\n"),
+            ("main.go", "package main\n"),
+            ("web/app/[slug]/page.tsx", "export default 1\n"),
+        ]);
+        let report = discover(&fs, &Options::default()).into_result().unwrap();
+        assert!(report.skipped.is_empty(), "{:?}", report.skipped.len());
     }
 
     #[test]
