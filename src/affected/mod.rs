@@ -135,6 +135,8 @@ pub(crate) struct Affected {
 /// Which services of `now` are affected by the change of configuration `before` and by the
 /// `changed` files (relative to the project root, sorted).
 #[must_use]
+// The reasons a service is affected, in the order they are reported.
+#[allow(clippy::too_many_lines)]
 pub(crate) fn analyse(
     now: &Snapshot,
     before: &Before,

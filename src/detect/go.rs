@@ -22,6 +22,8 @@ impl Detector for Go {
         "go.mod with a main package (at the module root or under cmd/<name>)"
     }
 
+    // The detector's steps in the order it reports them (module, main package, cgo, port, notes): the sequence is the logic.
+    #[allow(clippy::too_many_lines)]
     fn detect(&self, dir: Dir<'_>, options: &Options) -> Result<Outcome, Box<Diagnostic>> {
         let Some(file) = dir.manifest("go.mod")? else {
             return Ok(Outcome::Absent);

@@ -23,6 +23,8 @@ impl Detector for Rust {
         "Cargo.toml with a binary target (src/main.rs, src/bin/, [[bin]])"
     }
 
+    // The detector's steps in the order it reports them (manifest, binary, system packages, port, notes): the sequence is the logic.
+    #[allow(clippy::too_many_lines)]
     fn detect(&self, dir: Dir<'_>, _options: &Options) -> Result<Outcome, Box<Diagnostic>> {
         let Some(file) = dir.manifest("Cargo.toml")? else {
             return Ok(Outcome::Absent);

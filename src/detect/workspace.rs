@@ -26,6 +26,8 @@ const NOT_APP_DIRS: &[&str] = &[
 /// directory a detector cannot read is left out with the reason, and so is every directory
 /// holding a manifest of a language mbgen does not build. Only when nothing could be
 /// proposed does the report carry an `error`, with the problems behind it.
+// The three layouts (one app, sibling directories, a declared workspace) side by side: the order of the walk is the point.
+#[allow(clippy::too_many_lines)]
 pub(crate) fn discover(fs: &dyn Fs, options: &Options) -> Report {
     let detectors = detectors();
     let root = Dir::new(fs, "");

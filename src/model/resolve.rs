@@ -1078,6 +1078,8 @@ impl Resolver<'_> {
     /// Resolves one service; `None` when it has errors, which are in the diagnostics. The
     /// checks run in the order of the keys in the documentation, so errors are reported in
     /// an order users can follow.
+    // The option checks in the order of the documented keys, so that errors come in that order; the stack models and the publish step are functions of their own.
+    #[allow(clippy::too_many_lines)]
     fn service(&mut self) -> Option<Service> {
         let before = self.diagnostics.0.len();
         self.check_applicable();

@@ -274,6 +274,8 @@ impl Resolver<'_> {
     }
 
     /// The part of the service only its stack has.
+    // One arm per stack, each building its model from the spec: the match is the table of stacks.
+    #[allow(clippy::too_many_lines)]
     pub(super) fn stack_model(
         &mut self,
         inputs: StackInputs,

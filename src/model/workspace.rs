@@ -428,6 +428,8 @@ fn cargo_graph(tree: &Tree, context: &RelPath) -> Result<Graph, Box<Diagnostic>>
 
 /// A uv workspace: the members of `[tool.uv.workspace]` (and the root, when it is a project
 /// itself), named by `[project] name`, each depending on the members its dependencies name.
+// The workspace, its members and their dependencies read in one pass over the manifests.
+#[allow(clippy::too_many_lines)]
 fn uv_graph(tree: &Tree, context: &RelPath) -> Result<Graph, Box<Diagnostic>> {
     const HELP: &str = "set `context` to the directory of the uv workspace the project belongs to, or remove `context` to build the project alone";
     let Some(file) = tree.read(&context.join_str("pyproject.toml"))? else {

@@ -219,6 +219,8 @@ impl<'a> From<&'a NodeServer> for App<'a> {
 }
 
 /// The node part of a `node-static` or `node-server` service.
+// One field of the section per part of the Dockerfile, in file order: split, the order of the stages would be scattered.
+#[allow(clippy::too_many_lines)]
 pub(super) fn plan(service: &Service, app: App<'_>) -> NodeSection {
     let App {
         deps,

@@ -440,6 +440,8 @@ fn render_plain<C: serde::Serialize>(
 }
 
 /// Whose failure it is, and the error that says so.
+// One arm per kind of template error, each saying whose fault it is: the user's template or mbgen.
+#[allow(clippy::too_many_lines)]
 fn classify(
     templates: &ProjectTemplates,
     subject: &Subject<'_>,

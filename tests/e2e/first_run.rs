@@ -43,6 +43,8 @@ pub(crate) fn run_case(suite: &mut Suite, case: &Case, root: &Path) -> CaseRepor
     rep
 }
 
+// The README's session replayed command by command, in its order.
+#[allow(clippy::too_many_lines)]
 fn run(suite: &mut Suite, root: &Path, rep: &mut CaseReport) -> Result<(), String> {
     let readme = fs::read_to_string(root.join("README.md")).map_err(|e| e.to_string())?;
     let steps = transcript::steps(&readme);

@@ -184,6 +184,8 @@ fn main() -> ExitCode {
     }
 }
 
+// The suite's phases in order: engine, cases, base images, the runs, the report.
+#[allow(clippy::too_many_lines)]
 fn run() -> Result<bool, String> {
     let started = Instant::now();
     progress::self_test();
@@ -319,6 +321,8 @@ fn check_engine(docker: &Docker) -> Result<String, String> {
     docker.ok(&["version", "-f", "{{.Server.Version}}"], SHORT)
 }
 
+// Every kind of case (examples, init, fixtures, starters, stop cases, mbgen's own) gathered in the order they run.
+#[allow(clippy::too_many_lines)]
 fn load_cases(root: &Path) -> Result<Vec<Case>, String> {
     let examples = root.join("examples");
     let mut names: Vec<String> = fs::read_dir(&examples)

@@ -293,6 +293,8 @@ impl Report {
         out
     }
 
+    // The report's sections in the order they are printed.
+    #[allow(clippy::too_many_lines)]
     pub(crate) fn markdown(&self) -> String {
         let mut out = String::from("# mbgen end-to-end report\n\n");
         let _ = writeln!(

@@ -34,6 +34,8 @@ impl Detector for Node {
         "package.json with a front-end build (Vite, Next.js, Angular, Vue CLI, Astro, SvelteKit, Create React App...), a server framework (Express, Fastify, NestJS...), a `start` script or a `main` server file"
     }
 
+    // The detector's steps in the order it reports them (manifest, kind, build, start, port, notes): the sequence is the logic.
+    #[allow(clippy::too_many_lines)]
     fn detect(&self, dir: Dir<'_>, _options: &Options) -> Result<Outcome, Box<Diagnostic>> {
         let Some(file) = dir.manifest("package.json")? else {
             return Ok(Outcome::Absent);

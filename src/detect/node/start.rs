@@ -152,6 +152,8 @@ pub(super) const BIN_PACKAGES: &[(&str, &str)] = &[
     ("tsc", "typescript"),
 ];
 
+// One arm per launcher a start script may use (node, tsx, ts-node, bun, nest, next, nuxt...).
+#[allow(clippy::too_many_lines)]
 pub(super) fn exec_from_script(
     m: &PackageJson,
     script: &str,

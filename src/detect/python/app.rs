@@ -319,6 +319,8 @@ fn collectstatic(dir: Dir<'_>, settings: &str) -> Option<String> {
 }
 
 /// The start command: the app under the production server its dependencies provide.
+// One arm per production server (gunicorn, uvicorn, waitress, daphne, hypercorn) and framework.
+#[allow(clippy::too_many_lines)]
 pub(super) fn start_command(dir: Dir<'_>, app: &App, deps: &Deps, p: &mut Proposal) -> Started {
     let uvicorn = deps.has("uvicorn") || deps.has("fastapi[standard]") || deps.has("fastapi[all]");
     let gunicorn = deps.has("gunicorn");

@@ -40,6 +40,8 @@ impl Detector for Python {
         "requirements*.txt, pyproject.toml (PEP 621, Poetry, PDM, uv.lock) or Pipfile, with a Flask, FastAPI or Django app (or another WSGI/ASGI app)"
     }
 
+    // The detector's steps in the order it reports them (dependencies, app, start, port, notes): the sequence is the logic.
+    #[allow(clippy::too_many_lines)]
     fn detect(&self, dir: Dir<'_>, _options: &Options) -> Result<Outcome, Box<Diagnostic>> {
         let requirements = requirement_files(dir);
         let marker = dir.first_of(MARKERS);

@@ -57,6 +57,8 @@ pub(super) fn celery_worker(dir: Dir<'_>, deps: &Deps) -> Option<(Vec<String>, S
 }
 
 /// The service of a directory without a web app, if it is one.
+// The kinds of services without a web app (Celery, RQ, worker scripts, gRPC servers) in the order they take precedence.
+#[allow(clippy::too_many_lines)]
 pub(super) fn find(dir: Dir<'_>, deps: &Deps) -> Option<Service> {
     let mains: Vec<(&str, String)> = dir
         .sources(&["py"])
