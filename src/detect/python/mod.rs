@@ -8,6 +8,7 @@ mod app;
 mod dependencies;
 pub(crate) mod native;
 mod service;
+mod wheels;
 
 use crate::detect::{Detector, Dir, Options, Outcome, Proposal, Value};
 use crate::diagnostic::Diagnostic;
@@ -118,10 +119,9 @@ impl Detector for Python {
             pyproject.as_ref().map(|(t, _)| t),
             pipfile.as_ref().map(|(t, _)| t),
         );
-        if let Some((picked, source)) = picked {
-            p.set_version(picked, &source);
-        } else {
-            old_pins_note(dir, &requirements, &mut p);
+        match fit_to_wheels(dir, picked) {
+            Some((picked, source)) => p.set_version(picked, &source),
+            None => old_pins_note(dir, &requirements, &mut p),
         }
         dependencies(
             dir,
@@ -211,7 +211,44 @@ fn native_packages(deps: &Deps, p: &mut Proposal) {
     );
 }
 
-/// Pins of old releases with no Python version said: the default Python may be too new.
+/// The version picked (or the default when none is), lowered to the newest one the lockfile
+/// has wheels of every compiled package for: a lock's old `pydantic-core` has no wheel for
+/// the newest Python, and compiling it needs a Rust toolchain the image lacks.
+fn fit_to_wheels(
+    dir: Dir<'_>,
+    picked: Option<(crate::versions::Picked, String)>,
+) -> Option<(crate::versions::Picked, String)> {
+    let Some(limit) = wheels::limit(dir) else {
+        return picked;
+    };
+    let lang = crate::versions::Lang::Python;
+    let wanted = picked
+        .as_ref()
+        .map_or(lang.default(), |(p, _)| p.version.as_str())
+        .to_owned();
+    let minor = |v: &str| v.strip_prefix("3.").and_then(|m| m.parse::<u32>().ok());
+    if minor(&wanted).is_some_and(|m| limit.minors.contains(&m)) {
+        return picked;
+    }
+    let fits = lang.supported().iter().rev().find(|v| {
+        minor(v).is_some_and(|m| limit.minors.contains(&m) && Some(m) < minor(&wanted))
+    })?;
+    let newest = limit.minors.last().copied().unwrap_or_default();
+    Some((
+        crate::versions::Picked {
+            version: (*fits).to_owned(),
+            how: format!(
+                "the newest Python its locked `{}` has wheels for (3.{newest}; {wanted} would compile it from source)",
+                limit.package
+            ),
+            note: None,
+        },
+        picked.map_or(limit.lockfile.clone(), |(_, source)| format!("{source}, and {}", limit.lockfile)),
+    ))
+}
+
+/// Pins of old releases with no Python version said: the default Python may be too new. A
+/// pin known to lack wheels for it picks the version it has them for.
 fn old_pins_note(dir: Dir<'_>, requirements: &[String], p: &mut Proposal) {
     const OLD: &[&str] = &[
         "django==1.",
@@ -219,6 +256,18 @@ fn old_pins_note(dir: Dir<'_>, requirements: &[String], p: &mut Proposal) {
         "flask==0.",
         "psycopg2==2.7",
         "numpy==1.",
+        // wheels for Python 3.13 came with 2.9.10
+        "psycopg2-binary==2.8.",
+        "psycopg2-binary==2.9.0",
+        "psycopg2-binary==2.9.1",
+        "psycopg2-binary==2.9.2",
+        "psycopg2-binary==2.9.3",
+        "psycopg2-binary==2.9.4",
+        "psycopg2-binary==2.9.5",
+        "psycopg2-binary==2.9.6",
+        "psycopg2-binary==2.9.7",
+        "psycopg2-binary==2.9.8",
+        "psycopg2-binary==2.9.9",
     ];
     let Some(first) = requirements.first() else {
         return;
@@ -247,14 +296,35 @@ fn old_pins_note(dir: Dir<'_>, requirements: &[String], p: &mut Proposal) {
         text.push('\n');
     }
     let lower = text.to_ascii_lowercase();
-    if let Some(pin) = lower
-        .lines()
-        .find(|l| OLD.iter().any(|o| l.trim().starts_with(o)))
-    {
+    if let Some(pin) = lower.lines().find(|l| {
+        // `name==1.` is a prefix; a full version is the whole pin (2.9.1 is not 2.9.10)
+        let pin = l.split([';', '#', ' ']).next().unwrap_or_default().trim();
+        OLD.iter().any(|o| {
+            if o.ends_with('.') {
+                pin.starts_with(o)
+            } else {
+                pin == *o
+            }
+        })
+    }) {
+        let pin = pin.trim();
+        // A compiled package whose wheels stop at 3.12: on 3.13 pip builds it from source,
+        // which needs pg_config and a compiler the image lacks.
+        if pin.starts_with("psycopg2-binary==") {
+            p.set_str(
+                ServiceKey::Version,
+                "3.12".to_owned(),
+                format!(
+                    "{} pins `{pin}`, whose wheels stop at Python 3.12 (3.13 would compile it from source)",
+                    dir.path(first)
+                ),
+            );
+            return;
+        }
         p.note(format!(
             "{} (with what it includes) pins `{}` and nothing says which Python it runs on: the default Python ({}) may be newer than it supports; pin one in .python-version",
             dir.path(first),
-            pin.trim(),
+            pin,
             crate::versions::Lang::Python.default()
         ));
     }
@@ -275,6 +345,21 @@ mod tests {
             Outcome::Found(p) => *p,
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_lock_of_compiled_packages_without_wheels_for_the_newest_python_lowers_the_version() {
+        let lock = "version = 1\n\n[[package]]\nname = \"fastapi\"\nversion = \"0.112.1\"\nwheels = [{ url = \"https://x/fastapi-0.112.1-py3-none-any.whl\" }]\n\n[[package]]\nname = \"pydantic-core\"\nversion = \"2.20.1\"\nwheels = [\n  { url = \"https://x/pydantic_core-2.20.1-cp311-cp311-manylinux_2_17_x86_64.whl\" },\n  { url = \"https://x/pydantic_core-2.20.1-cp312-cp312-manylinux_2_17_x86_64.whl\" },\n  { url = \"https://x/pydantic_core-2.20.1-cp313-cp313-macosx_11_0_arm64.whl\" },\n]\n";
+        let p = found(&[
+            ("pyproject.toml", "[project]\nname = \"api\"\nrequires-python = \">=3.11\"\ndependencies = [\"fastapi\"]\n"),
+            ("uv.lock", lock),
+            ("main.py", "from fastapi import FastAPI\napp = FastAPI()\n"),
+        ]);
+        assert!(
+            matches!(p.get(ServiceKey::Version), Some(Value::Str(v)) if v == "3.12"),
+            "{:?}",
+            p.get(ServiceKey::Version)
+        );
     }
 
     fn start(p: &Proposal) -> Vec<String> {
