@@ -114,6 +114,30 @@ impl Tree {
 
 /// Expands member patterns (`packages/*`, `apps/**`, `libs/util`, `!pattern`) against the
 /// directories that exist below `base`, keeping those for which `is_member` holds.
+/// The members a workspace table declares (`members` less `exclude`) that hold `manifest`,
+/// the root first when it is a package itself.
+fn declared_members(
+    tree: &Tree,
+    context: &RelPath,
+    ws: &toml::Value,
+    manifest: &str,
+    root_is_package: bool,
+) -> Vec<RelPath> {
+    let mut patterns = toml_strings(ws, "members");
+    patterns.extend(
+        toml_strings(ws, "exclude")
+            .into_iter()
+            .map(|e| format!("!{e}")),
+    );
+    let mut all = expand(tree, context, &patterns, &|m| {
+        tree.exists(&context.join(m).join_str(manifest))
+    });
+    if root_is_package && !all.contains(&RelPath::root()) {
+        all.insert(0, RelPath::root());
+    }
+    all
+}
+
 fn expand(
     tree: &Tree,
     base: &RelPath,
@@ -371,18 +395,13 @@ fn cargo_graph(tree: &Tree, context: &RelPath) -> Result<Graph, Box<Diagnostic>>
                 .help(HELP),
         ));
     };
-    let mut patterns = toml_strings(ws, "members");
-    patterns.extend(
-        toml_strings(ws, "exclude")
-            .into_iter()
-            .map(|e| format!("!{e}")),
+    let all = declared_members(
+        tree,
+        context,
+        ws,
+        "Cargo.toml",
+        root.contains_key("package"),
     );
-    let mut all = expand(tree, context, &patterns, &|m| {
-        tree.exists(&context.join(m).join_str("Cargo.toml"))
-    });
-    if root.contains_key("package") && !all.contains(&RelPath::root()) {
-        all.insert(0, RelPath::root());
-    }
     // `{ workspace = true }` dependencies take their path from [workspace.dependencies].
     let shared: BTreeMap<String, RelPath> = ws
         .get("dependencies")
@@ -455,18 +474,13 @@ fn uv_graph(tree: &Tree, context: &RelPath) -> Result<Graph, Box<Diagnostic>> {
             .help(HELP),
         ));
     };
-    let mut patterns = toml_strings(ws, "members");
-    patterns.extend(
-        toml_strings(ws, "exclude")
-            .into_iter()
-            .map(|e| format!("!{e}")),
+    let all = declared_members(
+        tree,
+        context,
+        ws,
+        "pyproject.toml",
+        root.contains_key("project"),
     );
-    let mut all = expand(tree, context, &patterns, &|m| {
-        tree.exists(&context.join(m).join_str("pyproject.toml"))
-    });
-    if root.contains_key("project") && !all.contains(&RelPath::root()) {
-        all.insert(0, RelPath::root());
-    }
     let normalize = |n: &str| n.trim().to_ascii_lowercase().replace(['_', '.'], "-");
     let mut tables = BTreeMap::new();
     for member in &all {
