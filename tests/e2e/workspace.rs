@@ -115,7 +115,7 @@ fn run(suite: &mut Suite, case: &Case, rep: &mut CaseReport) -> Result<(), Strin
 /// it proposes builds, serves and runs unprivileged.
 fn run_from_init(suite: &mut Suite, case: &Case, rep: &mut CaseReport) -> Result<(), String> {
     let (_tmp, dir) = scratch_copy(case, "mbgen")?;
-    prune_layer_cache(&suite.docker)?;
+    // No prune: the layers shared with the workspace case's own build were proven cold there.
     remove_generated(&dir).map_err(|e| format!("removing the generated files: {e}"))?;
     let _ = fs::remove_file(dir.join("mbgen.toml"));
     run_mbgen("init", &dir, "--yes")?;
