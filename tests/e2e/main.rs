@@ -1418,13 +1418,16 @@ fn serve_checked(
     }
 }
 
-/// Whether the final stage of a Dockerfile runs a server with a graceful stop of its own:
-/// gunicorn or uvicorn, which mbgen's python images leave to stop as they do.
+/// Whether the final stage of a Dockerfile runs a process with a graceful stop of its own:
+/// gunicorn or uvicorn, or a Celery worker (its warm shutdown), which mbgen's python images
+/// leave to stop as they do.
 fn graceful_server(dockerfile: &str) -> bool {
     let last_stage = dockerfile.rsplit("\nFROM ").next().unwrap_or(dockerfile);
     last_stage.lines().any(|l| {
         (l.starts_with("CMD ") || l.starts_with("ENTRYPOINT "))
-            && (l.contains("\"gunicorn\"") || l.contains("\"uvicorn\""))
+            && ["\"gunicorn\"", "\"uvicorn\"", "\"celery\""]
+                .iter()
+                .any(|server| l.contains(server))
     })
 }
 
