@@ -6,10 +6,10 @@
 //! The tests speak JSON-RPC to `taplo lsp stdio` as an editor does. Every wait is bounded
 //! ([`WAIT`]) and the server is killed at the end, also when a test fails.
 //!
-//! They need a taplo built with its language server: `$MBGEN_TOOLS_BIN/taplo` or `taplo` on
-//! `PATH`. The Python wheel `taplo==0.9.3` is built without it (`taplo lsp stdio` exits at
-//! once); `cargo install taplo-cli --version 0.9.3 --locked --features lsp` has it. Without
-//! one the tests are skipped, except under `CI`, where they fail.
+//! They need a taplo with its language server: `$MBGEN_TOOLS_BIN/taplo` or `taplo` on `PATH`.
+//! `tests/run.sh` installs `@taplo/cli` and `@taplo/lsp` from npm behind a wrapper that runs
+//! the server for `taplo lsp stdio`; `cargo install taplo-cli --locked --features lsp` is the
+//! native alternative. The Python wheel `taplo` is built without one.
 #![allow(clippy::print_stderr)]
 
 mod common;
