@@ -3,7 +3,8 @@
 //! relative path (templates, static files, configuration), which must be in its image.
 
 use super::text::find_port;
-use super::Dir;
+use super::{Dir, Proposal, Value};
+use crate::spec::ServiceKey;
 
 /// A port in a constant, a variable or a flag default, and the text that shows it:
 /// `listenPort = "5050"`, `DefaultPort = 8080`, `flag.Int("port", 8081, ...)`,
@@ -125,6 +126,20 @@ pub(super) const RUST_FILE_CALLS: &[&str] = &[
     "File::with_name(\"",
     "Files::new(\"",
 ];
+
+/// Sets a list key to the files or directories `found` names, the texts that show them
+/// joined after `why` in its comment; nothing when none was found.
+pub(super) fn set_found(p: &mut Proposal, key: ServiceKey, found: &[(String, String)], why: &str) {
+    if found.is_empty() {
+        return;
+    }
+    let shown: Vec<&str> = found.iter().map(|(_, s)| s.as_str()).collect();
+    p.set(
+        key,
+        Value::List(found.iter().map(|(f, _)| f.clone()).collect()),
+        format!("{why}: {}", shown.join("; ")),
+    );
+}
 
 /// The top-level files and directories of the project that `sources` open at run time by a
 /// relative path, sorted, each with the text that shows it.

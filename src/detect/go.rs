@@ -1,7 +1,9 @@
 //! Go: `go.mod` (module, Go version, requirements), the main package to build, `vendor/`,
 //! and cgo.
 
-use super::compiled::{port_in_code, runtime_files, writable_dirs, GO_DB_CALLS, GO_FILE_CALLS};
+use super::compiled::{
+    port_in_code, runtime_files, set_found, writable_dirs, GO_DB_CALLS, GO_FILE_CALLS,
+};
 use super::text::major_minor;
 use super::{clean_rel_path, Detector, Dir, Options, Outcome, Proposal, Value};
 use crate::diagnostic::Diagnostic;
@@ -139,23 +141,14 @@ fn from_the_code(dir: Dir<'_>, module: &GoMod, sources: &[&str], main: &str, p: 
         p.set_str(ServiceKey::Protocol, "grpc", why);
     }
     let files = runtime_files(dir, sources, GO_FILE_CALLS);
-    if !files.is_empty() {
-        let sources: Vec<&str> = files.iter().map(|(_, s)| s.as_str()).collect();
-        p.set(
-            ServiceKey::RuntimeFiles,
-            Value::List(files.iter().map(|(f, _)| f.clone()).collect()),
-            format!("read at run time: {}", sources.join("; ")),
-        );
-    }
+    set_found(p, ServiceKey::RuntimeFiles, &files, "read at run time");
     let writable = writable_dirs(dir, sources, GO_DB_CALLS);
-    if !writable.is_empty() {
-        let sources: Vec<&str> = writable.iter().map(|(_, s)| s.as_str()).collect();
-        p.set(
-            ServiceKey::WritableDirs,
-            Value::List(writable.iter().map(|(d, _)| d.clone()).collect()),
-            format!("a SQLite database is written there: {}", sources.join("; ")),
-        );
-    }
+    set_found(
+        p,
+        ServiceKey::WritableDirs,
+        &writable,
+        "a SQLite database is written there",
+    );
 }
 
 /// Why the program serves gRPC alone, when it does: the module requires grpc-go, a source

@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use super::compiled::{port_in_code, runtime_files, writable_dirs, RUST_DB_CALLS, RUST_FILE_CALLS};
+use super::compiled::{
+    port_in_code, runtime_files, set_found, writable_dirs, RUST_DB_CALLS, RUST_FILE_CALLS,
+};
 use super::text::{find_port, major_minor};
 use super::{Detector, Dir, Options, Outcome, Proposal, Value};
 use crate::diagnostic::{Diagnostic, SourceFile};
@@ -101,23 +103,14 @@ impl Detector for Rust {
             p.evidence(file);
             p.set(ServiceKey::Port, Value::Int(port), source);
         }
-        if !files.is_empty() {
-            let sources: Vec<&str> = files.iter().map(|(_, s)| s.as_str()).collect();
-            p.set(
-                ServiceKey::RuntimeFiles,
-                Value::List(files.iter().map(|(f, _)| f.clone()).collect()),
-                format!("read at run time: {}", sources.join("; ")),
-            );
-        }
+        set_found(&mut p, ServiceKey::RuntimeFiles, &files, "read at run time");
         let writable = writable_dirs(dir, &dir.sources(&["rs"]), RUST_DB_CALLS);
-        if !writable.is_empty() {
-            let sources: Vec<&str> = writable.iter().map(|(_, s)| s.as_str()).collect();
-            p.set(
-                ServiceKey::WritableDirs,
-                Value::List(writable.iter().map(|(d, _)| d.clone()).collect()),
-                format!("a SQLite database is written there: {}", sources.join("; ")),
-            );
-        }
+        set_found(
+            &mut p,
+            ServiceKey::WritableDirs,
+            &writable,
+            "a SQLite database is written there",
+        );
         system_packages(dir, &file.text, &mut p);
         sqlx_offline(dir, &mut p);
         Ok(Outcome::Found(Box::new(p)))
