@@ -1,4 +1,4 @@
-//! What the Go and Rust detectors read out of sources beyond the shared port scanner: ports
+//! What the Go and Rust detectors read out of sources beyond the shared port scanner (the
 //! held in constants and flag defaults, and the files a binary opens at run time by a
 //! relative path (templates, static files, configuration), which must be in its image.
 
@@ -97,7 +97,7 @@ fn app_port(port: u16) -> Option<u16> {
     (port > 0 && ![3306, 5432, 6379, 11211, 27017].contains(&port)).then_some(port)
 }
 
-fn line_of(text: &str, i: usize) -> String {
+pub(super) fn line_of(text: &str, i: usize) -> String {
     let start = text[..i].rfind('\n').map_or(0, |s| s + 1);
     let end = text[i..].find('\n').map_or(text.len(), |e| i + e);
     text[start..end].trim().chars().take(72).collect()

@@ -68,7 +68,7 @@ pub struct Service {
     pub dockerignore_file: RelPath,
     /// Go and Rust: files the binary reads at run time, relative to the context.
     pub runtime_files: Vec<RelPath>,
-    /// Go and Rust: directories the program writes, relative to its working directory.
+    /// Go, Rust and Python: directories the program writes, relative to its working directory.
     pub writable_dirs: Vec<RelPath>,
     pub family: Family,
     pub runtime_image: String,

@@ -87,6 +87,31 @@ pub(crate) struct PythonSection {
     /// uv: the virtual environment synced in the build stage and copied whole into the final
     /// image, instead of wheels; none for the other package managers.
     pub venv: Option<Venv>,
+    /// After the sources: gives the user the directories of `writable-dirs`.
+    pub writable: Option<Run>,
+}
+
+/// The final stage's step that makes the directories of `writable-dirs` and gives them to the
+/// user the program runs as: a directory with everything in it, `.` (the working directory)
+/// alone, so that the program can create files there but not change its own code.
+fn writable_dirs(service: &Service) -> Option<Run> {
+    let uid = service.user.uid;
+    let mut commands = Vec::new();
+    for dir in &service.writable_dirs {
+        let dir = dir.as_str().trim_end_matches('/');
+        if dir.is_empty() || dir == "." {
+            commands.push(format!("chown {uid}:{uid} ."));
+        } else {
+            let dir = shell_word(dir);
+            commands.push(format!("mkdir -p {dir}"));
+            commands.push(format!("chown -R {uid}:{uid} {dir}"));
+        }
+    }
+    (!commands.is_empty()).then(|| Run {
+        comments: vec!["The directories the program writes, owned by the user it runs as.".into()],
+        commands,
+        ..Run::default()
+    })
 }
 
 /// uv's install: the dependencies into a virtual environment before the sources, then the
@@ -179,6 +204,7 @@ fn uv_sync(service: &Service, python: &Python) -> PythonSection {
             project,
             copy: format!("--from=build {UV_VENV} {UV_VENV}"),
         }),
+        writable: writable_dirs(service),
     }
 }
 
@@ -254,5 +280,6 @@ pub(super) fn plan(service: &Service, python: &Python) -> PythonSection {
         wheels,
         install,
         venv: None,
+        writable: writable_dirs(service),
     }
 }

@@ -111,7 +111,9 @@ pub(super) fn stage(service: &Service, layout: &[Stage]) -> RuntimeStage {
         || !service.writable_dirs.is_empty())
     .then(|| "/app".into());
     // Made by the build stage (`writable_dirs_command`); copying creates /app with them.
-    let writable = (!service.writable_dirs.is_empty()).then(|| {
+    // (Python's final stage has a shell and makes them itself, after its sources.)
+    let compiled = matches!(service.stack, StackModel::Go(_) | StackModel::Rust(_));
+    let writable = (compiled && !service.writable_dirs.is_empty()).then(|| {
         format!(
             "--from=build --chown={uid}:{uid} {WRITABLE}/ /app/",
             uid = service.user.uid

@@ -189,7 +189,8 @@ impl ServiceKey {
             }
             Self::Lockfile => Some(LOCKED),
             Self::Runtime => Some(&[NodeServer, Go, Rust]),
-            Self::RuntimeFiles | Self::WritableDirs => Some(&[Go, Rust]),
+            Self::RuntimeFiles => Some(&[Go, Rust]),
+            Self::WritableDirs => Some(&[Go, Rust, Python]),
             Self::Standalone | Self::PrismaSchema => Some(&[NodeServer]),
             Self::Install => Some(&[NodeStatic, NodeServer, Python, Java]),
             Self::Build => Some(&[NodeStatic, NodeServer, Java]),

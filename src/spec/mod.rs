@@ -281,10 +281,11 @@ pub struct ServiceSpec {
     #[serde(default)]
     pub runtime_files: Vec<RelPath>,
 
-    /// Go and Rust: directories the program writes at run time (a `SQLite` database, uploads),
-    /// relative to the working directory `/app` of the final image, where they are created
-    /// empty and owned by the user the container runs as; `"."` makes `/app` itself
-    /// writable. Default: none (the final image is read-only to the program).
+    /// Go, Rust and Python: directories the program writes at run time (a `SQLite` database,
+    /// uploads), relative to the working directory `/app` of the final image, where they are
+    /// created and owned by the user the container runs as; `"."` makes `/app` itself
+    /// writable (not the files in it). Default: none (the final image is read-only to the
+    /// program).
     ///
     /// `writable-dirs = ["data"]`
     #[serde(default)]

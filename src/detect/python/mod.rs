@@ -2,14 +2,17 @@
 //! from), the Python version, and the WSGI or ASGI app with the server that runs it.
 //!
 //! [`dependencies`] reads what the image installs from and the Python version; [`app`] finds
-//! the WSGI or ASGI app and the server that runs it.
+//! the WSGI or ASGI app and the server that runs it; [`storage`] where it keeps a `SQLite`
+//! database.
 
 mod app;
 mod dependencies;
 pub(crate) mod native;
 mod service;
+mod storage;
 mod wheels;
 
+use crate::detect::compiled::set_found;
 use crate::detect::{Detector, Dir, Options, Outcome, Proposal, Value};
 use crate::diagnostic::Diagnostic;
 use crate::manifest::source::parse_toml;
@@ -131,6 +134,10 @@ impl Detector for Python {
             pipfile.is_some(),
         )?;
         native_packages(&deps, &mut p);
+        let settings = app
+            .as_ref()
+            .and_then(|a| a.settings.as_ref())
+            .map(|(module, _)| format!("{}.py", module.replace('.', "/")));
         match (app, other) {
             (Some(app), _) => web_app(dir, &app, &deps, &mut p),
             (None, Some(s)) => {
@@ -144,6 +151,13 @@ impl Detector for Python {
             }
             (None, None) => {}
         }
+        let sqlite = storage::sqlite_dirs(dir, &dir.sources(&["py"]), settings.as_deref());
+        set_found(
+            &mut p,
+            ServiceKey::WritableDirs,
+            &sqlite,
+            "a SQLite database is written there",
+        );
         Ok(Outcome::Found(Box::new(p)))
     }
 }
