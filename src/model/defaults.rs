@@ -63,6 +63,14 @@ const BUN: &str = "1";
 /// The uid of the `bun` user of the `oven/bun` images.
 pub(crate) const BUN_UID: u32 = 1000;
 
+/// The distroless Python images mbgen knows, and the Python minor version each runs (Debian's
+/// own Python: 12 has 3.11, 13 has 3.13); the first is the default of `runtime =
+/// "distroless"`. Compiled packages load only in the minor version that built them.
+pub(crate) const DISTROLESS_PYTHON: &[(&str, &str)] = &[
+    ("gcr.io/distroless/python3-debian13", "3.13"),
+    ("gcr.io/distroless/python3-debian12", "3.11"),
+];
+
 /// The toolchain version used when `version` is not set.
 pub(crate) fn version(stack: Stack) -> &'static str {
     match stack {
@@ -192,6 +200,7 @@ pub(crate) fn runtime_image(
         Runtime::Distroless => match stack {
             Stack::Rust => "gcr.io/distroless/cc-debian13:nonroot".to_owned(),
             Stack::NodeServer => format!("gcr.io/distroless/nodejs{version}-debian13:nonroot"),
+            Stack::Python => format!("{}:nonroot", DISTROLESS_PYTHON[0].0),
             _ => "gcr.io/distroless/static-debian13:nonroot".to_owned(),
         },
         Runtime::Slim => match family {

@@ -743,7 +743,7 @@ impl Resolver<'_> {
     }
 
     /// Extra instructions; the install points exist only where there is an install step.
-    fn instructions(&mut self) -> Instructions {
+    fn instructions(&mut self, runtime: Runtime) -> Instructions {
         let Some(spec) = &self.spec.instructions else {
             return Instructions::default();
         };
@@ -755,6 +755,22 @@ impl Resolver<'_> {
             after_install: lines(&spec.after_install),
             runtime: lines(&spec.runtime),
         };
+        // A shell-form RUN needs /bin/sh, which distroless and scratch images lack.
+        let shell_run = instructions.runtime.iter().find(|l| {
+            let rest = l
+                .get(..4)
+                .filter(|w| w.eq_ignore_ascii_case("RUN "))
+                .map(|_| l[4..].trim_start());
+            rest.is_some_and(|r| !r.starts_with('[') && !r.starts_with("--"))
+        });
+        if let (Some(line), false) = (shell_run, runtime.has_shell()) {
+            let line = line.clone();
+            self.error(
+                &["instructions", "runtime"],
+                format!("`{line}` runs a shell, and the runtime image has none"),
+                "write it in exec form (`RUN [\"program\", \"argument\"]`), or remove `runtime` for an image with a shell",
+            );
+        }
         let no_install = match self.stack() {
             Stack::Static => Some("stack `static` has no dependency install step"),
             Stack::Go if self.spec.vendor == Some(true) => {
@@ -1006,10 +1022,15 @@ impl Resolver<'_> {
             }
         }
         if !packages.runtime.is_empty() && !runtime.has_shell() {
+            let help = if self.stack() == Stack::Python {
+                "remove `runtime` for Python's own image, or remove `system-packages.runtime`"
+            } else {
+                "use `runtime = \"slim\"`, or remove `system-packages.runtime`"
+            };
             self.error(
                 &["system-packages", "runtime"],
                 "the runtime image has no package manager",
-                "use `runtime = \"slim\"`, or remove `system-packages.runtime`",
+                help,
             );
         }
         packages
@@ -1105,8 +1126,9 @@ impl Resolver<'_> {
         };
         let runtime_files = spec_runtime_files(self.spec, &paths);
         let stack = self.stack_model(inputs, builder_image, &paths);
-        let instructions = self.instructions();
+        let instructions = self.instructions(runtime);
         let publish = self.publish();
+        let (processes, release) = self.commands(runtime);
         if self.spec.processes.keys().any(|k| k.as_str() == "release") {
             self.error(
                 &["processes", "release"],
@@ -1162,17 +1184,45 @@ impl Resolver<'_> {
                 .map_or(Template::Stack, |t| Template::Chosen(t.to_string())),
             instructions,
             publish,
-            processes: spec
-                .processes
-                .iter()
-                .map(|(name, command)| Process {
-                    name: name.to_string(),
-                    command: command.args().to_vec(),
-                })
-                .collect(),
-            release: spec.release.as_ref().map(|c| c.args().to_vec()),
+            processes,
+            release,
             stack: stack?,
         })
+    }
+}
+
+impl Resolver<'_> {
+    /// The processes and the release command, as the runtime image runs them.
+    fn commands(&mut self, runtime: Runtime) -> (Vec<Process>, Option<Vec<String>>) {
+        let spec = self.spec;
+        let distroless_python = spec.stack == Stack::Python && runtime == Runtime::Distroless;
+        let mut processes = Vec::new();
+        for (name, command) in &spec.processes {
+            let mut command = command.args().to_vec();
+            if distroless_python {
+                command = self.distroless_python_command(&["processes", name.as_str()], command);
+            }
+            processes.push(Process {
+                name: name.to_string(),
+                command,
+            });
+        }
+        let release = spec.release.as_ref().map(|c| {
+            let command = c.args().to_vec();
+            if distroless_python {
+                self.distroless_python_command(&["release"], command)
+            } else {
+                command
+            }
+        });
+        if distroless_python && !spec.writable_dirs.is_empty() {
+            self.error(
+                &["writable-dirs"],
+                "the distroless Python image has no shell to give the directories of `writable-dirs` to its user",
+                "keep the data outside the image (a volume, or a path under /tmp), or remove `runtime`",
+            );
+        }
+        (processes, release)
     }
 }
 
@@ -1201,7 +1251,11 @@ fn http_probe(stack: Stack, runtime: Runtime, url: String) -> Option<Vec<String>
             url,
         ]),
         (Stack::Python, _) => Some(vec![
-            "python".into(),
+            if runtime == Runtime::Distroless {
+                super::python_runtime::DISTROLESS_PYTHON_BIN.into()
+            } else {
+                "python".into()
+            },
             "-c".into(),
             "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=4)".into(),
             url,

@@ -73,7 +73,8 @@ impl Resolver<'_> {
         let stack = self.stack();
         match stack {
             Stack::NodeStatic | Stack::Static => Runtime::Nginx,
-            Stack::Python | Stack::Java => Runtime::Language,
+            Stack::Python => self.python_runtime(),
+            Stack::Java => Runtime::Language,
             Stack::NodeServer => self.node_runtime(),
             Stack::Go | Stack::Rust => match self.spec.runtime {
                 Some(RuntimeBase::Bun) => {
@@ -346,13 +347,24 @@ impl Resolver<'_> {
                 })
             }
             Stack::Go => Some(self.go(builder_image, lockfile, binary_runtime, paths)),
-            Stack::Python => Some(StackModel::Python(Python {
-                builder_image,
-                pm: PythonPm::from_spec(pm)?,
-                lockfile,
-                install: self.spec.install.as_ref().map(ToString::to_string),
-                start,
-            })),
+            Stack::Python => {
+                let distroless = runtime == Runtime::Distroless;
+                let distroless_minor = distroless.then(|| self.distroless_minor());
+                let start = if distroless {
+                    self.distroless_python_command(&["start"], start)
+                } else {
+                    start
+                };
+                Some(StackModel::Python(Python {
+                    builder_image,
+                    pm: PythonPm::from_spec(pm)?,
+                    lockfile,
+                    install: self.spec.install.as_ref().map(ToString::to_string),
+                    start,
+                    runtime,
+                    distroless_minor,
+                }))
+            }
             Stack::Rust => Some(StackModel::Rust(Rust {
                 builder_image,
                 lockfile,

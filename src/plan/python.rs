@@ -89,6 +89,50 @@ pub(crate) struct PythonSection {
     pub venv: Option<Venv>,
     /// After the sources: gives the user the directories of `writable-dirs`.
     pub writable: Option<Run>,
+    /// With the distroless runtime, which has no pip: the packages, installed in a folder
+    /// of the build stage, copied where the image's Python finds them.
+    pub distroless: Option<Distroless>,
+}
+
+/// The packages of an image whose Python has no pip (distroless).
+#[derive(Debug, Serialize)]
+pub(crate) struct Distroless {
+    /// Build stage, after the wheels: installs them into [`DISTROLESS_PACKAGES`]; none for uv,
+    /// whose virtual environment already holds them.
+    pub install: Option<Run>,
+    /// `COPY --from=build` arguments for the final image.
+    pub copy: String,
+}
+
+/// Where the build stage installs the packages for a distroless image.
+const DISTROLESS_PACKAGES: &str = "/opt/site-packages";
+
+/// The packages for the distroless runtime: copied into the folder of the image's Python
+/// that its `site` module reads at start (`/usr/local/lib/python3.X/dist-packages`, Debian's
+/// own), so that `.pth` files work as in any installation and no `PYTHONPATH` is needed.
+fn distroless(python: &Python, uv: bool) -> Option<Distroless> {
+    let minor = python.distroless_minor.as_deref()?;
+    let target = format!("/usr/local/lib/python{minor}/dist-packages");
+    Some(if uv {
+        Distroless {
+            install: None,
+            copy: format!("--from=build {UV_VENV}/lib/python{minor}/site-packages {target}"),
+        }
+    } else {
+        Distroless {
+            install: Some(Run {
+                comments: vec![
+                    "The wheels installed into one folder, for the final image, which has no pip."
+                        .into(),
+                ],
+                commands: vec![format!(
+                    "pip install --no-index --no-cache-dir --root-user-action=ignore --target {DISTROLESS_PACKAGES} /wheels/*.whl"
+                )],
+                ..Run::default()
+            }),
+            copy: format!("--from=build {DISTROLESS_PACKAGES} {target}"),
+        }
+    })
 }
 
 /// The final stage's step that makes the directories of `writable-dirs` and gives them to the
@@ -205,6 +249,7 @@ fn uv_sync(service: &Service, python: &Python) -> PythonSection {
             copy: format!("--from=build {UV_VENV} {UV_VENV}"),
         }),
         writable: writable_dirs(service),
+        distroless: distroless(python, true),
     }
 }
 
@@ -281,5 +326,6 @@ pub(super) fn plan(service: &Service, python: &Python) -> PythonSection {
         install,
         venv: None,
         writable: writable_dirs(service),
+        distroless: distroless(python, false),
     }
 }

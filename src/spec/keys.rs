@@ -188,7 +188,7 @@ impl ServiceKey {
                 Some(COMPILED_OR_INSTALLED)
             }
             Self::Lockfile => Some(LOCKED),
-            Self::Runtime => Some(&[NodeServer, Go, Rust]),
+            Self::Runtime => Some(&[NodeServer, Python, Go, Rust]),
             Self::RuntimeFiles => Some(&[Go, Rust]),
             Self::WritableDirs => Some(&[Go, Rust, Python]),
             Self::Standalone | Self::PrismaSchema => Some(&[NodeServer]),

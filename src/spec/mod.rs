@@ -140,6 +140,9 @@ pub struct ServiceSpec {
     /// default `distroless` for go, `slim` for rust. `node-server`: the Node image by default,
     /// `distroless` (`gcr.io/distroless/nodejs<version>-debian13:nonroot`: no shell, `start`
     /// must be `node ...`) or `bun` (`oven/bun`, for a server started with `bun ...`).
+    /// `python`: Python's image by default, or `distroless`
+    /// (`gcr.io/distroless/python3-debian13:nonroot`: Debian's Python 3.13, which `version`
+    /// must match; no shell, so commands run as `python -m <module>`).
     ///
     /// `runtime = "scratch"`
     pub runtime: Option<RuntimeBase>,
@@ -547,7 +550,8 @@ pub enum RuntimeBase {
     /// An empty image holding only the binary and CA certificates (go only).
     Scratch,
     /// Google's distroless images: no shell, no package manager, a `nonroot` user (go, rust,
-    /// and node-server with `gcr.io/distroless/nodejs<version>-debian13`).
+    /// node-server with `gcr.io/distroless/nodejs<version>-debian13`, and python with
+    /// `gcr.io/distroless/python3-debian13`).
     Distroless,
     /// A slim distribution image (`debian:trixie-slim` or `alpine`, per `family`; go, rust).
     Slim,

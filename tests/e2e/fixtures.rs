@@ -256,7 +256,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         path: "/",
         build_only: &[],
         edit: None,
-        distroless: &[],
+        distroless: &["flask-gunicorn"],
         needs_broker: &[],
         cross_arm64: false,
     },
@@ -398,6 +398,81 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         distroless: &[],
         cross_arm64: false,
     },
+    Fixture {
+        name: "rust-lib-bin",
+        path: "/",
+        build_only: &[],
+        needs_broker: &[],
+        edit: None,
+        distroless: &[],
+        cross_arm64: false,
+    },
+    Fixture {
+        name: "rust-build-script",
+        path: "/",
+        build_only: &[],
+        needs_broker: &[],
+        edit: None,
+        distroless: &[],
+        cross_arm64: false,
+    },
+    Fixture {
+        name: "go-sqlite-cgo",
+        path: "/",
+        build_only: &[],
+        needs_broker: &[],
+        edit: None,
+        distroless: &[],
+        cross_arm64: false,
+    },
+    Fixture {
+        name: "go-grpc-server",
+        path: "/",
+        build_only: &[],
+        needs_broker: &[],
+        edit: None,
+        distroless: &[],
+        cross_arm64: false,
+    },
+    Fixture {
+        name: "next-standalone-app",
+        path: "/",
+        build_only: &[],
+        needs_broker: &[],
+        edit: None,
+        distroless: &[],
+        cross_arm64: false,
+    },
+    Fixture {
+        name: "nuxt-app",
+        path: "/",
+        build_only: &[],
+        needs_broker: &[],
+        edit: None,
+        distroless: &[],
+        cross_arm64: false,
+    },
+    Fixture {
+        name: "odd-names",
+        path: "/",
+        build_only: &[],
+        needs_broker: &[],
+        edit: None,
+        distroless: &[],
+        cross_arm64: false,
+    },
+];
+
+/// The fixtures of [`FIXTURES`] that run only when `MBGEN_E2E_ONLY` names them, to keep the
+/// suite within its time: see the doc comment of [`FIXTURES`].
+const OPT_IN: &[&str] = &[
+    "rust-lib-bin",
+    "rust-build-script",
+    "go-sqlite-cgo",
+    "go-grpc-server",
+    "next-standalone-app",
+    "nuxt-app",
+    "odd-names",
 ];
 
 /// The case name of a fixture.
@@ -405,12 +480,13 @@ pub(crate) fn case_name(fixture: &Fixture) -> String {
     format!("init-fixture-{}", fixture.name)
 }
 
-/// The cases of the fixtures, in the order of [`FIXTURES`]; those `wanted` names when given.
+/// The cases of the fixtures, in the order of [`FIXTURES`]; those `wanted` names when given,
+/// else all but the [`OPT_IN`] ones.
 pub(crate) fn cases(root: &Path, wanted: Option<&[String]>) -> Vec<Case> {
     FIXTURES
         .iter()
         .map(|f| (f, case_name(f)))
-        .filter(|(_, name)| wanted.is_none_or(|w| w.contains(name)))
+        .filter(|(f, name)| wanted.map_or(!OPT_IN.contains(&f.name), |w| w.contains(name)))
         .map(|(f, name)| Case {
             name,
             example: root.join("tests/fixtures/init").join(f.name),

@@ -68,6 +68,7 @@ IMAGES=(
     "maven:3.9-eclipse-temurin-21|maven-3.9-eclipse-temurin-21"
     "gcr.io/distroless/nodejs22-debian13:nonroot|distroless-nodejs22-debian13-nonroot|gcr.io/distroless/cc-debian13:nonroot"
     "oven/bun:1-slim|bun-1-slim"
+    "gcr.io/distroless/python3-debian13:nonroot|distroless-python3-debian13-nonroot|gcr.io/distroless/cc-debian13:nonroot"
 )
 # BuildKit's SBOM scanner, for the case bake-workspace alone (MBGEN_E2E_BAKE=1).
 if [ "${MBGEN_E2E_BAKE:-0}" = 1 ]; then
