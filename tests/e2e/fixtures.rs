@@ -48,17 +48,9 @@ pub(crate) struct Fixture {
 /// The fixtures that are built, in the order they run. Left out (see the README's Tests
 /// section): `next-app` and `next-standalone`, whose `next build` fetches the Google Fonts of
 /// the scaffolded layout, and the test machines reach no other host than the package
-/// registries; `next-standalone-app` and `nuxt-app`, whose cold builds (`next build`, and
-/// pnpm's install of Nuxt's 700 packages) have not yet finished on the engine within the build
-/// timeout on a machine shared with other builds: add them back once they have passed there;
-/// `pnpm-workspace`, whose web app and UI package lack the React type packages their `tsc`
-/// needs (its api builds through turbo); `go-grpc-server`, `go-sqlite-cgo`,
-/// `rust-build-script` and `rust-lib-bin`, snapshot-tested only: each CI case costs minutes of
-/// the 45-minute budget, and `go-chi-frontend` (real modules, files read at run time, and the
-/// arm64 cross-compilation check with `MBGEN_E2E_CROSS=1`) and `rust-openssl` (a `-sys`
-/// crate's system packages) stand for their stacks; `spring-boot-maven` is the only Java case
-/// (Gradle's distribution cannot be fetched here); `odd-names` (an npm workspace whose app
-/// directory is named `Ümlaut $hop api`), until its build has passed on the engine.
+/// registries; `pnpm-workspace`, whose web app and UI package lack the React type packages
+/// their `tsc` needs (its api builds through turbo); the [`OPT_IN`] ones unless named;
+/// `spring-boot-maven` is the only Java case (Gradle's distribution cannot be fetched here).
 /// pnpm and yarn come through corepack, whose signature check the node stand-in turns off
 /// (`COREPACK_INTEGRITY_KEYS=0`, see its Dockerfile).
 pub(crate) const FIXTURES: &[Fixture] = &[
@@ -464,16 +456,9 @@ pub(crate) const FIXTURES: &[Fixture] = &[
 ];
 
 /// The fixtures of [`FIXTURES`] that run only when `MBGEN_E2E_ONLY` names them, to keep the
-/// suite within its time: see the doc comment of [`FIXTURES`].
-const OPT_IN: &[&str] = &[
-    "rust-lib-bin",
-    "rust-build-script",
-    "go-sqlite-cgo",
-    "go-grpc-server",
-    "next-standalone-app",
-    "nuxt-app",
-    "odd-names",
-];
+/// suite within its time budget: each has passed on the engine (cold builds of 1.3 to 1.7
+/// minutes: cgo and sqlite3's C, grpc-go, `next build`), and other cases cover their stacks.
+const OPT_IN: &[&str] = &["go-sqlite-cgo", "go-grpc-server", "next-standalone-app"];
 
 /// The case name of a fixture.
 pub(crate) fn case_name(fixture: &Fixture) -> String {

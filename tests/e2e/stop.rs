@@ -8,8 +8,7 @@
 //! gracefully (nginx on SIGQUIT, gunicorn on SIGTERM) must answer it in full, and the stop may
 //! take two seconds more than the request still needed. An app that handles no signal ends at
 //! once on SIGTERM and cuts the request: the report says so, it is not a failure.
-//! `MBGEN_E2E_STOP=0` skips these cases. The services of [`OPT_IN`] are snapshot-tested only:
-//! they run only when `MBGEN_E2E_ONLY` names them.
+//! `MBGEN_E2E_STOP=0` skips these cases.
 
 use fs_err as fs;
 use std::path::{Path, PathBuf};
@@ -131,21 +130,17 @@ pub(crate) const SERVICES: &[StopService] = &[
     },
 ];
 
-/// Services whose cases run only when `MBGEN_E2E_ONLY` names them: their stops have not yet
-/// been seen on an engine since the last merge of main.
-const OPT_IN: &[&str] = &["go-slim", "rust-slim", "rust-distroless"];
-
 /// The case name of a service.
 pub(crate) fn case_name(service: &StopService) -> String {
     format!("stop-{}", service.name)
 }
 
-/// The cases `stop-<service>`, those `wanted` names when given, else all but [`OPT_IN`].
+/// The cases `stop-<service>`, those `wanted` names when given.
 pub(crate) fn cases(root: &Path, wanted: Option<&[String]>) -> Vec<Case> {
     SERVICES
         .iter()
         .map(|s| (s, case_name(s)))
-        .filter(|(s, name)| wanted.map_or(!OPT_IN.contains(&s.name), |w| w.contains(name)))
+        .filter(|(_, name)| wanted.is_none_or(|w| w.contains(name)))
         .map(|(s, name)| Case {
             name,
             example: root.join("tests/e2e/stop"),
