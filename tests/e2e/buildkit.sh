@@ -189,7 +189,8 @@ EOF
     echo $! >"$state/pid"
     echo "$addr" >"$state/address"
     for ((i = 0; i < START_TIMEOUT * 2; i++)); do
-        pid_of "$state/pid" "$state/config.yml" >/dev/null ||
+        # (alive, by pid alone: the child may not have exec'd the registry yet)
+        kill -0 "$(cat "$state/pid")" 2>/dev/null ||
             { tail -n 20 "$state/registry.log" >&2; die "the registry exited"; }
         if answers "http://$addr/v2/"; then
             log "registry at $addr (pid $(cat "$state/pid"), storage $state/storage)"
@@ -279,7 +280,7 @@ EOF
         </dev/null >>"$state/buildkitd.log" 2>&1 &
     echo $! >"$state/pid"
     for ((i = 0; i < START_TIMEOUT * 2; i++)); do
-        pid_of "$state/pid" "$state/buildkitd.toml" >/dev/null ||
+        kill -0 "$(cat "$state/pid")" 2>/dev/null ||
             { tail -n 20 "$state/buildkitd.log" >&2; die "buildkitd $name exited"; }
         [ -S "$sock" ] && break
         sleep 0.5

@@ -55,8 +55,9 @@
 //!
 //! `MBGEN_E2E_BAKE=1` adds the case `bake-workspace` (see [`bake`]): the workspace built with
 //! Bake on two standalone `buildkitd` builders sharing a registry cache, after
-//! `tests/e2e/buildkit.sh install`. It is off by default, and `tests/run.sh` leaves it out:
-//! it has not yet been seen passing on a real engine.
+//! `tests/e2e/buildkit.sh install`. It is off by default, and `tests/run.sh` leaves it out
+//! unless asked: building `buildkitd` and `buildx` from source takes longer than the suite's
+//! time budget allows.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 

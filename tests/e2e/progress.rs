@@ -20,6 +20,10 @@ use std::fmt;
 pub(crate) enum Status {
     /// Taken from the build cache.
     Cached,
+    /// Taken from an imported cache (`--cache-from type=registry`): the builder had the
+    /// result's layers but not their contents, and downloaded them, because the exporter or
+    /// a later step needed the files. Its log holds only those downloads; it ran nothing.
+    Loaded,
     /// Executed.
     Done,
     Error,
@@ -48,7 +52,7 @@ impl Step {
     }
 
     pub(crate) fn cached(&self) -> bool {
-        self.status == Status::Cached
+        matches!(self.status, Status::Cached | Status::Loaded)
     }
 
     /// A step that installs or compiles dependencies, which a source change must not re-run.
@@ -85,10 +89,29 @@ impl fmt::Display for Step {
     }
 }
 
+/// A progress line of a layer downloaded or unpacked: `sha256:<hex> 1.2MB / 1.2MB 0.1s done`,
+/// `extracting sha256:<hex> 0.4s done`.
+fn is_layer_transfer(rest: &str) -> bool {
+    let (extracting, rest) = match rest.strip_prefix("extracting ") {
+        Some(r) => (true, r),
+        None => (false, rest),
+    };
+    let Some(digest) = rest.strip_prefix("sha256:") else {
+        return false;
+    };
+    let (hex, after) = digest.split_once(' ').unwrap_or((digest, ""));
+    // a download line has its sizes after the digest; an extraction may have nothing yet
+    hex.len() == 64
+        && hex.bytes().all(|b| b.is_ascii_hexdigit())
+        && (extracting || !after.is_empty())
+}
+
 /// The Dockerfile steps of a plain-progress log, in order of first appearance.
 pub(crate) fn parse(log: &str) -> Vec<Step> {
     let mut steps: Vec<Step> = Vec::new();
     let mut index: HashMap<u32, usize> = HashMap::new();
+    // per step: whether it printed layer transfers, and whether it printed anything else
+    let mut transfers: HashMap<u32, (bool, bool)> = HashMap::new();
     for line in log.lines() {
         let Some(rest) = line.strip_prefix('#') else {
             continue;
@@ -134,16 +157,28 @@ pub(crate) fn parse(log: &str) -> Vec<Step> {
         let status = if rest == "CACHED" {
             Status::Cached
         } else if rest.starts_with("DONE") {
-            Status::Done
+            match transfers.get(&id) {
+                Some((true, false)) => Status::Loaded,
+                _ => Status::Done,
+            }
         } else if rest.starts_with("ERROR") {
             Status::Error
         } else if rest.starts_with("CANCELED") {
             Status::Canceled
         } else {
+            // (Docker 20.10's bare `sha256:<vertex digest>` line says nothing, nor does the
+            // `...` of a step whose lines another step's interrupt)
+            let neutral = (rest.starts_with("sha256:") && !rest.contains(' ')) || rest == "...";
+            let seen = transfers.entry(id).or_default();
+            if is_layer_transfer(rest) {
+                seen.0 = true;
+            } else if !neutral {
+                seen.1 = true;
+            }
             continue;
         };
-        // CACHED wins: a cached vertex is never executed.
-        if steps[i].status != Status::Cached {
+        // CACHED wins: a cached vertex is never executed; a step that ran stays ran.
+        if !matches!(steps[i].status, Status::Cached | Status::Done) || status == Status::Cached {
             steps[i].status = status;
         }
     }
@@ -221,6 +256,28 @@ pub(crate) fn self_test() {
     assert_eq!(steps[3].stage, "");
     assert_eq!(steps[3].status, Status::Error);
     assert_eq!(cached_of_total(&steps), (1, 3));
+    // buildx with a registry cache: the last step's layers downloaded, not run
+    let imported = "\
+#48 [clock runtime 3/3] COPY --from=build /usr/local/bin/clock /usr/local/bin/clock
+#48 sha256:485d96c2d8e0ae3bb693403d6ba8243598e615bf5bca2825ed081a3c04f3bb90 344.86kB / 344.86kB 0.0s done
+#48 DONE 0.9s
+
+#48 [clock runtime 3/3] COPY --from=build /usr/local/bin/clock /usr/local/bin/clock
+#48 extracting sha256:485d96c2d8e0ae3bb693403d6ba8243598e615bf5bca2825ed081a3c04f3bb90
+#48 ...
+
+#48 [clock runtime 3/3] COPY --from=build /usr/local/bin/clock /usr/local/bin/clock
+#48 extracting sha256:485d96c2d8e0ae3bb693403d6ba8243598e615bf5bca2825ed081a3c04f3bb90 0.4s done
+#48 DONE 1.4s
+
+#49 [build 2/2] RUN go build ./...
+#49 sha256:9a55eab6705cc4f87ea3a6056ac08893109ec14d6ca97daae4c7819ce9691782
+#49 DONE 3.1s
+";
+    let steps = parse(imported);
+    assert_eq!(steps[0].status, Status::Loaded, "{steps:?}");
+    assert!(steps[0].cached());
+    assert_eq!(steps[1].status, Status::Done, "{steps:?}");
     let rust = Step {
         id: 1,
         stage: "build".into(),
