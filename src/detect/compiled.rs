@@ -1,6 +1,7 @@
-//! What the Go and Rust detectors read out of sources beyond the shared port scanner (the
+//! What the Go and Rust detectors read out of sources beyond the shared port scanner: ports
 //! held in constants and flag defaults, and the files a binary opens at run time by a
-//! relative path (templates, static files, configuration), which must be in its image.
+//! relative path (templates, static files, configuration), which must be in its image; and
+//! the helpers the Python detector shares ([`set_found`], [`line_of`]).
 
 use super::text::find_port;
 use super::{Dir, Proposal, Value};

@@ -133,8 +133,8 @@ impl Service {
         match &self.stack {
             StackModel::NodeStatic(_) | StackModel::Static(_) => Runtime::Nginx,
             StackModel::NodeServer(node) => node.runtime,
-            StackModel::Python(python) => python.runtime,
-            StackModel::Java(_) => Runtime::Language,
+            StackModel::Python(python) if python.distroless.is_some() => Runtime::Distroless,
+            StackModel::Python(_) | StackModel::Java(_) => Runtime::Language,
             StackModel::Go(go) => go.runtime.into(),
             StackModel::Rust(rust) => rust.runtime.into(),
         }
@@ -273,11 +273,10 @@ pub struct Python {
     /// The container command in exec form (with the distroless runtime, run by its Python
     /// as a module: `/usr/bin/python3 -m gunicorn ...`).
     pub start: Vec<String>,
-    /// Python's own image ([`Runtime::Language`]) or [`Runtime::Distroless`].
-    pub runtime: Runtime,
-    /// With the distroless runtime: its Python's `major.minor`, which names the folder the
-    /// packages go to (`/usr/local/lib/python3.13/dist-packages`).
-    pub distroless_minor: Option<String>,
+    /// With the distroless runtime, its Python's `major.minor`, which names the folder the
+    /// packages go to (`/usr/local/lib/python3.13/dist-packages`); none for Python's own
+    /// image ([`Runtime::Language`]).
+    pub distroless: Option<String>,
 }
 
 /// A Rust binary.

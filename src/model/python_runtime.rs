@@ -3,10 +3,10 @@
 //! version must be the builder's; and the commands, which cannot be the scripts pip writes
 //! (their first line names the builder's Python), run as modules of the image's Python.
 
-use super::defaults::{self, DISTROLESS_PYTHON};
+use super::defaults::DISTROLESS_PYTHON;
 use super::resolve::Resolver;
 use super::Runtime;
-use crate::spec::{Family, RuntimeBase, Stack};
+use crate::spec::{Family, RuntimeBase};
 
 /// The Python of the distroless images.
 pub(crate) const DISTROLESS_PYTHON_BIN: &str = "/usr/bin/python3";
@@ -72,7 +72,8 @@ impl Resolver<'_> {
         }
     }
 
-    /// The minor version of the distroless image's Python, checked against the builder's.
+    /// The `major.minor` of the distroless image's Python, checked against the builder's; and
+    /// the refusals of what that image cannot do (alpine's packages, `writable-dirs`).
     pub(super) fn distroless_minor(&mut self) -> String {
         let spec = self.spec;
         if spec.family == Some(Family::Alpine) {
@@ -80,6 +81,13 @@ impl Resolver<'_> {
                 &["family"],
                 "the distroless Python image is Debian's: packages built on alpine (musl) do not load in it",
                 "remove `family`, or remove `runtime` for Python's alpine image",
+            );
+        }
+        if !spec.writable_dirs.is_empty() {
+            self.error(
+                &["writable-dirs"],
+                "the distroless Python image has no shell to give the directories of `writable-dirs` to its user",
+                "keep the data outside the image (a volume, or a path under /tmp), or remove `runtime`",
             );
         }
         let image = spec.images.as_ref().and_then(|i| i.runtime.as_ref());
@@ -95,10 +103,7 @@ impl Resolver<'_> {
         };
         // An image of one's own: its Python is not known, so its minor version cannot be
         // checked; the packages' folder follows the builder's version.
-        let builder = spec.version.as_ref().map_or_else(
-            || defaults::version(Stack::Python).to_owned(),
-            ToString::to_string,
-        );
+        let builder = self.version();
         let builder_minor: String = builder.split('.').take(2).collect::<Vec<_>>().join(".");
         let Some((repo, minor)) = known else {
             return builder_minor;

@@ -564,6 +564,14 @@ impl Resolver<'_> {
         }
     }
 
+    /// The toolchain version: `version`, or the stack's default.
+    pub(super) fn version(&self) -> String {
+        self.spec.version.as_ref().map_or_else(
+            || defaults::version(self.spec.stack).to_owned(),
+            ToString::to_string,
+        )
+    }
+
     /// The builder and runtime images: explicit ones, or the defaults for the stack.
     pub(super) fn images(
         &self,
@@ -573,10 +581,7 @@ impl Resolver<'_> {
     ) -> (String, String) {
         let spec = self.spec;
         let stack = spec.stack;
-        let version = spec
-            .version
-            .as_ref()
-            .map_or_else(|| defaults::version(stack).to_owned(), ToString::to_string);
+        let version = self.version();
         let images = spec.images.as_ref();
         let builder = images.and_then(|i| i.builder.as_ref());
         // Bun's image builds a bun-installed service unless `images.builder` names another.
@@ -1215,13 +1220,6 @@ impl Resolver<'_> {
                 command
             }
         });
-        if distroless_python && !spec.writable_dirs.is_empty() {
-            self.error(
-                &["writable-dirs"],
-                "the distroless Python image has no shell to give the directories of `writable-dirs` to its user",
-                "keep the data outside the image (a volume, or a path under /tmp), or remove `runtime`",
-            );
-        }
         (processes, release)
     }
 }

@@ -348,9 +348,8 @@ impl Resolver<'_> {
             }
             Stack::Go => Some(self.go(builder_image, lockfile, binary_runtime, paths)),
             Stack::Python => {
-                let distroless = runtime == Runtime::Distroless;
-                let distroless_minor = distroless.then(|| self.distroless_minor());
-                let start = if distroless {
+                let distroless = (runtime == Runtime::Distroless).then(|| self.distroless_minor());
+                let start = if distroless.is_some() {
                     self.distroless_python_command(&["start"], start)
                 } else {
                     start
@@ -361,8 +360,7 @@ impl Resolver<'_> {
                     lockfile,
                     install: self.spec.install.as_ref().map(ToString::to_string),
                     start,
-                    runtime,
-                    distroless_minor,
+                    distroless,
                 }))
             }
             Stack::Rust => Some(StackModel::Rust(Rust {

@@ -111,7 +111,7 @@ const DISTROLESS_PACKAGES: &str = "/opt/site-packages";
 /// that its `site` module reads at start (`/usr/local/lib/python3.X/dist-packages`, Debian's
 /// own), so that `.pth` files work as in any installation and no `PYTHONPATH` is needed.
 fn distroless(python: &Python, uv: bool) -> Option<Distroless> {
-    let minor = python.distroless_minor.as_deref()?;
+    let minor = python.distroless.as_deref()?;
     let target = format!("/usr/local/lib/python{minor}/dist-packages");
     Some(if uv {
         Distroless {

@@ -94,7 +94,7 @@ pub(super) fn stage(service: &Service, layout: &[Stage]) -> RuntimeStage {
         StackModel::Python(python) => {
             env.push("PYTHONDONTWRITEBYTECODE=1".into());
             env.push("PYTHONUNBUFFERED=1".into());
-            if python.pm == crate::model::PythonPm::Uv && python.runtime != Runtime::Distroless {
+            if python.pm == crate::model::PythonPm::Uv && python.distroless.is_none() {
                 // The virtual environment uv made in the build stage comes first.
                 env.push(format!("PATH={}/bin:$PATH", super::python::UV_VENV));
             }

@@ -265,17 +265,22 @@ fn production_settings(dir: Dir<'_>, default: &str) -> Option<(String, String)> 
     })
 }
 
+/// The file of a Python module, relative to the project: `shop.settings.production` →
+/// `shop/settings/production.py`.
+pub(super) fn module_file(module: &str) -> String {
+    format!("{}.py", module.replace('.', "/"))
+}
+
 /// The settings files of a module: its own file, or its package's files.
 fn settings_files(dir: Dir<'_>, module: &str) -> Vec<String> {
-    let path = module.replace('.', "/");
-    let file = format!("{path}.py");
-    let folder = path.rsplit_once('/').map_or("", |(f, _)| f);
-    let mut files = vec![file];
+    let file = module_file(module);
+    let folder = file.rsplit_once('/').map_or("", |(f, _)| f).to_owned();
+    let mut files = vec![file.clone()];
     // The module's siblings: a settings package's base module holds what production adds to.
     files.extend(
         dir.files()
             .filter(|f| {
-                f.strip_prefix(folder)
+                f.strip_prefix(folder.as_str())
                     .and_then(|r| r.strip_prefix('/'))
                     .is_some_and(|r| {
                         !r.contains('/')

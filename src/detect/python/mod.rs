@@ -137,7 +137,7 @@ impl Detector for Python {
         let settings = app
             .as_ref()
             .and_then(|a| a.settings.as_ref())
-            .map(|(module, _)| format!("{}.py", module.replace('.', "/")));
+            .map(|(module, _)| app::module_file(module));
         match (app, other) {
             (Some(app), _) => web_app(dir, &app, &deps, &mut p),
             (None, Some(s)) => {

@@ -23,8 +23,7 @@ pub(super) fn sqlite_dirs(
         let Some(text) = dir.read(path) else { continue };
         let django = !own_databases || settings == Some(*path);
         let here = path.rsplit_once('/').map_or(".", |(d, _)| d);
-        let mut add = |sub: Option<String>, i: usize| {
-            let Some(sub) = sub else { return };
+        let mut add = |sub: String, i: usize| {
             if !found.iter().any(|(d, _)| *d == sub) {
                 found.push((
                     sub,
@@ -37,11 +36,13 @@ pub(super) fn sqlite_dirs(
             .filter(|_| django)
         {
             if let Some((sub, at)) = django_name(&text[i..]) {
-                add(Some(sub), i + at);
+                add(sub, i + at);
             }
         }
         for (i, _) in text.match_indices("sqlite:///") {
-            add(sqlalchemy_dir(&text[i + "sqlite:///".len()..], here), i);
+            if let Some(sub) = sqlalchemy_dir(&text[i + "sqlite:///".len()..], here) {
+                add(sub, i);
+            }
         }
     }
     found.sort();
