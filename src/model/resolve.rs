@@ -761,15 +761,9 @@ impl Resolver<'_> {
             runtime: lines(&spec.runtime),
         };
         // A shell-form RUN needs /bin/sh, which distroless and scratch images lack.
-        let shell_run = instructions.runtime.iter().find(|l| {
-            let rest = l
-                .get(..4)
-                .filter(|w| w.eq_ignore_ascii_case("RUN "))
-                .map(|_| l[4..].trim_start());
-            rest.is_some_and(|r| !r.starts_with('[') && !r.starts_with("--"))
-        });
+        let shell_run = spec.runtime.iter().find(|i| i.runs_a_shell());
         if let (Some(line), false) = (shell_run, runtime.has_shell()) {
-            let line = line.clone();
+            let line = line.to_string();
             self.error(
                 &["instructions", "runtime"],
                 format!("`{line}` runs a shell, and the runtime image has none"),

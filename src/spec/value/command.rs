@@ -131,6 +131,29 @@ impl TryFrom<String> for Instruction {
     }
 }
 
+impl Instruction {
+    /// Whether the instruction runs `/bin/sh`: a `RUN` whose command, after its flags
+    /// (`--mount=...`), is not in exec form (a JSON array).
+    #[must_use]
+    pub fn runs_a_shell(&self) -> bool {
+        let Some(rest) = self
+            .0
+            .strip_prefix("RUN")
+            .filter(|r| r.starts_with([' ', '\t']))
+        else {
+            return false;
+        };
+        let mut rest = rest.trim_start();
+        while rest.starts_with("--") {
+            rest = rest
+                .split_once([' ', '\t'])
+                .map_or("", |(_, r)| r)
+                .trim_start();
+        }
+        !rest.starts_with('[')
+    }
+}
+
 /// Checks the arguments of an instruction as BuildKit's parser does when it reads the
 /// Dockerfile, so that a line it would refuse is refused here, at its place in mbgen.toml.
 fn check_arguments(keyword: &str, rest: &str) -> Result<(), String> {
@@ -296,6 +319,24 @@ impl<'de> Deserialize<'de> for ExecCommand {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shell_form_runs_are_told_from_exec_form_and_other_instructions() {
+        let runs = |line: &str| {
+            Instruction::try_from(line.to_owned())
+                .unwrap()
+                .runs_a_shell()
+        };
+        assert!(runs("RUN python manage.py collectstatic --noinput"));
+        assert!(runs(
+            "RUN --mount=type=cache,target=/root/.cache pip install ."
+        ));
+        assert!(runs("RUN\tls"));
+        assert!(!runs(r#"RUN ["/usr/bin/python3", "manage.py", "check"]"#));
+        assert!(!runs(r#"RUN --network=none ["/usr/bin/python3", "-V"]"#));
+        assert!(!runs("COPY config/prod.toml /etc/api/config.toml"));
+        assert!(!runs("ENV RUNNER=1"));
+    }
 
     #[test]
     fn shell_comments_are_found_outside_quotes_at_word_starts() {
