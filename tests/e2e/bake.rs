@@ -31,7 +31,7 @@ use super::docker::run_captured;
 use super::report::{round1, CaseReport};
 use super::services::{self, Service};
 use super::workflow::{self, Workflow};
-use super::{base_images, describe, explain, scratch_copy, Case, Suite, MBGEN, ROOT, SHORT};
+use super::{base_images, describe, explain, runs, scratch_copy, Case, Suite, MBGEN, ROOT, SHORT};
 
 /// The case's name, for `MBGEN_E2E_ONLY`.
 pub(crate) const CASE: &str = "bake-workspace";
@@ -54,18 +54,19 @@ const ATTESTATIONS: [&str; 2] = [
 /// The case, when `MBGEN_E2E_BAKE=1` and `MBGEN_E2E_ONLY` (`wanted`) is unset or names it.
 /// Off by default: building `buildkitd` and `buildx` from source does not fit the suite's time.
 pub(crate) fn cases(examples: &Path, wanted: Option<&[String]>) -> Option<Case> {
-    let wanted = wanted.is_none_or(|w| w.iter().any(|n| n == CASE));
-    (wanted && std::env::var("MBGEN_E2E_BAKE").as_deref() == Ok("1")).then(|| Case {
-        example: examples.join(EXAMPLE),
-        naive: std::path::PathBuf::new(),
-        settings: None,
-        name: CASE.to_owned(),
-        from_init: false,
-        workspace: false,
-        starter: None,
-        fixture: None,
-        stop: None,
-    })
+    (runs(CASE, false, wanted) && std::env::var("MBGEN_E2E_BAKE").as_deref() == Ok("1")).then(
+        || Case {
+            example: examples.join(EXAMPLE),
+            naive: std::path::PathBuf::new(),
+            settings: None,
+            name: CASE.to_owned(),
+            from_init: false,
+            workspace: false,
+            starter: None,
+            fixture: None,
+            stop: None,
+        },
+    )
 }
 
 pub(crate) fn run_case(suite: &mut Suite, case: &Case) -> CaseReport {

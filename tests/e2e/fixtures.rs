@@ -19,7 +19,7 @@ use super::report::{round1, CaseReport, OtherRuntime};
 use super::services::{self, build_all_cold, Probe};
 use super::{
     builder_stage, copy_tree, first_difference, from_lines, prune_layer_cache, run_mbgen,
-    run_mbgen_text, Case, Suite, SHORT,
+    run_mbgen_text, runs, Case, Suite, SHORT,
 };
 
 /// A fixture that the suite builds, and the path its services answer 200 at.
@@ -211,7 +211,7 @@ pub(crate) fn cases(root: &Path, wanted: Option<&[String]>) -> Vec<Case> {
     FIXTURES
         .iter()
         .map(|f| (f, case_name(f)))
-        .filter(|(f, name)| wanted.map_or(!OPT_IN.contains(&f.name), |w| w.contains(name)))
+        .filter(|(f, name)| runs(name, OPT_IN.contains(&f.name), wanted))
         .map(|(f, name)| Case {
             name,
             example: root.join("tests/fixtures/init").join(f.name),

@@ -435,16 +435,18 @@ fn load_cases(root: &Path) -> Result<Vec<Case>, String> {
     Ok(cases)
 }
 
+/// Whether the case `name` runs: when `MBGEN_E2E_ONLY` (`wanted`) is set, if it names the
+/// case; else unless the case is `opt_in` (it runs only when named).
+pub(crate) fn runs(name: &str, opt_in: bool, wanted: Option<&[String]>) -> bool {
+    wanted.map_or(!opt_in, |w| w.iter().any(|n| n == name))
+}
+
 /// The cases of mbgen itself ([`OWN_CASES`]), those `wanted` names when given, else all but
 /// the [`OPT_IN_OWN_CASES`].
 fn own_cases(root: &Path, wanted: Option<&[String]>) -> Vec<Case> {
     OWN_CASES
         .iter()
-        .filter(|name| {
-            wanted.map_or(!OPT_IN_OWN_CASES.contains(name), |w| {
-                w.iter().any(|n| n == *name)
-            })
-        })
+        .filter(|name| runs(name, OPT_IN_OWN_CASES.contains(name), wanted))
         .map(|name| Case {
             name: (*name).to_owned(),
             example: root.to_owned(),

@@ -89,21 +89,45 @@ impl fmt::Display for Step {
     }
 }
 
-/// A progress line of a layer downloaded or unpacked: `sha256:<hex> 1.2MB / 1.2MB 0.1s done`,
-/// `extracting sha256:<hex> 0.4s done`.
-fn is_layer_transfer(rest: &str) -> bool {
+/// What a step's progress line, other than its header and end, says of the step.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Line {
+    /// A layer downloaded or unpacked: `sha256:<hex> 1.2MB / 1.2MB 0.1s done`,
+    /// `extracting sha256:<hex> 0.4s done`.
+    Transfer,
+    /// Nothing: Docker 20.10's bare `sha256:<vertex digest>`, or the `...` of a step whose
+    /// lines another step's interrupt.
+    Neutral,
+    /// The step's own output.
+    Output,
+}
+
+fn classify(rest: &str) -> Line {
+    if rest == "..." {
+        return Line::Neutral;
+    }
     let (extracting, rest) = match rest.strip_prefix("extracting ") {
         Some(r) => (true, r),
         None => (false, rest),
     };
     let Some(digest) = rest.strip_prefix("sha256:") else {
-        return false;
+        return Line::Output;
     };
-    let (hex, after) = digest.split_once(' ').unwrap_or((digest, ""));
+    let Some((hex, after)) = digest
+        .split_once(' ')
+        .or(extracting.then_some((digest, "")))
+    else {
+        return Line::Neutral;
+    };
     // a download line has its sizes after the digest; an extraction may have nothing yet
-    hex.len() == 64
+    let transfer = hex.len() == 64
         && hex.bytes().all(|b| b.is_ascii_hexdigit())
-        && (extracting || !after.is_empty())
+        && (extracting || !after.is_empty());
+    if transfer {
+        Line::Transfer
+    } else {
+        Line::Output
+    }
 }
 
 /// The Dockerfile steps of a plain-progress log, in order of first appearance.
@@ -166,14 +190,11 @@ pub(crate) fn parse(log: &str) -> Vec<Step> {
         } else if rest.starts_with("CANCELED") {
             Status::Canceled
         } else {
-            // (Docker 20.10's bare `sha256:<vertex digest>` line says nothing, nor does the
-            // `...` of a step whose lines another step's interrupt)
-            let neutral = (rest.starts_with("sha256:") && !rest.contains(' ')) || rest == "...";
             let seen = transfers.entry(id).or_default();
-            if is_layer_transfer(rest) {
-                seen.0 = true;
-            } else if !neutral {
-                seen.1 = true;
+            match classify(rest) {
+                Line::Transfer => seen.0 = true,
+                Line::Output => seen.1 = true,
+                Line::Neutral => {}
             }
             continue;
         };

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use super::docker::run_captured;
 use super::report::{round1, CaseReport};
 use super::services::{self, build_all_cold, Probe};
-use super::{run_mbgen, Case, Suite, MBGEN};
+use super::{run_mbgen, runs, Case, Suite, MBGEN};
 
 /// The stacks `mbgen new` has starters for.
 pub(crate) const STACKS: &[&str] = &[
@@ -25,7 +25,7 @@ pub(crate) fn cases(wanted: Option<&[String]>) -> Vec<Case> {
     STACKS
         .iter()
         .map(|stack| (stack, format!("new-{stack}")))
-        .filter(|(_, name)| wanted.is_none_or(|w| w.contains(name)))
+        .filter(|(_, name)| runs(name, false, wanted))
         .map(|(stack, name)| Case {
             example: PathBuf::new(),
             naive: PathBuf::new(),

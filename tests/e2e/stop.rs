@@ -20,8 +20,8 @@ use super::docker::{http_get_slowly, run_captured, Stopped};
 use super::report::{round1, CaseReport, Stop};
 use super::services::{self, Service};
 use super::{
-    container_name, copy_tree, lock_port, record_stop, run_mbgen, stop_limit, Case, Suite, SHORT,
-    STOP_LIMIT_S,
+    container_name, copy_tree, lock_port, record_stop, run_mbgen, runs, stop_limit, Case, Suite,
+    SHORT, STOP_LIMIT_S,
 };
 
 /// A service of tests/e2e/stop/mbgen.toml and how it is stopped.
@@ -140,7 +140,7 @@ pub(crate) fn cases(root: &Path, wanted: Option<&[String]>) -> Vec<Case> {
     SERVICES
         .iter()
         .map(|s| (s, case_name(s)))
-        .filter(|(_, name)| wanted.is_none_or(|w| w.contains(name)))
+        .filter(|(_, name)| runs(name, false, wanted))
         .map(|(s, name)| Case {
             name,
             example: root.join("tests/e2e/stop"),
