@@ -17,6 +17,7 @@ pub(super) fn missing(dockerfile: &str, init: &InitSection) -> Option<&'static s
         match keyword.to_ascii_uppercase().as_str() {
             // a new stage: only the last one is the image that runs
             "FROM" => (copies, entrypoint) = (false, None),
+            // with `copy-link = true` the copy is `COPY --link ...`
             "COPY" => copies |= words(rest) == words(&init.copy),
             "ENTRYPOINT" => entrypoint = Some(rest.to_owned()),
             _ => {}
@@ -34,8 +35,9 @@ pub(super) fn missing(dockerfile: &str, init: &InitSection) -> Option<&'static s
     }
 }
 
+/// The words of a `COPY`'s arguments, `--link` left out.
 fn words(text: &str) -> Vec<&str> {
-    text.split_whitespace().collect()
+    text.split_whitespace().filter(|w| *w != "--link").collect()
 }
 
 /// The instructions of a Dockerfile, one string each: comments and blank lines left out,
@@ -84,6 +86,8 @@ mod tests {
         let spread =
             format!("FROM b\n{COPY}entrypoint [\"/usr/bin/tini\", \\\n  \"--\"]\nCMD [\"x\"]\n");
         assert_eq!(missing(&spread, &section()), None);
+        let linked = ok.replace("COPY --from", "COPY --link --from");
+        assert_eq!(missing(&linked, &section()), None);
         let no_copy = "FROM b\nENTRYPOINT [\"/usr/bin/tini\", \"--\", \"/app\"]\n";
         assert!(missing(no_copy, &section()).unwrap().contains("copy"));
         let copied_earlier =
