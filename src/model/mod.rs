@@ -134,6 +134,7 @@ impl Service {
             StackModel::NodeStatic(_) | StackModel::Static(_) => Runtime::Nginx,
             StackModel::NodeServer(node) => node.runtime,
             StackModel::Python(python) if python.distroless.is_some() => Runtime::Distroless,
+            StackModel::Java(java) if java.jlink.is_some() => Runtime::Slim,
             StackModel::Python(_) | StackModel::Java(_) => Runtime::Language,
             StackModel::Go(go) => go.runtime.into(),
             StackModel::Rust(rust) => rust.runtime.into(),
@@ -317,6 +318,10 @@ pub struct Java {
     pub spring_boot: Option<SpringBoot>,
     /// The container command in exec form; empty for `java -jar` of the jar.
     pub start: Vec<String>,
+    /// `runtime = "slim"`: the final image holds a Java runtime of the modules the
+    /// application uses (`jdeps`), made by `jlink` in the build stage, instead of a JRE image.
+    /// The Java feature release of `version` (21), which decides jlink's options.
+    pub jlink: Option<u32>,
 }
 
 /// The build tool of a Java application.

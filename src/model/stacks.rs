@@ -74,7 +74,7 @@ impl Resolver<'_> {
         match stack {
             Stack::NodeStatic | Stack::Static => Runtime::Nginx,
             Stack::Python => self.python_runtime(),
-            Stack::Java => Runtime::Language,
+            Stack::Java => self.java_runtime(),
             Stack::NodeServer => self.node_runtime(),
             Stack::Go | Stack::Rust => match self.spec.runtime {
                 Some(RuntimeBase::Bun) => {
@@ -98,6 +98,23 @@ impl Resolver<'_> {
                 Some(RuntimeBase::Slim) => Runtime::Slim,
                 None => defaults::binary_runtime(stack).into(),
             },
+        }
+    }
+
+    /// java: a JRE image, or (`slim`) a runtime of the modules the application uses, made by
+    /// `jlink`, on the slim distribution image.
+    fn java_runtime(&mut self) -> Runtime {
+        match self.spec.runtime {
+            None => Runtime::Language,
+            Some(RuntimeBase::Slim) => Runtime::Slim,
+            Some(other) => {
+                self.error(
+                    &["runtime"],
+                    format!("`runtime = \"{}\"` does not apply to java", other.as_str()),
+                    "remove it for the JRE image, or use `slim` for a runtime made by jlink",
+                );
+                Runtime::Language
+            }
         }
     }
 
@@ -380,7 +397,7 @@ impl Resolver<'_> {
                 runtime: binary_runtime,
                 skeleton: self.skeleton(paths),
             })),
-            Stack::Java => Some(self.java(pm, builder_image, start, paths)),
+            Stack::Java => Some(self.java(pm, builder_image, start, runtime, paths)),
             Stack::Static => Some(StackModel::Static(StaticSite {
                 site: output_dir?,
                 spa: self.spec.spa.unwrap_or(false),
@@ -424,6 +441,7 @@ impl Resolver<'_> {
         pm: PackageManager,
         builder_image: String,
         start: Vec<String>,
+        runtime: Runtime,
         paths: &Paths,
     ) -> StackModel {
         let tool = if pm == PackageManager::Gradle {
@@ -458,7 +476,29 @@ impl Resolver<'_> {
             output_dir: paths.in_context(&output_dir),
             spring_boot,
             start,
+            jlink: (runtime == Runtime::Slim).then(|| self.jlink_release()),
         })
+    }
+
+    /// The Java feature release a runtime made by jlink is for: the first number of `version`.
+    /// jlink's options differ from one release to another, and Java 8 has no jlink.
+    fn jlink_release(&mut self) -> u32 {
+        let version = self.version();
+        match version
+            .split('.')
+            .next()
+            .and_then(|v| v.parse::<u32>().ok())
+        {
+            Some(release) if release >= 11 => release,
+            _ => {
+                self.error(
+                    &["runtime"],
+                    format!("a runtime made by jlink needs Java 11 or later, and `version` is \"{version}\""),
+                    "set `version` to the Java release the application targets, or remove `runtime` for the JRE image",
+                );
+                defaults::version(Stack::Java).parse().unwrap_or(21)
+            }
+        }
     }
 
     /// The stand-ins of the crate, or from a Cargo workspace root of every member, read

@@ -1,7 +1,9 @@
 //! Java: the build files first, every dependency resolved under a cache mount of the build
 //! tool's repository, then the sources built into one runnable jar; the final image is a JRE
 //! with that jar, or with a Spring Boot jar's layers copied one by one, so that a source edit
-//! changes only the application's layer.
+//! changes only the application's layer. With `runtime = "slim"` the build stage also makes a
+//! Java runtime of the modules the application uses (`jdeps`, then `jlink`), which the final
+//! image, a slim distribution image, holds instead of a JRE.
 
 use serde::Serialize;
 
@@ -21,6 +23,11 @@ const SPRING_BOOT_LAYERS: [&str; 4] = [
     "application",
 ];
 
+/// Where the build stage puts the runtime jlink makes, and where the final image holds it
+/// (where the JRE images keep theirs).
+const JRE_OUT: &str = "/out/jre";
+const JAVA_HOME: &str = "/opt/java/openjdk";
+
 /// The JVM's heap, as a share of the container's memory limit: the JVM sizes itself from
 /// the limit (not the host's memory), and the default of a quarter wastes most of it.
 const HEAP: &str = "-XX:MaxRAMPercentage=75.0";
@@ -38,6 +45,20 @@ pub(crate) struct JavaSection {
     /// `COPY --from=build` arguments, one instruction each, into the final image's working
     /// directory: the jar, or a Spring Boot jar's layers.
     pub layers: Vec<String>,
+    /// `runtime = "slim"`: the Java runtime made by jlink.
+    pub jlink: Option<JlinkSection>,
+}
+
+/// A Java runtime of the modules the application uses, made in the build stage and copied
+/// into the final image.
+#[derive(Debug, Serialize)]
+pub(crate) struct JlinkSection {
+    /// Makes it, in the build stage.
+    pub run: Run,
+    /// The `COPY` arguments of it into the final image.
+    pub copy: String,
+    /// Where the final image holds it, for `JAVA_HOME` and `PATH`.
+    pub java_home: String,
 }
 
 /// The java part of a service.
@@ -97,6 +118,48 @@ pub(super) fn plan(service: &Service, java: &Java) -> JavaSection {
             ..Run::default()
         },
         layers,
+        jlink: java.jlink.map(|release| JlinkSection {
+            run: jlink(java, release),
+            copy: format!("--from=build {JRE_OUT} {JAVA_HOME}"),
+            java_home: JAVA_HOME.to_owned(),
+        }),
+    }
+}
+
+/// The step that makes a Java runtime of the modules the application's classes and jars use:
+/// `jdeps` lists them, `jlink` links them without debug symbols, man pages and headers.
+/// Modules that are only looked up at run time (the elliptic-curve TLS provider, separate up
+/// to Java 21) are added by name.
+fn jlink(java: &Java, release: u32) -> Run {
+    // What jdeps reads: the jars and class directories the final image copies (all in one
+    // jdeps, which prints the modules they use together).
+    let jdeps =
+        format!("jdeps --ignore-missing-deps --multi-release {release} --print-module-deps");
+    let list = match java.spring_boot {
+        Some(boot) if uses_tools(boot) => format!("find {OUT}/layers -name '*.jar' -exec {jdeps} {{}} +"),
+        Some(_) => format!(
+            "find {OUT}/layers -name '*.jar' -exec {jdeps} {OUT}/layers/application/BOOT-INF/classes {{}} +"
+        ),
+        None => format!("{jdeps} {OUT}/app.jar"),
+    };
+    let mut modules = "$modules".to_owned();
+    if release <= 21 {
+        modules.push_str(",jdk.crypto.ec");
+    }
+    let compress = if release >= 21 { "zip-6" } else { "2" };
+    Run {
+        comments: vec![
+            "A Java runtime of only the modules the application uses, for the final image."
+                .into(),
+        ],
+        commands: vec![
+            // jdeps prints its errors with the modules: shown when it fails.
+            format!("modules=\"$({list})\" || {{ echo \"jdeps failed: $modules\" >&2; exit 1; }}"),
+            format!(
+                "jlink --add-modules \"{modules}\" --strip-debug --no-man-pages --no-header-files --compress={compress} --output {JRE_OUT}"
+            ),
+        ],
+        ..Run::default()
     }
 }
 

@@ -65,6 +65,9 @@ pub enum ServiceKey {
 const COMPILED_OR_INSTALLED: &[Stack] = &[NodeStatic, NodeServer, Go, Python, Rust, Java];
 /// The stacks whose dependencies are pinned by a lockfile (Maven and Gradle have none).
 const LOCKED: &[Stack] = &[NodeStatic, NodeServer, Go, Python, Rust];
+/// The stacks whose image runs a program of the app's (not nginx): their final image can
+/// vary, and they can run other commands from it.
+const PROGRAMS: &[Stack] = &[NodeServer, Python, Go, Rust, Java];
 
 impl ServiceKey {
     /// Every key, in the order `init` writes them in.
@@ -188,14 +191,13 @@ impl ServiceKey {
                 Some(COMPILED_OR_INSTALLED)
             }
             Self::Lockfile => Some(LOCKED),
-            Self::Runtime => Some(&[NodeServer, Python, Go, Rust]),
+            Self::Runtime | Self::Processes | Self::Release => Some(PROGRAMS),
             Self::RuntimeFiles => Some(&[Go, Rust]),
             Self::WritableDirs => Some(&[Go, Rust, Python]),
             Self::Standalone | Self::PrismaSchema => Some(&[NodeServer]),
             Self::Install => Some(&[NodeStatic, NodeServer, Python, Java]),
             Self::Build => Some(&[NodeStatic, NodeServer, Java]),
             Self::Start => Some(&[NodeServer, Python, Java]),
-            Self::Processes | Self::Release => Some(&[NodeServer, Python, Go, Rust, Java]),
             Self::OutputDir => Some(&[NodeStatic, NodeServer, Static, Java]),
             Self::Spa => Some(&[NodeStatic, Static]),
             Self::Main | Self::Vendor | Self::Cgo | Self::Strip => Some(&[Go]),

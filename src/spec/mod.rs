@@ -142,7 +142,9 @@ pub struct ServiceSpec {
     /// must be `node ...`) or `bun` (`oven/bun`, for a server started with `bun ...`).
     /// `python`: Python's image by default, or `distroless`
     /// (`gcr.io/distroless/python3-debian13:nonroot`: Debian's Python 3.13, which `version`
-    /// must match; no shell, so commands run as `python -m <module>`).
+    /// must match; no shell, so commands run as `python -m <module>`). `java`: a JRE image by
+    /// default, or `slim`: `debian:trixie-slim` with a Java runtime of only the modules the
+    /// application uses, found by `jdeps` and made by `jlink` in the build stage.
     ///
     /// `runtime = "scratch"`
     pub runtime: Option<RuntimeBase>,
@@ -553,7 +555,8 @@ pub enum RuntimeBase {
     /// node-server with `gcr.io/distroless/nodejs<version>-debian13`, and python with
     /// `gcr.io/distroless/python3-debian13`).
     Distroless,
-    /// A slim distribution image (`debian:trixie-slim` or `alpine`, per `family`; go, rust).
+    /// A slim distribution image (`debian:trixie-slim` or `alpine`, per `family`; go, rust,
+    /// and java with a Java runtime of the application's modules made by `jlink`).
     Slim,
     /// The Bun runtime, `oven/bun` (node-server).
     Bun,

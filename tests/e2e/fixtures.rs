@@ -33,9 +33,9 @@ pub(crate) struct Fixture {
     /// A source file (relative to the fixture) and a harmless line appended to it before the
     /// source-change rebuild; none for the fixtures that are only built cold.
     pub edit: Option<(&'static str, &'static str)>,
-    /// Services built once more with `runtime = "distroless"`, for the size and start time of
-    /// that runtime in the report.
-    pub distroless: &'static [&'static str],
+    /// Services built once more with another `runtime` (service, runtime), for the size and
+    /// start time of that runtime in the report.
+    pub runtimes: &'static [(&'static str, &'static str)],
     /// Processes (`processes` of a service, `<service>.<process>`) that exit without a
     /// broker the suite does not run (an RQ worker without Redis): started, not kept up.
     pub needs_broker: &'static [&'static str],
@@ -53,7 +53,7 @@ const BASE: Fixture = Fixture {
     build_only: &[],
     needs_broker: &[],
     edit: None,
-    distroless: &[],
+    runtimes: &[],
     cross_arm64: false,
 };
 
@@ -124,7 +124,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
     },
     Fixture {
         name: "flask-gunicorn",
-        distroless: &["flask-gunicorn"],
+        runtimes: &[("flask-gunicorn", "distroless")],
         ..BASE
     },
     Fixture {
@@ -135,7 +135,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
     Fixture {
         name: "grpc-node",
         edit: Some(("server.js", "// e2e: source change")),
-        distroless: &["currencyservice"],
+        runtimes: &[("currencyservice", "distroless")],
         ..BASE
     },
     Fixture::named("nest-api"),
@@ -143,7 +143,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
         name: "nest-prestart",
         path: "/api",
         edit: Some(("src/app.controller.ts", "// e2e: source change")),
-        distroless: &["nestjs-realworld-example-app"],
+        runtimes: &[("nestjs-realworld-example-app", "distroless")],
         ..BASE
     },
     Fixture {
@@ -184,6 +184,7 @@ pub(crate) const FIXTURES: &[Fixture] = &[
             "src/main/java/com/example/demo/GreetingController.java",
             "// e2e: source change",
         )),
+        runtimes: &[("greeting-service", "slim")],
         ..BASE
     },
     Fixture::named("rust-lib-bin"),
@@ -313,9 +314,9 @@ fn run(
         source_rebuild(suite, &case.name, &services, rep, probe)?;
     }
 
-    // 4. the same service on the distroless Node image
-    for name in fixture.distroless {
-        other_runtime(suite, case, &dir, name, fixture.path, rep)?;
+    // 4. the same service on another runtime (distroless, a jlink runtime)
+    for (name, runtime) in fixture.runtimes {
+        other_runtime(suite, case, &dir, name, runtime, fixture.path, rep)?;
     }
 
     // 5. with `platforms`, the Go builder cross-compiles for arm64 on this amd64 engine
@@ -329,18 +330,17 @@ fn run(
     Ok(())
 }
 
-/// Sets `runtime = "distroless"` for one service, renders, rebuilds (from the layer cache of
-/// the earlier builds: only the final stage changes) and serves it; its size and start time
-/// go into the report.
+/// Sets `runtime` for one service, renders, rebuilds (from the layer cache of the earlier
+/// builds) and serves it; its size and start time go into the report.
 fn other_runtime(
     suite: &mut Suite,
     case: &Case,
     dir: &Path,
     name: &str,
+    runtime: &str,
     path: &str,
     rep: &mut CaseReport,
 ) -> Result<(), String> {
-    let runtime = "distroless";
     let before = services::read(&case.name, dir)?;
     let default = before
         .iter()

@@ -77,7 +77,7 @@ pub(crate) struct CaseReport {
     pub naive: Variant,
     pub ratios: Ratios,
     /// The same service built again with another `runtime` (a fixture's
-    /// [`super::fixtures::Fixture::distroless`]).
+    /// [`super::fixtures::Fixture::runtimes`]).
     pub other_runtimes: Vec<OtherRuntime>,
     /// Rebuilds for which `mbgen explain` predicted exactly the steps BuildKit ran.
     pub explain_checked: u32,
