@@ -6,13 +6,15 @@
 #   3. cargo test: unit, snapshot, CLI, schema and tool tests;
 #   4. the end-to-end suite: a private Docker engine, local stand-ins of the base images,
 #      and every example built, run and rebuilt, then what `mbgen init` writes for the
-#      examples and the realistic fixtures built and run; with MBGEN_E2E_BAKE=1, also the
-#      workspace built with Bake on standalone BuildKit (built once from the Go module proxy)
-#      with a registry cache.
+#      examples and the realistic fixtures built and run, and last the workspace built with
+#      Bake on standalone BuildKit (built once from the Go module proxy) with a registry cache.
+# The engine starts before step 2, and the stand-in images and BuildKit's tools are made in
+# the background while steps 2 and 3 run (logs in target/e2e-prep/).
 #
 # Usage: tests/run.sh [--fast]      --fast stops after step 3 (no Docker engine needed).
 # Environment: MBGEN_E2E_DIR (engine and image cache, default /var/tmp/mbgen-e2e),
-#              MBGEN_E2E_ONLY=go,python,init-fixture-vite-react (a subset of the cases).
+#              MBGEN_E2E_ONLY=go,python,init-fixture-vite-react (a subset of the cases),
+#              MBGEN_E2E_BAKE=0 (no Bake case, no BuildKit tools).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -76,6 +78,42 @@ export MBGEN_TOOLS_BIN="$tools/bin"
 "$tools/bin/taplo" --version || true
 docker-compose version --short
 
+if [ "$fast" = 0 ]; then
+  step "in the background: the Docker engine's stand-in images and BuildKit's tools"
+  e2e_dir="${MBGEN_E2E_DIR:-/var/tmp/mbgen-e2e}"
+  prep="$PWD/target/e2e-prep"
+  mkdir -p "$prep"
+  images_pid= buildkit_pid= started_engine=0
+  # Background jobs are stopped by their process group, and the engine only if this run
+  # started it.
+  cleanup() {
+    local pid
+    for pid in $images_pid $buildkit_pid; do
+      kill -- "-$pid" 2>/dev/null || true
+    done
+    if [ "$started_engine" = 1 ]; then
+      bash tests/e2e/engine.sh stop "$e2e_dir"
+    fi
+  }
+  trap cleanup EXIT
+  if ! bash tests/e2e/engine.sh status "$e2e_dir" >/dev/null 2>&1; then
+    bash tests/e2e/engine.sh start "$e2e_dir"
+    started_engine=1
+  fi
+  export DOCKER_HOST="unix://$e2e_dir/docker.sock" DOCKER_BUILDKIT=1
+  setsid bash tests/e2e/images.sh >"$prep/images.log" 2>&1 </dev/null &
+  images_pid=$!
+  echo "stand-in images: pid $images_pid, log $prep/images.log"
+  # buildkitd and buildx for the last case, compiled at a lower priority so that the Rust
+  # tests and the other cases go first; the case waits for it (buildkit.sh takes a lock).
+  if [ "${MBGEN_E2E_BAKE:-1}" != 0 ]; then
+    MBGEN_TOOLS="$tools" setsid nice -n 10 bash tests/e2e/buildkit.sh install \
+      >"$prep/buildkit.log" 2>&1 </dev/null &
+    buildkit_pid=$!
+    echo "buildkitd and buildx: pid $buildkit_pid, log $prep/buildkit.log"
+  fi
+fi
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
@@ -92,18 +130,12 @@ if [ "$fast" = 1 ]; then
 fi
 
 step "end-to-end suite on a real Docker engine"
-e2e_dir="${MBGEN_E2E_DIR:-/var/tmp/mbgen-e2e}"
-# Stop the engine at the end only if this run started it.
-if ! bash tests/e2e/engine.sh status "$e2e_dir" >/dev/null 2>&1; then
-  bash tests/e2e/engine.sh start "$e2e_dir"
-  trap 'bash tests/e2e/engine.sh stop "$e2e_dir"' EXIT
+if ! wait "$images_pid"; then
+  images_pid=
+  cat "$prep/images.log"
+  echo "tests/run.sh: the stand-in images failed (log above)" >&2
+  exit 1
 fi
-export DOCKER_HOST="unix://$e2e_dir/docker.sock" DOCKER_BUILDKIT=1
-# buildkitd and buildx (built once from the Go module proxy, into target/tools) and Debian's
-# registry, for the case bake-workspace: off by default (not yet seen passing on a real
-# engine); MBGEN_E2E_BAKE=1 runs it.
-if [ "${MBGEN_E2E_BAKE:-0}" = 1 ]; then
-  MBGEN_TOOLS="$tools" bash tests/e2e/buildkit.sh install
-fi
-bash tests/e2e/images.sh
+images_pid=
+cat "$prep/images.log"
 MBGEN_E2E=1 cargo test --quiet --test e2e

@@ -16,7 +16,12 @@
 //! 5. `--set` overrides a target's tags, for one target alone;
 //! 6. the first commit built again on B without any cache gives the same image digests as A's
 //!    build (`SOURCE_DATE_EPOCH`);
-//! 7. every example's Dockerfile passes the checks of BuildKit's own, newest Dockerfile frontend
+//! 7. `copy-link = true` measured against a base-image change, as a security update of the
+//!    runtime images brings: the services whose final stage has a base of its own are built
+//!    from a commit without `--link` and from one with it, then the registry gets new versions
+//!    of those bases and both are built again. With `--link` the copies into the final stage
+//!    stay CACHED, their layers keep their digests and the rebased images serve;
+//! 8. every example's Dockerfile passes the checks of BuildKit's own, newest Dockerfile frontend
 //!    (`--call check`), which also built the workspace's.
 
 use fs_err as fs;
@@ -51,10 +56,9 @@ const ATTESTATIONS: [&str; 2] = [
     "https://slsa.dev/provenance/v1",
 ];
 
-/// The case, when `MBGEN_E2E_BAKE=1` and `MBGEN_E2E_ONLY` (`wanted`) is unset or names it.
-/// Off by default: building `buildkitd` and `buildx` from source does not fit the suite's time.
+/// The case, unless `MBGEN_E2E_BAKE=0`, when `MBGEN_E2E_ONLY` (`wanted`) is unset or names it.
 pub(crate) fn cases(examples: &Path, wanted: Option<&[String]>) -> Option<Case> {
-    (runs(CASE, false, wanted) && std::env::var("MBGEN_E2E_BAKE").as_deref() == Ok("1")).then(
+    (runs(CASE, false, wanted) && std::env::var("MBGEN_E2E_BAKE").as_deref() != Ok("0")).then(
         || Case {
             example: examples.join(EXAMPLE),
             naive: std::path::PathBuf::new(),
@@ -128,6 +132,7 @@ fn run(suite: &mut Suite, case: &Case, rep: &mut CaseReport) -> Result<(), Strin
     pull_request(&kit, &b, &repo, rep)?;
     set_override(&kit, &b, &repo, rep)?;
     reproducible(&kit, &b, &repo, &first, rep)?;
+    copy_link(suite, &kit, &b, &repo, rep)?;
     frontend_checks(&kit, &b, rep)
 }
 
@@ -549,6 +554,213 @@ fn reproducible(
         ),
     );
     Ok(())
+}
+
+/// 7. A base-image change with and without `COPY --link`.
+fn copy_link(
+    suite: &mut Suite,
+    kit: &Kit,
+    b: &Builder<'_>,
+    repo: &Repo,
+    rep: &mut CaseReport,
+) -> Result<(), String> {
+    let rebased = rebased_services(repo)?;
+    let targets: Vec<&str> = rebased.iter().map(|(s, _)| s.name.as_str()).collect();
+    let (plain, link) = link_commit(repo)?;
+
+    // Each commit built and pushed on the bases of today, then on the new ones.
+    let bake = |commit: &str, tag: &str| -> Result<Baked, String> {
+        git(&repo.dir, &["checkout", "-q", commit])?;
+        let mut flags: Vec<String> = vec!["--push".into(), "--set".into(), "*.cache-to=".into()];
+        for t in &targets {
+            flags.push("--set".into());
+            flags.push(format!("{t}.tags={}/acme/{t}:{tag}", kit.registry));
+        }
+        let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+        kit.bake(
+            b,
+            &repo.dir,
+            &targets,
+            &flags,
+            &format!("bake-workspace-{tag}"),
+        )
+    };
+    bake(&plain, "plain")?;
+    bake(&link, "link")?;
+    // A new version of each base per build, so that neither build finds the other's steps on
+    // the new bases in the builder's cache.
+    let mut rebuilt = Vec::new();
+    for (variant, commit) in [("plain", &plain), ("link", &link)] {
+        let next = rebased
+            .iter()
+            .map(|(_, base)| next_base(suite, &repo.dir, base, variant))
+            .collect::<Result<Vec<_>, _>>()?;
+        kit.push(&next)?;
+        let baked = bake(commit, &format!("{variant}-next"));
+        rebuilt.push(baked);
+    }
+    // The bases of today back where the mirrors look, for the steps after this one.
+    let old: Vec<String> = rebased.iter().map(|(_, base)| base.clone()).collect();
+    kit.push(&old)?;
+    git(&repo.dir, &["checkout", "-q", "main"])?;
+    let link_next = rebuilt.pop().ok_or("no build")??;
+    let plain_next = rebuilt.pop().ok_or("no build")??;
+
+    let figures = new_layers(suite, kit, &rebased, rep)?;
+    // With --link BuildKit merges the copied layers onto the new base instead of copying.
+    let log = fs::read_to_string(&link_next.log).unwrap_or_default();
+    let merged = link_next
+        .ran()
+        .iter()
+        .filter(|(_, s)| log.contains(&format!("#{} merging", s.id)))
+        .count();
+    let copies = |baked: &Baked| {
+        baked
+            .ran()
+            .iter()
+            .filter(|(_, s)| s.text.starts_with("COPY"))
+            .count()
+    };
+    if link_next.ran().len() > plain_next.ran().len() {
+        rep.failures.push(format!(
+            "a new base image ran more steps with copy-link than without ({} and {})",
+            link_next.ran().len(),
+            plain_next.ran().len()
+        ));
+    }
+    note(
+        rep,
+        format!(
+            "a new base image for {}: without --link {} steps ran again in {:.1} s, {} of them \
+             copies; with --link {} in {:.1} s, {} copies ({} shown merging their layer onto \
+             the new base); {}",
+            targets.join(", "),
+            plain_next.ran().len(),
+            plain_next.secs,
+            copies(&plain_next),
+            link_next.ran().len(),
+            link_next.secs,
+            copies(&link_next),
+            merged,
+            figures.join("; ")
+        ),
+    );
+    Ok(())
+}
+
+/// The services whose final stage starts from an image no other stage uses: a new version
+/// of it leaves their build stages as they were. Each with that image.
+fn rebased_services(repo: &Repo) -> Result<Vec<(&Service, String)>, String> {
+    let rebased: Vec<(&Service, String)> = repo
+        .services
+        .iter()
+        .filter_map(|s| {
+            let bases = base_images(&s.text);
+            let last = super::from_lines(&s.text).last()?.0.clone();
+            (bases.last() == Some(&last) && bases.len() > 1).then_some((s, last))
+        })
+        .collect();
+    if rebased.is_empty() {
+        return Err("no service of the example has a runtime base of its own".into());
+    }
+    Ok(rebased)
+}
+
+/// Commits `copy-link = true` on top of the repository's head: the commits without and with.
+fn link_commit(repo: &Repo) -> Result<(String, String), String> {
+    let plain = git(&repo.dir, &["rev-parse", "HEAD"])?;
+    let path = repo.dir.join("mbgen.toml");
+    let text = fs::read_to_string(&path).map_err(|e| format!("mbgen.toml: {e}"))?;
+    fs::write(
+        &path,
+        text.replacen("[workspace]\n", "[workspace]\ncopy-link = true\n", 1),
+    )
+    .map_err(|e| format!("mbgen.toml: {e}"))?;
+    super::run_mbgen("render", &repo.dir, "--quiet")?;
+    commit(&repo.dir, "copy-link")?;
+    Ok((plain, git(&repo.dir, &["rev-parse", "HEAD"])?))
+}
+
+/// Per rebased service, the layers its images on the new base do not share with those on
+/// the old one, without and with `--link`; the image with `--link` is pulled and served.
+fn new_layers(
+    suite: &mut Suite,
+    kit: &Kit,
+    rebased: &[(&Service, String)],
+    rep: &mut CaseReport,
+) -> Result<Vec<String>, String> {
+    let mut figures = Vec::new();
+    for (s, _) in rebased {
+        let name = &s.name;
+        let mut counts = Vec::new();
+        for tag in ["plain", "link"] {
+            let before = kit.image(&format!("acme/{name}:{tag}"))?;
+            let after = kit.image(&format!("acme/{name}:{tag}-next"))?;
+            // The layers the new image does not share with the old one, its new base layer
+            // among them.
+            let new: Vec<&(String, u64)> = after
+                .layers
+                .iter()
+                .filter(|l| !before.layers.contains(l))
+                .collect();
+            counts.push((new.len(), new.iter().map(|l| l.1).sum::<u64>()));
+        }
+        let ((plain_n, plain_b), (link_n, link_b)) = (counts[0], counts[1]);
+        // The new base has one more layer; with --link nothing else of the image changes.
+        if link_n != 1 {
+            rep.failures.push(format!(
+                "{name}: with copy-link the image on the new base differs from the old one in \
+                 {link_n} layers, not in the new base's layer alone"
+            ));
+        }
+        figures.push(format!(
+            "{name}: {plain_n} new layers ({:.2} MB) without --link, {link_n} ({:.2} MB) with it",
+            mb(plain_b),
+            mb(link_b)
+        ));
+        let tag = format!("{}/acme/{name}:link-next", kit.registry);
+        suite
+            .docker
+            .ok(&["pull", "-q", &tag], std::time::Duration::from_secs(300))?;
+        suite.docker.ok(&["tag", &tag, &s.tag], SHORT)?;
+        suite.tags.push(tag);
+        services::serve(suite, rep, CASE, s, "/", "link-rebased");
+    }
+    Ok(figures)
+}
+
+/// Builds `base` with one more layer (as a security update adds), for `variant`'s rebuild;
+/// `local=base` for [`Kit::push`].
+fn next_base(suite: &mut Suite, dir: &Path, base: &str, variant: &str) -> Result<String, String> {
+    let slug: String = base
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let local = format!("mbgen-e2e/bake-next-base:{variant}-{slug}");
+    let ctx = dir.with_file_name(format!("next-base-{variant}-{slug}"));
+    fs::create_dir_all(&ctx).map_err(|e| e.to_string())?;
+    fs::write(
+        ctx.join("revision"),
+        format!("{variant}: a security update\n"),
+    )
+    .map_err(|e| e.to_string())?;
+    fs::write(
+        ctx.join("Dockerfile"),
+        format!("FROM {base}\nCOPY revision /etc/mbgen-base-revision\n"),
+    )
+    .map_err(|e| e.to_string())?;
+    let context = ctx.display().to_string();
+    suite.docker.ok(
+        &["build", "-q", "-t", &local, &context],
+        std::time::Duration::from_secs(300),
+    )?;
+    suite.tags.push(local.clone());
+    Ok(format!("{local}={base}"))
+}
+
+/// Megabytes, to the kilobyte.
+fn mb(bytes: u64) -> f64 {
+    f64::from(u32::try_from(bytes / 1000).unwrap_or(u32::MAX)) / 1000.0
 }
 
 /// The base images of every example, for the frontend's checks.

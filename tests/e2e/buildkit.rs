@@ -16,6 +16,8 @@ use super::{tail, LOG_TAIL, ROOT};
 
 /// Starting or stopping a registry or a builder, pushing an image.
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(600);
+/// Building buildkitd and buildx from source (or waiting for the build already under way).
+const INSTALL_TIMEOUT: Duration = Duration::from_secs(3600);
 
 /// The registry and the tools of the case: `buildkit.sh` keeps their state under `state`.
 pub(crate) struct Kit {
@@ -73,14 +75,6 @@ impl Kit {
             || Path::new(ROOT).join("target/tools"),
             |bin| PathBuf::from(bin).join(".."),
         );
-        for tool in ["buildkitd", "buildx"] {
-            if !tools.join("bin").join(tool).is_file() {
-                return Err(format!(
-                    "{} is missing: run `bash tests/e2e/buildkit.sh install` (tests/run.sh does)",
-                    tools.join("bin").join(tool).display()
-                ));
-            }
-        }
         let mut kit = Self {
             state: PathBuf::from(e2e).join("bake"),
             tools,
@@ -89,6 +83,14 @@ impl Kit {
             docker: docker.clone(),
             out: out.to_owned(),
         };
+        // Built once into the tools directory; when tests/run.sh's background install is still
+        // building them, this waits for it.
+        let t = Instant::now();
+        kit.script_for(&["install"], INSTALL_TIMEOUT)?;
+        let waited = t.elapsed().as_secs_f64();
+        if waited > 5.0 {
+            println!("e2e: bake: buildkitd and buildx ready after {waited:.0} s");
+        }
         let state = kit.state.display().to_string();
         let started = kit.script(&["registry-start", &state])?;
         started
@@ -107,13 +109,17 @@ impl Kit {
 
     /// Runs `buildkit.sh ARGS`; its standard output.
     fn script(&self, args: &[&str]) -> Result<String, String> {
+        self.script_for(args, SCRIPT_TIMEOUT)
+    }
+
+    fn script_for(&self, args: &[&str], timeout: Duration) -> Result<String, String> {
         let mut cmd = Command::new("bash");
         cmd.arg(Path::new(ROOT).join("tests/e2e/buildkit.sh"))
             .args(args)
             .env("MBGEN_TOOLS", &self.tools)
             .env("DOCKER_HOST", &self.docker.host);
         let what = format!("buildkit.sh {}", args.join(" "));
-        let out = run_captured(cmd, SCRIPT_TIMEOUT, &what)?;
+        let out = run_captured(cmd, timeout, &what)?;
         if out.ok {
             Ok(out.stdout)
         } else {
@@ -138,6 +144,7 @@ impl Kit {
     }
 
     /// Copies images of the engine into the registry, where the builders' mirrors find them.
+    /// `local=ref` copies the engine's image `local` to where the mirrors look for `ref`.
     pub(crate) fn push(&self, images: &[String]) -> Result<(), String> {
         let state = self.state.display().to_string();
         let mut args = vec!["push", state.as_str()];
@@ -244,7 +251,24 @@ impl Kit {
                 digest.clone_into(&mut pushed.digest);
             }
         }
+        pushed.layers = self.layers(repo, &pushed.digest)?;
         Ok(pushed)
+    }
+
+    /// The layers (digest, size) of the image manifest `reference` in `repo`.
+    pub(crate) fn layers(&self, repo: &str, reference: &str) -> Result<Vec<(String, u64)>, String> {
+        let manifest = registry_json(&self.registry, &format!("/v2/{repo}/manifests/{reference}"))?;
+        Ok(manifest["layers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|l| {
+                (
+                    l["digest"].as_str().unwrap_or_default().to_owned(),
+                    l["size"].as_u64().unwrap_or_default(),
+                )
+            })
+            .collect())
     }
 }
 
@@ -264,6 +288,8 @@ pub(crate) struct PushedImage {
     pub digest: String,
     /// The in-toto predicate types of its attestations.
     pub predicates: Vec<String>,
+    /// The `linux/amd64` image's layers: digest and size.
+    pub layers: Vec<(String, u64)>,
 }
 
 /// A running builder: stopped, and its state deleted, when dropped.

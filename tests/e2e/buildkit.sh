@@ -5,14 +5,16 @@
 #   buildkit.sh install                 build buildkitd and buildx from the Go module proxy
 #                                       and unpack Debian's docker-registry into TOOLS
 #                                       (each once: a version stamp records it), and install
-#                                       runc if it is missing
+#                                       runc if it is missing; one install at a time (a second
+#                                       waits for the first, then finds the tools built)
 #   buildkit.sh registry-start DIR      start a registry (storage in DIR/registry, kept),
 #                                       print `REGISTRY=127.0.0.1:<port>`
 #   buildkit.sh registry-stop DIR
 #   buildkit.sh push DIR IMAGE...       push stand-in images of the engine at DOCKER_HOST to
 #                                       the registry, where the builders' mirrors find them
 #                                       (docker.io/library/node:22 -> <registry>/library/node:22,
-#                                       gcr.io/distroless/x -> <registry>/distroless/x)
+#                                       gcr.io/distroless/x -> <registry>/distroless/x);
+#                                       LOCAL=IMAGE pushes the engine's LOCAL there as IMAGE
 #   buildkit.sh builder-start DIR NAME  start a buildkitd with an empty state in DIR/NAME
 #                                       (OCI worker, runc, host network; docker.io and gcr.io
 #                                       mirrored to the registry) and create the buildx
@@ -41,7 +43,7 @@ log() { printf 'buildkit: %s\n' "$*" >&2; }
 die() { printf 'buildkit: error: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-    sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 
@@ -57,6 +59,9 @@ need_root() {
 install_buildkit() {
     if [ -f "$STAMP" ] && [ -x "$TOOLS/bin/buildkitd" ] && [ -x "$TOOLS/bin/buildx" ]; then
         return 0
+    fi
+    if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
+        PATH="/usr/local/go/bin:$PATH"
     fi
     command -v go >/dev/null 2>&1 || die "go is needed to build buildkitd and buildx"
     local work="$TOOLS/go" t0=$SECONDS
@@ -103,6 +108,11 @@ install_registry() {
 }
 
 cmd_install() {
+    mkdir -p "$TOOLS"
+    # tests/run.sh starts an install in the background while the Rust tests run; the e2e
+    # case's own install then waits for it here.
+    exec 9>"$TOOLS/.buildkit-install.lock"
+    flock -w 3600 9 || die "another install has held $TOOLS/.buildkit-install.lock for an hour"
     if ! command -v runc >/dev/null 2>&1; then
         need_root "install runc"
         export DEBIAN_FRONTEND=noninteractive
@@ -224,7 +234,8 @@ cmd_push() {
     shift
     addr=$(registry_address "$dir") || die "no registry address: run $0 registry-start $dir"
     for image in "$@"; do
-        TMPDIR=$dir python3 "$HERE/registry_push.py" "$image" "$addr" "$(mirror_path "$image")" >&2 ||
+        # LOCAL=IMAGE, or IMAGE alone (an image reference holds no `=`).
+        TMPDIR=$dir python3 "$HERE/registry_push.py" "${image%%=*}" "$addr" "$(mirror_path "${image#*=}")" >&2 ||
             die "pushing $image failed"
     done
 }

@@ -53,11 +53,11 @@
 //! `mbgen-image` runs only when `MBGEN_E2E_ONLY` names it (its release build of mbgen takes
 //! minutes; see [`OPT_IN_OWN_CASES`]).
 //!
-//! `MBGEN_E2E_BAKE=1` adds the case `bake-workspace` (see [`bake`]): the workspace built with
-//! Bake on two standalone `buildkitd` builders sharing a registry cache, after
-//! `tests/e2e/buildkit.sh install`. It is off by default, and `tests/run.sh` leaves it out
-//! unless asked: building `buildkitd` and `buildx` from source takes longer than the suite's
-//! time budget allows.
+//! The very last case, `bake-workspace` (see [`bake`]): the workspace built with Bake on two
+//! standalone `buildkitd` builders sharing a registry cache. Its tools are built once from
+//! the Go module proxy by `tests/e2e/buildkit.sh install`, which `tests/run.sh` starts in the
+//! background at its beginning, so that the build overlaps the Rust tests and the other
+//! cases; the case waits for it. `MBGEN_E2E_BAKE=0` skips it.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
