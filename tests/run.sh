@@ -8,8 +8,9 @@
 #      and every example built, run and rebuilt, then what `mbgen init` writes for the
 #      examples and the realistic fixtures built and run, and last the workspace built with
 #      Bake on standalone BuildKit (built once from the Go module proxy) with a registry cache.
-# The engine starts before step 2, and the stand-in images and BuildKit's tools are made in
-# the background while steps 2 and 3 run (logs in target/e2e-prep/).
+# The engine starts before step 2, and the stand-in images are made in the background while
+# steps 2 and 3 run; BuildKit's tools, while the cases of step 4 run (logs in
+# target/e2e-prep/).
 #
 # Usage: tests/run.sh [--fast]      --fast stops after step 3 (no Docker engine needed).
 # Environment: MBGEN_E2E_DIR (engine and image cache, default /var/tmp/mbgen-e2e),
@@ -79,7 +80,7 @@ export MBGEN_TOOLS_BIN="$tools/bin"
 docker-compose version --short
 
 if [ "$fast" = 0 ]; then
-  step "in the background: the Docker engine's stand-in images and BuildKit's tools"
+  step "in the background: the Docker engine's stand-in images"
   e2e_dir="${MBGEN_E2E_DIR:-/var/tmp/mbgen-e2e}"
   prep="$PWD/target/e2e-prep"
   mkdir -p "$prep"
@@ -104,16 +105,6 @@ if [ "$fast" = 0 ]; then
   setsid bash tests/e2e/images.sh >"$prep/images.log" 2>&1 </dev/null &
   images_pid=$!
   echo "stand-in images: pid $images_pid, log $prep/images.log"
-  # buildkitd and buildx for the last case, compiled at the lowest CPU and I/O priority, so
-  # that it takes the time the Rust checks and the other cases leave idle (downloads, image
-  # exports, servers starting) rather than slowing them; the case waits for it
-  # (buildkit.sh takes a lock).
-  if [ "${MBGEN_E2E_BAKE:-1}" != 0 ]; then
-    MBGEN_TOOLS="$tools" setsid nice -n 19 ionice -c 3 bash tests/e2e/buildkit.sh install \
-      >"$prep/buildkit.log" 2>&1 </dev/null &
-    buildkit_pid=$!
-    echo "buildkitd and buildx: pid $buildkit_pid, log $prep/buildkit.log"
-  fi
 fi
 
 step "cargo fmt --check"
@@ -140,4 +131,15 @@ if ! wait "$images_pid"; then
 fi
 images_pid=
 cat "$prep/images.log"
+# buildkitd and buildx for the last case, compiled in the background at the lowest CPU and
+# I/O priority, so that they take the time the cases leave idle (downloads, image exports,
+# servers starting) rather than slowing them; the case waits for them (buildkit.sh takes a
+# lock). Started only now: beside the Rust tests and the stand-in images, which leave no
+# time idle, they slowed both.
+if [ "${MBGEN_E2E_BAKE:-1}" != 0 ]; then
+  MBGEN_TOOLS="$tools" setsid nice -n 19 ionice -c 3 bash tests/e2e/buildkit.sh install \
+    >"$prep/buildkit.log" 2>&1 </dev/null &
+  buildkit_pid=$!
+  echo "buildkitd and buildx: pid $buildkit_pid, log $prep/buildkit.log"
+fi
 MBGEN_E2E=1 cargo test --quiet --test e2e
