@@ -227,12 +227,7 @@ fn builder_a(
                 ));
             }
         }
-        suite
-            .docker
-            .ok(&["pull", "-q", &tag], std::time::Duration::from_secs(300))?;
-        suite.docker.ok(&["tag", &tag, &s.tag], SHORT)?;
-        suite.tags.extend([tag, s.tag.clone()]);
-        services::serve(suite, rep, CASE, s, "/", "bake-pulled");
+        pull_and_serve(suite, rep, &tag, s, "bake-pulled")?;
         pushed.insert(s.name.clone(), image);
     }
     Ok(pushed)
@@ -721,14 +716,30 @@ fn new_layers(
             mb(link_b)
         ));
         let tag = format!("{}/acme/{name}:link-next", kit.registry);
-        suite
-            .docker
-            .ok(&["pull", "-q", &tag], std::time::Duration::from_secs(300))?;
-        suite.docker.ok(&["tag", &tag, &s.tag], SHORT)?;
-        suite.tags.push(tag);
-        services::serve(suite, rep, CASE, s, "/", "link-rebased");
+        pull_and_serve(suite, rep, &tag, s, "link-rebased")?;
     }
     Ok(figures)
+}
+
+/// Pulls a pushed image into the engine under the service's tag and serves it there.
+fn pull_and_serve(
+    suite: &mut Suite,
+    rep: &mut CaseReport,
+    pushed: &str,
+    s: &Service,
+    step: &str,
+) -> Result<(), String> {
+    suite
+        .docker
+        .ok(&["pull", "-q", pushed], std::time::Duration::from_secs(300))?;
+    suite.docker.ok(&["tag", pushed, &s.tag], SHORT)?;
+    for tag in [pushed, s.tag.as_str()] {
+        if !suite.tags.iter().any(|t| t == tag) {
+            suite.tags.push(tag.to_owned());
+        }
+    }
+    services::serve(suite, rep, CASE, s, "/", step);
+    Ok(())
 }
 
 /// Builds `base` with one more layer (as a security update adds), for `variant`'s rebuild;
