@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use super::progress;
 use super::report::{round1, CaseReport, OtherRuntime};
-use super::services::{self, build_all_cold, Probe};
+use super::services::{self, build_all_cold, Cold, Probe};
 use super::{
     builder_stage, copy_tree, first_difference, from_lines, prune_layer_cache, run_mbgen,
     run_mbgen_text, runs, Case, Suite, SHORT,
@@ -295,7 +295,7 @@ fn run(
         path: fixture.path,
         build_only: fixture.build_only,
     };
-    build_all_cold(suite, &case.name, &services, rep, probe)?;
+    build_all_cold(suite, &case.name, &services, rep, probe, Cold::Warm)?;
     services::run_processes(
         suite,
         &case.name,

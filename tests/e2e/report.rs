@@ -306,7 +306,9 @@ impl Report {
             "Each example is built from mbgen's generated Dockerfile and from a naive \
              single-stage one (tests/e2e/naive/), in the same context. Cold builds use \
              `--no-cache`, and the layer cache is pruned before each example's mbgen builds and \
-             before its naive builds (base images and package-manager cache mounts are kept). Then a comment is appended to one source file and the image rebuilt, then \
+             before its naive builds; base images are kept, and `--no-cache` starts the \
+             package managers' cache mounts empty. Then a comment is appended to one source \
+             file and the image rebuilt, then \
              a dependency is added and it is rebuilt again (see tests/e2e/cases.toml). \
              Every container that served is stopped with `docker stop`: stop s is the slowest \
              stop (seconds to the exit), exit the exit statuses (143: ended by SIGTERM). \

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::docker::run_captured;
 use super::report::{round1, CaseReport};
-use super::services::{self, build_all_cold, Probe};
+use super::services::{self, build_all_cold, Cold, Probe};
 use super::{run_mbgen, runs, Case, Suite, MBGEN};
 
 /// The stacks `mbgen new` has starters for.
@@ -74,5 +74,12 @@ fn run(suite: &mut Suite, case: &Case, stack: &str, rep: &mut CaseReport) -> Res
     }
     run_mbgen("render", dir, "--quiet")?;
     let services = services::read(&case.name, dir)?;
-    build_all_cold(suite, &case.name, &services, rep, Probe::default())
+    build_all_cold(
+        suite,
+        &case.name,
+        &services,
+        rep,
+        Probe::default(),
+        Cold::Warm,
+    )
 }

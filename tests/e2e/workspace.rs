@@ -19,7 +19,7 @@ use super::docker::run_logged;
 use super::explain;
 use super::progress::{self, Step};
 use super::report::{round1, CaseReport};
-use super::services::{self, build_all_cold, Probe, Service};
+use super::services::{self, build_all_cold, Cold, Probe, Service};
 use super::{
     container_name, describe, prune_layer_cache, run_mbgen, scratch_copy, tail, Case, Suite,
     DEPENDENCY_TIMEOUT, LOG_TAIL,
@@ -100,7 +100,14 @@ fn run(suite: &mut Suite, case: &Case, rep: &mut CaseReport) -> Result<(), Strin
         .map_or(0, |s| s.port);
 
     // 2. every service builds cold, serves and runs unprivileged
-    build_all_cold(suite, &case.name, &services, rep, Probe::default())?;
+    build_all_cold(
+        suite,
+        &case.name,
+        &services,
+        rep,
+        Probe::default(),
+        Cold::Fresh,
+    )?;
 
     source_edit(suite, case, &dir, &services, rep)?;
     library_edit(suite, case, &dir, &services, rep)?;
@@ -124,7 +131,14 @@ fn run_from_init(suite: &mut Suite, case: &Case, rep: &mut CaseReport) -> Result
     let services = services::read(&case.name, &dir)?;
     let names: Vec<&str> = services.iter().map(|s| s.name.as_str()).collect();
     println!("e2e: {}: init proposed {}", case.name, names.join(", "));
-    build_all_cold(suite, &case.name, &services, rep, Probe::default())
+    build_all_cold(
+        suite,
+        &case.name,
+        &services,
+        rep,
+        Probe::default(),
+        Cold::Warm,
+    )
 }
 
 /// Deletes every file mbgen generated below `dir` (its header names mbgen).
