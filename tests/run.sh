@@ -6,9 +6,8 @@
 #   3. cargo test: unit, snapshot, CLI, schema and tool tests;
 #   4. the end-to-end suite: a private Docker engine, local stand-ins of the base images,
 #      and every example built, run and rebuilt, then what `mbgen init` writes for the
-#      examples and the realistic fixtures built and run; with MBGEN_E2E_BAKE=1, last, the
-#      workspace built with Bake on standalone BuildKit (built once from the Go module proxy)
-#      with a registry cache (off by default: about 9 more minutes).
+#      examples and the realistic fixtures built and run, and last the workspace built with
+#      Bake on standalone BuildKit (built once from the Go module proxy) with a registry cache.
 # The engine starts before step 2, and the stand-in images are made in the background while
 # steps 2 and 3 run; BuildKit's tools, while the cases of step 4 run (logs in
 # target/e2e-prep/).
@@ -16,7 +15,7 @@
 # Usage: tests/run.sh [--fast]      --fast stops after step 3 (no Docker engine needed).
 # Environment: MBGEN_E2E_DIR (engine and image cache, default /var/tmp/mbgen-e2e),
 #              MBGEN_E2E_ONLY=go,python,init-fixture-vite-react (a subset of the cases),
-#              MBGEN_E2E_BAKE=1 (the Bake case, and BuildKit's tools built for it).
+#              MBGEN_E2E_BAKE=0 (no Bake case, no BuildKit tools).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -132,12 +131,11 @@ if ! wait "$images_pid"; then
 fi
 images_pid=
 cat "$prep/images.log"
-# With MBGEN_E2E_BAKE=1: buildkitd and buildx for the last case, compiled in the background
-# at the lowest CPU and I/O priority, so that they take what time the cases leave idle
-# (downloads, image exports, servers starting); the case waits for them (buildkit.sh takes a
-# lock). Started only now: beside the Rust tests and the stand-in images, which leave no
-# time idle, they slowed both.
-if [ "${MBGEN_E2E_BAKE:-0}" = 1 ]; then
+# buildkitd and buildx for the last case, compiled in the background at the lowest CPU and
+# I/O priority, so that they take what time the cases leave idle (downloads, image exports,
+# servers starting); the case waits for them (buildkit.sh takes a lock). Started only now:
+# beside the Rust tests and the stand-in images, which leave no time idle, they slowed both.
+if [ "${MBGEN_E2E_BAKE:-1}" != 0 ]; then
   MBGEN_TOOLS="$tools" setsid nice -n 19 ionice -c 3 bash tests/e2e/buildkit.sh install \
     >"$prep/buildkit.log" 2>&1 </dev/null &
   buildkit_pid=$!

@@ -70,8 +70,8 @@ IMAGES=(
     "oven/bun:1-slim|bun-1-slim"
     "gcr.io/distroless/python3-debian13:nonroot|distroless-python3-debian13-nonroot|gcr.io/distroless/cc-debian13:nonroot"
 )
-# BuildKit's SBOM scanner, for the case bake-workspace alone (MBGEN_E2E_BAKE=1).
-if [ "${MBGEN_E2E_BAKE:-0}" = 1 ]; then
+# BuildKit's SBOM scanner, for the case bake-workspace alone (skipped with MBGEN_E2E_BAKE=0).
+if [ "${MBGEN_E2E_BAKE:-1}" != 0 ]; then
     IMAGES+=("docker/buildkit-syft-scanner:stable-1|buildkit-syft-scanner|python:3.13-slim-trixie")
 fi
 BASE_IMAGE=debian:trixie-slim

@@ -55,12 +55,10 @@
 //! `mbgen-image` runs only when `MBGEN_E2E_ONLY` names it (its release build of mbgen takes
 //! minutes; see [`OPT_IN_OWN_CASES`]).
 //!
-//! With `MBGEN_E2E_BAKE=1`, the very last case is `bake-workspace` (see [`bake`]): the
-//! workspace built with Bake on two standalone `buildkitd` builders sharing a registry cache.
-//! Its tools are built once from the Go module proxy by `tests/e2e/buildkit.sh install`,
-//! which `tests/run.sh` then starts in the background when the cases begin; the case waits
-//! for it. It is off by default: the build and the case take about 9 minutes of a two-core
-//! machine, more than the suite's 45 minutes leave.
+//! The very last case, `bake-workspace` (see [`bake`]): the workspace built with Bake on two
+//! standalone `buildkitd` builders sharing a registry cache. Its tools are built once from
+//! the Go module proxy by `tests/e2e/buildkit.sh install`, which `tests/run.sh` starts in the
+//! background when the cases begin; the case waits for it. `MBGEN_E2E_BAKE=0` skips it.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
