@@ -334,7 +334,7 @@ pub struct ServiceSpec {
     ///
     /// ```toml
     /// [services.api.system-packages]
-    /// build = ["gcc", "libpq-dev"]
+    /// build = ["gcc", "libc6-dev", "libpq-dev"]
     /// runtime = ["libpq5"]
     /// ```
     pub system_packages: Option<SystemPackagesSpec>,
@@ -651,7 +651,7 @@ pub struct ImagesSpec {
 pub struct SystemPackagesSpec {
     /// Installed in the builder stages (compilers, headers).
     ///
-    /// `build = ["gcc", "libpq-dev"]`
+    /// `build = ["gcc", "libc6-dev", "libpq-dev"]`
     #[serde(default)]
     pub build: Vec<PackageName>,
     /// Installed in the final image (shared libraries, tools the app runs).

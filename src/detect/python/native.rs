@@ -1,28 +1,39 @@
 //! Python packages that build from source (no wheel for the chosen Python, or a source-only
 //! distribution) and the Debian packages they need: compilers and headers in the build
-//! stage, only the shared libraries in the final image. `init` proposes these as
+//! stage, only the shared libraries in the final image. `libc6-dev` is named beside `gcc`:
+//! the official `python:*-slim` images have neither, and gcc only recommends the C
+//! library's headers, which `--no-install-recommends` leaves out. `init` proposes these as
 //! `system-packages`, and the README's table is this one (a test keeps them equal).
 
 /// A distribution (normalised name, `name[extra]` for an extra), the build packages, the
 /// runtime packages.
 pub(crate) const NATIVE: &[(&str, &[&str], &[&str])] = &[
-    ("psycopg2", &["gcc", "libpq-dev"], &["libpq5"]),
-    ("psycopg[c]", &["gcc", "libpq-dev"], &["libpq5"]),
+    ("psycopg2", &["gcc", "libc6-dev", "libpq-dev"], &["libpq5"]),
+    (
+        "psycopg[c]",
+        &["gcc", "libc6-dev", "libpq-dev"],
+        &["libpq5"],
+    ),
     ("psycopg", &[], &["libpq5"]),
     (
         "mysqlclient",
-        &["gcc", "pkg-config", "default-libmysqlclient-dev"],
+        &[
+            "gcc",
+            "libc6-dev",
+            "pkg-config",
+            "default-libmysqlclient-dev",
+        ],
         &["libmariadb3"],
     ),
-    ("uwsgi", &["gcc"], &[]),
+    ("uwsgi", &["gcc", "libc6-dev"], &[]),
     (
         "pycurl",
-        &["gcc", "libcurl4-openssl-dev", "libssl-dev"],
+        &["gcc", "libc6-dev", "libcurl4-openssl-dev", "libssl-dev"],
         &["libcurl4t64"],
     ),
     (
         "python-ldap",
-        &["gcc", "libldap-dev", "libsasl2-dev"],
+        &["gcc", "libc6-dev", "libldap-dev", "libsasl2-dev"],
         &["libldap2"],
     ),
 ];
@@ -86,7 +97,7 @@ mod tests {
     fn binary_builds_need_nothing() {
         assert!(system_packages(|n| n == "psycopg2-binary").is_none());
         let (build, runtime, _) = system_packages(|n| n == "psycopg2").unwrap();
-        assert_eq!(build, ["gcc", "libpq-dev"]);
+        assert_eq!(build, ["gcc", "libc6-dev", "libpq-dev"]);
         assert_eq!(runtime, ["libpq5"]);
         assert!(system_packages(|n| n == "psycopg" || n == "psycopg[binary]").is_none());
     }
