@@ -94,6 +94,7 @@ use docker::{
 };
 use progress::Step;
 use report::{round1, CaseReport, Report, Stop, Variant};
+use services::Cold;
 
 const MBGEN: &str = env!("CARGO_BIN_EXE_mbgen");
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -1326,9 +1327,14 @@ fn mbgen_case(
     };
     let spec = |step| BuildSpec { step, ..base };
 
-    // 2. cold build: fresh for an example, warm (services::Cold) for what init wrote
+    // 2. cold build: fresh for an example, warm for what init wrote
+    let kind = if case.from_init {
+        Cold::Warm
+    } else {
+        Cold::Fresh
+    };
     let cold = suite.build(&BuildSpec {
-        no_cache: !case.from_init,
+        no_cache: kind.no_cache(),
         ..spec("mbgen-cold")
     })?;
     rep.mbgen.cold_s = Some(cold.secs);

@@ -179,6 +179,13 @@ pub(crate) enum Cold {
     Warm,
 }
 
+impl Cold {
+    /// Whether the build passes `--no-cache`.
+    pub(crate) fn no_cache(self) -> bool {
+        self == Cold::Fresh
+    }
+}
+
 /// Builds every service (see [`Cold`]), runs each (unless the probe says it is only built)
 /// and checks its user; the report gets the summed build time and size.
 pub(crate) fn build_all_cold(
@@ -195,7 +202,7 @@ pub(crate) fn build_all_cold(
     for s in services {
         check_base_images(suite, s)?;
         let started = std::time::Instant::now();
-        build(suite, case, s, "cold", cold == Cold::Fresh)?;
+        build(suite, case, s, "cold", cold.no_cache())?;
         secs += started.elapsed().as_secs_f64();
         if probe.build_only.contains(&s.name.as_str()) {
             println!(
